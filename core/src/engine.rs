@@ -1,0 +1,372 @@
+//! The verify-once engine: create → redirect → callback → claim → verify →
+//! store, with crash recovery. See DESIGN.md's state machine.
+//!
+//! Local state is committed before every outside call: the payment row before
+//! the create, the claim (a lease with a rising fence) before the verify. The
+//! answer is then stored with a compare-and-set on (state, fence), so exactly
+//! one caller moves a payment to `paid` and is told `newly_paid`.
+
+use crate::callback::CallbackFields;
+use crate::config::Config;
+use crate::error::{Error, ErrorKind, Result};
+use crate::failpoint;
+use crate::gateways::{Adapter, CallbackInfo, CreateCall, Hint, Question, Verdict};
+use crate::http::{block_on, Http, ProcessLocal};
+use crate::model::{CreatedPayment, Gateway, Outcome, OutcomeKind, Payment, PaymentRequest, PaymentState, Redirect};
+use crate::store::{self, Claim, ClaimInput, Finish, NewPayment, Resolution, Store};
+use crate::validate;
+use rand::distributions::{Alphanumeric, DistString};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// The name of the query parameter Dargah adds to every callback URL.
+pub const REF_PARAM: &str = "dargah_ref";
+
+/// A configured client: gateways, store and (lazily, per process) HTTP.
+/// Cheap to share between threads; safe to use after `fork()`.
+pub struct Dargah {
+    config: Config,
+    store: Arc<dyn Store>,
+    http: ProcessLocal<Http>,
+}
+
+impl std::fmt::Debug for Dargah {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dargah").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+/// What `recover()` did.
+#[derive(Debug, Default)]
+pub struct RecoverReport {
+    pub outcomes: Vec<Outcome>,
+    /// Payments that are still in doubt, with why.
+    pub errors: Vec<(String, Error)>,
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+impl Dargah {
+    /// Open the store named in the config (creating its schema). No thread,
+    /// runtime or connection to a gateway is made until the first call.
+    pub fn new(config: Config) -> Result<Dargah> {
+        config.validate()?;
+        let store = store::open(&config.store)?;
+        Ok(Dargah { config, store, http: ProcessLocal::new() })
+    }
+
+    /// Use a store opened elsewhere.
+    pub fn with_store(config: Config, store: Arc<dyn Store>) -> Result<Dargah> {
+        config.validate()?;
+        Ok(Dargah { config, store, http: ProcessLocal::new() })
+    }
+
+    pub fn from_json(text: &str) -> Result<Dargah> {
+        Dargah::new(Config::from_json(text)?)
+    }
+
+    pub fn from_toml(text: &str) -> Result<Dargah> {
+        Dargah::new(Config::from_toml(text)?)
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    fn http(&self) -> Result<Arc<Http>> {
+        self.http.get_or_try_init(|| Http::new(&self.config.http))
+    }
+
+    fn adapter(&self, gateway: Gateway) -> Result<Adapter> {
+        Adapter::from_config(&self.config, gateway)
+    }
+
+    /// Validate, record, then ask the gateway for a token. The payment is in
+    /// the store before the gateway is called, and an invoice id is used once.
+    pub fn create_payment(&self, gateway: Gateway, request: PaymentRequest) -> Result<CreatedPayment> {
+        let adapter = self.adapter(gateway)?;
+        validate::invoice_id(&request.invoice_id)?;
+        if request.amount == 0 || request.amount > i64::MAX as u64 {
+            return Err(Error::invalid("amount must be a positive number of rial"));
+        }
+        let mut callback = validate::callback_url(&request.callback_url)?;
+        if callback.query_pairs().any(|(k, _)| k == REF_PARAM) {
+            return Err(Error::invalid(format!("callback_url must not already contain {REF_PARAM}")));
+        }
+        if let Some(mobile) = &request.mobile {
+            validate::mobile(mobile)?;
+        }
+        if let Some(description) = &request.description {
+            validate::description(description, 255)?;
+        }
+        adapter.validate(&request)?;
+
+        let id = format!("dp_{}", Alphanumeric.sample_string(&mut rand::thread_rng(), 22));
+        callback.query_pairs_mut().append_pair(REF_PARAM, &id);
+        let now = now_ms();
+        let request_json = serde_json::to_string(&request).map_err(|e| Error::internal(e.to_string()))?;
+        self.store.insert(&NewPayment {
+            id: id.clone(),
+            gateway,
+            invoice_id: request.invoice_id.clone(),
+            amount: request.amount,
+            callback_url: request.callback_url.clone(),
+            request_json,
+            created_at: now,
+            deadline_at: now + (adapter.refund_window_secs() as i64) * 1000,
+        })?;
+        failpoint!("create_recorded");
+
+        let call = CreateCall { request, callback_url: callback.to_string() };
+        let answer = block_on(adapter.create(self.http()?, call)).and_then(|r| r);
+        match answer {
+            Ok(created) => {
+                failpoint!("create_answered");
+                let redirect_json = serde_json::to_string(&created.redirect).map_err(|e| Error::internal(e.to_string()))?;
+                let payment = self.store.attach_token(&id, &created.token, &redirect_json, now_ms())?;
+                Ok(CreatedPayment { payment, redirect: created.redirect })
+            }
+            Err(e) if e.kind().is_in_doubt() => {
+                // The gateway may hold a token nobody was sent to: close the row, keep the record.
+                self.store.fail_created(&id, &format!("create failed: {}", e.message()), now_ms())?;
+                Err(e)
+            }
+            Err(e) => {
+                // A definitive refusal: nothing exists at the gateway, so the invoice id stays free.
+                self.store.discard_created(&id)?;
+                Err(e)
+            }
+        }
+    }
+
+    /// Where to send the customer for a payment created earlier.
+    pub fn redirect(&self, payment_id: &str) -> Result<Redirect> {
+        let json = self.store.redirect_json(payment_id)?.ok_or_else(|| Error::new(ErrorKind::UnknownPayment, format!("no redirect for payment {payment_id}")))?;
+        serde_json::from_str(&json).map_err(|e| Error::store(format!("stored redirect is unreadable: {e}")))
+    }
+
+    /// Handle a callback exactly as the browser delivered it. Exactly one
+    /// caller ever gets `newly_paid` for a payment; later ones get the stored
+    /// outcome without a gateway call. The callback's own status is a hint.
+    pub fn handle_callback(&self, gateway: Gateway, fields: &CallbackFields) -> Result<Outcome> {
+        let adapter = self.adapter(gateway)?;
+        let info = adapter.parse_callback(fields)?;
+        let payment = self.find_callback_payment(gateway, fields, &info)?;
+        let input = ClaimInput { verify_key: info.verify_key.clone(), trace_number: info.trace_number.clone() };
+        let hint = info.hint.unwrap_or(Hint::None);
+        let deadline = Instant::now() + Duration::from_millis(self.config.callback_wait_ms);
+        loop {
+            match self.store.claim(&payment.id, &input, now_ms(), self.lease_ms())? {
+                Claim::Settled(p) => return Ok(replay(p)),
+                Claim::NotStarted(_) => return Err(Error::callback("the payment was never sent to the gateway, so it cannot have been paid")),
+                Claim::Claimed { payment, maybe_verified, verify_key } => {
+                    let question = Question { hint, maybe_verified, verify_key, trace_number: info.trace_number.clone() };
+                    return self.settle(&adapter, payment, question);
+                }
+                Claim::Busy(p) => {
+                    // Another worker is verifying: wait for its answer rather than ask again.
+                    match self.wait_while_verifying(&p.id, deadline)? {
+                        Some(p) if p.state.is_terminal() => return Ok(replay(p)),
+                        // Its verify found no payment; only a callback claiming success asks again.
+                        Some(p) if hint != Hint::Paid => return Ok(Outcome { kind: unpaid_kind(hint, false), payment: p }),
+                        Some(_) => continue,
+                        None => return Ok(Outcome { kind: OutcomeKind::InProgress, payment: p }),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Poll until the payment leaves `verifying` (Some) or time runs out (None).
+    fn wait_while_verifying(&self, id: &str, deadline: Instant) -> Result<Option<Payment>> {
+        loop {
+            let p = self.payment(id)?;
+            if p.state != PaymentState::Verifying {
+                return Ok(Some(p));
+            }
+            if Instant::now() >= deadline {
+                return Ok(None);
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    /// Only the token (or Dargah's own reference) selects the row; an unknown
+    /// one costs no gateway call. Everything else in the callback must agree.
+    fn find_callback_payment(&self, gateway: Gateway, fields: &CallbackFields, info: &CallbackInfo) -> Result<Payment> {
+        let unknown = || Error::new(ErrorKind::UnknownPayment, format!("no {gateway} payment matches this callback"));
+        let by_ref = match fields.get(REF_PARAM) {
+            Some(r) => Some(self.store.get(r)?.ok_or_else(unknown)?),
+            None => None,
+        };
+        let by_token = match &info.token {
+            Some(t) => self.store.find_by_token(gateway, t)?,
+            None => None,
+        };
+        let payment = match (by_ref, by_token) {
+            (Some(a), Some(b)) if a.id != b.id => return Err(Error::callback("the callback's token belongs to another payment than its dargah_ref")),
+            (Some(p), _) | (None, Some(p)) => p,
+            (None, None) if gateway == Gateway::AtiPay => match &info.invoice_id {
+                // A shop that lost the query string: AtiPay's reservationNumber is our invoice id.
+                Some(invoice) => self.store.find_by_invoice(gateway, invoice)?.ok_or_else(unknown)?,
+                None => return Err(unknown()),
+            },
+            (None, None) => return Err(unknown()),
+        };
+        if payment.gateway != gateway {
+            return Err(Error::callback(format!("this callback is for a {} payment, not {gateway}", payment.gateway)));
+        }
+        if let (Some(token), Some(stored)) = (&info.token, &payment.token) {
+            if token != stored {
+                return Err(Error::callback("the callback's token does not match the payment"));
+            }
+        }
+        if let Some(invoice) = &info.invoice_id {
+            if *invoice != payment.invoice_id {
+                return Err(Error::callback("the callback's invoice number does not match the payment"));
+            }
+        }
+        Ok(payment)
+    }
+
+    /// We hold the lease: ask the gateway, then store its answer under our fence.
+    fn settle(&self, adapter: &Adapter, payment: Payment, question: Question) -> Result<Outcome> {
+        failpoint!("claimed");
+        let hint = question.hint;
+        let answer = self.http().and_then(|http| block_on(adapter.clone().resolve(http, payment.clone(), question)).and_then(|r| r));
+        failpoint!("verify_answered");
+        let now = now_ms();
+        let (resolution, kind) = match answer {
+            Err(e) => {
+                let note = format!("verification in doubt: {}", e.message());
+                let resolution = Resolution { state: Some(PaymentState::InDoubt), note: Some(note), raw: "{}".into(), ..Default::default() };
+                self.store.finish(&payment.id, payment.fence, &resolution, now)?;
+                return Err(Error::new(e.kind(), format!("{}; payment {} is in doubt and recover() will resolve it", e.message(), payment.id)));
+            }
+            Ok(answer) => match answer.verdict {
+                Verdict::Paid(d) => {
+                    let matches = match d.amount {
+                        None => true,
+                        Some(a) => a == payment.amount || d.real_amount == Some(payment.amount),
+                    };
+                    let (state, note) = if matches {
+                        (PaymentState::Paid, None)
+                    } else {
+                        let paid = d.amount.map(|a| a.to_string()).unwrap_or_default();
+                        (PaymentState::NeedsReview, Some(format!("amount mismatch: the gateway says {paid} rial, the order is {} rial", payment.amount)))
+                    };
+                    let resolution = Resolution {
+                        state: Some(state),
+                        reference: d.reference,
+                        trace_number: d.trace_number,
+                        masked_card: d.masked_card,
+                        verified_amount: d.amount,
+                        note,
+                        raw: answer.raw,
+                    };
+                    (resolution, if matches { OutcomeKind::NewlyPaid } else { OutcomeKind::NeedsReview })
+                }
+                Verdict::NotPaid { cancelled, final_, note } => {
+                    // Before the refund deadline the payment stays open: a forged "failed"
+                    // callback, or one that came before the customer paid, loses nothing.
+                    let closes = final_ || now >= payment.deadline_at;
+                    let kind = unpaid_kind(hint, cancelled);
+                    let state = match (closes, kind) {
+                        (false, _) => PaymentState::Awaiting,
+                        (true, OutcomeKind::Cancelled) => PaymentState::Cancelled,
+                        (true, _) if hint == Hint::None => PaymentState::Expired,
+                        (true, _) => PaymentState::Failed,
+                    };
+                    (Resolution { state: Some(state), note: Some(note), raw: answer.raw, ..Default::default() }, kind)
+                }
+                Verdict::NeedsReview { note } => {
+                    (Resolution { state: Some(PaymentState::NeedsReview), note: Some(note), raw: answer.raw, ..Default::default() }, OutcomeKind::NeedsReview)
+                }
+            },
+        };
+        let stored = self.store.finish(&payment.id, payment.fence, &resolution, now)?;
+        failpoint!("outcome_stored");
+        Ok(match stored {
+            Finish::Applied(p) => {
+                // The store may have turned a paid into needs_review (a reused receipt).
+                let kind = if kind == OutcomeKind::NewlyPaid && p.state != PaymentState::Paid { OutcomeKind::NeedsReview } else { kind };
+                Outcome { kind, payment: p }
+            }
+            // Our lease expired and someone else claimed: their word stands.
+            Finish::Stale(p) if p.state.is_terminal() => replay(p),
+            Finish::Stale(p) => Outcome { kind: OutcomeKind::InProgress, payment: p },
+        })
+    }
+
+    fn lease_ms(&self) -> i64 {
+        (self.config.lease_secs as i64) * 1000
+    }
+
+    /// Resolve payments left in doubt or under an expired lease (a crash
+    /// mid-verify, a timeout): repeatable verifies are asked again, Vandar's
+    /// once-only verify through its transaction info first.
+    pub fn recover(&self, limit: usize) -> Result<RecoverReport> {
+        let mut report = RecoverReport::default();
+        for stale in self.store.recoverable(now_ms(), limit)? {
+            let adapter = self.adapter(stale.gateway)?;
+            match self.store.claim(&stale.id, &ClaimInput::default(), now_ms(), self.lease_ms())? {
+                Claim::Claimed { payment, maybe_verified, verify_key } => {
+                    let question = Question { hint: Hint::None, maybe_verified, verify_key, trace_number: None };
+                    match self.settle(&adapter, payment, question) {
+                        Ok(outcome) => report.outcomes.push(outcome),
+                        Err(e) if e.kind() == ErrorKind::Store => return Err(e),
+                        Err(e) => report.errors.push((stale.id.clone(), e)),
+                    }
+                }
+                // Someone else got there first.
+                Claim::Settled(_) | Claim::Busy(_) | Claim::NotStarted(_) => {}
+            }
+        }
+        Ok(report)
+    }
+
+    pub fn payment(&self, id: &str) -> Result<Payment> {
+        self.store.get(id)?.ok_or_else(|| Error::new(ErrorKind::UnknownPayment, format!("no payment {id}")))
+    }
+
+    pub fn list_payments(&self, state: Option<PaymentState>, limit: usize, offset: usize) -> Result<Vec<Payment>> {
+        self.store.list(state, limit, offset)
+    }
+
+    /// Paid payments not yet acknowledged: what a shop that crashed after
+    /// `newly_paid` still has to fulfil.
+    pub fn unacknowledged(&self, limit: usize) -> Result<Vec<Payment>> {
+        self.store.unacknowledged(limit)
+    }
+
+    /// The shop fulfilled this paid payment. True the first time.
+    pub fn acknowledge(&self, payment_id: &str) -> Result<bool> {
+        self.store.acknowledge(payment_id, now_ms())
+    }
+}
+
+fn unpaid_kind(hint: Hint, cancelled: bool) -> OutcomeKind {
+    if cancelled || hint == Hint::Cancelled {
+        OutcomeKind::Cancelled
+    } else {
+        OutcomeKind::Failed
+    }
+}
+
+/// A terminal payment's stored outcome, for every caller after the first.
+fn replay(p: Payment) -> Outcome {
+    let kind = match p.state {
+        PaymentState::Paid => OutcomeKind::AlreadyPaid,
+        PaymentState::Cancelled => OutcomeKind::Cancelled,
+        PaymentState::Failed | PaymentState::Expired => OutcomeKind::Failed,
+        PaymentState::NeedsReview => OutcomeKind::NeedsReview,
+        PaymentState::Created | PaymentState::Awaiting | PaymentState::Verifying | PaymentState::InDoubt => OutcomeKind::InProgress,
+    };
+    Outcome { kind, payment: p }
+}

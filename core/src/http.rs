@@ -1,0 +1,200 @@
+//! The one HTTP client and async runtime, per process.
+//!
+//! Nothing is built at load time. The runtime and the reqwest client are made
+//! on first use and belong to the process that made them: after `fork()` the
+//! child finds a different pid, leaks the inherited ones (dropping them would
+//! join threads that do not exist in the child or touch the parent's sockets)
+//! and builds its own. See DESIGN.md, "Fork and threads".
+
+use crate::config::HttpConfig;
+use crate::error::{Error, ErrorKind, Result};
+use serde_json::Value;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use url::Url;
+
+/// A value that is rebuilt in every process: after a fork the child gets a
+/// fresh one and the parent's copy is leaked, never dropped.
+pub(crate) struct ProcessLocal<T> {
+    slot: Mutex<Option<(u32, Arc<T>)>>,
+}
+
+impl<T> ProcessLocal<T> {
+    pub(crate) const fn new() -> Self {
+        ProcessLocal { slot: Mutex::new(None) }
+    }
+
+    pub(crate) fn get_or_try_init(&self, init: impl FnOnce() -> Result<T>) -> Result<Arc<T>> {
+        let pid = std::process::id();
+        let mut slot = self.slot.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((owner, value)) = slot.as_ref() {
+            if *owner == pid {
+                return Ok(value.clone());
+            }
+        }
+        if let Some((_, inherited)) = slot.take() {
+            std::mem::forget(inherited);
+        }
+        let value = Arc::new(init()?);
+        *slot = Some((pid, value.clone()));
+        Ok(value)
+    }
+}
+
+static RUNTIME: ProcessLocal<tokio::runtime::Runtime> = ProcessLocal::new();
+
+fn runtime() -> Result<Arc<tokio::runtime::Runtime>> {
+    RUNTIME.get_or_try_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("dargah-io")
+            .enable_io()
+            .enable_time()
+            .on_thread_start(block_signals)
+            .build()
+            .map_err(|e| Error::internal(format!("cannot start the I/O runtime: {e}")))
+    })
+}
+
+/// Signals (PHP's timeouts, Python's Ctrl-C) must reach the host's own thread.
+fn block_signals() {
+    // SAFETY: sigfillset/pthread_sigmask only touch the local set and this thread's mask.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut set);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+}
+
+/// Run a future on the process's runtime and wait for it from the calling
+/// thread. Works from plain threads and from inside another async runtime.
+pub(crate) fn block_on<F>(future: F) -> Result<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let rt = runtime()?;
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    rt.spawn(async move {
+        let _ = tx.send(future.await);
+    });
+    rx.recv().map_err(|_| Error::internal("the I/O task ended without an answer"))
+}
+
+/// An answer from a gateway, read with a size limit.
+#[derive(Debug, Clone)]
+pub(crate) struct Answer {
+    pub status: u16,
+    pub text: String,
+}
+
+impl Answer {
+    /// The body as JSON, or a `malformed_response` that says which gateway call it was.
+    pub fn json(&self, what: &str) -> Result<Value> {
+        serde_json::from_str(&self.text).map_err(|e| {
+            Error::malformed(format!("{what}: the answer is not JSON ({e}); HTTP {}", self.status)).with_http_status(self.status)
+        })
+    }
+    pub fn is_server_error(&self) -> bool {
+        self.status >= 500
+    }
+}
+
+/// The HTTP client shared by all gateways of one `Dargah` in one process.
+#[derive(Clone)]
+pub(crate) struct Http {
+    client: reqwest::Client,
+    max_response_bytes: usize,
+}
+
+impl Http {
+    pub(crate) fn new(config: &HttpConfig) -> Result<Http> {
+        let client = reqwest::Client::builder()
+            .use_rustls_tls()
+            .https_only(false) // plain http is refused by config validation except to loopback
+            .connect_timeout(config.connect_timeout())
+            .timeout(config.request_timeout())
+            .pool_idle_timeout(std::time::Duration::from_secs(90))
+            .tcp_keepalive(std::time::Duration::from_secs(30))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("dargah/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::internal(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Http { client, max_response_bytes: config.max_response_bytes })
+    }
+
+    pub(crate) async fn post_json(&self, url: Url, body: &Value) -> Result<Answer> {
+        self.send(reqwest::Method::POST, url, Some(body), None).await
+    }
+
+    /// Send one request. The URL was built with `Url` path/query setters, so
+    /// no value from a callback is ever spliced into it unescaped.
+    pub(crate) async fn send(&self, method: reqwest::Method, url: Url, body: Option<&Value>, bearer: Option<&str>) -> Result<Answer> {
+        let host = url.host_str().unwrap_or("").to_string();
+        let mut request = self.client.request(method, url).header(reqwest::header::ACCEPT, "application/json");
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.map_err(|e| transport_error(&host, &e))?;
+        let status = response.status().as_u16();
+        let mut response = response;
+        let mut bytes: Vec<u8> = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(&host, &e))? {
+            if bytes.len() + chunk.len() > self.max_response_bytes {
+                return Err(Error::malformed(format!("the answer from {host} is larger than {} bytes", self.max_response_bytes)).with_http_status(status));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        let text = String::from_utf8(bytes).map_err(|_| Error::malformed(format!("the answer from {host} is not UTF-8")).with_http_status(status))?;
+        Ok(Answer { status, text })
+    }
+}
+
+fn transport_error(host: &str, e: &reqwest::Error) -> Error {
+    // reqwest's Display may include the URL; ours never carries secrets (they travel in bodies), but keep it short anyway.
+    let kind = if e.is_timeout() { ErrorKind::Timeout } else { ErrorKind::Network };
+    let what = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "connection failed"
+    } else {
+        "connection broke"
+    };
+    Error::new(kind, format!("{what} talking to {host}"))
+}
+
+/// Join a relative path onto a configured base URL, keeping the base's path.
+pub(crate) fn endpoint(base: &str, path: &str) -> Result<Url> {
+    let mut url = Url::parse(base).map_err(|e| Error::config(format!("bad base URL: {e}")))?;
+    {
+        let mut segments = url.path_segments_mut().map_err(|_| Error::config("base URL cannot have a path"))?;
+        segments.pop_if_empty();
+        for part in path.split('/').filter(|p| !p.is_empty()) {
+            segments.push(part);
+        }
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_keeps_the_base_path_and_escapes() {
+        let u = endpoint("https://mupra.ir/restapi/api/ipg/", "verify/json").unwrap();
+        assert_eq!(u.as_str(), "https://mupra.ir/restapi/api/ipg/verify/json");
+        let u = endpoint("http://127.0.0.1:1/vandar/ipg", "api/v4/send").unwrap();
+        assert_eq!(u.as_str(), "http://127.0.0.1:1/vandar/ipg/api/v4/send");
+    }
+
+    #[test]
+    fn block_on_works_inside_another_runtime() {
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let v = rt.block_on(async { block_on(async { 41 + 1 }).unwrap() });
+        assert_eq!(v, 42);
+    }
+}

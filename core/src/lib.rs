@@ -1,0 +1,62 @@
+//! Dargah: Iranian internet payment gateways (Mupra, CanPay, AtiPay MIPG,
+//! Vandar; Sepal reporting) with verify-once callback handling.
+//!
+//! ```no_run
+//! use dargah_core::{CallbackFields, Dargah, Gateway, PaymentRequest};
+//! let dargah = Dargah::from_json(r#"{"store":"sqlite:///var/lib/shop/dargah.db","vandar":{"api_key":"…"}}"#)?;
+//! let created = dargah.create_payment(Gateway::Vandar, PaymentRequest::new("order-1001", 250_000, "https://shop.example/pay/callback"))?;
+//! // send the customer to created.redirect (a URL, or a POST form for AtiPay)
+//! # let (query, body) = (b"", b"");
+//! let outcome = dargah.handle_callback(Gateway::Vandar, &CallbackFields::from_raw(query, body)?)?;
+//! if outcome.is_newly_paid() { /* credit the order, then */ dargah.acknowledge(&outcome.payment.id)?; }
+//! # Ok::<(), dargah_core::Error>(())
+//! ```
+
+pub mod callback;
+pub mod config;
+mod engine;
+pub mod error;
+mod gateways;
+mod http;
+pub mod model;
+pub mod store;
+pub mod validate;
+
+pub use callback::CallbackFields;
+pub use config::{Config, Secret};
+pub use engine::{Dargah, RecoverReport};
+pub use error::{Error, ErrorKind, Result};
+pub use model::{
+    rial_to_toman, toman_to_rial, Capabilities, CreatedPayment, Gateway, Outcome, OutcomeKind, Payment, PaymentRequest, PaymentState, Redirect,
+    VandarOptions, VandarPort,
+};
+
+/// The library version, as in Cargo.toml.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// A named crash point. With the `failpoints` feature (tests only) and
+/// `FAILPOINTS=<name>=return`, the process aborts right there, as a power cut
+/// or `kill -9` would; without the feature it compiles to nothing.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! failpoint {
+    ($name:literal) => {
+        #[cfg(feature = "failpoints")]
+        {
+            if $crate::__failpoint_hit($name) {
+                std::process::abort();
+            }
+        }
+    };
+}
+
+#[cfg(feature = "failpoints")]
+#[doc(hidden)]
+pub fn __failpoint_hit(name: &str) -> bool {
+    static SETUP: once_cell::sync::Lazy<()> = once_cell::sync::Lazy::new(|| {
+        // Reads FAILPOINTS once; the scenario lives for the whole process.
+        std::mem::forget(fail::FailScenario::setup());
+    });
+    once_cell::sync::Lazy::force(&SETUP);
+    fail::eval(name, |_| ()).is_some()
+}

@@ -1,0 +1,116 @@
+//! Where payments live. One `Store` contract; one file per backend.
+//!
+//! Every state change is a compare-and-set on `(state, fence)`: a claim raises
+//! the fence, and an answer is stored only if the row is still `verifying`
+//! under the same fence, so a worker whose lease expired cannot overwrite a
+//! newer outcome. Terminal states never change.
+
+pub mod sqlite;
+
+use crate::error::Result;
+use crate::model::{Gateway, Payment, PaymentState};
+
+/// A payment about to be recorded, before the gateway is called.
+#[derive(Debug, Clone)]
+pub struct NewPayment {
+    pub id: String,
+    pub gateway: Gateway,
+    pub invoice_id: String,
+    pub amount: u64,
+    pub callback_url: String,
+    pub request_json: String,
+    pub created_at: i64,
+    pub deadline_at: i64,
+}
+
+/// What a caller brings to a claim from its callback.
+#[derive(Debug, Clone, Default)]
+pub struct ClaimInput {
+    /// AtiPay's referenceNumber: kept so a recovery can verify again.
+    pub verify_key: Option<String>,
+    pub trace_number: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Claim {
+    /// This caller holds the lease under `payment.fence` and must ask the gateway.
+    Claimed {
+        payment: Payment,
+        /// A verify may already have been sent under an earlier fence.
+        maybe_verified: bool,
+        verify_key: Option<String>,
+    },
+    /// Another worker holds a live lease.
+    Busy(Payment),
+    /// Terminal: replay it.
+    Settled(Payment),
+    /// No token yet: the customer cannot have paid.
+    NotStarted(Payment),
+}
+
+/// The stored answer of one verification.
+#[derive(Debug, Clone, Default)]
+pub struct Resolution {
+    pub state: Option<PaymentState>,
+    pub reference: Option<String>,
+    pub trace_number: Option<String>,
+    pub masked_card: Option<String>,
+    pub verified_amount: Option<u64>,
+    pub note: Option<String>,
+    /// The gateway's raw answers.
+    pub raw: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum Finish {
+    /// Stored; the caller's change took effect.
+    Applied(Payment),
+    /// The fence moved on (our lease expired and someone else claimed): the current row.
+    Stale(Payment),
+}
+
+/// The contract every backend keeps.
+pub trait Store: Send + Sync {
+    /// Record a payment. The invoice id is unique per gateway: `DuplicateInvoice` otherwise.
+    fn insert(&self, payment: &NewPayment) -> Result<()>;
+    /// The gateway gave a token: `created` → `awaiting`.
+    fn attach_token(&self, id: &str, token: &str, redirect_json: &str, now: i64) -> Result<Payment>;
+    /// The gateway definitively refused the create: forget the row so the invoice id can be used again.
+    fn discard_created(&self, id: &str) -> Result<()>;
+    /// The create's answer is unknown: close the row (nobody was sent to pay it).
+    fn fail_created(&self, id: &str, note: &str, now: i64) -> Result<()>;
+    fn get(&self, id: &str) -> Result<Option<Payment>>;
+    fn find_by_token(&self, gateway: Gateway, token: &str) -> Result<Option<Payment>>;
+    fn find_by_invoice(&self, gateway: Gateway, invoice_id: &str) -> Result<Option<Payment>>;
+    /// The redirect stored at create time (JSON).
+    fn redirect_json(&self, id: &str) -> Result<Option<String>>;
+    /// Take the lease atomically (across threads and processes).
+    fn claim(&self, id: &str, input: &ClaimInput, now: i64, lease_ms: i64) -> Result<Claim>;
+    /// Store the answer and the raw gateway text in one transaction, if the fence still holds.
+    /// A `Paid` resolution whose gateway reference already paid another payment becomes `NeedsReview`.
+    fn finish(&self, id: &str, fence: i64, resolution: &Resolution, now: i64) -> Result<Finish>;
+    /// Paid payments the shop has not acknowledged yet (the outbox).
+    fn unacknowledged(&self, limit: usize) -> Result<Vec<Payment>>;
+    /// Mark a paid payment fulfilled. True if this call acknowledged it.
+    fn acknowledge(&self, id: &str, now: i64) -> Result<bool>;
+    /// In-doubt rows and rows whose lease expired.
+    fn recoverable(&self, now: i64, limit: usize) -> Result<Vec<Payment>>;
+    /// Newest first.
+    fn list(&self, state: Option<PaymentState>, limit: usize, offset: usize) -> Result<Vec<Payment>>;
+    /// The raw gateway answers stored for a payment, oldest first: (at, fence, state, raw).
+    fn events(&self, id: &str) -> Result<Vec<(i64, i64, String, String)>>;
+}
+
+/// Open the store named by a config's `store` URL.
+pub fn open(url: &str) -> Result<std::sync::Arc<dyn Store>> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        return Ok(std::sync::Arc::new(sqlite::SqliteStore::open(path)?));
+    }
+    if url.contains("://") {
+        return Err(crate::Error::config(format!(
+            "unsupported store URL scheme in {:?}; this build supports sqlite://",
+            url.split("://").next().unwrap_or("")
+        )));
+    }
+    Ok(std::sync::Arc::new(sqlite::SqliteStore::open(url)?))
+}
