@@ -80,6 +80,16 @@ impl CallbackFields {
         self.fields.get(key).map(String::as_str).filter(|v| !v.is_empty())
     }
 
+    /// Every field, in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.fields.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// The fields as one urlencoded string (for logs of non-secret callbacks, or a child process).
+    pub fn to_urlencoded(&self) -> String {
+        url::form_urlencoded::Serializer::new(String::new()).extend_pairs(self.iter()).finish()
+    }
+
     pub fn len(&self) -> usize {
         self.fields.len()
     }

@@ -165,8 +165,8 @@ impl Dargah {
             match self.store.claim(&payment.id, &input, now_ms(), self.lease_ms())? {
                 Claim::Settled(p) => return Ok(replay(p)),
                 Claim::NotStarted(_) => return Err(Error::callback("the payment was never sent to the gateway, so it cannot have been paid")),
-                Claim::Claimed { payment, maybe_verified, verify_key } => {
-                    let question = Question { hint, maybe_verified, verify_key, trace_number: info.trace_number.clone() };
+                Claim::Claimed { payment, verify_key, .. } => {
+                    let question = Question { hint, verify_key, trace_number: info.trace_number.clone() };
                     return self.settle(&adapter, payment, question);
                 }
                 Claim::Busy(p) => {
@@ -316,8 +316,8 @@ impl Dargah {
         for stale in self.store.recoverable(now_ms(), limit)? {
             let adapter = self.adapter(stale.gateway)?;
             match self.store.claim(&stale.id, &ClaimInput::default(), now_ms(), self.lease_ms())? {
-                Claim::Claimed { payment, maybe_verified, verify_key } => {
-                    let question = Question { hint: Hint::None, maybe_verified, verify_key, trace_number: None };
+                Claim::Claimed { payment, verify_key, .. } => {
+                    let question = Question { hint: Hint::None, verify_key, trace_number: None };
                     match self.settle(&adapter, payment, question) {
                         Ok(outcome) => report.outcomes.push(outcome),
                         Err(e) if e.kind() == ErrorKind::Store => return Err(e),

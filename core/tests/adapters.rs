@@ -265,6 +265,8 @@ fn atipay_error_shape_and_required_mobile() {
 
 const VANDAR_VERIFY_SAMPLE: &str = r#"{"status":1,"amount":"1000.00","realAmount":500,"wage":"500","shaparakWage":"1200","transId":159178352177,"factorNumber":"12345","mobile":"09123456789","description":"description","cardNumber":"603799******7999","paymentDate":"2020-06-10 14:36:30","cid":null,"message":"ok"}"#;
 
+const VANDAR_INFO_SAMPLE: &str = r#"{"status":1,"amount":"10000","wage":"500","shaparakWage":"1200","transId":155058785697,"refnumber":"GmshtyjwKSuZXT81+6o9nKIkOcW*****PY05opjBoF","trackingCode":"23***6","factorNumber":null,"mobile":null,"description":"description","cardNumber":"603799******6299","CID":"ECC1F6931DDC1B8A0892293774836F3FFAC4A3C9D34997405F340FCC1BDDED82","createdAt":"2019-02-19 18:19:55","paymentDate":"2019-02-19 18:21:50","code":1,"message":"Confirm requierd"}"#;
+
 #[test]
 fn vandar_send_verify_with_the_document_samples() {
     let e = env();
@@ -282,6 +284,7 @@ fn vandar_send_verify_with_the_document_samples() {
     assert_eq!(sent["port"], "SAMAN");
     assert_eq!(sent["comment"], "c");
 
+    e.stub.on("/vandar/api/v4/transaction", 200, VANDAR_INFO_SAMPLE);
     e.stub.on("/vandar/api/v4/verify", 200, VANDAR_VERIFY_SAMPLE);
     let fields = callback(&[("token", "VTOKEN1"), ("payment_status", "OK"), ("dargah_ref", &created.payment.id)], &[]);
     let outcome = e.dargah.handle_callback(Gateway::Vandar, &fields).unwrap();
@@ -291,7 +294,7 @@ fn vandar_send_verify_with_the_document_samples() {
     assert_eq!(e.stub.received("/vandar/api/v4/verify")[0].json(), json!({"api_key": "VANDAR-KEY", "token": "VTOKEN1"}));
     assert_eq!(e.dargah.handle_callback(Gateway::Vandar, &fields).unwrap().kind, OutcomeKind::AlreadyPaid);
     assert_eq!(e.stub.received("/vandar/api/v4/verify").len(), 1);
-    assert!(e.stub.received("/vandar/api/v4/transaction").is_empty());
+    assert_eq!(e.stub.received("/vandar/api/v4/transaction").len(), 1, "info first, then the one verify");
 }
 
 #[test]
@@ -307,11 +310,7 @@ fn vandar_failed_callback_asks_transaction_info_not_verify() {
     assert!(e.stub.received("/vandar/api/v4/verify").is_empty());
 
     // The document's transaction sample: paid, confirm required -> one verify.
-    e.stub.on(
-        "/vandar/api/v4/transaction",
-        200,
-        r#"{"status":1,"amount":"10000","wage":"500","shaparakWage":"1200","transId":155058785697,"refnumber":"GmshtyjwKSuZXT81+6o9nKIkOcW*****PY05opjBoF","trackingCode":"23***6","factorNumber":null,"mobile":null,"description":"description","cardNumber":"603799******6299","CID":"ECC1F6931DDC1B8A0892293774836F3FFAC4A3C9D34997405F340FCC1BDDED82","createdAt":"2019-02-19 18:19:55","paymentDate":"2019-02-19 18:21:50","code":1,"message":"Confirm requierd"}"#,
-    );
+    e.stub.on("/vandar/api/v4/transaction", 200, VANDAR_INFO_SAMPLE);
     e.stub.on("/vandar/api/v4/verify", 200, &VANDAR_VERIFY_SAMPLE.replace("\"1000.00\"", "\"10000\"").replace("\"realAmount\":500", "\"realAmount\":9500"));
     let outcome = e.dargah.handle_callback(Gateway::Vandar, &failed).unwrap();
     assert_eq!(outcome.kind, OutcomeKind::NewlyPaid, "a forged FAILED cannot lose a real payment");
@@ -338,6 +337,21 @@ fn vandar_error_envelope_and_validation_before_any_call() {
     }
     assert_eq!(e.stub.total_requests(), 0, "nothing invalid reaches the network");
     assert!(e.dargah.list_payments(None, 10, 0).unwrap().is_empty(), "nor the store");
+
+    // Verify refused although transaction info says "confirm required": never guessed as paid.
+    e.stub.on("/vandar/api/v4/send", 200, r#"{"status":1,"token":"VT5"}"#);
+    e.dargah.create_payment(Gateway::Vandar, request("v-5", 10000)).unwrap();
+    e.stub.on("/vandar/api/v4/transaction", 200, VANDAR_INFO_SAMPLE);
+    e.stub.on("/vandar/api/v4/verify", 402, r#"{"status":0,"errors":["already verified"]}"#);
+    let o = e.dargah.handle_callback(Gateway::Vandar, &callback(&[("token", "VT5"), ("payment_status", "OK")], &[])).unwrap();
+    assert_eq!(o.kind, OutcomeKind::NeedsReview);
+    assert!(o.payment.note.unwrap().contains("already verified"));
+    // An unknown transaction code is a truth Dargah cannot tell.
+    e.stub.on("/vandar/api/v4/send", 200, r#"{"status":1,"token":"VT6"}"#);
+    e.dargah.create_payment(Gateway::Vandar, request("v-6", 10000)).unwrap();
+    e.stub.on("/vandar/api/v4/transaction", 200, r#"{"status":1,"amount":"10000","code":42,"message":"?"}"#);
+    let o = e.dargah.handle_callback(Gateway::Vandar, &callback(&[("token", "VT6"), ("payment_status", "OK")], &[])).unwrap();
+    assert_eq!((o.kind, o.payment.state), (OutcomeKind::NeedsReview, PaymentState::NeedsReview));
 
     e.stub.on("/vandar/api/v4/send", 401, r#"{"status":0,"errors":["api_key is invalid"]}"#);
     let err = e.dargah.create_payment(Gateway::Vandar, request("v-4", 1000)).unwrap_err();

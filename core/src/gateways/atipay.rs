@@ -5,7 +5,7 @@
 //! callback's referenceNumber and returns the amount, which must equal the
 //! stored one. Without a callback there is nothing to verify with.
 
-use super::{json_body, raw_join, refusal_as_unpaid, rial, text, unavailable, CallbackInfo, CreateCall, Created, GatewayAnswer, Hint, PaidDetails, Question, Verdict};
+use super::{json_body, raw_join, refusal_as_unpaid, rial, text, CallbackInfo, CreateCall, Created, GatewayAnswer, Hint, PaidDetails, Question, Verdict};
 use crate::callback::CallbackFields;
 use crate::config::AtiPayConfig;
 use crate::error::{Error, Result};
@@ -26,9 +26,6 @@ fn body_of(answer: &Answer, what: &str) -> Result<Value> {
     let error_code = text(&body, "errorCode");
     if answer.status == 200 && error_code.is_none() {
         return Ok(body);
-    }
-    if error_code.is_none() && answer.is_server_error() {
-        return Err(unavailable(answer, what));
     }
     Err(Error::rejected(error_code, text(&body, "errorDescription"), answer.status))
 }

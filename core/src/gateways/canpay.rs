@@ -4,7 +4,7 @@
 //! Verify answers success every time for a paid token, and never the amount:
 //! the amount that counts is the stored one, bound to the token at creation.
 
-use super::{json_body, raw_join, refusal_as_unpaid, text, unavailable, CallbackInfo, CreateCall, Created, GatewayAnswer, Hint, PaidDetails, Verdict};
+use super::{json_body, raw_join, refusal_as_unpaid, text, CallbackInfo, CreateCall, Created, GatewayAnswer, Hint, PaidDetails, Verdict};
 use crate::callback::CallbackFields;
 use crate::config::CanPayConfig;
 use crate::error::{Error, Result};
@@ -17,7 +17,6 @@ fn data_of(answer: &Answer, what: &str) -> Result<Value> {
     match body.get("status").and_then(Value::as_bool) {
         Some(true) if answer.status == 200 => Ok(body.get("data").cloned().unwrap_or(Value::Null)),
         Some(false) => Err(Error::rejected(text(&body, "code"), text(&body, "message").or_else(|| text(&body, "error")), answer.status)),
-        _ if answer.is_server_error() => Err(unavailable(answer, what)),
         _ => Err(Error::malformed(format!("{what}: answer has no boolean status; HTTP {}", answer.status)).with_http_status(answer.status)),
     }
 }

@@ -52,8 +52,6 @@ pub(crate) struct CallbackInfo {
 #[derive(Debug, Clone)]
 pub(crate) struct Question {
     pub hint: Hint,
-    /// A verify may already have been sent (in doubt, or an expired lease).
-    pub maybe_verified: bool,
     pub verify_key: Option<String>,
     pub trace_number: Option<String>,
 }
@@ -193,19 +191,17 @@ pub(crate) fn rial(value: &Value, key: &str) -> Result<Option<u64>> {
     amount.map(Some).ok_or_else(|| Error::malformed(format!("field {key} is not a whole rial amount")))
 }
 
-/// A 5xx answer that is not the gateway's own envelope means "unavailable";
-/// the caller decides what a 4xx means for its gateway.
 pub(crate) fn unavailable(answer: &Answer, what: &str) -> Error {
     Error::new(crate::ErrorKind::GatewayUnavailable, format!("{what}: the gateway answered HTTP {}", answer.status)).with_http_status(answer.status)
 }
 
-/// The body as JSON; a non-JSON 5xx is "unavailable", a non-JSON 2xx/4xx "malformed".
+/// The body as JSON. Any 5xx is "unavailable" (the gateway's side, outcome
+/// unknown) even when it carries an error envelope; a non-JSON 2xx/4xx is "malformed".
 pub(crate) fn json_body(answer: &Answer, what: &str) -> Result<Value> {
-    match answer.json(what) {
-        Ok(v) => Ok(v),
-        Err(_) if answer.is_server_error() => Err(unavailable(answer, what)),
-        Err(e) => Err(e),
+    if answer.is_server_error() {
+        return Err(unavailable(answer, what));
     }
+    answer.json(what)
 }
 
 /// On verify, a gateway's own error envelope means "not paid" — except

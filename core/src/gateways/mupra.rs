@@ -5,7 +5,7 @@
 //! `dargah_ref` in the callback URL and takes `token` from the callback when
 //! present; verify (repeatable) is the only truth.
 
-use super::{json_body, raw_join, refusal_as_unpaid, text, unavailable, CallbackInfo, CreateCall, Created, GatewayAnswer, Hint, PaidDetails, Verdict};
+use super::{json_body, raw_join, refusal_as_unpaid, text, CallbackInfo, CreateCall, Created, GatewayAnswer, Hint, PaidDetails, Verdict};
 use crate::callback::CallbackFields;
 use crate::config::MupraConfig;
 use crate::error::{Error, Result};
@@ -19,9 +19,6 @@ fn result_of(answer: &Answer, what: &str) -> Result<Value> {
     let code = body.get("code").and_then(Value::as_i64);
     if answer.status == 200 && code == Some(0) {
         return Ok(body.get("result").cloned().unwrap_or(Value::Null));
-    }
-    if code.is_none() && answer.is_server_error() {
-        return Err(unavailable(answer, what));
     }
     if code.is_none() {
         return Err(Error::malformed(format!("{what}: answer has no envelope code; HTTP {}", answer.status)).with_http_status(answer.status));

@@ -1,8 +1,9 @@
 //! Vandar IPG v4: `POST /api/v4/send` → token, customer to `GET /v4/{token}`,
 //! callback `GET ?token=…&payment_status=OK|FAILED`, then `POST /api/v4/verify`,
-//! which answers ONCE per transaction. When Dargah cannot know whether its
-//! verify went through (a crash, a timeout, a second verify's error), it asks
-//! `POST /api/v4/transaction` instead, which can be asked any number of times.
+//! which answers ONCE per transaction. So Dargah always asks
+//! `POST /api/v4/transaction` (repeatable) first and verifies only what it
+//! reports paid and unverified; after a lost verify answer it reports the
+//! payment verified, with its amount and card.
 //!
 //! Errors are `{"status":0,"errors":[…]}` with 400/401/402/403.
 //!
@@ -12,7 +13,7 @@
 //! payment, 5 refunded (never verified in time). Any other code is a truth
 //! Dargah cannot tell, so the payment goes to `needs_review`, never to paid.
 
-use super::{json_body, raw_join, rial, text, unavailable, CallbackInfo, CreateCall, Created, GatewayAnswer, Hint, PaidDetails, Question, Verdict};
+use super::{json_body, raw_join, rial, text, CallbackInfo, CreateCall, Created, GatewayAnswer, Hint, PaidDetails, Question, Verdict};
 use crate::callback::CallbackFields;
 use crate::config::VandarConfig;
 use crate::error::{Error, ErrorKind, Result};
@@ -48,9 +49,6 @@ fn body_of(answer: &Answer, what: &str) -> Result<Value> {
     let status = body.get("status").and_then(Value::as_i64);
     if answer.status == 200 && status == Some(1) {
         return Ok(body);
-    }
-    if status.is_none() && answer.is_server_error() {
-        return Err(unavailable(answer, what));
     }
     let message = match body.get("errors") {
         Some(Value::Array(errors)) => Some(errors.iter().map(|e| e.as_str().map(str::to_string).unwrap_or_else(|| e.to_string())).collect::<Vec<_>>().join("; ")),
@@ -108,36 +106,27 @@ pub(crate) fn parse_callback(fields: &CallbackFields) -> Result<CallbackInfo> {
     Ok(CallbackInfo { token: Some(token), hint: Some(hint), ..Default::default() })
 }
 
-/// Verify when the callback says OK and no verify can have been sent yet;
-/// otherwise ask transaction info first and verify only a paid, unverified one.
-pub(crate) async fn resolve(config: &VandarConfig, http: &Http, payment: &Payment, question: &Question) -> Result<GatewayAnswer> {
+/// Ask transaction info first, and verify only a payment it reports paid and
+/// not yet verified. Verify answers once: spending it on an unpaid payment (a
+/// forged OK) or a second time (after a lost answer) would lose the truth.
+/// The callback's status plays no part.
+pub(crate) async fn resolve(config: &VandarConfig, http: &Http, payment: &Payment, _question: &Question) -> Result<GatewayAnswer> {
     let token = payment.token.as_deref().ok_or_else(|| Error::internal("vandar payment without a token"))?;
-    if question.hint == Hint::Paid && !question.maybe_verified {
-        let verify = call(config, http, "api/v4/verify", token).await?;
-        match body_of(&verify, "vandar verify") {
-            Ok(body) => return Ok(GatewayAnswer { verdict: Verdict::Paid(paid_details(&body, "realAmount")?), raw: raw_join(&[("verify", &verify)]) }),
-            // A refused verify: unpaid, or already verified by us before. Transaction info tells which.
-            Err(e) if e.kind() == ErrorKind::GatewayRejected && !matches!(verify.status, 401 | 403) => {
-                let info = call(config, http, "api/v4/transaction", token).await?;
-                let verdict = read_info(&info)?;
-                let verdict = match verdict {
-                    // Info still says "confirm required" though verify refused: do not guess.
-                    Info::VerifyNeeded => Verdict::NeedsReview { note: "vandar: verify refused but transaction info says it awaits verify".into() },
-                    Info::Known(v) => v,
-                };
-                return Ok(GatewayAnswer { verdict, raw: raw_join(&[("verify", &verify), ("transaction", &info)]) });
-            }
-            Err(e) => return Err(e),
-        }
-    }
     let info = call(config, http, "api/v4/transaction", token).await?;
     match read_info(&info)? {
         Info::Known(verdict) => Ok(GatewayAnswer { verdict, raw: raw_join(&[("transaction", &info)]) }),
         Info::VerifyNeeded => {
             crate::failpoint!("vandar_before_verify");
             let verify = call(config, http, "api/v4/verify", token).await?;
-            let body = body_of(&verify, "vandar verify")?;
-            Ok(GatewayAnswer { verdict: Verdict::Paid(paid_details(&body, "realAmount")?), raw: raw_join(&[("transaction", &info), ("verify", &verify)]) })
+            let verdict = match body_of(&verify, "vandar verify") {
+                Ok(body) => Verdict::Paid(paid_details(&body, "realAmount")?),
+                // Refused although info said "confirm required": do not guess.
+                Err(e) if e.kind() == ErrorKind::GatewayRejected && !matches!(verify.status, 401 | 403) => Verdict::NeedsReview {
+                    note: format!("vandar verify refused a payment awaiting verify: {}", e.gateway_message().unwrap_or("rejected")),
+                },
+                Err(e) => return Err(e),
+            };
+            Ok(GatewayAnswer { verdict, raw: raw_join(&[("transaction", &info), ("verify", &verify)]) })
         }
     }
 }

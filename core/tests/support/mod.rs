@@ -1,2 +1,4 @@
 #![allow(dead_code)]
+pub mod child;
+pub mod sandbox;
 pub mod stub;

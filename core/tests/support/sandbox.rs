@@ -1,0 +1,93 @@
+//! Driving the bundled sandbox from tests: its control API pays a payment as
+//! the payment page would and hands back the callback the browser would make.
+
+use dargah_core::{CallbackFields, Dargah, Gateway};
+use dargah_sandbox::{creds, Sandbox, SandboxConfig};
+use serde_json::{json, Value};
+
+pub struct World {
+    pub sandbox: Sandbox,
+    pub dir: tempfile::TempDir,
+    pub http: reqwest::blocking::Client,
+}
+
+impl World {
+    pub fn start() -> World {
+        let sandbox = Sandbox::start(SandboxConfig::default()).expect("sandbox starts");
+        World { sandbox, dir: tempfile::tempdir().unwrap(), http: reqwest::blocking::Client::new() }
+    }
+
+    pub fn db_path(&self) -> String {
+        format!("{}/dargah.db", self.dir.path().display())
+    }
+
+    /// The config JSON for a client on this world's store and sandbox.
+    pub fn config(&self, lease_secs: u64) -> String {
+        config_json(&self.sandbox.base_url(), &self.db_path(), lease_secs)
+    }
+
+    pub fn client(&self) -> Dargah {
+        Dargah::from_json(&self.config(60)).unwrap()
+    }
+
+    /// Press Pay (or Cancel) on the sandbox's page; returns the callback fields the browser would deliver.
+    pub fn pay(&self, gateway: Gateway, token: &str, pay: bool) -> CallbackFields {
+        let answer: Value = self
+            .http
+            .post(format!("{}/_control/pay", self.sandbox.base_url()))
+            .json(&json!({"gateway": gateway.name(), "token": token, "action": if pay { "pay" } else { "cancel" }, "card": "6037991234567890"}))
+            .send()
+            .unwrap()
+            .error_for_status()
+            .unwrap()
+            .json()
+            .unwrap();
+        callback_fields(&answer)
+    }
+
+    pub fn stats(&self) -> Value {
+        self.http.get(format!("{}/_control/stats", self.sandbox.base_url())).send().unwrap().json().unwrap()
+    }
+
+    /// How often the sandbox saw `endpoint` (e.g. "vandar.verify") for `token`.
+    pub fn calls_for(&self, token: &str, endpoint: &str) -> u64 {
+        self.stats()["by_token"][token][endpoint].as_u64().unwrap_or(0)
+    }
+
+    pub fn calls(&self, endpoint: &str) -> u64 {
+        self.stats()["calls"][endpoint].as_u64().unwrap_or(0)
+    }
+
+    pub fn fault(&self, spec: Value) {
+        self.http.post(format!("{}/_control/faults", self.sandbox.base_url())).json(&spec).send().unwrap().error_for_status().unwrap();
+    }
+
+    pub fn clear_faults(&self) {
+        self.http.delete(format!("{}/_control/faults", self.sandbox.base_url())).send().unwrap().error_for_status().unwrap();
+    }
+}
+
+pub fn config_json(base: &str, db: &str, lease_secs: u64) -> String {
+    json!({
+        "store": format!("sqlite://{db}"),
+        "lease_secs": lease_secs,
+        "http": {"request_timeout_ms": 5000},
+        "mupra": {"api_key": creds::MUPRA_API_KEY, "base_url": format!("{base}/mupra/restapi/api/ipg/")},
+        "canpay": {"merchant": creds::CANPAY_MERCHANT, "base_url": format!("{base}/canpay/api/ipg/")},
+        "atipay": {"apiKey": creds::ATIPAY_API_KEY, "terminalId": creds::ATIPAY_TERMINAL_ID, "base_url": format!("{base}/atipay/v1/")},
+        "vandar": {"api_key": creds::VANDAR_API_KEY, "ipg_base_url": format!("{base}/vandar/ipg"), "api_base_url": format!("{base}/vandar/api")}
+    })
+    .to_string()
+}
+
+/// The sandbox's description of a callback (`{"method","url","form"}`) as the fields a web server would hand over.
+pub fn callback_fields(callback: &Value) -> CallbackFields {
+    let url = url::Url::parse(callback["url"].as_str().expect("callback url")).unwrap();
+    let query: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    let form: Vec<(String, String)> = match callback["form"].as_object() {
+        Some(map) => map.iter().map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))).collect(),
+        None => Vec::new(),
+    };
+    CallbackFields::from_pairs(query, form).unwrap()
+}
+
