@@ -313,7 +313,8 @@ impl Dargah {
     /// once-only verify through its transaction info first.
     pub fn recover(&self, limit: usize) -> Result<RecoverReport> {
         let mut report = RecoverReport::default();
-        for stale in self.store.recoverable(now_ms(), limit)? {
+        let now = now_ms();
+        for stale in self.store.recoverable(now, now - self.lease_ms(), limit)? {
             let adapter = self.adapter(stale.gateway)?;
             match self.store.claim(&stale.id, &ClaimInput::default(), now_ms(), self.lease_ms())? {
                 Claim::Claimed { payment, verify_key, .. } => {
@@ -324,8 +325,13 @@ impl Dargah {
                         Err(e) => report.errors.push((stale.id.clone(), e)),
                     }
                 }
+                // A create interrupted by a crash: nobody was sent to pay it.
+                Claim::NotStarted(p) => {
+                    self.store.fail_created(&p.id, "create interrupted before the gateway's token was stored", now_ms())?;
+                    report.outcomes.push(Outcome { kind: OutcomeKind::Failed, payment: self.payment(&p.id)? });
+                }
                 // Someone else got there first.
-                Claim::Settled(_) | Claim::Busy(_) | Claim::NotStarted(_) => {}
+                Claim::Settled(_) | Claim::Busy(_) => {}
             }
         }
         Ok(report)

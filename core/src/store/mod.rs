@@ -93,8 +93,8 @@ pub trait Store: Send + Sync {
     fn unacknowledged(&self, limit: usize) -> Result<Vec<Payment>>;
     /// Mark a paid payment fulfilled. True if this call acknowledged it.
     fn acknowledge(&self, id: &str, now: i64) -> Result<bool>;
-    /// In-doubt rows and rows whose lease expired.
-    fn recoverable(&self, now: i64, limit: usize) -> Result<Vec<Payment>>;
+    /// In-doubt rows, rows whose lease expired, and creates interrupted before `stale_before`.
+    fn recoverable(&self, now: i64, stale_before: i64, limit: usize) -> Result<Vec<Payment>>;
     /// Newest first.
     fn list(&self, state: Option<PaymentState>, limit: usize, offset: usize) -> Result<Vec<Payment>>;
     /// The raw gateway answers stored for a payment, oldest first: (at, fence, state, raw).

@@ -350,12 +350,13 @@ impl Store for SqliteStore {
         })
     }
 
-    fn recoverable(&self, now: i64, limit: usize) -> Result<Vec<Payment>> {
+    fn recoverable(&self, now: i64, stale_before: i64, limit: usize) -> Result<Vec<Payment>> {
         self.with(|c| {
             select_many(
                 c,
-                "WHERE state = 'in_doubt' OR (state = 'verifying' AND lease_until <= ?1) ORDER BY updated_at LIMIT ?2",
-                params![now, limit as i64],
+                "WHERE state = 'in_doubt' OR (state = 'verifying' AND lease_until <= ?1) OR (state = 'created' AND updated_at <= ?2)
+                 ORDER BY updated_at LIMIT ?3",
+                params![now, stale_before, limit as i64],
             )
         })
     }

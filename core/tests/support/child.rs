@@ -11,6 +11,10 @@ pub const ENTRY: &str = "child_process_entry";
 /// Spawn a child that delivers `callbacks` (raw query strings) from `threads` threads
 /// once the file `go` exists. Extra env (FAILPOINTS) is passed through.
 pub fn spawn(config: &str, gateway: Gateway, callbacks: &[String], threads: usize, go: &str, extra_env: &[(&str, &str)]) -> std::process::Child {
+    command(config, gateway, callbacks, threads, go, extra_env).spawn().unwrap()
+}
+
+pub fn command(config: &str, gateway: Gateway, callbacks: &[String], threads: usize, go: &str, extra_env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(std::env::current_exe().unwrap());
     cmd.args(["--exact", ENTRY, "--nocapture", "--test-threads=1"])
         .env("DARGAH_TEST_CHILD", "1")
@@ -24,7 +28,7 @@ pub fn spawn(config: &str, gateway: Gateway, callbacks: &[String], threads: usiz
     for (k, v) in extra_env {
         cmd.env(k, v);
     }
-    cmd.spawn().unwrap()
+    cmd
 }
 
 /// What a child reported: counts of each outcome kind, and errors.
@@ -96,6 +100,12 @@ pub fn run_if_child() {
     let var = |k: &str| std::env::var(k).unwrap();
     let dargah = Arc::new(Dargah::from_json(&var("DARGAH_TEST_CONFIG")).unwrap());
     let gateway: Gateway = var("DARGAH_TEST_GATEWAY").parse().unwrap();
+    if let Ok(invoice) = std::env::var("DARGAH_TEST_CREATE") {
+        let request = dargah_core::PaymentRequest::new(invoice, 50_000, "http://127.0.0.1:9/cb").mobile("09123456789");
+        let created = dargah.create_payment(gateway, request).unwrap();
+        println!("CREATED {}", created.payment.id);
+        return;
+    }
     let callbacks: Vec<String> = var("DARGAH_TEST_CALLBACKS").lines().map(str::to_string).collect();
     let threads: usize = var("DARGAH_TEST_THREADS").parse().unwrap();
     let go = var("DARGAH_TEST_GO");
