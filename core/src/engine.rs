@@ -10,6 +10,7 @@ use crate::callback::CallbackFields;
 use crate::config::Config;
 use crate::error::{Error, ErrorKind, Result};
 use crate::failpoint;
+use crate::gateways::sepal::{self, SepalPaymentState, SepalSession};
 use crate::gateways::{Adapter, CallbackInfo, CreateCall, Hint, Question, Verdict};
 use crate::http::{block_on, Http, ProcessLocal};
 use crate::model::{CreatedPayment, Gateway, Outcome, OutcomeKind, Payment, PaymentRequest, PaymentState, Redirect};
@@ -28,6 +29,7 @@ pub struct Dargah {
     config: Config,
     store: Arc<dyn Store>,
     http: ProcessLocal<Http>,
+    sepal: Arc<SepalSession>,
 }
 
 impl std::fmt::Debug for Dargah {
@@ -54,13 +56,13 @@ impl Dargah {
     pub fn new(config: Config) -> Result<Dargah> {
         config.validate()?;
         let store = store::open(&config.store)?;
-        Ok(Dargah { config, store, http: ProcessLocal::new() })
+        Ok(Dargah { config, store, http: ProcessLocal::new(), sepal: Arc::default() })
     }
 
     /// Use a store opened elsewhere.
     pub fn with_store(config: Config, store: Arc<dyn Store>) -> Result<Dargah> {
         config.validate()?;
-        Ok(Dargah { config, store, http: ProcessLocal::new() })
+        Ok(Dargah { config, store, http: ProcessLocal::new(), sepal: Arc::default() })
     }
 
     pub fn from_json(text: &str) -> Result<Dargah> {
@@ -335,6 +337,12 @@ impl Dargah {
             }
         }
         Ok(report)
+    }
+
+    /// Sepal's state of a payment by its payment number (logs in as needed).
+    pub fn sepal_payment_state(&self, payment_number: u64) -> Result<SepalPaymentState> {
+        let config = Arc::new(self.config.sepal.clone().ok_or_else(sepal::not_configured)?);
+        block_on(sepal::payment_state(self.sepal.clone(), config, self.http()?, payment_number))?
     }
 
     pub fn payment(&self, id: &str) -> Result<Payment> {

@@ -26,6 +26,7 @@ pub use callback::CallbackFields;
 pub use config::{Config, Secret};
 pub use engine::{Dargah, RecoverReport};
 pub use error::{Error, ErrorKind, Result};
+pub use gateways::sepal::SepalPaymentState;
 pub use model::{
     rial_to_toman, toman_to_rial, Capabilities, CreatedPayment, Gateway, Outcome, OutcomeKind, Payment, PaymentRequest, PaymentState, Redirect,
     VandarOptions, VandarPort,

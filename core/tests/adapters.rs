@@ -412,3 +412,71 @@ fn verify_timeout_is_in_doubt_then_recovered() {
     assert!(e.dargah.unacknowledged(10).unwrap().is_empty());
     assert_eq!(e.dargah.handle_callback(Gateway::CanPay, &callback(&[], &form)).unwrap().kind, OutcomeKind::AlreadyPaid);
 }
+
+fn jwt(exp: i64) -> String {
+    use base64::Engine;
+    let enc = |v: serde_json::Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+    format!("{}.{}.c2ln", enc(json!({"alg": "HS256", "typ": "JWT"})), enc(json!({"sub": 1, "exp": exp})))
+}
+
+fn sepal_env() -> (Stub, Dargah, tempfile::TempDir) {
+    let stub = Stub::start();
+    let dir = tempfile::tempdir().unwrap();
+    let config = json!({
+        "store": format!("sqlite://{}/d.db", dir.path().display()),
+        "sepal": {"mobile": "09120000000", "password": "SEPAL-PASSWORD", "base_url": format!("{}/sepal", stub.base)}
+    });
+    let dargah = Dargah::from_json(&config.to_string()).unwrap();
+    (stub, dargah, dir)
+}
+
+const SEPAL_STATE: &str = r#"{"status":true,"message":"","item":{"payment_number":"412843002512","state":"1","state_label":"موفق"}}"#;
+
+#[test]
+fn sepal_login_keeps_the_jwt_until_exp_and_relogs_on_401() {
+    let (stub, dargah, _dir) = sepal_env();
+    let far = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64 + 3600;
+    // The document's malformed `data` array form.
+    stub.on("/sepal/api/users/token.json", 200, &format!(r#"{{"status":true,"message":"","data":[{{"token":"{}"}}]}}"#, jwt(far)));
+    stub.on("/sepal/api/onlinePayments/getState.json", 200, SEPAL_STATE);
+    let state = dargah.sepal_payment_state(412843002512).unwrap();
+    assert!(state.successful);
+    assert_eq!((state.state.as_str(), state.state_label.as_str()), ("1", "موفق"));
+    dargah.sepal_payment_state(412843002512).unwrap();
+    assert_eq!(stub.received("/sepal/api/users/token.json").len(), 1, "the JWT is reused until its exp");
+    let login = stub.received("/sepal/api/users/token.json")[0].json();
+    assert_eq!(login, json!({"mobile": "09120000000", "password": "SEPAL-PASSWORD"}));
+    assert_eq!(stub.received("/sepal/api/onlinePayments/getState.json")[0].json(), json!({"paymentNumber": 412843002512u64}));
+
+    // A 401 (revoked token): log in again, once.
+    stub.on("/sepal/api/onlinePayments/getState.json", 401, r#"{"status":false,"message":"token expired"}"#);
+    stub.then("/sepal/api/onlinePayments/getState.json", 200, SEPAL_STATE);
+    dargah.sepal_payment_state(412843002512).unwrap();
+    assert_eq!(stub.received("/sepal/api/users/token.json").len(), 2);
+    // Still 401 after a fresh login: the error, not a loop.
+    stub.on("/sepal/api/onlinePayments/getState.json", 401, r#"{"status":false,"message":"no access"}"#);
+    let e = dargah.sepal_payment_state(1).unwrap_err();
+    assert_eq!((e.kind(), e.gateway_message()), (ErrorKind::GatewayRejected, Some("no access")));
+    assert_eq!(stub.received("/sepal/api/users/token.json").len(), 3);
+}
+
+#[test]
+fn sepal_token_near_exp_is_renewed_and_bad_logins_are_named() {
+    let (stub, dargah, _dir) = sepal_env();
+    let soon = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64 + 30;
+    stub.on("/sepal/api/users/token.json", 200, &format!(r#"{{"status":true,"message":"","data":{{"token":"{}"}}}}"#, jwt(soon)));
+    stub.on("/sepal/api/onlinePayments/getState.json", 200, SEPAL_STATE);
+    dargah.sepal_payment_state(7).unwrap();
+    dargah.sepal_payment_state(7).unwrap();
+    assert_eq!(stub.received("/sepal/api/users/token.json").len(), 2, "a token within a minute of exp is not used");
+
+    stub.on("/sepal/api/users/token.json", 200, r#"{"status":true,"message":"","data":{"token":"not-a-jwt"}}"#);
+    let (stub2, d2, _dir2) = sepal_env();
+    stub2.on("/sepal/api/users/token.json", 200, r#"{"status":true,"message":"","data":{"token":"not-a-jwt"}}"#);
+    assert_eq!(d2.sepal_payment_state(7).unwrap_err().kind(), ErrorKind::MalformedResponse);
+    stub2.on("/sepal/api/users/token.json", 401, r#"{"status":false,"message":"نام کاربری یا رمز عبور اشتباه است"}"#);
+    let e = d2.sepal_payment_state(7).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::GatewayRejected);
+    assert!(!e.to_string().contains("SEPAL-PASSWORD"));
+    drop(stub);
+}

@@ -4,6 +4,7 @@
 pub(crate) mod atipay;
 pub(crate) mod canpay;
 pub(crate) mod mupra;
+pub(crate) mod sepal;
 pub(crate) mod vandar;
 
 use crate::callback::CallbackFields;
