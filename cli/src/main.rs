@@ -1,1 +1,77 @@
-fn main(){}
+//! `dargah`: the demo, the sandbox, and a look into a payment store.
+
+mod browser;
+mod demo;
+mod payments;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "dargah", version, about = "Iranian payment gateways with verify-once callback handling")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run every payment flow against a sandbox started in this process, on a
+    /// temporary SQLite store, and show that each payment is credited exactly once.
+    Demo,
+    /// Serve the five sandbox gateways (payment pages included) until stopped.
+    Sandbox {
+        #[arg(long, default_value_t = 8700)]
+        port: u16,
+        /// Address to listen on; keep it on loopback.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// Seconds after payment until an unverified payment is refunded.
+        #[arg(long, default_value_t = 900)]
+        refund_window_secs: u64,
+    },
+    /// Look at the payments in a store.
+    Payments {
+        #[command(subcommand)]
+        command: payments::PaymentsCommand,
+    },
+    /// Resolve payments left in doubt or under an expired lease (a crash mid-verify).
+    Recover {
+        /// The client configuration (JSON or TOML).
+        #[arg(long)]
+        config: std::path::PathBuf,
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Demo => demo::run(),
+        Command::Sandbox { port, host, refund_window_secs } => run_sandbox(&host, port, refund_window_secs),
+        Command::Payments { command } => payments::run(command),
+        Command::Recover { config, limit } => payments::recover(&config, limit),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("dargah: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_sandbox(host: &str, port: u16, refund_window_secs: u64) -> Result<ExitCode, String> {
+    let addr: std::net::SocketAddr = format!("{host}:{port}").parse().map_err(|e| format!("bad address {host}:{port}: {e}"))?;
+    let config = dargah_sandbox::SandboxConfig { refund_window: std::time::Duration::from_secs(refund_window_secs), ..Default::default() };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        let base = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
+        eprintln!("dargah sandbox listening on {base}  (Ctrl-C to stop)");
+        eprintln!("client configuration for it:\n{}", serde_json::to_string_pretty(&demo::sandbox_client_config(&base, "sqlite://dargah-sandbox.db")).unwrap_or_default());
+        dargah_sandbox::serve(listener, config).await.map_err(|e| e.to_string())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

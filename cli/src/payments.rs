@@ -1,0 +1,112 @@
+//! `dargah payments list|show` and `dargah recover` over a store.
+
+use clap::Subcommand;
+use dargah_core::{Config, Dargah, PaymentState};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Subcommand)]
+pub enum PaymentsCommand {
+    /// List payments, newest first.
+    List {
+        #[command(flatten)]
+        source: Source,
+        /// Only this state (awaiting, paid, in_doubt, needs_review, ...).
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Print JSON lines instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one payment and the raw gateway answers stored with it.
+    Show {
+        #[command(flatten)]
+        source: Source,
+        id: String,
+    },
+}
+
+#[derive(clap::Args)]
+pub struct Source {
+    /// The client configuration (JSON or TOML); its `store` is read.
+    #[arg(long, conflicts_with = "store")]
+    config: Option<PathBuf>,
+    /// A store URL, e.g. sqlite:///var/lib/shop/dargah.db
+    #[arg(long)]
+    store: Option<String>,
+}
+
+pub fn load_config(path: &Path) -> Result<Config, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let parsed = if path.extension().is_some_and(|e| e == "toml") { Config::from_toml(&text) } else { Config::from_json(&text) };
+    parsed.map_err(|e| e.to_string())
+}
+
+fn open(source: &Source) -> Result<Dargah, String> {
+    let config = match (&source.config, &source.store) {
+        (Some(path), _) => load_config(path)?,
+        (None, Some(store)) => Config { store: store.clone(), ..Config::default() },
+        (None, None) => return Err("give --config FILE or --store URL".into()),
+    };
+    Dargah::new(config).map_err(|e| e.to_string())
+}
+
+fn when(ms: Option<i64>) -> String {
+    ms.map(|m| format!("{}s", m / 1000)).unwrap_or_else(|| "-".into())
+}
+
+pub fn run(command: PaymentsCommand) -> Result<ExitCode, String> {
+    match command {
+        PaymentsCommand::List { source, state, limit, json } => {
+            let dargah = open(&source)?;
+            let state = state.map(|s| PaymentState::parse(&s).map_err(|_| format!("unknown state {s:?}"))).transpose()?;
+            let payments = dargah.list_payments(state, limit, 0).map_err(|e| e.to_string())?;
+            if json {
+                for p in &payments {
+                    println!("{}", serde_json::to_string(p).map_err(|e| e.to_string())?);
+                }
+            } else {
+                println!("{:<26} {:<7} {:<20} {:>12} {:<12} {:<14} {:<5}", "id", "gateway", "invoice", "amount", "state", "reference", "acked");
+                for p in &payments {
+                    println!(
+                        "{:<26} {:<7} {:<20} {:>12} {:<12} {:<14} {:<5}",
+                        p.id,
+                        p.gateway.name(),
+                        p.invoice_id,
+                        p.amount,
+                        p.state.name(),
+                        p.reference.as_deref().unwrap_or("-"),
+                        if p.acknowledged_at.is_some() { "yes" } else { "no" }
+                    );
+                }
+                eprintln!("{} payment(s)", payments.len());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        PaymentsCommand::Show { source, id } => {
+            let dargah = open(&source)?;
+            let p = dargah.payment(&id).map_err(|e| e.to_string())?;
+            println!("{}", serde_json::to_string_pretty(&p).map_err(|e| e.to_string())?);
+            println!("created {}  deadline {}  paid {}", when(Some(p.created_at)), when(Some(p.deadline_at)), when(p.paid_at));
+            for (at, fence, state, raw) in dargah.store().events(&id).map_err(|e| e.to_string())? {
+                println!("event at {} fence {fence} -> {state}: {raw}", when(Some(at)));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+pub fn recover(config: &Path, limit: usize) -> Result<ExitCode, String> {
+    let dargah = Dargah::new(load_config(config)?).map_err(|e| e.to_string())?;
+    let report = dargah.recover(limit).map_err(|e| e.to_string())?;
+    for o in &report.outcomes {
+        println!("{} {} -> {}", o.payment.id, o.payment.gateway, o.kind.name());
+    }
+    for (id, e) in &report.errors {
+        eprintln!("{id}: still in doubt: {e}");
+    }
+    println!("recovered {} payment(s), {} still in doubt", report.outcomes.len(), report.errors.len());
+    Ok(if report.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
