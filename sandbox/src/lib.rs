@@ -1,0 +1,169 @@
+//! A local HTTP server that speaks the wire APIs of Mupra, CanPay, AtiPay
+//! MIPG, Sepal and Vandar as their documents describe them: strict about
+//! requests, stateful, with payment pages a browser can drive, and a
+//! `/_control` API for tests (counters, fault injection, paying without a
+//! browser). See README.md for the URL layout and the choices we made
+//! where the documents are silent.
+
+mod atipay;
+mod calendar;
+mod canpay;
+mod control;
+mod mupra;
+mod page;
+mod sepal;
+mod server;
+mod state;
+mod vandar;
+mod wire;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::{Json, Router};
+use serde_json::json;
+use tokio::sync::oneshot;
+
+/// The credentials the sandbox accepts; anything else is answered as an
+/// unknown key in that gateway's error envelope.
+pub mod creds {
+    pub const MUPRA_API_KEY: &str = "sandbox-mupra-api-key";
+    pub const CANPAY_MERCHANT: &str = "sandbox-canpay-merchant";
+    pub const ATIPAY_API_KEY: &str = "sandbox-atipay-api-key";
+    pub const ATIPAY_TERMINAL_ID: &str = "12345678";
+    /// Vandar IPG `api_key`.
+    pub const VANDAR_API_KEY: &str = "sandbox-vandar-ipg-api-key";
+    /// Vandar business API: the dashboard-issued access token…
+    pub const VANDAR_ACCESS_TOKEN: &str = "sandbox-vandar-access-token";
+    /// …and its refresh token (single use).
+    pub const VANDAR_REFRESH_TOKEN: &str = "sandbox-vandar-refresh-token";
+    /// The business's English name (`:business` in paths).
+    pub const VANDAR_BUSINESS: &str = "sandbox-shop";
+    pub const SEPAL_MOBILE: &str = "09120000000";
+    pub const SEPAL_PASSWORD: &str = "sandbox-sepal-password";
+    pub const SEPAL_API_KEY: &str = "sandbox-sepal-api-key";
+}
+
+#[derive(Clone, Debug)]
+pub struct SandboxConfig {
+    /// A paid payment not verified within this is refunded (CanPay: 15 min).
+    pub refund_window: Duration,
+    /// `expires_in` of Vandar access tokens (the document shows 432000 s).
+    pub vandar_token_lifetime: Duration,
+    /// Lifetime (`exp`) of Sepal's JWTs.
+    pub sepal_token_lifetime: Duration,
+    /// Enforce Vandar's business API rate limits.
+    pub rate_limits: bool,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            refund_window: Duration::from_secs(15 * 60),
+            vandar_token_lifetime: Duration::from_secs(432_000),
+            sepal_token_lifetime: Duration::from_secs(3600),
+            rate_limits: true,
+        }
+    }
+}
+
+/// A running sandbox, on its own thread with its own tokio runtime, so it
+/// works from plain blocking tests and from inside other runtimes alike.
+/// Stops when dropped.
+pub struct Sandbox {
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Sandbox {
+    /// Starts on 127.0.0.1 with a free port.
+    pub fn start(config: SandboxConfig) -> std::io::Result<Sandbox> {
+        Self::start_on(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), config)
+    }
+
+    /// Starts on `addr`; returns once the socket is listening.
+    pub fn start_on(addr: SocketAddr, config: SandboxConfig) -> std::io::Result<Sandbox> {
+        // Bind here, synchronously, so bind errors reach the caller and
+        // connections queue up from the moment we return.
+        let listener = std::net::TcpListener::bind(addr)?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name(format!("dargah-sandbox-{}", addr.port()))
+            .spawn(move || {
+                runtime.block_on(async move {
+                    // `from_std` needs the runtime; it only fails if the
+                    // socket is unusable, and then there is nothing to serve.
+                    if let Ok(listener) = tokio::net::TcpListener::from_std(listener) {
+                        let stopped = async {
+                            let _ = stopped.await;
+                        };
+                        server::run(listener, router(config), stopped).await;
+                    }
+                });
+            })?;
+        Ok(Sandbox {
+            addr,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    pub fn stop(self) {
+        // Drop does the work.
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Serves the sandbox on `listener` until the task is dropped (for
+/// `dargah sandbox --port 8700`).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    config: SandboxConfig,
+) -> std::io::Result<()> {
+    server::run(listener, router(config), std::future::pending()).await;
+    Ok(())
+}
+
+fn router(config: SandboxConfig) -> Router {
+    let app = state::Shared::new(config);
+    Router::new()
+        .merge(mupra::routes(&app))
+        .merge(canpay::routes(&app))
+        .merge(atipay::routes(&app))
+        .merge(sepal::routes(&app))
+        .merge(vandar::routes(&app))
+        .merge(page::routes(&app))
+        .merge(control::routes())
+        .fallback(|| async {
+            (StatusCode::NOT_FOUND, Json(json!({ "error": "not found" }))).into_response()
+        })
+        .with_state(app)
+}

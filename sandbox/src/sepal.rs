@@ -1,0 +1,337 @@
+//! Sepal (سپال) reporting web service: log in for a JWT, then ask for a
+//! payment's state, the terminals' balance, or a Jalali-dated transaction
+//! list. Sepal's IPG is not part of the document, so the reports read a
+//! fixed set of seeded payments.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+use sha2::Sha256;
+use time::macros::datetime;
+use time::{Duration as TimeDuration, OffsetDateTime, PrimitiveDateTime};
+
+use crate::calendar::{jalali_datetime, parse_jalali};
+use crate::control::{endpoint, Endpoint, TokenFrom};
+use crate::creds;
+use crate::state::App;
+use crate::wire::{json_or_form_fields, ApiError, ApiResult, ErrorKind, Fields, Gw};
+
+pub(crate) fn routes(app: &App) -> Router<App> {
+    let post = |op| Endpoint::post(Gw::Sepal, op, TokenFrom::Nothing);
+    Router::new()
+        .route(
+            "/sepal/api/users/token.json",
+            endpoint(app, post("login"), login),
+        )
+        .route(
+            "/sepal/api/onlinePayments/getState.json",
+            endpoint(app, post("state"), get_state),
+        )
+        .route(
+            "/sepal/api/gates/balance.json",
+            endpoint(app, post("balance"), balance),
+        )
+        .route(
+            "/sepal/api/onlinePayments/inquiry.json",
+            endpoint(app, post("inquiry"), inquiry),
+        )
+}
+
+/// `{"status":false,"message":"…"}`
+pub(crate) fn envelope(e: &ApiError) -> Response {
+    (
+        e.status(),
+        Json(json!({ "status": false, "message": e.message })),
+    )
+        .into_response()
+}
+
+/// One payment in the seeded report data.
+pub(crate) struct SeededPayment {
+    payment_number: u64,
+    amount: u64,
+    token: String,
+    tracking_number: String,
+    card: &'static str,
+    successful: bool,
+    /// Tehran local time.
+    created: PrimitiveDateTime,
+}
+
+pub(crate) struct Reports {
+    payments: Vec<SeededPayment>,
+}
+
+const CARDS: [&str; 2] = ["603769********9641", "589210********4421"];
+
+impl Reports {
+    /// The two payments of the document's sample answer (1401/10/28 and
+    /// 1401/10/29), plus 23 more, one a day from 1401/10/01.
+    pub(crate) fn seeded() -> Self {
+        let mut payments = vec![
+            SeededPayment {
+                payment_number: 1755366969864145,
+                amount: 3_000_000,
+                token: "iY49I2jCnunYcxhHZq8DNz0bKX8-sdkljskncbd47RE0c".into(),
+                tracking_number: "144010".into(),
+                card: CARDS[0],
+                successful: true,
+                created: datetime!(2023-01-18 16:56:35),
+            },
+            SeededPayment {
+                payment_number: 17554393664312547,
+                amount: 2_500_000,
+                token: "qBhtOiS9X9zcarNqEGYGTyKC1lKQIzuX8fP714545".into(),
+                tracking_number: "243121".into(),
+                card: CARDS[0],
+                successful: true,
+                created: datetime!(2023-01-19 12:07:17),
+            },
+        ];
+        for i in 0..23u64 {
+            payments.push(SeededPayment {
+                payment_number: 1755300000000000 + i * 7919,
+                amount: 1_000_000 + i * 250_000,
+                token: format!("sandboxSeedToken{i:04}"),
+                tracking_number: format!("{}", 300_000 + i * 37),
+                card: CARDS[(i % 2) as usize],
+                // One failed payment, so a report is not all successes.
+                successful: i != 5,
+                created: datetime!(2022-12-22 09:00:00)
+                    + TimeDuration::days(i as i64)
+                    + TimeDuration::minutes((i * 17) as i64),
+            });
+        }
+        payments.sort_by_key(|p| p.created);
+        Reports { payments }
+    }
+}
+
+impl SeededPayment {
+    fn wage(&self) -> u64 {
+        self.amount / 100
+    }
+
+    /// State `"1"` / `موفق` is documented; `"2"` / `ناموفق` is our choice.
+    fn state(&self) -> (&'static str, &'static str) {
+        if self.successful {
+            ("1", "موفق")
+        } else {
+            ("2", "ناموفق")
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        let (state, label) = self.state();
+        json!({
+            "payment_number": self.payment_number.to_string(),
+            "amount": self.amount,
+            "wage_amount": self.wage(),
+            "payer_wage_amount": 0,
+            "acceptor_wage_amount": self.wage(),
+            "token": self.token,
+            "tracking_number": self.tracking_number,
+            "invoice_number": null,
+            "description": null,
+            "payer_email": "",
+            "payer_mobile": "",
+            "payer_card_number": self.card,
+            "type": "3",
+            "state": state,
+            "created": jalali_datetime(self.created),
+            "type_label": "فرم پرداخت",
+            "state_label": label,
+        })
+    }
+
+    /// A full card number matches the masked one by its first six and last
+    /// four digits; a masked one must match exactly.
+    fn card_matches(&self, wanted: &str) -> bool {
+        let wanted = wanted.trim();
+        if wanted.len() == 16 && wanted.bytes().all(|b| b.is_ascii_digit()) {
+            self.card.starts_with(&wanted[..6]) && self.card.ends_with(&wanted[12..])
+        } else {
+            self.card == wanted
+        }
+    }
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+fn sign(secret: &[u8], message: &str) -> Vec<u8> {
+    // HMAC accepts keys of any length, so this cannot fail.
+    let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(message.as_bytes());
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// An HS256 JWT whose payload carries `exp`.
+fn issue_jwt(secret: &[u8], mobile: &str, lifetime: std::time::Duration) -> (String, i64) {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let exp = now
+        + i64::try_from(lifetime.as_secs())
+            .unwrap_or(i64::MAX / 4)
+            .max(1);
+    let header = URL_SAFE_NO_PAD.encode(json!({ "typ": "JWT", "alg": "HS256" }).to_string());
+    let payload = URL_SAFE_NO_PAD
+        .encode(json!({ "sub": 1, "mobile": mobile, "iat": now, "exp": exp }).to_string());
+    let signing_input = format!("{header}.{payload}");
+    let signature = URL_SAFE_NO_PAD.encode(sign(secret, &signing_input));
+    (format!("{signing_input}.{signature}"), exp)
+}
+
+/// Checks `Authorization: Bearer <jwt>`: our signature, not expired.
+fn authenticate(app: &App, headers: &HeaderMap) -> ApiResult<()> {
+    let unauthorized = |why: &str| ApiError::unauthorized(why.to_owned());
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| unauthorized("Authorization: Bearer <token> is required"))?;
+    let mut parts = token.trim().split('.');
+    let (Some(header), Some(payload), Some(signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(unauthorized("token is not a JWT"));
+    };
+    let expected = URL_SAFE_NO_PAD.encode(sign(&app.jwt_secret, &format!("{header}.{payload}")));
+    if expected != signature {
+        return Err(unauthorized("token signature is invalid"));
+    }
+    let claims: Value = URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or_else(|| unauthorized("token payload is invalid"))?;
+    let exp = claims["exp"]
+        .as_i64()
+        .ok_or_else(|| unauthorized("token has no exp"))?;
+    if OffsetDateTime::now_utc().unix_timestamp() >= exp {
+        return Err(unauthorized("token has expired"));
+    }
+    Ok(())
+}
+
+fn fields(headers: &HeaderMap, body: &[u8]) -> ApiResult<Fields> {
+    json_or_form_fields(headers, body)
+}
+
+async fn login(State(app): State<App>, headers: HeaderMap, body: Bytes) -> ApiResult<Json<Value>> {
+    let f = fields(&headers, &body)?;
+    let mobile = f.str("mobile")?;
+    let password = f.str("password")?;
+    if mobile != creds::SEPAL_MOBILE || password != creds::SEPAL_PASSWORD {
+        return Err(ApiError::unauthorized("mobile or password is wrong"));
+    }
+    let lifetime = app.state().config.sepal_token_lifetime;
+    let (token, _) = issue_jwt(&app.jwt_secret, mobile, lifetime);
+    Ok(Json(
+        json!({ "status": true, "message": "", "data": { "token": token } }),
+    ))
+}
+
+async fn get_state(
+    State(app): State<App>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    authenticate(&app, &headers)?;
+    let number = fields(&headers, &body)?.uint("paymentNumber")?;
+    let st = app.state();
+    let payment = st
+        .sepal
+        .payments
+        .iter()
+        .find(|p| p.payment_number == number)
+        .ok_or_else(|| ApiError::not_found("payment not found"))?;
+    let (state, label) = payment.state();
+    Ok(Json(json!({
+        "status": true,
+        "message": "",
+        "item": { "payment_number": number.to_string(), "state": state, "state_label": label },
+    })))
+}
+
+async fn balance(
+    State(app): State<App>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    authenticate(&app, &headers)?;
+    if fields(&headers, &body)?.str("apiKey")? != creds::SEPAL_API_KEY {
+        return Err(ApiError::new(ErrorKind::Forbidden, "apiKey is not valid"));
+    }
+    let st = app.state();
+    let total: u64 = st
+        .sepal
+        .payments
+        .iter()
+        .filter(|p| p.successful)
+        .map(|p| p.amount - p.wage())
+        .sum();
+    Ok(Json(json!({
+        "status": true,
+        "message": "",
+        "terminals": [{ "code": "239400", "pspTitle": "پرداخت نوین آرین", "balance": total.to_string() }],
+    })))
+}
+
+async fn inquiry(
+    State(app): State<App>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    authenticate(&app, &headers)?;
+    let f = fields(&headers, &body)?;
+    let date = |name: &str| -> ApiResult<Option<time::Date>> {
+        f.opt_str(name)?
+            .map(|s| {
+                parse_jalali(s).ok_or_else(|| {
+                    ApiError::invalid(format!("{name} must be a Jalali date like 1401/01/10"))
+                })
+            })
+            .transpose()
+    };
+    let (from, to) = (date("dateFrom")?, date("dateTo")?);
+    let card = f.opt_str("payerCardNumber")?;
+    if from.is_none() && to.is_none() && card.is_none() {
+        return Err(ApiError::invalid(
+            "a date range (dateFrom, dateTo) or payerCardNumber is required",
+        ));
+    }
+    let page = f.opt_uint("page")?.unwrap_or(1);
+    let limit = f.opt_uint("limit")?.unwrap_or(20);
+    if page == 0 || !(1..=100).contains(&limit) {
+        return Err(ApiError::invalid("page starts at 1; limit is 1..=100"));
+    }
+    let st = app.state();
+    let matching: Vec<&SeededPayment> = st
+        .sepal
+        .payments
+        .iter()
+        .filter(|p| from.is_none_or(|d| p.created.date() >= d))
+        .filter(|p| to.is_none_or(|d| p.created.date() <= d))
+        .filter(|p| card.is_none_or(|c| p.card_matches(c)))
+        .collect();
+    let total_pages = (matching.len() as u64).div_ceil(limit);
+    let items: Vec<Value> = matching
+        .iter()
+        .skip(usize::try_from((page - 1).saturating_mul(limit)).unwrap_or(usize::MAX))
+        .take(limit as usize)
+        .map(|p| p.to_json())
+        .collect();
+    Ok(Json(json!({
+        "status": true,
+        "message": "",
+        "items": items,
+        "page": page,
+        "limit": limit,
+        "totalPages": total_pages,
+    })))
+}
