@@ -1,15 +1,24 @@
 # Dargah — two commands on a fresh Debian machine:
 #   make demo   build and run `dargah demo` (sandbox + SQLite, nothing to set up)
 #   make test   install what is missing, then run every test
+#
+# Each binding adds its own targets in mk/<binding>.mk and appends its test
+# target to TEST_TARGETS and its install step to DEPS_TARGETS.
 
 CARGO ?= cargo
+export CARGO_TERM_COLOR ?= never
 
-.PHONY: demo test deps build lint sandbox clean
+TEST_TARGETS :=
+DEPS_TARGETS :=
+
+.PHONY: demo test deps build lint sandbox clean test-rust
 
 demo:
 	$(CARGO) run --quiet -p dargah-cli -- demo
 
-deps:
+-include mk/*.mk
+
+deps: $(DEPS_TARGETS)
 	./scripts/install-deps.sh
 
 build:
@@ -18,9 +27,11 @@ build:
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-test: deps build lint
+test-rust: deps build
 	$(CARGO) test --workspace --no-fail-fast
 	$(CARGO) run --quiet -p dargah-cli -- demo
+
+test: deps lint test-rust $(TEST_TARGETS)
 
 sandbox:
 	$(CARGO) run --quiet -p dargah-cli -- sandbox --port 8700

@@ -18,6 +18,7 @@ mod engine;
 pub mod error;
 mod gateways;
 mod http;
+mod ops;
 pub mod model;
 pub mod store;
 pub mod validate;
@@ -25,6 +26,7 @@ pub mod validate;
 pub use callback::CallbackFields;
 pub use config::{Config, Secret};
 pub use engine::{Dargah, RecoverReport};
+pub use ops::OPERATIONS;
 pub use error::{Error, ErrorKind, Result};
 pub use gateways::sepal::SepalPaymentState;
 pub use model::{
