@@ -35,6 +35,22 @@ enum Command {
         #[command(subcommand)]
         command: payments::PaymentsCommand,
     },
+    /// Verify payments whose customer never came back, before their refund
+    /// deadline; safe from cron on several hosts at once.
+    Reconcile {
+        /// The client configuration (JSON or TOML).
+        #[arg(long)]
+        config: std::path::PathBuf,
+        /// Leave a payment alone this long after creation or its last check.
+        #[arg(long, default_value_t = 120)]
+        min_age_secs: u64,
+        /// At most this many payments per pass.
+        #[arg(long, default_value_t = 200)]
+        limit: usize,
+        /// Run a pass every SECS seconds until stopped.
+        #[arg(long, value_name = "SECS")]
+        watch: Option<u64>,
+    },
     /// Resolve payments left in doubt or under an expired lease (a crash mid-verify).
     Recover {
         /// The client configuration (JSON or TOML).
@@ -52,6 +68,7 @@ fn main() -> ExitCode {
         Command::Sandbox { port, host, refund_window_secs } => run_sandbox(&host, port, refund_window_secs),
         Command::Payments { command } => payments::run(command),
         Command::Recover { config, limit } => payments::recover(&config, limit),
+        Command::Reconcile { config, min_age_secs, limit, watch } => payments::reconcile(&config, min_age_secs, limit, watch),
     };
     match result {
         Ok(code) => code,

@@ -1,7 +1,7 @@
 //! `dargah payments list|show` and `dargah recover` over a store.
 
 use clap::Subcommand;
-use dargah_core::{Config, Dargah, PaymentState};
+use dargah_core::{Config, Dargah, PaymentState, ReconcileOptions};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -109,4 +109,19 @@ pub fn recover(config: &Path, limit: usize) -> Result<ExitCode, String> {
     }
     println!("recovered {} payment(s), {} still in doubt", report.outcomes.len(), report.errors.len());
     Ok(if report.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+pub fn reconcile(config: &Path, min_age_secs: u64, limit: usize, watch: Option<u64>) -> Result<ExitCode, String> {
+    let dargah = Dargah::new(load_config(config)?).map_err(|e| e.to_string())?;
+    let options = ReconcileOptions { min_age: std::time::Duration::from_secs(min_age_secs), limit };
+    loop {
+        let report = dargah
+            .reconcile(&options, |o| println!("{} {} {} -> {}", o.payment.id, o.payment.gateway, o.payment.invoice_id, o.kind.name()))
+            .map_err(|e| e.to_string())?;
+        println!("reconcile: {}", report.summary());
+        match watch {
+            Some(secs) => std::thread::sleep(std::time::Duration::from_secs(secs.max(1))),
+            None => return Ok(ExitCode::SUCCESS),
+        }
+    }
 }

@@ -46,7 +46,7 @@ pub struct RecoverReport {
     pub errors: Vec<(String, Error)>,
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
@@ -85,7 +85,7 @@ impl Dargah {
         self.http.get_or_try_init(|| Http::new(&self.config.http))
     }
 
-    fn adapter(&self, gateway: Gateway) -> Result<Adapter> {
+    pub(crate) fn adapter(&self, gateway: Gateway) -> Result<Adapter> {
         Adapter::from_config(&self.config, gateway)
     }
 
@@ -238,7 +238,7 @@ impl Dargah {
     }
 
     /// We hold the lease: ask the gateway, then store its answer under our fence.
-    fn settle(&self, adapter: &Adapter, payment: Payment, question: Question) -> Result<Outcome> {
+    pub(crate) fn settle(&self, adapter: &Adapter, payment: Payment, question: Question) -> Result<Outcome> {
         failpoint!("claimed");
         let hint = question.hint;
         let answer = self.http().and_then(|http| block_on(adapter.clone().resolve(http, payment.clone(), question)).and_then(|r| r));
@@ -306,7 +306,7 @@ impl Dargah {
         })
     }
 
-    fn lease_ms(&self) -> i64 {
+    pub(crate) fn lease_ms(&self) -> i64 {
         (self.config.lease_secs as i64) * 1000
     }
 

@@ -19,6 +19,7 @@ pub mod error;
 mod gateways;
 mod http;
 mod ops;
+mod reconcile;
 pub mod model;
 pub mod store;
 pub mod validate;
@@ -27,6 +28,7 @@ pub use callback::CallbackFields;
 pub use config::{Config, Secret};
 pub use engine::{Dargah, RecoverReport};
 pub use ops::OPERATIONS;
+pub use reconcile::{ReconcileOptions, ReconcileReport};
 pub use error::{Error, ErrorKind, Result};
 pub use gateways::sepal::SepalPaymentState;
 pub use model::{

@@ -5,11 +5,12 @@
 use crate::engine::Dargah;
 use crate::error::{Error, Result};
 use crate::model::{Gateway, PaymentState};
+use crate::reconcile::ReconcileOptions;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// The operations `Dargah::call` knows, for error messages and docs.
-pub const OPERATIONS: &[&str] = &["capabilities", "payment", "payments.list", "unacknowledged", "acknowledge", "recover", "sepal.payment_state"];
+pub const OPERATIONS: &[&str] = &["capabilities", "payment", "payments.list", "unacknowledged", "acknowledge", "recover", "reconcile", "sepal.payment_state"];
 
 fn params<T: for<'de> Deserialize<'de>>(operation: &str, value: &Value) -> Result<T> {
     let value = if value.is_null() { json!({}) } else { value.clone() };
@@ -47,6 +48,23 @@ struct ListParams {
 struct LimitParams {
     #[serde(default = "default_limit")]
     limit: usize,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReconcileParams {
+    #[serde(default = "default_min_age_secs")]
+    min_age_secs: u64,
+    #[serde(default = "default_reconcile_limit")]
+    limit: usize,
+}
+
+fn default_min_age_secs() -> u64 {
+    ReconcileOptions::default().min_age.as_secs()
+}
+
+fn default_reconcile_limit() -> usize {
+    ReconcileOptions::default().limit
 }
 
 #[derive(Deserialize)]
@@ -95,6 +113,11 @@ impl Dargah {
                     .collect();
                 Ok(json!({"outcomes": to_json(&report.outcomes)?, "errors": errors}))
             }
+            "reconcile" => {
+                let p: ReconcileParams = params(operation, params_json)?;
+                let options = ReconcileOptions { min_age: std::time::Duration::from_secs(p.min_age_secs), limit: p.limit };
+                to_json(&self.reconcile(&options, |_| {})?)
+            }
             "sepal.payment_state" => {
                 let p: SepalStateParams = params(operation, params_json)?;
                 to_json(&self.sepal_payment_state(p.payment_number)?)
@@ -120,6 +143,7 @@ mod tests {
         assert_eq!(d.call("capabilities", &json!({"gateway": "vandar"})).unwrap()["once_only_verify"], true);
         assert_eq!(d.call("payments.list", &Value::Null).unwrap(), json!([]));
         assert_eq!(d.call("recover", &json!({})).unwrap(), json!({"outcomes": [], "errors": []}));
+        assert_eq!(d.call("reconcile", &json!({"min_age_secs": 0})).unwrap()["paid"], 0);
         let e = d.call("payments.list", &json!({"state": "bogus"})).unwrap_err();
         assert_eq!(e.kind(), crate::ErrorKind::InvalidInput);
         let e = d.call("payments.list", &json!({"limt": 3})).unwrap_err();

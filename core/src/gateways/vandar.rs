@@ -160,7 +160,8 @@ fn read_info(answer: &Answer) -> Result<Info> {
             details.real_amount = details.amount.and_then(|a| a.checked_sub(wage));
             Info::Known(Verdict::Paid(details))
         }
-        Some(3) => Info::Known(Verdict::NotPaid { cancelled: true, final_: false, note: "vandar: failed or cancelled by the payer".into() }),
+        // The gateway's own word (not the callback's): this token will not be paid.
+        Some(3) => Info::Known(Verdict::NotPaid { cancelled: true, final_: true, note: "vandar: failed or cancelled by the payer".into() }),
         Some(4) => Info::Known(Verdict::NotPaid { cancelled: false, final_: false, note: "vandar: waiting for payment".into() }),
         Some(5) => Info::Known(Verdict::NotPaid { cancelled: false, final_: true, note: "vandar: refunded to the payer (not verified in time)".into() }),
         other => Info::Known(Verdict::NeedsReview {

@@ -95,6 +95,12 @@ pub trait Store: Send + Sync {
     fn acknowledge(&self, id: &str, now: i64) -> Result<bool>;
     /// In-doubt rows, rows whose lease expired, and creates interrupted before `stale_before`.
     fn recoverable(&self, now: i64, stale_before: i64, limit: usize) -> Result<Vec<Payment>>;
+    /// What a reconciliation pass looks at, most urgent deadline first:
+    /// awaiting payments not touched since `quiet_before` (or past their
+    /// deadline), in-doubt rows, expired leases, and interrupted creates.
+    fn reconcilable(&self, now: i64, quiet_before: i64, limit: usize) -> Result<Vec<Payment>>;
+    /// The verify key a callback left (AtiPay's referenceNumber), if any.
+    fn verify_key(&self, id: &str) -> Result<Option<String>>;
     /// Newest first.
     fn list(&self, state: Option<PaymentState>, limit: usize, offset: usize) -> Result<Vec<Payment>>;
     /// The raw gateway answers stored for a payment, oldest first: (at, fence, state, raw).

@@ -361,6 +361,24 @@ impl Store for SqliteStore {
         })
     }
 
+    fn reconcilable(&self, now: i64, quiet_before: i64, limit: usize) -> Result<Vec<Payment>> {
+        self.with(|c| {
+            select_many(
+                c,
+                "WHERE (state = 'awaiting' AND (updated_at <= ?2 OR deadline_at <= ?1))
+                    OR state = 'in_doubt'
+                    OR (state = 'verifying' AND lease_until <= ?1)
+                    OR (state = 'created' AND updated_at <= ?2)
+                 ORDER BY deadline_at, id LIMIT ?3",
+                params![now, quiet_before, limit as i64],
+            )
+        })
+    }
+
+    fn verify_key(&self, id: &str) -> Result<Option<String>> {
+        self.with(|c| Ok(c.query_row("SELECT verify_key FROM payments WHERE id = ?1", [id], |r| r.get(0)).optional()?.flatten()))
+    }
+
     fn list(&self, state: Option<PaymentState>, limit: usize, offset: usize) -> Result<Vec<Payment>> {
         self.with(|c| match state {
             Some(s) => select_many(c, "WHERE state = ?1 ORDER BY created_at DESC, id LIMIT ?2 OFFSET ?3", params![s.name(), limit as i64, offset as i64]),

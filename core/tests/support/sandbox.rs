@@ -13,8 +13,26 @@ pub struct World {
 
 impl World {
     pub fn start() -> World {
-        let sandbox = Sandbox::start(SandboxConfig::default()).expect("sandbox starts");
+        Self::start_with(SandboxConfig::default())
+    }
+
+    pub fn start_with(config: SandboxConfig) -> World {
+        let sandbox = Sandbox::start(config).expect("sandbox starts");
         World { sandbox, dir: tempfile::tempdir().unwrap(), http: reqwest::blocking::Client::new() }
+    }
+
+    /// A client whose payments close `refund_window_secs` after creation.
+    pub fn client_with_window(&self, refund_window_secs: u64) -> Dargah {
+        let mut config: Value = serde_json::from_str(&self.config(60)).unwrap();
+        for gateway in ["mupra", "canpay", "atipay", "vandar"] {
+            config[gateway]["refund_window_secs"] = json!(refund_window_secs);
+        }
+        Dargah::from_json(&config.to_string()).unwrap()
+    }
+
+    /// The sandbox's own view of a payment.
+    pub fn sandbox_payment(&self, gateway: Gateway, token: &str) -> Value {
+        self.http.get(format!("{}/_control/payments/{}/{token}", self.sandbox.base_url(), gateway.name())).send().unwrap().json().unwrap()
     }
 
     pub fn db_path(&self) -> String {

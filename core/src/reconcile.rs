@@ -1,0 +1,147 @@
+//! Reconciliation: no paid order lost when the customer never comes back.
+//!
+//! A pass finds payments still awaiting a callback, in doubt, or under an
+//! expired lease, and resolves each through the gateway before its refund
+//! deadline, with the same claim and fence as a callback, so a late callback
+//! and the reconciler can never both credit. Safe to run from cron on several
+//! hosts at once: the store serialises claims, and a claimed payment is skipped.
+
+use crate::engine::{now_ms, Dargah};
+use crate::error::{ErrorKind, Result};
+use crate::gateways::{Hint, Question};
+use crate::model::{Gateway, Outcome, OutcomeKind, PaymentState};
+use crate::store::{Claim, ClaimInput, Finish, Resolution};
+use serde::Serialize;
+use std::time::Duration;
+
+/// How a pass behaves.
+#[derive(Debug, Clone)]
+pub struct ReconcileOptions {
+    /// Leave a payment alone this long after it was created or last checked,
+    /// so its own callback has time to arrive.
+    pub min_age: Duration,
+    /// At most this many payments per pass (bounded work for cron).
+    pub limit: usize,
+}
+
+impl Default for ReconcileOptions {
+    fn default() -> Self {
+        ReconcileOptions { min_age: Duration::from_secs(120), limit: 200 }
+    }
+}
+
+/// What a pass did.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct ReconcileReport {
+    pub paid: usize,
+    pub failed: usize,
+    pub cancelled: usize,
+    pub expired: usize,
+    pub needs_review: usize,
+    /// Checked and still open (not paid yet, before the deadline), or claimed by someone else.
+    pub still_waiting: usize,
+    /// The gateway could not be asked (timeout, 5xx, …); the next pass tries again.
+    pub in_doubt: usize,
+    /// Every payment this pass changed, as a callback would have reported it.
+    pub outcomes: Vec<Outcome>,
+}
+
+impl ReconcileReport {
+    /// One line for logs and cron mail.
+    pub fn summary(&self) -> String {
+        format!(
+            "resolved paid {} / failed {} / cancelled {} / expired {} / needs review {}; still waiting {}; in doubt {}",
+            self.paid, self.failed, self.cancelled, self.expired, self.needs_review, self.still_waiting, self.in_doubt
+        )
+    }
+
+    fn count(&mut self, outcome: Outcome) {
+        match outcome.payment.state {
+            PaymentState::Paid if outcome.kind == OutcomeKind::NewlyPaid => self.paid += 1,
+            PaymentState::Failed => self.failed += 1,
+            PaymentState::Cancelled => self.cancelled += 1,
+            PaymentState::Expired => self.expired += 1,
+            PaymentState::NeedsReview => self.needs_review += 1,
+            _ => {
+                self.still_waiting += 1;
+                return;
+            }
+        }
+        self.outcomes.push(outcome);
+    }
+}
+
+impl Dargah {
+    /// One reconciliation pass. `progress` is told of each payment resolved.
+    pub fn reconcile(&self, options: &ReconcileOptions, mut progress: impl FnMut(&Outcome)) -> Result<ReconcileReport> {
+        let now = now_ms();
+        let quiet_before = now - options.min_age.as_millis() as i64;
+        let mut report = ReconcileReport::default();
+        for candidate in self.store().reconcilable(now, quiet_before, options.limit)? {
+            let adapter = match self.adapter(candidate.gateway) {
+                Ok(a) => a,
+                // A gateway this client is not configured for: another host's job.
+                Err(e) if e.kind() == ErrorKind::Config => continue,
+                Err(e) => return Err(e),
+            };
+            // AtiPay verifies only with a callback's referenceNumber: without one, nothing to ask.
+            let verify_key = self.store().verify_key(&candidate.id)?;
+            if candidate.gateway == Gateway::AtiPay && verify_key.is_none() && candidate.state == PaymentState::Awaiting {
+                if now_ms() < candidate.deadline_at {
+                    report.still_waiting += 1;
+                    continue;
+                }
+                if let Some(outcome) = self.close_unverifiable(&candidate.id)? {
+                    progress(&outcome);
+                    report.count(outcome);
+                }
+                continue;
+            }
+            let claimed = self.store().claim(&candidate.id, &ClaimInput::default(), now_ms(), self.lease_ms())?;
+            let outcome = match claimed {
+                Claim::Claimed { payment, verify_key, .. } => {
+                    match self.settle(&adapter, payment, Question { hint: Hint::None, verify_key, trace_number: None }) {
+                        Ok(outcome) => outcome,
+                        Err(e) if e.kind() == ErrorKind::Store => return Err(e),
+                        Err(_) => {
+                            report.in_doubt += 1;
+                            continue;
+                        }
+                    }
+                }
+                Claim::NotStarted(p) => {
+                    self.store().fail_created(&p.id, "create interrupted before the gateway's token was stored", now_ms())?;
+                    Outcome { kind: OutcomeKind::Failed, payment: self.payment(&p.id)? }
+                }
+                // A callback or another reconciler holds it, or it just settled.
+                Claim::Busy(_) | Claim::Settled(_) => {
+                    report.still_waiting += 1;
+                    continue;
+                }
+            };
+            if outcome.payment.state.is_terminal() {
+                progress(&outcome);
+            }
+            report.count(outcome);
+        }
+        Ok(report)
+    }
+
+    /// Past its deadline with no callback, an AtiPay payment cannot be
+    /// verified: it goes to `needs_review` (never to paid, never silently lost).
+    fn close_unverifiable(&self, id: &str) -> Result<Option<Outcome>> {
+        let Claim::Claimed { payment, .. } = self.store().claim(id, &ClaimInput::default(), now_ms(), self.lease_ms())? else {
+            return Ok(None);
+        };
+        let resolution = Resolution {
+            state: Some(PaymentState::NeedsReview),
+            note: Some("atipay: no callback before the refund deadline, and AtiPay cannot verify without the callback's referenceNumber".into()),
+            raw: "{}".into(),
+            ..Default::default()
+        };
+        match self.store().finish(&payment.id, payment.fence, &resolution, now_ms())? {
+            Finish::Applied(p) => Ok(Some(Outcome { kind: OutcomeKind::NeedsReview, payment: p })),
+            Finish::Stale(_) => Ok(None),
+        }
+    }
+}
