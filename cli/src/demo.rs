@@ -5,8 +5,8 @@
 
 use crate::browser::Browser;
 use dargah_core::{CallbackFields, Dargah, Gateway, OutcomeKind, PaymentRequest};
-use dargah_sandbox::{creds, Sandbox, SandboxConfig};
-use serde_json::{json, Value};
+use dargah_sandbox::{Sandbox, SandboxConfig};
+use serde_json::Value;
 use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -16,23 +16,7 @@ const CARD: &str = "6037991234567890";
 
 /// A client configuration pointing every gateway at a sandbox.
 pub fn sandbox_client_config(base: &str, store: &str) -> Value {
-    json!({
-        "store": store,
-        "mupra": {"api_key": creds::MUPRA_API_KEY, "base_url": format!("{base}/mupra/restapi/api/ipg/")},
-        "canpay": {"merchant": creds::CANPAY_MERCHANT, "base_url": format!("{base}/canpay/api/ipg/")},
-        "atipay": {"apiKey": creds::ATIPAY_API_KEY, "terminalId": creds::ATIPAY_TERMINAL_ID, "base_url": format!("{base}/atipay/v1/")},
-        "vandar": {
-            "api_key": creds::VANDAR_API_KEY,
-            "ipg_base_url": format!("{base}/vandar/ipg"),
-            "api_base_url": format!("{base}/vandar/api"),
-            "batch_base_url": format!("{base}/vandar/batch"),
-            "subscription_base_url": format!("{base}/vandar/subscription"),
-            "access_token": creds::VANDAR_ACCESS_TOKEN,
-            "refresh_token": creds::VANDAR_REFRESH_TOKEN,
-            "business": creds::VANDAR_BUSINESS
-        },
-        "sepal": {"mobile": creds::SEPAL_MOBILE, "password": creds::SEPAL_PASSWORD, "api_key": creds::SEPAL_API_KEY, "base_url": format!("{base}/sepal")}
-    })
+    dargah_sandbox::client_config(base, store)
 }
 
 struct Row {

@@ -16,7 +16,7 @@ fn reconcile_list_show_and_recover() {
     let dir = tempfile::tempdir().unwrap();
     let store = format!("sqlite://{}/shop.db", dir.path().display());
     let config_path = dir.path().join("dargah.json");
-    let config = dargah_cli_config(&sandbox.base_url(), &store);
+    let config = dargah_sandbox::client_config(&sandbox.base_url(), &store).to_string();
     std::fs::write(&config_path, &config).unwrap();
     let config_arg = config_path.to_str().unwrap();
 
@@ -58,12 +58,4 @@ fn reconcile_list_show_and_recover() {
     assert!(!ok && err.contains("--config"), "{err}");
     let (ok, out, _) = dargah(&["--help"]);
     assert!(ok && out.contains("reconcile") && out.contains("sandbox") && out.contains("demo"));
-}
-
-fn dargah_cli_config(base: &str, store: &str) -> String {
-    serde_json::json!({
-        "store": store,
-        "vandar": {"api_key": dargah_sandbox::creds::VANDAR_API_KEY, "ipg_base_url": format!("{base}/vandar/ipg")}
-    })
-    .to_string()
 }

@@ -163,10 +163,16 @@ pub struct VandarConfig {
     pub refresh_token: Option<Secret>,
     #[serde(default)]
     pub business: Option<String>,
+    /// Refresh the access token this long before it expires.
+    #[serde(default = "VandarConfig::default_refresh_margin")]
+    pub refresh_margin_secs: u64,
     #[serde(default = "default_refund_window")]
     pub refund_window_secs: u64,
 }
 impl VandarConfig {
+    fn default_refresh_margin() -> u64 {
+        300
+    }
     fn default_ipg_base() -> String {
         "https://ipg.vandar.io".into()
     }

@@ -81,7 +81,7 @@ impl Dargah {
         &self.store
     }
 
-    fn http(&self) -> Result<Arc<Http>> {
+    pub(crate) fn http(&self) -> Result<Arc<Http>> {
         self.http.get_or_try_init(|| Http::new(&self.config.http))
     }
 
@@ -343,6 +343,10 @@ impl Dargah {
     pub fn sepal_payment_state(&self, payment_number: u64) -> Result<SepalPaymentState> {
         let config = Arc::new(self.config.sepal.clone().ok_or_else(sepal::not_configured)?);
         block_on(sepal::payment_state(self.sepal.clone(), config, self.http()?, payment_number))?
+    }
+
+    pub(crate) fn sepal_session(&self) -> Arc<SepalSession> {
+        self.sepal.clone()
     }
 
     pub fn payment(&self, id: &str) -> Result<Payment> {

@@ -34,6 +34,11 @@ pub enum ErrorKind {
     Unsupported,
     /// A bug in Dargah; please report it.
     Internal,
+    /// A money-moving call was sent before under this idempotency key and its
+    /// result is unknown: it is not sent again. Check the gateway's statement.
+    InDoubt,
+    /// The gateway's rate limit did not free a slot within the wait allowed.
+    RateLimited,
 }
 
 impl ErrorKind {
@@ -53,8 +58,29 @@ impl ErrorKind {
             ErrorKind::Store => 11,
             ErrorKind::Unsupported => 12,
             ErrorKind::Internal => 13,
+            ErrorKind::InDoubt => 14,
+            ErrorKind::RateLimited => 15,
         }
     }
+
+    /// Every kind, in code order (for bindings that build one class per kind).
+    pub const ALL: [ErrorKind; 15] = [
+        ErrorKind::InvalidInput,
+        ErrorKind::Config,
+        ErrorKind::UnknownPayment,
+        ErrorKind::DuplicateInvoice,
+        ErrorKind::InvalidCallback,
+        ErrorKind::GatewayRejected,
+        ErrorKind::MalformedResponse,
+        ErrorKind::GatewayUnavailable,
+        ErrorKind::Network,
+        ErrorKind::Timeout,
+        ErrorKind::Store,
+        ErrorKind::Unsupported,
+        ErrorKind::Internal,
+        ErrorKind::InDoubt,
+        ErrorKind::RateLimited,
+    ];
 
     /// The snake_case name used in JSON and by the bindings.
     pub fn name(self) -> &'static str {
@@ -72,6 +98,8 @@ impl ErrorKind {
             ErrorKind::Store => "store",
             ErrorKind::Unsupported => "unsupported",
             ErrorKind::Internal => "internal",
+            ErrorKind::InDoubt => "in_doubt",
+            ErrorKind::RateLimited => "rate_limited",
         }
     }
 

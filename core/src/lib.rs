@@ -12,13 +12,16 @@
 //! # Ok::<(), dargah_core::Error>(())
 //! ```
 
+pub mod business;
 pub mod callback;
 pub mod config;
 mod engine;
 pub mod error;
 mod gateways;
 mod http;
+pub mod jalali;
 mod ops;
+mod ratelimit;
 mod reconcile;
 pub mod model;
 pub mod store;
@@ -30,7 +33,10 @@ pub use engine::{Dargah, RecoverReport};
 pub use ops::OPERATIONS;
 pub use reconcile::{ReconcileOptions, ReconcileReport};
 pub use error::{Error, ErrorKind, Result};
-pub use gateways::sepal::SepalPaymentState;
+pub use business::{MupraTransactions, PayaTransfer, Settlement};
+pub use gateways::mupra::{MupraTransaction, MupraTransactionPage};
+pub use gateways::sepal::{SepalInquiry, SepalInquiryPage, SepalPaymentState, SepalTerminal, SepalTransaction};
+pub use gateways::vandar_api::endpoint_names as vandar_endpoints;
 pub use model::{
     rial_to_toman, toman_to_rial, Capabilities, CreatedPayment, Gateway, Outcome, OutcomeKind, Payment, PaymentRequest, PaymentState, Redirect,
     VandarOptions, VandarPort,

@@ -7,10 +7,37 @@ use crate::error::{Error, Result};
 use crate::model::{Gateway, PaymentState};
 use crate::reconcile::ReconcileOptions;
 use serde::Deserialize;
+use crate::business::{PayaTransfer, Settlement};
+use crate::gateways::sepal::SepalInquiry;
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
 /// The operations `Dargah::call` knows, for error messages and docs.
-pub const OPERATIONS: &[&str] = &["capabilities", "payment", "payments.list", "unacknowledged", "acknowledge", "recover", "reconcile", "sepal.payment_state"];
+pub const OPERATIONS: &[&str] = &[
+    "capabilities",
+    "payment",
+    "payments.list",
+    "unacknowledged",
+    "acknowledge",
+    "recover",
+    "reconcile",
+    "mupra.balance",
+    "mupra.transactions",
+    "mupra.paya_transfer",
+    "sepal.payment_state",
+    "sepal.gateway_balance",
+    "sepal.inquiry",
+    "vandar.balance",
+    "vandar.transactions",
+    "vandar.settlement_store",
+    "vandar.settlements",
+    "vandar.settlement",
+    "vandar.settlement_cancel",
+    "vandar.settlement_banks",
+    "vandar.refund",
+    "vandar.call",
+    "vandar.endpoints",
+];
 
 fn params<T: for<'de> Deserialize<'de>>(operation: &str, value: &Value) -> Result<T> {
     let value = if value.is_null() { json!({}) } else { value.clone() };
@@ -20,6 +47,10 @@ fn params<T: for<'de> Deserialize<'de>>(operation: &str, value: &Value) -> Resul
 fn to_json<T: serde::Serialize>(value: &T) -> Result<Value> {
     serde_json::to_value(value).map_err(|e| Error::internal(e.to_string()))
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Empty {}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -73,6 +104,78 @@ struct SepalStateParams {
     payment_number: u64,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PageParams {
+    #[serde(default)]
+    page: u32,
+    #[serde(default = "default_page_size")]
+    page_size: u32,
+}
+
+fn default_page_size() -> u32 {
+    10
+}
+
+/// A money-moving request: its `idempotency_key` and the rest as `T`.
+fn keyed<T: for<'de> Deserialize<'de>>(operation: &str, value: &Value) -> Result<(String, T)> {
+    let mut rest = match value {
+        Value::Object(map) => map.clone(),
+        _ => return Err(Error::invalid(format!("{operation}: parameters must be an object"))),
+    };
+    let key = match rest.remove("idempotency_key") {
+        Some(Value::String(k)) => k,
+        _ => return Err(Error::invalid(format!("{operation}: idempotency_key (a string) is required"))),
+    };
+    Ok((key, params(operation, &Value::Object(rest))?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApiKeyParams {
+    api_key: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QueryParams {
+    #[serde(default)]
+    query: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettlementIdParams {
+    settlement_id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TransactionIdParams {
+    transaction_id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefundParams {
+    idempotency_key: String,
+    transaction_id: String,
+    #[serde(default)]
+    body: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CallParams {
+    endpoint: String,
+    #[serde(default)]
+    params: BTreeMap<String, String>,
+    #[serde(default)]
+    query: BTreeMap<String, String>,
+    #[serde(default)]
+    body: Option<Value>,
+}
+
 fn default_limit() -> usize {
     100
 }
@@ -122,6 +225,63 @@ impl Dargah {
                 let p: SepalStateParams = params(operation, params_json)?;
                 to_json(&self.sepal_payment_state(p.payment_number)?)
             }
+            "mupra.balance" => {
+                let _: Empty = params(operation, params_json)?;
+                Ok(json!({"balance": self.mupra_balance()?}))
+            }
+            "mupra.transactions" => {
+                let p: PageParams = params(operation, params_json)?;
+                to_json(&self.mupra_transactions(p.page, p.page_size)?)
+            }
+            "mupra.paya_transfer" => {
+                let (key, transfer): (String, PayaTransfer) = keyed(operation, params_json)?;
+                self.mupra_paya_transfer(&key, &transfer)
+            }
+            "sepal.gateway_balance" => {
+                let p: ApiKeyParams = params(operation, params_json)?;
+                to_json(&self.sepal_gateway_balance(p.api_key.as_deref())?)
+            }
+            "sepal.inquiry" => {
+                let p: SepalInquiry = params(operation, params_json)?;
+                to_json(&self.sepal_inquiry(&p)?)
+            }
+            "vandar.balance" => {
+                let _: Empty = params(operation, params_json)?;
+                self.vandar_balance()
+            }
+            "vandar.transactions" => {
+                let p: QueryParams = params(operation, params_json)?;
+                self.vandar_transactions(&p.query)
+            }
+            "vandar.settlement_store" => {
+                let (key, settlement): (String, Settlement) = keyed(operation, params_json)?;
+                self.vandar_settlement_store(&key, &settlement)
+            }
+            "vandar.settlements" => {
+                let _: Empty = params(operation, params_json)?;
+                self.vandar_settlements()
+            }
+            "vandar.settlement" => {
+                let p: SettlementIdParams = params(operation, params_json)?;
+                self.vandar_settlement(&p.settlement_id)
+            }
+            "vandar.settlement_cancel" => {
+                let p: TransactionIdParams = params(operation, params_json)?;
+                self.vandar_settlement_cancel(&p.transaction_id)
+            }
+            "vandar.settlement_banks" => {
+                let _: Empty = params(operation, params_json)?;
+                self.vandar_settlement_banks()
+            }
+            "vandar.refund" => {
+                let p: RefundParams = params(operation, params_json)?;
+                self.vandar_refund(&p.idempotency_key, &p.transaction_id, p.body)
+            }
+            "vandar.call" => {
+                let p: CallParams = params(operation, params_json)?;
+                self.vandar_call(&p.endpoint, &p.params, &p.query, p.body)
+            }
+            "vandar.endpoints" => Ok(json!(crate::vandar_endpoints())),
             other => Err(Error::invalid(format!("unknown operation {other:?}; known: {}", OPERATIONS.join(", ")))),
         }
     }
@@ -152,5 +312,13 @@ mod tests {
         assert!(e.message().contains("sepal.payment_state"));
         assert_eq!(d.call("payment", &json!({"id": "dp_x"})).unwrap_err().kind(), crate::ErrorKind::UnknownPayment);
         assert_eq!(d.call("sepal.payment_state", &json!({"payment_number": 1})).unwrap_err().kind(), crate::ErrorKind::Config);
+        // Money moves need their key, and invalid input fails before any configuration is consulted.
+        let e = d.call("mupra.paya_transfer", &json!({"amount": 1000, "iban": "IR820540102680020817909002", "cif": "1"})).unwrap_err();
+        assert!(e.message().contains("idempotency_key"));
+        let e = d.call("mupra.paya_transfer", &json!({"idempotency_key": "k", "amount": 1000, "iban": "IR00", "cif": "1"})).unwrap_err();
+        assert!(e.message().contains("IR followed by 24 digits"), "{}", e.message());
+        let e = d.call("vandar.settlement_store", &json!({"idempotency_key": "k", "amount": 1000, "iban": "IR820540102680020817909002", "extra": 1})).unwrap_err();
+        assert!(e.message().contains("extra"), "{}", e.message());
+        assert!(d.call("vandar.endpoints", &Value::Null).unwrap().as_array().unwrap().len() >= 100);
     }
 }

@@ -85,6 +85,23 @@ pub fn invoice_id(text: &str) -> Result<()> {
     Ok(())
 }
 
+/// An Iranian IBAN (sheba): `IR` and 24 digits, with a valid ISO 13616 mod-97 check.
+pub fn iban(text: &str) -> Result<()> {
+    let text = text.trim();
+    let digits = text.strip_prefix("IR").or_else(|| text.strip_prefix("ir"));
+    let Some(digits) = digits.filter(|d| d.len() == 24 && d.bytes().all(|b| b.is_ascii_digit())) else {
+        return Err(Error::invalid("iban must be IR followed by 24 digits"));
+    };
+    // Move the country code and check digits to the end; I = 18, R = 27.
+    let rearranged = format!("{}1827{}", &digits[2..], &digits[..2]);
+    let remainder = rearranged.bytes().fold(0u32, |acc, b| (acc * 10 + u32::from(b - b'0')) % 97);
+    if remainder == 1 {
+        Ok(())
+    } else {
+        Err(Error::invalid("iban check digits are wrong (mod-97)"))
+    }
+}
+
 pub fn description(text: &str, max_chars: usize) -> Result<()> {
     let n = text.chars().count();
     if n > max_chars {
@@ -119,6 +136,16 @@ mod tests {
         assert!(callback_url("ftp://shop.ir/cb").is_err());
         assert!(callback_url("not a url").is_err());
         assert!(callback_url("https://shop.ir/cb#x").is_err());
+    }
+
+    #[test]
+    fn ibans() {
+        iban("IR820540102680020817909002").unwrap();
+        iban("IR062960000000100324200001").unwrap();
+        assert!(iban("IR820540102680020817909003").unwrap_err().message().contains("mod-97"));
+        assert!(iban("DE89370400440532013000").is_err());
+        assert!(iban("IR8205401026800208179090").is_err());
+        assert!(iban("IR82054010268002081790900X").is_err());
     }
 
     #[test]

@@ -142,6 +142,30 @@ impl Drop for Sandbox {
     }
 }
 
+/// A Dargah client configuration (JSON) pointing every gateway at a sandbox
+/// served at `base` (e.g. `http://127.0.0.1:8700`), with the sandbox's
+/// credentials, storing payments in `store` (e.g. `sqlite://shop.db`).
+pub fn client_config(base: &str, store: &str) -> serde_json::Value {
+    json!({
+        "store": store,
+        "mupra": {"api_key": creds::MUPRA_API_KEY, "base_url": format!("{base}/mupra/restapi/api/ipg/")},
+        "canpay": {"merchant": creds::CANPAY_MERCHANT, "base_url": format!("{base}/canpay/api/ipg/")},
+        "atipay": {"apiKey": creds::ATIPAY_API_KEY, "terminalId": creds::ATIPAY_TERMINAL_ID, "base_url": format!("{base}/atipay/v1/")},
+        "vandar": {
+            "api_key": creds::VANDAR_API_KEY,
+            "ipg_base_url": format!("{base}/vandar/ipg"),
+            "api_base_url": format!("{base}/vandar/api"),
+            "batch_base_url": format!("{base}/vandar/batch"),
+            "subscription_base_url": format!("{base}/vandar/subscription"),
+            "access_token": creds::VANDAR_ACCESS_TOKEN,
+            "refresh_token": creds::VANDAR_REFRESH_TOKEN,
+            "business": creds::VANDAR_BUSINESS
+        },
+        "sepal": {"mobile": creds::SEPAL_MOBILE, "password": creds::SEPAL_PASSWORD, "api_key": creds::SEPAL_API_KEY, "base_url": format!("{base}/sepal")}
+    })
+}
+
+
 /// Serves the sandbox on `listener` until the task is dropped (for
 /// `dargah sandbox --port 8700`).
 pub async fn serve(

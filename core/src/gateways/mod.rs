@@ -6,6 +6,7 @@ pub(crate) mod canpay;
 pub(crate) mod mupra;
 pub(crate) mod sepal;
 pub(crate) mod vandar;
+pub(crate) mod vandar_api;
 
 use crate::callback::CallbackFields;
 use crate::config::Config;

@@ -92,3 +92,75 @@ fn kind_of(v: &Value) -> &'static str {
         Value::Object(_) => "an object",
     }
 }
+
+/// One row of Mupra's `trx/json` list.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MupraTransaction {
+    pub amount: u64,
+    pub masked_pan: Option<String>,
+    pub trans_id: Option<String>,
+    pub factor_number: Option<String>,
+    pub paid: bool,
+    pub verified: bool,
+    pub description: Option<String>,
+    pub callback_url: Option<String>,
+    pub mobile: Option<String>,
+}
+
+/// One page of `trx/json`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MupraTransactionPage {
+    pub page: u32,
+    pub total_pages: u32,
+    pub result_count: u64,
+    pub transactions: Vec<MupraTransaction>,
+}
+
+async fn call(config: &MupraConfig, http: &Http, path: &str, mut body: Value, what: &str) -> Result<Value> {
+    body["api_key"] = json!(config.api_key.expose());
+    let answer = http.post_json(endpoint(&config.base_url, path)?, &body).await?;
+    result_of(&answer, what)
+}
+
+/// What Mupra has settled with the merchant, in rial. The document leaves
+/// `result`'s shape open: a number, or an object with `balance`.
+pub(crate) async fn balance(config: &MupraConfig, http: &Http) -> Result<u64> {
+    let result = call(config, http, "getBalance", json!({}), "mupra getBalance").await?;
+    let holder = json!({"balance": if result.is_object() { result["balance"].clone() } else { result }});
+    super::rial(&holder, "balance")?.ok_or_else(|| Error::malformed("mupra getBalance: no balance in the answer"))
+}
+
+pub(crate) async fn transactions(config: &MupraConfig, http: &Http, page: u32, page_size: u32) -> Result<MupraTransactionPage> {
+    let body = json!({"page": page.to_string(), "pageSize": page_size.to_string()});
+    let result = call(config, http, "trx/json", body, "mupra trx").await?;
+    // The document shows the page object bare; accept it bare or as the envelope's result.
+    let list = result.get("resultList").and_then(Value::as_array).ok_or_else(|| Error::malformed("mupra trx: no resultList"))?;
+    let transactions = list
+        .iter()
+        .map(|row| {
+            Ok(MupraTransaction {
+                amount: super::rial(row, "amount")?.unwrap_or(0),
+                masked_pan: text(row, "maskedPan"),
+                trans_id: text(row, "transId"),
+                factor_number: text(row, "factorNumber"),
+                paid: row.get("paid").and_then(Value::as_bool).unwrap_or(false),
+                verified: row.get("verify").and_then(Value::as_bool).unwrap_or(false),
+                description: text(row, "description"),
+                callback_url: text(row, "callbackUrl"),
+                mobile: text(row, "mobileNo"),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let number = |k: &str| result.get(k).and_then(Value::as_u64).unwrap_or(0);
+    Ok(MupraTransactionPage { page, total_pages: number("totalPage") as u32, result_count: number("resultCount"), transactions })
+}
+
+pub(crate) async fn paya_transfer(config: &MupraConfig, http: &Http, transfer: &crate::business::PayaTransfer) -> Result<Value> {
+    let body = json!({
+        "amount": transfer.amount.to_string(),
+        "iban": transfer.iban,
+        "cif": transfer.cif,
+        "description": transfer.description,
+    });
+    call(config, http, "transfer/paya", body, "mupra transfer/paya").await
+}

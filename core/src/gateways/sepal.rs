@@ -4,7 +4,7 @@
 //! Success is `{"status":true,…}`; failure `{"status":false,"message":…}`.
 
 use super::{json_body, text};
-use crate::config::SepalConfig;
+use crate::config::{Secret, SepalConfig};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{endpoint, Answer, Http};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -113,4 +113,131 @@ pub(crate) async fn payment_state(session: Arc<SepalSession>, config: Arc<SepalC
 
 pub(crate) fn not_configured() -> Error {
     Error::new(ErrorKind::Config, "sepal is not configured")
+}
+
+/// A terminal in Sepal's gateway balance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SepalTerminal {
+    pub code: String,
+    pub psp_title: String,
+    pub balance: u64,
+}
+
+/// What to look for in Sepal's transaction inquiry. Dates are Gregorian
+/// (`2022-03-21`) or Jalali (`1401/01/01`); a date range or a card is required.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SepalInquiry {
+    pub date_from: Option<String>,
+    pub date_to: Option<String>,
+    pub payer_card_number: Option<String>,
+    pub page: Option<u32>,
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SepalTransaction {
+    pub payment_number: String,
+    pub amount: u64,
+    pub wage_amount: u64,
+    pub payer_wage_amount: u64,
+    pub acceptor_wage_amount: u64,
+    pub token: Option<String>,
+    pub tracking_number: Option<String>,
+    pub invoice_number: Option<String>,
+    pub description: Option<String>,
+    pub payer_mobile: Option<String>,
+    pub payer_email: Option<String>,
+    pub payer_card_number: Option<String>,
+    pub kind: Option<String>,
+    pub kind_label: Option<String>,
+    pub state: String,
+    pub state_label: String,
+    pub successful: bool,
+    /// Sepal's Jalali `created`, and the same moment in Gregorian.
+    pub created: crate::jalali::DualDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SepalInquiryPage {
+    pub items: Vec<SepalTransaction>,
+    pub page: u32,
+    pub limit: u32,
+    pub total_pages: u32,
+}
+
+pub(crate) async fn gateway_balance(session: Arc<SepalSession>, config: Arc<SepalConfig>, http: Arc<Http>, api_key: Secret) -> Result<Vec<SepalTerminal>> {
+    let body = json!({"apiKey": api_key.expose()});
+    let answer = session.call(&config, &http, "api/gates/balance.json", &body, "sepal balance").await?;
+    let terminals = answer.get("terminals").and_then(Value::as_array).ok_or_else(|| Error::malformed("sepal balance: no terminals list"))?;
+    terminals
+        .iter()
+        .map(|t| {
+            Ok(SepalTerminal {
+                code: text(t, "code").unwrap_or_default(),
+                psp_title: text(t, "pspTitle").unwrap_or_default(),
+                balance: super::rial(t, "balance")?.unwrap_or(0),
+            })
+        })
+        .collect()
+}
+
+/// The inquiry's wire body: Jalali dates, as the document wants them.
+pub(crate) fn inquiry_body(query: &SepalInquiry) -> Result<Value> {
+    let has_range = query.date_from.is_some() && query.date_to.is_some();
+    if !has_range && query.payer_card_number.is_none() {
+        return Err(Error::invalid("sepal inquiry needs date_from and date_to, or payer_card_number"));
+    }
+    if query.date_from.is_some() != query.date_to.is_some() {
+        return Err(Error::invalid("sepal inquiry needs both date_from and date_to"));
+    }
+    let mut body = json!({});
+    if let (Some(from), Some(to)) = (&query.date_from, &query.date_to) {
+        body["dateFrom"] = json!(crate::jalali::parse_date(from)?.jalali);
+        body["dateTo"] = json!(crate::jalali::parse_date(to)?.jalali);
+    }
+    if let Some(card) = &query.payer_card_number {
+        body["payerCardNumber"] = json!(card);
+    }
+    if let Some(page) = query.page {
+        body["page"] = json!(page);
+    }
+    if let Some(limit) = query.limit {
+        body["limit"] = json!(limit);
+    }
+    Ok(body)
+}
+
+pub(crate) async fn inquiry(session: Arc<SepalSession>, config: Arc<SepalConfig>, http: Arc<Http>, body: Value) -> Result<SepalInquiryPage> {
+    let answer = session.call(&config, &http, "api/onlinePayments/inquiry.json", &body, "sepal inquiry").await?;
+    let items = answer.get("items").and_then(Value::as_array).ok_or_else(|| Error::malformed("sepal inquiry: no items list"))?;
+    let items = items
+        .iter()
+        .map(|i| {
+            let state = text(i, "state").unwrap_or_default();
+            let created = text(i, "created").ok_or_else(|| Error::malformed("sepal inquiry: an item has no created"))?;
+            Ok(SepalTransaction {
+                payment_number: text(i, "payment_number").unwrap_or_default(),
+                amount: super::rial(i, "amount")?.unwrap_or(0),
+                wage_amount: super::rial(i, "wage_amount")?.unwrap_or(0),
+                payer_wage_amount: super::rial(i, "payer_wage_amount")?.unwrap_or(0),
+                acceptor_wage_amount: super::rial(i, "acceptor_wage_amount")?.unwrap_or(0),
+                token: text(i, "token"),
+                tracking_number: text(i, "tracking_number"),
+                invoice_number: text(i, "invoice_number"),
+                description: text(i, "description"),
+                payer_mobile: text(i, "payer_mobile"),
+                payer_email: text(i, "payer_email"),
+                payer_card_number: text(i, "payer_card_number"),
+                kind: text(i, "type"),
+                kind_label: text(i, "type_label"),
+                successful: state == "1",
+                state,
+                state_label: text(i, "state_label").unwrap_or_default(),
+                created: crate::jalali::parse_datetime(&created).map_err(|_| Error::malformed(format!("sepal inquiry: created {created:?} is not a date")))?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let number = |k: &str| answer.get(k).and_then(Value::as_u64).unwrap_or(0) as u32;
+    Ok(SepalInquiryPage { items, page: number("page"), limit: number("limit"), total_pages: number("totalPages") })
 }

@@ -69,6 +69,32 @@ pub enum Finish {
     Stale(Payment),
 }
 
+/// A persisted access/refresh token pair (Vandar's rotate on every refresh).
+#[derive(Clone)]
+pub struct TokenPair {
+    pub access_token: crate::Secret,
+    pub refresh_token: crate::Secret,
+    /// Unix milliseconds; `None` when unknown (a pair seeded from the config).
+    pub expires_at: Option<i64>,
+}
+
+impl std::fmt::Debug for TokenPair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenPair").field("expires_at", &self.expires_at).finish_non_exhaustive()
+    }
+}
+
+/// Where an idempotent money-moving call stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyBegin {
+    /// First time (or the last try was refused outright): go ahead and send it.
+    Proceed,
+    /// Sent before and answered: here is the stored answer (JSON).
+    Done(String),
+    /// Sent before, and whether it went through is unknown (or it is being sent right now).
+    InDoubt,
+}
+
 /// The contract every backend keeps.
 pub trait Store: Send + Sync {
     /// Record a payment. The invoice id is unique per gateway: `DuplicateInvoice` otherwise.
@@ -101,6 +127,28 @@ pub trait Store: Send + Sync {
     fn reconcilable(&self, now: i64, quiet_before: i64, limit: usize) -> Result<Vec<Payment>>;
     /// The verify key a callback left (AtiPay's referenceNumber), if any.
     fn verify_key(&self, id: &str) -> Result<Option<String>>;
+    /// Take a rate-limit slot in `bucket` (at most `limit` per `window_ms`,
+    /// shared by every process on this store). `None`: taken; `Some(ms)`:
+    /// full, try again in `ms`.
+    fn rate_acquire(&self, bucket: &str, limit: u32, window_ms: i64, now: i64) -> Result<Option<i64>>;
+
+    fn token_pair(&self, name: &str) -> Result<Option<TokenPair>>;
+    /// Store the configured pair unless one is stored already (a stored pair is newer: it rotated).
+    fn seed_token_pair(&self, name: &str, pair: &TokenPair, now: i64) -> Result<()>;
+    /// Become the one process refreshing `name` for `lease_ms`. False: someone else is.
+    fn claim_token_refresh(&self, name: &str, now: i64, lease_ms: i64) -> Result<bool>;
+    /// Store the rotated pair and release the refresh lease.
+    fn store_token_pair(&self, name: &str, pair: &TokenPair, now: i64) -> Result<()>;
+    fn release_token_refresh(&self, name: &str) -> Result<()>;
+
+    /// Record an idempotent call before it is sent. The same key with a
+    /// different operation or request is `invalid_input`.
+    fn idempotency_begin(&self, key: &str, operation: &str, request_hash: &str, now: i64) -> Result<IdempotencyBegin>;
+    /// Record how it ended: `Some(answer)` done, `None` refused outright (may be retried).
+    fn idempotency_finish(&self, key: &str, answer: Option<&str>, now: i64) -> Result<()>;
+    /// The answer never came (timeout, reset): a retry must not send it again.
+    fn idempotency_in_doubt(&self, key: &str, now: i64) -> Result<()>;
+
     /// Newest first.
     fn list(&self, state: Option<PaymentState>, limit: usize, offset: usize) -> Result<Vec<Payment>>;
     /// The raw gateway answers stored for a payment, oldest first: (at, fence, state, raw).

@@ -2,7 +2,8 @@
 //! `BEGIN IMMEDIATE` with a busy timeout, so that across threads and processes
 //! exactly one caller wins a claim.
 
-use super::{Claim, ClaimInput, Finish, NewPayment, Resolution, Store};
+use super::{Claim, ClaimInput, Finish, IdempotencyBegin, NewPayment, Resolution, Store, TokenPair};
+use crate::config::Secret;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::ProcessLocal;
 use crate::model::{Gateway, Payment, PaymentState};
@@ -10,9 +11,12 @@ use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use std::sync::Mutex;
 use std::time::Duration;
 
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
-const SCHEMA: &str = "
+/// Each migration takes the schema from version N to N+1; index N-1 here.
+const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2];
+
+const SCHEMA_V1: &str = "
 CREATE TABLE IF NOT EXISTS payments (
     id              TEXT PRIMARY KEY,
     gateway         TEXT NOT NULL,
@@ -50,6 +54,32 @@ CREATE TABLE IF NOT EXISTS payment_events (
     raw        TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS payment_events_by_payment ON payment_events (payment_id, seq);
+";
+
+/// Business APIs: shared rate-limit windows, rotating token pairs, idempotent money moves.
+const SCHEMA_V2: &str = "
+CREATE TABLE IF NOT EXISTS rate_events (
+    bucket TEXT NOT NULL,
+    at     INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rate_events_by_bucket ON rate_events (bucket, at);
+CREATE TABLE IF NOT EXISTS token_pairs (
+    name             TEXT PRIMARY KEY,
+    access_token     TEXT NOT NULL,
+    refresh_token    TEXT NOT NULL,
+    expires_at       INTEGER,
+    refreshing_until INTEGER,
+    updated_at       INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS idempotency (
+    key          TEXT PRIMARY KEY,
+    operation    TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    state        TEXT NOT NULL,
+    answer       TEXT,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
 ";
 
 const COLUMNS: &str = "id, gateway, invoice_id, amount, callback_url, token, state, fence, reference, trace_number, \
@@ -138,8 +168,10 @@ fn migrate(conn: &Connection) -> Result<()> {
     if version > SCHEMA_VERSION {
         return Err(Error::store(format!("the database has schema version {version}, newer than this library's {SCHEMA_VERSION}")));
     }
-    if version < SCHEMA_VERSION {
-        conn.execute_batch(&format!("BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"))?;
+    for (index, step) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let target = index + 1;
+        // Each step and its version bump commit together; a concurrent opener re-checks under the lock.
+        conn.execute_batch(&format!("BEGIN IMMEDIATE; {step} PRAGMA user_version = {target}; COMMIT;"))?;
     }
     Ok(())
 }
@@ -377,6 +409,110 @@ impl Store for SqliteStore {
 
     fn verify_key(&self, id: &str) -> Result<Option<String>> {
         self.with(|c| Ok(c.query_row("SELECT verify_key FROM payments WHERE id = ?1", [id], |r| r.get(0)).optional()?.flatten()))
+    }
+
+    fn rate_acquire(&self, bucket: &str, limit: u32, window_ms: i64, now: i64) -> Result<Option<i64>> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM rate_events WHERE bucket = ?1 AND at <= ?2", params![bucket, now - window_ms])?;
+            let (count, oldest): (i64, Option<i64>) =
+                tx.query_row("SELECT COUNT(*), MIN(at) FROM rate_events WHERE bucket = ?1", [bucket], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            if count < i64::from(limit) {
+                tx.execute("INSERT INTO rate_events (bucket, at) VALUES (?1, ?2)", params![bucket, now])?;
+                return Ok(None);
+            }
+            Ok(Some((oldest.unwrap_or(now) + window_ms - now).max(1)))
+        })
+    }
+
+    fn token_pair(&self, name: &str) -> Result<Option<TokenPair>> {
+        self.with(|c| {
+            Ok(c.query_row("SELECT access_token, refresh_token, expires_at FROM token_pairs WHERE name = ?1", [name], |r| {
+                Ok(TokenPair { access_token: Secret::new(r.get::<_, String>(0)?), refresh_token: Secret::new(r.get::<_, String>(1)?), expires_at: r.get(2)? })
+            })
+            .optional()?)
+        })
+    }
+
+    fn seed_token_pair(&self, name: &str, pair: &TokenPair, now: i64) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT OR IGNORE INTO token_pairs (name, access_token, refresh_token, expires_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![name, pair.access_token.expose(), pair.refresh_token.expose(), pair.expires_at, now],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn claim_token_refresh(&self, name: &str, now: i64, lease_ms: i64) -> Result<bool> {
+        self.write(|tx| {
+            let changed = tx.execute(
+                "UPDATE token_pairs SET refreshing_until = ?2 WHERE name = ?1 AND (refreshing_until IS NULL OR refreshing_until <= ?3)",
+                params![name, now + lease_ms, now],
+            )?;
+            Ok(changed == 1)
+        })
+    }
+
+    fn store_token_pair(&self, name: &str, pair: &TokenPair, now: i64) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE token_pairs SET access_token = ?2, refresh_token = ?3, expires_at = ?4, refreshing_until = NULL, updated_at = ?5 WHERE name = ?1",
+                params![name, pair.access_token.expose(), pair.refresh_token.expose(), pair.expires_at, now],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn release_token_refresh(&self, name: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute("UPDATE token_pairs SET refreshing_until = NULL WHERE name = ?1", [name])?;
+            Ok(())
+        })
+    }
+
+    fn idempotency_begin(&self, key: &str, operation: &str, request_hash: &str, now: i64) -> Result<IdempotencyBegin> {
+        self.write(|tx| {
+            let existing: Option<(String, String, String, Option<String>)> = tx
+                .query_row("SELECT operation, request_hash, state, answer FROM idempotency WHERE key = ?1", [key], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })
+                .optional()?;
+            match existing {
+                None => {
+                    tx.execute(
+                        "INSERT INTO idempotency (key, operation, request_hash, state, created_at, updated_at) VALUES (?1, ?2, ?3, 'pending', ?4, ?4)",
+                        params![key, operation, request_hash, now],
+                    )?;
+                    Ok(IdempotencyBegin::Proceed)
+                }
+                Some((op, hash, _, _)) if op != operation || hash != request_hash => {
+                    Err(Error::invalid(format!("idempotency key {key:?} was already used for a different request")))
+                }
+                Some((_, _, state, answer)) => match state.as_str() {
+                    "done" => Ok(IdempotencyBegin::Done(answer.unwrap_or_default())),
+                    "refused" => {
+                        tx.execute("UPDATE idempotency SET state = 'pending', updated_at = ?2 WHERE key = ?1", params![key, now])?;
+                        Ok(IdempotencyBegin::Proceed)
+                    }
+                    _ => Ok(IdempotencyBegin::InDoubt),
+                },
+            }
+        })
+    }
+
+    fn idempotency_finish(&self, key: &str, answer: Option<&str>, now: i64) -> Result<()> {
+        self.write(|tx| {
+            let state = if answer.is_some() { "done" } else { "refused" };
+            tx.execute("UPDATE idempotency SET state = ?2, answer = ?3, updated_at = ?4 WHERE key = ?1", params![key, state, answer, now])?;
+            Ok(())
+        })
+    }
+
+    fn idempotency_in_doubt(&self, key: &str, now: i64) -> Result<()> {
+        self.write(|tx| {
+            tx.execute("UPDATE idempotency SET state = 'in_doubt', updated_at = ?2 WHERE key = ?1", params![key, now])?;
+            Ok(())
+        })
     }
 
     fn list(&self, state: Option<PaymentState>, limit: usize, offset: usize) -> Result<Vec<Payment>> {

@@ -2,7 +2,7 @@
 //! the payment page would and hands back the callback the browser would make.
 
 use dargah_core::{CallbackFields, Dargah, Gateway};
-use dargah_sandbox::{creds, Sandbox, SandboxConfig};
+use dargah_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{json, Value};
 
 pub struct World {
@@ -86,16 +86,10 @@ impl World {
 }
 
 pub fn config_json(base: &str, db: &str, lease_secs: u64) -> String {
-    json!({
-        "store": format!("sqlite://{db}"),
-        "lease_secs": lease_secs,
-        "http": {"request_timeout_ms": 5000},
-        "mupra": {"api_key": creds::MUPRA_API_KEY, "base_url": format!("{base}/mupra/restapi/api/ipg/")},
-        "canpay": {"merchant": creds::CANPAY_MERCHANT, "base_url": format!("{base}/canpay/api/ipg/")},
-        "atipay": {"apiKey": creds::ATIPAY_API_KEY, "terminalId": creds::ATIPAY_TERMINAL_ID, "base_url": format!("{base}/atipay/v1/")},
-        "vandar": {"api_key": creds::VANDAR_API_KEY, "ipg_base_url": format!("{base}/vandar/ipg"), "api_base_url": format!("{base}/vandar/api")}
-    })
-    .to_string()
+    let mut config = dargah_sandbox::client_config(base, &format!("sqlite://{db}"));
+    config["lease_secs"] = json!(lease_secs);
+    config["http"] = json!({"request_timeout_ms": 5000});
+    config.to_string()
 }
 
 /// The sandbox's description of a callback (`{"method","url","form"}`) as the fields a web server would hand over.

@@ -1,0 +1,383 @@
+//! Vandar's business API (`https://api.vandar.io`, plus the batch and
+//! subscription hosts): every endpoint the document lists, authenticated with
+//! a rotating access/refresh token pair kept in the store, and held under the
+//! rate limits (POST 30 per 3 s, others 100 per 3 s) across every process
+//! that shares the store.
+//!
+//! Endpoints are named as the document writes them, `"<METHOD> <path>"`, e.g.
+//! `"POST /v3/business/:business/settlement/store"`; `:business` comes from
+//! the config unless given. An unknown name or a missing path parameter is an
+//! error before any network call.
+
+use super::{json_body, text};
+use crate::config::{Secret, VandarConfig};
+use crate::error::{Error, ErrorKind, Result};
+use crate::http::{block_on, Answer, Http};
+use crate::ratelimit::{self, Limit};
+use crate::store::{Store, TokenPair};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Host {
+    Api,
+    Batch,
+    Subscription,
+}
+
+/// Every business endpoint in the document: (method, host, path).
+pub const ENDPOINTS: &[(&str, Host, &str)] = &[
+    // Settlement
+    ("POST", Host::Api, "/v3/business/:business/settlement/store"),
+    ("GET", Host::Api, "/v2.1/business/:business/settlement"),
+    ("GET", Host::Api, "/v2.1/business/:business/settlement/:settlement_id"),
+    ("DELETE", Host::Api, "/v2.1/business/:business/settlement/:transaction_id"),
+    ("GET", Host::Api, "/v3/business/:business/settlement/banks"),
+    // Batch settlement
+    ("POST", Host::Batch, "/api/v2/business/:business/batches-settlement"),
+    ("GET", Host::Batch, "/api/v2/business/:business/batches"),
+    ("GET", Host::Batch, "/api/v2/business/:business/batch-settlements/:batch_id"),
+    // Queued settlement
+    ("POST", Host::Api, "/v3/business/:business/settlement/queued"),
+    ("GET", Host::Api, "/v3/business/:business/settlement/queued"),
+    ("GET", Host::Api, "/v3/business/:business/settlement/queued/:id"),
+    ("POST", Host::Api, "/v3/business/:business/settlement/queued/cancel"),
+    // Cash-in
+    ("GET", Host::Api, "/v3/business/:business/cash-in/account"),
+    ("POST", Host::Api, "/v3/business/:business/cash-in/account/deposit"),
+    ("POST", Host::Api, "/v3/business/:business/cash-in/account/balance"),
+    ("GET", Host::Api, "/v3/business/:business/cash-in/code"),
+    ("GET", Host::Api, "/v3/business/:business/cash-in/pic/transactions"),
+    ("GET", Host::Api, "/v3/business/:business/cash-in/suspicious-payment"),
+    ("POST", Host::Api, "/v3/business/:business/cash-in/suspicious-payment/:id"),
+    // Direct debit (subscription)
+    ("GET", Host::Api, "/v3/business/:business/subscription/banks/actives"),
+    ("POST", Host::Api, "/v3/business/:business/subscription/authorization/store"),
+    ("GET", Host::Subscription, "/authorizations/:token"),
+    ("PATCH", Host::Api, "/v3/business/:business/subscription/authorization/:authorization_id/verify"),
+    ("GET", Host::Api, "/v3/business/:business/subscription/authorization/:authorization_id/search"),
+    ("GET", Host::Api, "/v3/business/:business/subscription/authorization"),
+    ("GET", Host::Api, "/v3/business/:business/subscription/authorization/:authorization_id/calculation"),
+    ("DELETE", Host::Api, "/v3/business/:business/subscription/authorization/:authorization_id"),
+    ("POST", Host::Api, "/v3/business/:business/subscription/withdrawal/store"),
+    ("GET", Host::Api, "/v3/business/:business/subscription/withdrawal/:withdrawal_id"),
+    ("GET", Host::Api, "/v3/business/:business/subscription/withdrawal/track-id/:track_id"),
+    ("GET", Host::Api, "/v3/business/:business/subscription/withdrawal"),
+    ("PUT", Host::Api, "/v3/business/:business/subscription/withdrawal/:withdrawal_id"),
+    ("POST", Host::Api, "/v3/business/:business/subscription/refunds"),
+    ("GET", Host::Api, "/v3/business/:business/subscription/refunds"),
+    ("GET", Host::Api, "/v3/business/:business/subscription/refunds/:refund_id"),
+    // Escrow (Miando)
+    ("POST", Host::Api, "/miando/api/v1/customers"),
+    ("GET", Host::Api, "/miando/api/v1/customers"),
+    ("GET", Host::Api, "/miando/api/v1/customers/:id"),
+    ("POST", Host::Api, "/miando/api/v1/agreements"),
+    ("GET", Host::Api, "/miando/api/v1/agreements"),
+    ("POST", Host::Api, "/miando/api/v1/agreements/:tracking_code"),
+    ("GET", Host::Api, "/miando/api/v1/agreements/:tracking_code"),
+    ("POST", Host::Api, "/miando/api/v1/agreements/:tracking_code/finalize"),
+    ("POST", Host::Api, "/miando/api/v1/agreements/:tracking_code/cancel"),
+    ("POST", Host::Api, "/miando/api/v1/tickets"),
+    // Customers
+    ("GET", Host::Api, "/v2/business/:business/customers"),
+    ("POST", Host::Api, "/v2/business/:business/customers"),
+    ("GET", Host::Api, "/v2/business/:business/customers/:customer"),
+    ("PUT", Host::Api, "/v2/business/:business/customers/:customer"),
+    ("DELETE", Host::Api, "/v2/business/:business/customers/:customer"),
+    ("GET", Host::Api, "/v2/business/:business/customers/fields"),
+    ("POST", Host::Api, "/v2/business/:business/customers/fields"),
+    ("GET", Host::Api, "/v2/business/:business/customers/fields/:field_id"),
+    ("PUT", Host::Api, "/v2/business/:business/customers/fields/:field_id"),
+    ("DELETE", Host::Api, "/v2/business/:business/customers/fields/:field_id"),
+    ("GET", Host::Api, "/v2/business/:business/customers/:customer/wallet"),
+    ("POST", Host::Api, "/v2/business/:business/customers/:customer/wallet/deposit"),
+    ("POST", Host::Api, "/v2/business/:business/customers/:customer/wallet/withdraw"),
+    ("POST", Host::Api, "/v2/business/:business/customers/:customer/transactions"),
+    ("POST", Host::Api, "/v3/business/:business/customers/:customer/ibans"),
+    ("GET", Host::Api, "/v3/business/:business/customers/:customer/ibans"),
+    ("DELETE", Host::Api, "/v3/business/:business/customers/:customer/ibans"),
+    ("POST", Host::Api, "/v3/business/:business/customers/:customer/ibans/:iban/inquiry"),
+    ("POST", Host::Api, "/v3/business/:business/customers/:customer/ibans/:iban/set-default"),
+    ("POST", Host::Api, "/v3/business/:business/customers/:customer/cards"),
+    ("GET", Host::Api, "/v3/business/:business/customers/:customer/cards"),
+    ("DELETE", Host::Api, "/v3/business/:business/customers/:customer/cards/:card"),
+    ("POST", Host::Api, "/v3/business/:business/customers/:customer/cards/:card/inquiry"),
+    ("POST", Host::Api, "/v3/business/:business/customers/:customer/cards/:card/set-default"),
+    ("POST", Host::Api, "/v3/business/:business/customers/:customer/cards/to-iban"),
+    ("POST", Host::Api, "/v3/business/:business/customers/authentication/kyc"),
+    ("POST", Host::Api, "/v3/business/:business/customers/authentication/shahkar"),
+    ("POST", Host::Api, "/v3/business/:business/customers/:customer/authentication/kyc"),
+    ("POST", Host::Api, "/v3/business/:business/customers/:customer/authentication/shahkar"),
+    // The document writes `:customer` in the business slot here; it is the business.
+    ("POST", Host::Api, "/v2/business/:business/customers/:customer/logs"),
+    ("GET", Host::Api, "/v3/business/:business/customers/:customer/cash-in-code"),
+    // Inquiries
+    ("POST", Host::Api, "/v3/business/:business/customers/inquiry/nid"),
+    ("POST", Host::Api, "/v3/business/:business/customers/inquiry/nid-image"),
+    ("POST", Host::Api, "/v3/business/:business/customers/inquiry/fida"),
+    ("POST", Host::Api, "/v3/business/:business/customers/inquiry/postal-code"),
+    ("POST", Host::Api, "/v3/business/:business/customers/national-code-iban-inquiry"),
+    ("POST", Host::Api, "/v3/business/:business/customers/match-mobile-card"),
+    // Statement and business
+    ("GET", Host::Api, "/v2/business/:business/balance"),
+    ("GET", Host::Api, "/v3/business/:business/transaction"),
+    ("GET", Host::Api, "/v2/business/:business"),
+    ("GET", Host::Api, "/v2/business/:business/iam"),
+    // IPG refund
+    ("POST", Host::Api, "/v3/business/:business/transaction/:transaction_id/refund"),
+    // Ravand card issuing
+    ("POST", Host::Api, "/v1/business/:business/ravand/set-config"),
+    ("GET", Host::Api, "/v1/business/:business/ravand/provinces"),
+    ("GET", Host::Api, "/v1/business/:business/ravand/cities"),
+    ("GET", Host::Api, "/v1/business/:business/ravand/guilds"),
+    ("GET", Host::Api, "/v1/business/:business/ravand/educations"),
+    ("GET", Host::Api, "/v1/business/:business/ravand/occupations"),
+    ("GET", Host::Api, "/v1/business/:business/ravand/reasons"),
+    ("POST", Host::Api, "/v1/business/:business/ravand/provider/:provider/cardholder"),
+    ("PUT", Host::Api, "/v1/business/:business/ravand/provider/:provider/cardholder/:cardholder_id"),
+    ("GET", Host::Api, "/v1/business/:business/ravand/provider/:provider/cardholder/:cardholder_id/video-caption"),
+    ("POST", Host::Api, "/v1/business/:business/ravand/provider/:provider/cardholder/:cardholder_id/upload"),
+    ("POST", Host::Api, "/v1/business/:business/ravand/provider/:provider/cardholder/:cardholder_id/finalize"),
+    ("GET", Host::Api, "/v1/business/:business/ravand/provider/:provider/cardholder/:cardholder_id/inquiry"),
+    ("POST", Host::Api, "/v1/business/:business/ravand/provider/:provider/cardholder/:cardholder_id/token"),
+    ("GET", Host::Api, "/v1/redirect/:token"),
+    ("GET", Host::Api, "/v1/business/:business/ravand/provider/:provider/cardholder/:cardholder_id/accounts-info"),
+    ("POST", Host::Api, "/v1/business/:business/ravand/provider/:provider/cardholder/:cardholder_id/balance"),
+    ("GET", Host::Api, "/v1/business/:business/ravand/provider/:provider/cardholder/:cardholder_id/bank-statement"),
+    ("POST", Host::Api, "/v1/business/:business/ravand/provider/:provider/cardholder/:cardholder_id/transfer"),
+    ("POST", Host::Api, "/v1/business/:business/ravand/provider/:provider/cardholder/:cardholder_id/transfer/retry-otp"),
+    ("POST", Host::Api, "/v1/business/:business/ravand/provider/:provider/cardholder/:cardholder_id/transfer/confirm-otp"),
+];
+
+const POST_LIMIT: Limit = Limit { limit: 30, window: Duration::from_secs(3) };
+const OTHER_LIMIT: Limit = Limit { limit: 100, window: Duration::from_secs(3) };
+/// How long a call may wait for a rate-limit slot before failing.
+const MAX_RATE_WAIT: Duration = Duration::from_secs(15);
+/// How long one process may hold the token refresh before another takes over.
+const REFRESH_LEASE_MS: i64 = 30_000;
+
+/// A request resolved against the endpoint table, ready to send.
+#[derive(Debug, Clone)]
+pub(crate) struct Request {
+    pub method: reqwest::Method,
+    pub url: url::Url,
+    pub body: Option<Value>,
+}
+
+/// Look up `name` and fill its path parameters; nothing is sent.
+pub(crate) fn resolve(config: &VandarConfig, name: &str, params: &BTreeMap<String, String>, query: &BTreeMap<String, String>, body: Option<Value>) -> Result<Request> {
+    let (method, path) = name.trim().split_once(' ').ok_or_else(|| Error::invalid(format!("vandar endpoint {name:?} must look like \"GET /v2/business/:business/balance\"")))?;
+    let method = method.to_ascii_uppercase();
+    let (_, host, pattern) = ENDPOINTS
+        .iter()
+        .find(|(m, _, p)| *m == method && *p == path.trim())
+        .ok_or_else(|| Error::invalid(format!("vandar has no business endpoint {method} {}; see dargah_core::vandar_endpoints()", path.trim())))?;
+    let base = match host {
+        Host::Api => &config.api_base_url,
+        Host::Batch => &config.batch_base_url,
+        Host::Subscription => &config.subscription_base_url,
+    };
+    let mut url = url::Url::parse(base).map_err(|e| Error::config(format!("vandar base URL: {e}")))?;
+    {
+        let mut segments = url.path_segments_mut().map_err(|_| Error::config("vandar base URL cannot have a path"))?;
+        segments.pop_if_empty();
+        for part in pattern.split('/').filter(|p| !p.is_empty()) {
+            match part.strip_prefix(':') {
+                Some(param) => {
+                    let value = params
+                        .get(param)
+                        .cloned()
+                        .or_else(|| (param == "business").then(|| config.business.clone()).flatten())
+                        .filter(|v| !v.is_empty())
+                        .ok_or_else(|| Error::invalid(format!("vandar {method} {pattern}: path parameter {param} is missing")))?;
+                    segments.push(&value);
+                }
+                None => {
+                    segments.push(part);
+                }
+            }
+        }
+    }
+    if let Some(unknown) = params.keys().find(|k| !pattern.contains(&format!(":{k}"))) {
+        return Err(Error::invalid(format!("vandar {method} {pattern} has no path parameter {unknown}")));
+    }
+    if !query.is_empty() {
+        url.query_pairs_mut().extend_pairs(query.iter());
+    }
+    let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|_| Error::internal("bad method in the endpoint table"))?;
+    Ok(Request { method, url, body })
+}
+
+/// The business API client of one `Dargah`.
+pub(crate) struct VandarApi {
+    pub config: Arc<VandarConfig>,
+    pub store: Arc<dyn Store>,
+    pub http: Arc<Http>,
+}
+
+impl VandarApi {
+    /// The name the token pair is stored under.
+    fn pair_name(&self) -> String {
+        format!("vandar:{}", self.config.business.as_deref().unwrap_or("default"))
+    }
+
+    /// The current pair, seeding the store from the config the first time.
+    fn pair(&self) -> Result<TokenPair> {
+        let name = self.pair_name();
+        if let Some(pair) = self.store.token_pair(&name)? {
+            return Ok(pair);
+        }
+        let (Some(access), Some(refresh)) = (&self.config.access_token, &self.config.refresh_token) else {
+            return Err(Error::config("vandar business API needs access_token and refresh_token in the config"));
+        };
+        let seed = TokenPair { access_token: access.clone(), refresh_token: refresh.clone(), expires_at: None };
+        self.store.seed_token_pair(&name, &seed, crate::engine::now_ms())?;
+        self.store.token_pair(&name)?.ok_or_else(|| Error::store("the token pair vanished"))
+    }
+
+    /// An access token that is not about to expire.
+    fn access_token(&self) -> Result<Secret> {
+        let pair = self.pair()?;
+        let margin = (self.config.refresh_margin_secs as i64) * 1000;
+        match pair.expires_at {
+            Some(at) if at - margin <= crate::engine::now_ms() => Ok(self.refresh(&pair.refresh_token)?.access_token),
+            _ => Ok(pair.access_token),
+        }
+    }
+
+    /// Rotate the pair whose refresh token is `seen`. Only one process spends
+    /// a refresh token: the others wait for the pair it stores.
+    fn refresh(&self, seen: &Secret) -> Result<TokenPair> {
+        let name = self.pair_name();
+        let started = std::time::Instant::now();
+        loop {
+            let current = self.pair()?;
+            if current.refresh_token != *seen {
+                return Ok(current); // someone else rotated it already
+            }
+            if self.store.claim_token_refresh(&name, crate::engine::now_ms(), REFRESH_LEASE_MS)? {
+                // Re-read under the lease: a rotation may have landed between our read and the claim.
+                let current = self.pair()?;
+                if current.refresh_token != *seen {
+                    self.store.release_token_refresh(&name)?;
+                    return Ok(current);
+                }
+                let result = self.rotate(&current.refresh_token);
+                match &result {
+                    Ok(pair) => self.store.store_token_pair(&name, pair, crate::engine::now_ms())?,
+                    Err(_) => self.store.release_token_refresh(&name)?,
+                }
+                return result;
+            }
+            if started.elapsed() > Duration::from_millis(REFRESH_LEASE_MS as u64 + 5_000) {
+                return Err(Error::new(ErrorKind::Timeout, "waited too long for another process to refresh the vandar token"));
+            }
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+
+    fn rotate(&self, refresh_token: &Secret) -> Result<TokenPair> {
+        ratelimit::acquire(self.store.as_ref(), "vandar:POST", POST_LIMIT, MAX_RATE_WAIT)?;
+        let url = crate::http::endpoint(&self.config.api_base_url, "v3/refreshtoken")?;
+        let body = json!({"refreshtoken": refresh_token.expose()});
+        let http = self.http.clone();
+        let answer = block_on(async move { http.post_json(url, &body).await })??;
+        let body = json_body(&answer, "vandar refreshtoken")?;
+        if answer.status != 200 {
+            let e = error_of(&answer, &body);
+            return Err(if answer.status == 401 {
+                Error::new(ErrorKind::Config, "vandar refused the stored refresh token (spent or revoked); issue new tokens in the Vandar dashboard").with_http_status(401)
+            } else {
+                e
+            });
+        }
+        let field = |k: &str| text(&body, k).ok_or_else(|| Error::malformed(format!("vandar refreshtoken: {k} is missing")));
+        let expires_in: i64 = field("expires_in")?.parse().map_err(|_| Error::malformed("vandar refreshtoken: expires_in is not a number"))?;
+        Ok(TokenPair {
+            access_token: Secret::new(field("access_token")?),
+            refresh_token: Secret::new(field("refresh_token")?),
+            expires_at: Some(crate::engine::now_ms() + expires_in * 1000),
+        })
+    }
+
+    /// Send one authenticated, rate-limited request; on a 401, refresh once and retry.
+    pub(crate) fn send(&self, request: &Request) -> Result<Value> {
+        let (bucket, limit) = if request.method == reqwest::Method::POST { ("vandar:POST", POST_LIMIT) } else { ("vandar:other", OTHER_LIMIT) };
+        let mut refreshed = false;
+        loop {
+            ratelimit::acquire(self.store.as_ref(), bucket, limit, MAX_RATE_WAIT)?;
+            let token = self.access_token()?;
+            let (http, req, bearer) = (self.http.clone(), request.clone(), token.expose().to_string());
+            let answer = block_on(async move { http.send(req.method, req.url, req.body.as_ref(), Some(&bearer)).await })??;
+            if answer.status == 401 && !refreshed {
+                refreshed = true;
+                self.refresh(&self.pair()?.refresh_token)?;
+                continue;
+            }
+            let body = json_body(&answer, "vandar business API")?;
+            if (200..300).contains(&answer.status) {
+                return Ok(body);
+            }
+            return Err(error_of(&answer, &body));
+        }
+    }
+}
+
+/// Vandar's `{"status":0,"errors":[…]}` (or `message`) as an error.
+fn error_of(answer: &Answer, body: &Value) -> Error {
+    if answer.status == 429 {
+        return Error::new(ErrorKind::RateLimited, "vandar answered 429 (rate limit)").with_http_status(429);
+    }
+    let message = match body.get("errors") {
+        Some(Value::Array(errors)) => Some(errors.iter().map(|e| e.as_str().map(str::to_string).unwrap_or_else(|| e.to_string())).collect::<Vec<_>>().join("; ")),
+        Some(Value::Object(map)) => Some(Value::Object(map.clone()).to_string()),
+        _ => text(body, "message").or_else(|| text(body, "error")),
+    };
+    Error::rejected(body.get("status").map(|s| s.to_string()), message, answer.status)
+}
+
+/// Names of every business endpoint, as `"<METHOD> <path>"`.
+pub fn endpoint_names() -> Vec<String> {
+    ENDPOINTS.iter().map(|(m, _, p)| format!("{m} {p}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> VandarConfig {
+        serde_json::from_value(json!({"api_key": "k", "business": "shop", "api_base_url": "https://api.vandar.io"})).unwrap()
+    }
+
+    #[test]
+    fn endpoints_are_unique_and_resolve() {
+        let names = endpoint_names();
+        let unique: std::collections::BTreeSet<_> = names.iter().collect();
+        assert_eq!(unique.len(), names.len());
+        assert!(names.len() >= 100, "{}", names.len());
+        let mut params = BTreeMap::new();
+        params.insert("settlement_id".to_string(), "a b/c".to_string());
+        let r = resolve(&config(), "GET /v2.1/business/:business/settlement/:settlement_id", &params, &BTreeMap::new(), None).unwrap();
+        assert_eq!(r.url.as_str(), "https://api.vandar.io/v2.1/business/shop/settlement/a%20b%2Fc", "values are escaped, never spliced");
+        let r = resolve(&config(), "GET /authorizations/:token", &[("token".to_string(), "T".to_string())].into(), &BTreeMap::new(), None).unwrap();
+        assert_eq!(r.url.as_str(), "https://subscription.vandar.io/authorizations/T");
+    }
+
+    #[test]
+    fn typos_and_missing_parameters_fail_before_the_network() {
+        let none = BTreeMap::new();
+        let e = resolve(&config(), "GET /v2/business/:business/balanse", &none, &none, None).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        let e = resolve(&config(), "POST /v2/business/:business/balance", &none, &none, None).unwrap_err();
+        assert!(e.message().contains("no business endpoint"));
+        let e = resolve(&config(), "GET /v2.1/business/:business/settlement/:settlement_id", &none, &none, None).unwrap_err();
+        assert!(e.message().contains("settlement_id is missing"), "{}", e.message());
+        let extra: BTreeMap<String, String> = [("id".to_string(), "1".to_string())].into();
+        let e = resolve(&config(), "GET /v2/business/:business/balance", &extra, &none, None).unwrap_err();
+        assert!(e.message().contains("no path parameter id"));
+        let e = resolve(&config(), "balance", &none, &none, None).unwrap_err();
+        assert!(e.message().contains("must look like"));
+    }
+}
