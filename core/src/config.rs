@@ -34,6 +34,8 @@ impl fmt::Debug for Secret {
 pub struct Config {
     /// Where payments are kept: `sqlite:///absolute/path.db`, `sqlite://relative.db` or a bare path.
     pub store: String,
+    /// Put before every table name, for a database shared with the shop (e.g. `dargah_`).
+    pub table_prefix: String,
     pub http: HttpConfig,
     /// How long a claim on a payment lasts before another worker may take it over.
     pub lease_secs: u64,
@@ -51,6 +53,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             store: "sqlite://dargah.db".into(),
+            table_prefix: String::new(),
             http: HttpConfig::default(),
             lease_secs: 60,
             callback_wait_ms: 3000,

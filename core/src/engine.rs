@@ -55,7 +55,7 @@ impl Dargah {
     /// runtime or connection to a gateway is made until the first call.
     pub fn new(config: Config) -> Result<Dargah> {
         config.validate()?;
-        let store = store::open(&config.store)?;
+        let store = store::open(&config.store, &config.table_prefix)?;
         Ok(Dargah { config, store, http: ProcessLocal::new(), sepal: Arc::default() })
     }
 

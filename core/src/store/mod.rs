@@ -5,6 +5,7 @@
 //! under the same fence, so a worker whose lease expired cannot overwrite a
 //! newer outcome. Terminal states never change.
 
+pub mod sql;
 pub mod sqlite;
 
 use crate::error::Result;
@@ -155,16 +156,15 @@ pub trait Store: Send + Sync {
     fn events(&self, id: &str) -> Result<Vec<(i64, i64, String, String)>>;
 }
 
-/// Open the store named by a config's `store` URL.
-pub fn open(url: &str) -> Result<std::sync::Arc<dyn Store>> {
-    if let Some(path) = url.strip_prefix("sqlite://") {
-        return Ok(std::sync::Arc::new(sqlite::SqliteStore::open(path)?));
-    }
-    if url.contains("://") {
-        return Err(crate::Error::config(format!(
-            "unsupported store URL scheme in {:?}; this build supports sqlite://",
-            url.split("://").next().unwrap_or("")
-        )));
-    }
-    Ok(std::sync::Arc::new(sqlite::SqliteStore::open(url)?))
+/// Open the store named by a config's `store` URL: `sqlite:///path`,
+/// `postgres://…` or `mysql://…` (MariaDB too); a bare path is SQLite.
+/// Tables are named with `prefix` first, for databases shared with a shop.
+pub fn open(url: &str, prefix: &str) -> Result<std::sync::Arc<dyn Store>> {
+    let scheme = url.split_once("://").map(|(s, _)| s);
+    Ok(match scheme {
+        Some("sqlite") => std::sync::Arc::new(sqlite::open(&url["sqlite://".len()..], prefix)?),
+        None => std::sync::Arc::new(sqlite::open(url, prefix)?),
+        // The URL may hold a password: name only its scheme.
+        Some(other) => return Err(crate::Error::config(format!("unsupported store URL scheme {other:?}; use sqlite://, postgres:// or mysql://"))),
+    })
 }

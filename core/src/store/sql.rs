@@ -1,0 +1,641 @@
+//! The store logic, written once for every SQL backend.
+//!
+//! Backends (SQLite, PostgreSQL, MariaDB/MySQL) only run statements and
+//! transactions; every decision — who wins a claim, when an answer may be
+//! stored, what a repeated idempotency key means — lives here. SQL is written
+//! with `?` placeholders, `{p}` for the table prefix and `{lock}` where a
+//! row must be locked (`FOR UPDATE`; SQLite locks the whole database in
+//! `BEGIN IMMEDIATE` instead).
+
+use super::{Claim, ClaimInput, Finish, IdempotencyBegin, NewPayment, Resolution, Store, TokenPair};
+use crate::config::Secret;
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{Gateway, Payment, PaymentState};
+
+/// A value crossing into or out of SQL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Val {
+    Null,
+    Int(i64),
+    Text(String),
+}
+
+impl From<&str> for Val {
+    fn from(s: &str) -> Self {
+        Val::Text(s.to_string())
+    }
+}
+impl From<String> for Val {
+    fn from(s: String) -> Self {
+        Val::Text(s)
+    }
+}
+impl From<&String> for Val {
+    fn from(s: &String) -> Self {
+        Val::Text(s.clone())
+    }
+}
+impl From<i64> for Val {
+    fn from(i: i64) -> Self {
+        Val::Int(i)
+    }
+}
+impl<T: Into<Val>> From<Option<T>> for Val {
+    fn from(o: Option<T>) -> Self {
+        o.map(Into::into).unwrap_or(Val::Null)
+    }
+}
+
+impl Val {
+    fn int(&self) -> Result<Option<i64>> {
+        match self {
+            Val::Null => Ok(None),
+            Val::Int(i) => Ok(Some(*i)),
+            Val::Text(t) => t.parse().map(Some).map_err(|_| Error::store(format!("expected a number in the store, found {t:?}"))),
+        }
+    }
+    fn text(&self) -> Option<String> {
+        match self {
+            Val::Null => None,
+            Val::Int(i) => Some(i.to_string()),
+            Val::Text(t) => Some(t.clone()),
+        }
+    }
+}
+
+/// A statement failed; `unique` tells a unique-constraint violation apart.
+#[derive(Debug)]
+pub struct SqlError {
+    pub unique: bool,
+    pub error: Error,
+}
+
+impl From<SqlError> for Error {
+    fn from(e: SqlError) -> Self {
+        e.error
+    }
+}
+
+/// One connection (inside a transaction, or not).
+pub trait Conn {
+    fn exec(&mut self, sql: &str, args: &[Val]) -> std::result::Result<u64, SqlError>;
+    fn query(&mut self, sql: &str, args: &[Val]) -> Result<Vec<Vec<Val>>>;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+    MySql,
+}
+
+/// What a backend provides.
+pub trait Backend: Send + Sync + 'static {
+    fn dialect(&self) -> Dialect;
+    /// Run `f` in one transaction (retrying it on a deadlock); SQLite takes the write lock up front.
+    fn transaction<T>(&self, f: &mut dyn FnMut(&mut dyn Conn) -> Result<T>) -> Result<T>;
+    /// Run `f` on a connection outside any explicit transaction.
+    fn read<T>(&self, f: &mut dyn FnMut(&mut dyn Conn) -> Result<T>) -> Result<T>;
+}
+
+const SCHEMA_VERSION: i64 = 2;
+
+/// Migrations, each a list of statements; `{id}` a key column, `{text}` a long
+/// text, `{serial}` an auto-increment primary key.
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS {p}payments (
+        id              {id} PRIMARY KEY,
+        gateway         VARCHAR(16) NOT NULL,
+        invoice_id      VARCHAR(64) NOT NULL,
+        amount          BIGINT NOT NULL,
+        callback_url    {text} NOT NULL,
+        request         {text} NOT NULL,
+        token           {id},
+        redirect        {text},
+        state           VARCHAR(16) NOT NULL,
+        fence           BIGINT NOT NULL DEFAULT 0,
+        lease_until     BIGINT,
+        verify_key      {id},
+        reference       {id},
+        trace_number    {id},
+        masked_card     VARCHAR(64),
+        verified_amount BIGINT,
+        note            {text},
+        created_at      BIGINT NOT NULL,
+        updated_at      BIGINT NOT NULL,
+        deadline_at     BIGINT NOT NULL,
+        paid_at         BIGINT,
+        acknowledged_at BIGINT,
+        UNIQUE (gateway, invoice_id),
+        UNIQUE (gateway, token)
+    );
+    CREATE INDEX IF NOT EXISTS {p}payments_by_state ON {p}payments (state, deadline_at);
+    CREATE INDEX IF NOT EXISTS {p}payments_by_reference ON {p}payments (gateway, reference);
+    CREATE TABLE IF NOT EXISTS {p}payment_events (
+        seq        {serial},
+        payment_id {id} NOT NULL,
+        at         BIGINT NOT NULL,
+        fence      BIGINT NOT NULL,
+        state      VARCHAR(16) NOT NULL,
+        raw        {text} NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS {p}payment_events_by_payment ON {p}payment_events (payment_id, seq)",
+    // Business APIs: shared rate-limit windows, rotating token pairs, idempotent money moves.
+    "CREATE TABLE IF NOT EXISTS {p}rate_buckets (
+        bucket {id} PRIMARY KEY
+    );
+    CREATE TABLE IF NOT EXISTS {p}rate_events (
+        seq    {serial},
+        bucket {id} NOT NULL,
+        at     BIGINT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS {p}rate_events_by_bucket ON {p}rate_events (bucket, at);
+    CREATE TABLE IF NOT EXISTS {p}token_pairs (
+        name             {id} PRIMARY KEY,
+        access_token     {text} NOT NULL,
+        refresh_token    {text} NOT NULL,
+        expires_at       BIGINT,
+        refreshing_until BIGINT,
+        updated_at       BIGINT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS {p}idempotency (
+        idem_key     {id} PRIMARY KEY,
+        operation    VARCHAR(64) NOT NULL,
+        request_hash VARCHAR(64) NOT NULL,
+        state        VARCHAR(16) NOT NULL,
+        answer       {text},
+        created_at   BIGINT NOT NULL,
+        updated_at   BIGINT NOT NULL
+    )",
+];
+
+const COLUMNS: &str = "id, gateway, invoice_id, amount, callback_url, token, state, fence, reference, trace_number, \
+                       masked_card, verified_amount, note, created_at, updated_at, deadline_at, paid_at, acknowledged_at, \
+                       lease_until, verify_key";
+
+/// A payment row with the columns only the store itself reads.
+struct StoredRow {
+    payment: Payment,
+    lease_until: Option<i64>,
+    verify_key: Option<String>,
+}
+
+fn row_to_payment(row: &[Val]) -> Result<StoredRow> {
+    let text = |i: usize| row.get(i).and_then(Val::text);
+    let int = |i: usize| row.get(i).map(Val::int).transpose().map(Option::flatten);
+    let required = |i: usize| text(i).ok_or_else(|| Error::store("a required column is NULL"));
+    let payment = Payment {
+        id: required(0)?,
+        gateway: required(1)?.parse().map_err(|_| Error::store("unknown gateway in the store"))?,
+        invoice_id: required(2)?,
+        amount: int(3)?.unwrap_or(0) as u64,
+        callback_url: required(4)?,
+        token: text(5),
+        state: PaymentState::parse(&required(6)?)?,
+        fence: int(7)?.unwrap_or(0),
+        reference: text(8),
+        trace_number: text(9),
+        masked_card: text(10),
+        verified_amount: int(11)?.map(|a| a as u64),
+        note: text(12),
+        created_at: int(13)?.unwrap_or(0),
+        updated_at: int(14)?.unwrap_or(0),
+        deadline_at: int(15)?.unwrap_or(0),
+        paid_at: int(16)?,
+        acknowledged_at: int(17)?,
+    };
+    Ok(StoredRow { payment, lease_until: int(18)?, verify_key: text(19) })
+}
+
+/// The `Store` over any SQL backend.
+pub struct SqlStore<B: Backend> {
+    backend: B,
+    prefix: String,
+}
+
+impl<B: Backend> std::fmt::Debug for SqlStore<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqlStore").field("dialect", &self.backend.dialect()).field("prefix", &self.prefix).finish()
+    }
+}
+
+impl<B: Backend> SqlStore<B> {
+    /// Wrap a backend and bring its schema up to date.
+    pub fn open(backend: B, prefix: &str) -> Result<Self> {
+        if !prefix.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') || prefix.len() > 32 {
+            return Err(Error::config("table_prefix may contain only letters, digits and '_' (at most 32)"));
+        }
+        let store = SqlStore { backend, prefix: prefix.to_string() };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// The statement in this backend's dialect.
+    fn sql(&self, text: &str) -> String {
+        let dialect = self.backend.dialect();
+        let text = text
+            .replace("{p}", &self.prefix)
+            .replace("{lock}", if dialect == Dialect::Sqlite { "" } else { " FOR UPDATE" })
+            .replace("{insert_ignore}", match dialect {
+                Dialect::Sqlite => "INSERT OR IGNORE",
+                Dialect::MySql => "INSERT IGNORE",
+                Dialect::Postgres => "INSERT",
+            })
+            .replace("{on_conflict_nothing}", if dialect == Dialect::Postgres { " ON CONFLICT DO NOTHING" } else { "" })
+            .replace("{id}", "VARCHAR(255)")
+            .replace("{text}", if dialect == Dialect::MySql { "MEDIUMTEXT" } else { "TEXT" })
+            .replace("{serial}", match dialect {
+                Dialect::Sqlite => "INTEGER PRIMARY KEY AUTOINCREMENT",
+                Dialect::Postgres => "BIGSERIAL PRIMARY KEY",
+                Dialect::MySql => "BIGINT AUTO_INCREMENT PRIMARY KEY",
+            });
+        if dialect != Dialect::Postgres {
+            return text;
+        }
+        // PostgreSQL numbers its placeholders.
+        let mut out = String::with_capacity(text.len() + 8);
+        let mut n = 0;
+        for c in text.chars() {
+            if c == '?' {
+                n += 1;
+                out.push_str(&format!("${n}"));
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    /// The schema version stored in the database (0: none).
+    pub fn schema_version(&self) -> Result<i64> {
+        let sql = self.sql("SELECT MAX(version) FROM {p}schema_migrations");
+        self.backend.read(&mut |c| Ok(c.query(&sql, &[])?.first().and_then(|r| r.first()).map(Val::int).transpose()?.flatten().unwrap_or(0)))
+    }
+
+    fn migrate(&self) -> Result<()> {
+        let create = self.sql("CREATE TABLE IF NOT EXISTS {p}schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)");
+        self.backend.read(&mut |c| c.exec(&create, &[]).map(|_| ()).map_err(Error::from))?;
+        let current = self.schema_version()?;
+        if current > SCHEMA_VERSION {
+            return Err(Error::store(format!("the database has schema version {current}, newer than this library's {SCHEMA_VERSION}")));
+        }
+        for (index, step) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+            let version = index as i64 + 1;
+            let statements: Vec<String> = step.split(';').map(str::trim).filter(|s| !s.is_empty()).map(|s| self.sql(s)).collect();
+            let record = self.sql("{insert_ignore} INTO {p}schema_migrations (version, applied_at) VALUES (?, ?){on_conflict_nothing}");
+            // Every statement is IF NOT EXISTS, so two processes migrating at once both succeed.
+            self.backend.read(&mut |c| {
+                for s in &statements {
+                    c.exec(s, &[])?;
+                }
+                c.exec(&record, &[version.into(), crate::engine::now_ms().into()])?;
+                Ok(())
+            })?;
+        }
+        Ok(())
+    }
+
+    fn write<T>(&self, mut f: impl FnMut(&mut dyn Conn) -> Result<T>) -> Result<T> {
+        self.backend.transaction(&mut f)
+    }
+
+    fn read<T>(&self, mut f: impl FnMut(&mut dyn Conn) -> Result<T>) -> Result<T> {
+        self.backend.read(&mut f)
+    }
+
+    fn select_one(&self, c: &mut dyn Conn, filter: &str, args: &[Val]) -> Result<Option<StoredRow>> {
+        let sql = self.sql(&format!("SELECT {COLUMNS} FROM {{p}}payments WHERE {filter}"));
+        c.query(&sql, args)?.first().map(|r| row_to_payment(r)).transpose()
+    }
+
+    fn select_many(&self, c: &mut dyn Conn, tail: &str, args: &[Val]) -> Result<Vec<Payment>> {
+        let sql = self.sql(&format!("SELECT {COLUMNS} FROM {{p}}payments {tail}"));
+        c.query(&sql, args)?.iter().map(|r| row_to_payment(r).map(|s| s.payment)).collect()
+    }
+
+    fn must_get(&self, c: &mut dyn Conn, id: &str, lock: bool) -> Result<StoredRow> {
+        let filter = if lock { "id = ?{lock}" } else { "id = ?" };
+        self.select_one(c, filter, &[id.into()])?.ok_or_else(|| Error::new(ErrorKind::UnknownPayment, format!("no payment {id}")))
+    }
+
+    fn exec(&self, c: &mut dyn Conn, sql: &str, args: &[Val]) -> Result<u64> {
+        Ok(c.exec(&self.sql(sql), args)?)
+    }
+
+    fn query(&self, c: &mut dyn Conn, sql: &str, args: &[Val]) -> Result<Vec<Vec<Val>>> {
+        c.query(&self.sql(sql), args)
+    }
+}
+
+fn limit(n: usize) -> Val {
+    Val::Int(n.min(i64::MAX as usize) as i64)
+}
+
+impl<B: Backend> Store for SqlStore<B> {
+    fn insert(&self, p: &NewPayment) -> Result<()> {
+        let sql = self.sql(
+            "INSERT INTO {p}payments (id, gateway, invoice_id, amount, callback_url, request, state, fence, created_at, updated_at, deadline_at)
+             VALUES (?, ?, ?, ?, ?, ?, 'created', 0, ?, ?, ?)",
+        );
+        self.write(|c| {
+            let args = [
+                p.id.as_str().into(),
+                p.gateway.name().into(),
+                p.invoice_id.as_str().into(),
+                (p.amount as i64).into(),
+                p.callback_url.as_str().into(),
+                p.request_json.as_str().into(),
+                p.created_at.into(),
+                p.created_at.into(),
+                p.deadline_at.into(),
+            ];
+            match c.exec(&sql, &args) {
+                Ok(_) => Ok(()),
+                Err(e) if e.unique => Err(Error::new(
+                    ErrorKind::DuplicateInvoice,
+                    format!("invoice {} was already used for a {} payment; use a new invoice id", p.invoice_id, p.gateway),
+                )),
+                Err(e) => Err(e.error),
+            }
+        })
+    }
+
+    fn attach_token(&self, id: &str, token: &str, redirect_json: &str, now: i64) -> Result<Payment> {
+        let sql = self.sql("UPDATE {p}payments SET token = ?, redirect = ?, state = 'awaiting', updated_at = ? WHERE id = ? AND state = 'created'");
+        self.write(|c| match c.exec(&sql, &[token.into(), redirect_json.into(), now.into(), id.into()]) {
+            Ok(1) => Ok(self.must_get(c, id, false)?.payment),
+            Ok(_) => Err(Error::store(format!("payment {id} is no longer in state created"))),
+            Err(e) if e.unique => Err(Error::malformed("the gateway returned a token that another payment already has")),
+            Err(e) => Err(e.error),
+        })
+    }
+
+    fn discard_created(&self, id: &str) -> Result<()> {
+        self.write(|c| self.exec(c, "DELETE FROM {p}payments WHERE id = ? AND state = 'created'", &[id.into()]).map(|_| ()))
+    }
+
+    fn fail_created(&self, id: &str, note: &str, now: i64) -> Result<()> {
+        self.write(|c| {
+            self.exec(c, "UPDATE {p}payments SET state = 'failed', note = ?, updated_at = ? WHERE id = ? AND state = 'created'", &[note.into(), now.into(), id.into()])
+                .map(|_| ())
+        })
+    }
+
+    fn get(&self, id: &str) -> Result<Option<Payment>> {
+        self.read(|c| Ok(self.select_one(c, "id = ?", &[id.into()])?.map(|r| r.payment)))
+    }
+
+    fn find_by_token(&self, gateway: Gateway, token: &str) -> Result<Option<Payment>> {
+        self.read(|c| Ok(self.select_one(c, "gateway = ? AND token = ?", &[gateway.name().into(), token.into()])?.map(|r| r.payment)))
+    }
+
+    fn find_by_invoice(&self, gateway: Gateway, invoice_id: &str) -> Result<Option<Payment>> {
+        self.read(|c| Ok(self.select_one(c, "gateway = ? AND invoice_id = ?", &[gateway.name().into(), invoice_id.into()])?.map(|r| r.payment)))
+    }
+
+    fn redirect_json(&self, id: &str) -> Result<Option<String>> {
+        self.read(|c| Ok(self.query(c, "SELECT redirect FROM {p}payments WHERE id = ?", &[id.into()])?.first().and_then(|r| r[0].text())))
+    }
+
+    fn claim(&self, id: &str, input: &ClaimInput, now: i64, lease_ms: i64) -> Result<Claim> {
+        self.write(|c| {
+            let StoredRow { payment, lease_until, verify_key: stored_key } = self.must_get(c, id, true)?;
+            if payment.state.is_terminal() {
+                return Ok(Claim::Settled(payment));
+            }
+            if payment.state == PaymentState::Created {
+                return Ok(Claim::NotStarted(payment));
+            }
+            if payment.state == PaymentState::Verifying && lease_until.is_some_and(|l| l > now) {
+                return Ok(Claim::Busy(payment));
+            }
+            let maybe_verified = matches!(payment.state, PaymentState::InDoubt | PaymentState::Verifying);
+            let verify_key = input.verify_key.clone().or(stored_key);
+            self.exec(
+                c,
+                "UPDATE {p}payments SET state = 'verifying', fence = fence + 1, lease_until = ?, verify_key = ?,
+                        trace_number = COALESCE(?, trace_number), updated_at = ?
+                 WHERE id = ? AND fence = ?",
+                &[(now + lease_ms).into(), verify_key.clone().into(), input.trace_number.clone().into(), now.into(), id.into(), payment.fence.into()],
+            )?;
+            Ok(Claim::Claimed { payment: self.must_get(c, id, false)?.payment, maybe_verified, verify_key: verify_key.clone() })
+        })
+    }
+
+    fn finish(&self, id: &str, fence: i64, r: &Resolution, now: i64) -> Result<Finish> {
+        self.write(|c| {
+            let current = self.must_get(c, id, true)?.payment;
+            if current.state != PaymentState::Verifying || current.fence != fence {
+                return Ok(Finish::Stale(current));
+            }
+            let mut state = r.state.ok_or_else(|| Error::internal("resolution without a state"))?;
+            let mut note = r.note.clone();
+            if state == PaymentState::Paid {
+                // One gateway receipt credits one payment: a replayed receipt is a forgery or a gateway bug.
+                if let Some(reference) = &r.reference {
+                    let other = self.query(
+                        c,
+                        "SELECT id FROM {p}payments WHERE gateway = ? AND reference = ? AND id <> ? AND state = 'paid'",
+                        &[current.gateway.name().into(), reference.as_str().into(), id.into()],
+                    )?;
+                    if let Some(other) = other.first().and_then(|row| row[0].text()) {
+                        state = PaymentState::NeedsReview;
+                        note = Some(format!("the gateway reference already paid payment {other}"));
+                    }
+                }
+            }
+            let paid_at: Option<i64> = (state == PaymentState::Paid).then_some(now);
+            self.exec(
+                c,
+                "UPDATE {p}payments SET state = ?, lease_until = NULL, reference = COALESCE(?, reference),
+                        trace_number = COALESCE(?, trace_number), masked_card = COALESCE(?, masked_card),
+                        verified_amount = COALESCE(?, verified_amount), note = ?, paid_at = COALESCE(?, paid_at), updated_at = ?
+                 WHERE id = ? AND fence = ? AND state = 'verifying'",
+                &[
+                    state.name().into(),
+                    r.reference.clone().into(),
+                    r.trace_number.clone().into(),
+                    r.masked_card.clone().into(),
+                    r.verified_amount.map(|a| a as i64).into(),
+                    note.clone().into(),
+                    paid_at.into(),
+                    now.into(),
+                    id.into(),
+                    fence.into(),
+                ],
+            )?;
+            self.exec(
+                c,
+                "INSERT INTO {p}payment_events (payment_id, at, fence, state, raw) VALUES (?, ?, ?, ?, ?)",
+                &[id.into(), now.into(), fence.into(), state.name().into(), r.raw.as_str().into()],
+            )?;
+            Ok(Finish::Applied(self.must_get(c, id, false)?.payment))
+        })
+    }
+
+    fn unacknowledged(&self, n: usize) -> Result<Vec<Payment>> {
+        self.read(|c| self.select_many(c, "WHERE state = 'paid' AND acknowledged_at IS NULL ORDER BY paid_at, id LIMIT ?", &[limit(n)]))
+    }
+
+    fn acknowledge(&self, id: &str, now: i64) -> Result<bool> {
+        self.write(|c| {
+            let payment = self.must_get(c, id, true)?.payment;
+            if payment.state != PaymentState::Paid {
+                return Err(Error::invalid(format!("payment {id} is {}, not paid; only paid payments are acknowledged", payment.state.name())));
+            }
+            Ok(self.exec(c, "UPDATE {p}payments SET acknowledged_at = ? WHERE id = ? AND acknowledged_at IS NULL", &[now.into(), id.into()])? == 1)
+        })
+    }
+
+    fn recoverable(&self, now: i64, stale_before: i64, n: usize) -> Result<Vec<Payment>> {
+        self.read(|c| {
+            self.select_many(
+                c,
+                "WHERE state = 'in_doubt' OR (state = 'verifying' AND lease_until <= ?) OR (state = 'created' AND updated_at <= ?)
+                 ORDER BY updated_at, id LIMIT ?",
+                &[now.into(), stale_before.into(), limit(n)],
+            )
+        })
+    }
+
+    fn reconcilable(&self, now: i64, quiet_before: i64, n: usize) -> Result<Vec<Payment>> {
+        self.read(|c| {
+            self.select_many(
+                c,
+                "WHERE (state = 'awaiting' AND (updated_at <= ? OR deadline_at <= ?))
+                    OR state = 'in_doubt'
+                    OR (state = 'verifying' AND lease_until <= ?)
+                    OR (state = 'created' AND updated_at <= ?)
+                 ORDER BY deadline_at, id LIMIT ?",
+                &[quiet_before.into(), now.into(), now.into(), quiet_before.into(), limit(n)],
+            )
+        })
+    }
+
+    fn verify_key(&self, id: &str) -> Result<Option<String>> {
+        self.read(|c| Ok(self.query(c, "SELECT verify_key FROM {p}payments WHERE id = ?", &[id.into()])?.first().and_then(|r| r[0].text())))
+    }
+
+    fn rate_acquire(&self, bucket: &str, n: u32, window_ms: i64, now: i64) -> Result<Option<i64>> {
+        self.write(|c| {
+            // One row per bucket, locked, serialises the count across processes.
+            self.exec(c, "{insert_ignore} INTO {p}rate_buckets (bucket) VALUES (?){on_conflict_nothing}", &[bucket.into()])?;
+            self.query(c, "SELECT bucket FROM {p}rate_buckets WHERE bucket = ?{lock}", &[bucket.into()])?;
+            self.exec(c, "DELETE FROM {p}rate_events WHERE bucket = ? AND at <= ?", &[bucket.into(), (now - window_ms).into()])?;
+            let rows = self.query(c, "SELECT COUNT(*), MIN(at) FROM {p}rate_events WHERE bucket = ?", &[bucket.into()])?;
+            let count = rows.first().map(|r| r[0].int()).transpose()?.flatten().unwrap_or(0);
+            let oldest = rows.first().map(|r| r[1].int()).transpose()?.flatten();
+            if count < i64::from(n) {
+                self.exec(c, "INSERT INTO {p}rate_events (bucket, at) VALUES (?, ?)", &[bucket.into(), now.into()])?;
+                return Ok(None);
+            }
+            Ok(Some((oldest.unwrap_or(now) + window_ms - now).max(1)))
+        })
+    }
+
+    fn token_pair(&self, name: &str) -> Result<Option<TokenPair>> {
+        self.read(|c| {
+            let rows = self.query(c, "SELECT access_token, refresh_token, expires_at FROM {p}token_pairs WHERE name = ?", &[name.into()])?;
+            rows.first()
+                .map(|r| {
+                    Ok(TokenPair {
+                        access_token: Secret::new(r[0].text().unwrap_or_default()),
+                        refresh_token: Secret::new(r[1].text().unwrap_or_default()),
+                        expires_at: r[2].int()?,
+                    })
+                })
+                .transpose()
+        })
+    }
+
+    fn seed_token_pair(&self, name: &str, pair: &TokenPair, now: i64) -> Result<()> {
+        self.write(|c| {
+            self.exec(
+                c,
+                "{insert_ignore} INTO {p}token_pairs (name, access_token, refresh_token, expires_at, updated_at) VALUES (?, ?, ?, ?, ?){on_conflict_nothing}",
+                &[name.into(), pair.access_token.expose().into(), pair.refresh_token.expose().into(), pair.expires_at.into(), now.into()],
+            )
+            .map(|_| ())
+        })
+    }
+
+    fn claim_token_refresh(&self, name: &str, now: i64, lease_ms: i64) -> Result<bool> {
+        self.write(|c| {
+            let changed = self.exec(
+                c,
+                "UPDATE {p}token_pairs SET refreshing_until = ? WHERE name = ? AND (refreshing_until IS NULL OR refreshing_until <= ?)",
+                &[(now + lease_ms).into(), name.into(), now.into()],
+            )?;
+            Ok(changed == 1)
+        })
+    }
+
+    fn store_token_pair(&self, name: &str, pair: &TokenPair, now: i64) -> Result<()> {
+        self.write(|c| {
+            self.exec(
+                c,
+                "UPDATE {p}token_pairs SET access_token = ?, refresh_token = ?, expires_at = ?, refreshing_until = NULL, updated_at = ? WHERE name = ?",
+                &[pair.access_token.expose().into(), pair.refresh_token.expose().into(), pair.expires_at.into(), now.into(), name.into()],
+            )
+            .map(|_| ())
+        })
+    }
+
+    fn release_token_refresh(&self, name: &str) -> Result<()> {
+        self.write(|c| self.exec(c, "UPDATE {p}token_pairs SET refreshing_until = NULL WHERE name = ?", &[name.into()]).map(|_| ()))
+    }
+
+    fn idempotency_begin(&self, key: &str, operation: &str, request_hash: &str, now: i64) -> Result<IdempotencyBegin> {
+        self.write(|c| {
+            let inserted = self.exec(
+                c,
+                "{insert_ignore} INTO {p}idempotency (idem_key, operation, request_hash, state, created_at, updated_at) VALUES (?, ?, ?, 'pending', ?, ?){on_conflict_nothing}",
+                &[key.into(), operation.into(), request_hash.into(), now.into(), now.into()],
+            )?;
+            if inserted == 1 {
+                return Ok(IdempotencyBegin::Proceed);
+            }
+            let rows = self.query(c, "SELECT operation, request_hash, state, answer FROM {p}idempotency WHERE idem_key = ?{lock}", &[key.into()])?;
+            let row = rows.first().ok_or_else(|| Error::store("the idempotency record vanished"))?;
+            if row[0].text().as_deref() != Some(operation) || row[1].text().as_deref() != Some(request_hash) {
+                return Err(Error::invalid(format!("idempotency key {key:?} was already used for a different request")));
+            }
+            match row[2].text().as_deref() {
+                Some("done") => Ok(IdempotencyBegin::Done(row[3].text().unwrap_or_default())),
+                Some("refused") => {
+                    self.exec(c, "UPDATE {p}idempotency SET state = 'pending', updated_at = ? WHERE idem_key = ?", &[now.into(), key.into()])?;
+                    Ok(IdempotencyBegin::Proceed)
+                }
+                _ => Ok(IdempotencyBegin::InDoubt),
+            }
+        })
+    }
+
+    fn idempotency_finish(&self, key: &str, answer: Option<&str>, now: i64) -> Result<()> {
+        let state = if answer.is_some() { "done" } else { "refused" };
+        self.write(|c| {
+            self.exec(c, "UPDATE {p}idempotency SET state = ?, answer = ?, updated_at = ? WHERE idem_key = ?", &[state.into(), answer.into(), now.into(), key.into()])
+                .map(|_| ())
+        })
+    }
+
+    fn idempotency_in_doubt(&self, key: &str, now: i64) -> Result<()> {
+        self.write(|c| self.exec(c, "UPDATE {p}idempotency SET state = 'in_doubt', updated_at = ? WHERE idem_key = ?", &[now.into(), key.into()]).map(|_| ()))
+    }
+
+    fn list(&self, state: Option<PaymentState>, n: usize, offset: usize) -> Result<Vec<Payment>> {
+        self.read(|c| match state {
+            Some(s) => self.select_many(c, "WHERE state = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?", &[s.name().into(), limit(n), limit(offset)]),
+            None => self.select_many(c, "ORDER BY created_at DESC, id LIMIT ? OFFSET ?", &[limit(n), limit(offset)]),
+        })
+    }
+
+    fn events(&self, id: &str) -> Result<Vec<(i64, i64, String, String)>> {
+        self.read(|c| {
+            self.query(c, "SELECT at, fence, state, raw FROM {p}payment_events WHERE payment_id = ? ORDER BY seq", &[id.into()])?
+                .iter()
+                .map(|r| Ok((r[0].int()?.unwrap_or(0), r[1].int()?.unwrap_or(0), r[2].text().unwrap_or_default(), r[3].text().unwrap_or_default())))
+                .collect()
+        })
+    }
+}
