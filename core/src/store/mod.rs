@@ -5,6 +5,9 @@
 //! under the same fence, so a worker whose lease expired cannot overwrite a
 //! newer outcome. Terminal states never change.
 
+mod pool;
+pub mod postgres;
+pub mod mysql;
 pub mod sql;
 pub mod sqlite;
 
@@ -164,6 +167,8 @@ pub fn open(url: &str, prefix: &str) -> Result<std::sync::Arc<dyn Store>> {
     Ok(match scheme {
         Some("sqlite") => std::sync::Arc::new(sqlite::open(&url["sqlite://".len()..], prefix)?),
         None => std::sync::Arc::new(sqlite::open(url, prefix)?),
+        Some("postgres") | Some("postgresql") => std::sync::Arc::new(postgres::open(url, prefix)?),
+        Some("mysql") | Some("mariadb") => std::sync::Arc::new(mysql::open(url, prefix)?),
         // The URL may hold a password: name only its scheme.
         Some(other) => return Err(crate::Error::config(format!("unsupported store URL scheme {other:?}; use sqlite://, postgres:// or mysql://"))),
     })

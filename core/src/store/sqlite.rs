@@ -3,20 +3,15 @@
 //! processes exactly one caller wins a claim.
 
 use super::sql::{Backend, Conn, Dialect, SqlError, SqlStore, Val};
-use crate::error::{Error, ErrorKind, Result};
-use crate::http::ProcessLocal;
+use crate::error::{Error, Result};
+use super::pool::ProcessPool;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, TransactionBehavior};
-use std::sync::Mutex;
 use std::time::Duration;
-
-/// Idle connections kept per process; more are opened on demand.
-const MAX_IDLE: usize = 8;
 
 pub struct Sqlite {
     path: String,
-    /// Connections belong to the process that opened them (never used across fork).
-    idle: ProcessLocal<Mutex<Vec<Connection>>>,
+    pool: ProcessPool<Connection>,
 }
 
 /// The SQLite store.
@@ -27,7 +22,7 @@ pub fn open(path: &str, prefix: &str) -> Result<SqliteStore> {
     if path.is_empty() {
         return Err(Error::config("sqlite store path is empty"));
     }
-    SqlStore::open(Sqlite { path: path.to_string(), idle: ProcessLocal::new() }, prefix)
+    SqlStore::open(Sqlite { path: path.to_string(), pool: ProcessPool::new(8) }, prefix)
 }
 
 impl Sqlite {
@@ -42,21 +37,7 @@ impl Sqlite {
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
-        let pool = self.idle.get_or_try_init(|| Ok(Mutex::new(Vec::new())))?;
-        let pooled = pool.lock().unwrap_or_else(|p| p.into_inner()).pop();
-        let mut conn = match pooled {
-            Some(conn) => conn,
-            None => self.connect()?,
-        };
-        let result = f(&mut conn);
-        // A connection that failed at the store level may be broken; do not pool it.
-        if !matches!(&result, Err(e) if e.kind() == ErrorKind::Store) {
-            let mut idle = pool.lock().unwrap_or_else(|p| p.into_inner());
-            if idle.len() < MAX_IDLE {
-                idle.push(conn);
-            }
-        }
-        result
+        self.pool.with(|| self.connect(), f)
     }
 }
 

@@ -1,0 +1,125 @@
+//! The MariaDB/MySQL backend: WooCommerce shops already run one, and can keep
+//! Dargah's tables in it (with `table_prefix`). Claims are row locks
+//! (`SELECT … FOR UPDATE`) inside InnoDB transactions.
+
+use super::pool::ProcessPool;
+use super::sql::{Backend, Conn, Dialect, SqlError, SqlStore, Val};
+use crate::error::{Error, Result};
+use mysql::prelude::Queryable;
+use mysql::{Opts, OptsBuilder, TxOpts, Value};
+use std::time::Duration;
+
+pub struct MySql {
+    opts: Opts,
+    place: String,
+    pool: ProcessPool<mysql::Conn>,
+}
+
+pub type MySqlStore = SqlStore<MySql>;
+
+/// Connect to `mysql://user:password@host:port/database` and bring the schema up to date.
+pub fn open(url: &str, prefix: &str) -> Result<MySqlStore> {
+    let url = url.strip_prefix("mariadb://").map(|rest| format!("mysql://{rest}")).unwrap_or_else(|| url.to_string());
+    let base = Opts::from_url(&url).map_err(|_| Error::config("the mysql store URL is not valid (mysql://user:password@host:port/database)"))?;
+    let place = format!("{}:{}", base.get_ip_or_hostname(), base.get_tcp_port());
+    let opts: Opts = OptsBuilder::from_opts(base)
+        .tcp_connect_timeout(Some(Duration::from_secs(5)))
+        .read_timeout(Some(Duration::from_secs(60)))
+        .write_timeout(Some(Duration::from_secs(60)))
+        // UPDATE counts matched rows, as SQLite and PostgreSQL do.
+        .additional_capabilities(mysql::consts::CapabilityFlags::CLIENT_FOUND_ROWS)
+        .init(vec!["SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"])
+        .into();
+    SqlStore::open(MySql { opts, place, pool: ProcessPool::new(16) }, prefix)
+}
+
+impl MySql {
+    fn connect(&self) -> Result<mysql::Conn> {
+        mysql::Conn::new(self.opts.clone()).map_err(|e| Error::store(format!("cannot connect to mysql at {}: {e}", self.place)))
+    }
+}
+
+struct MyConn<'a, Q: Queryable> {
+    conn: &'a mut Q,
+    retryable: bool,
+}
+
+impl<Q: Queryable> MyConn<'_, Q> {
+    fn error(&mut self, e: mysql::Error) -> SqlError {
+        let code = match &e {
+            mysql::Error::MySqlError(m) => Some(m.code),
+            _ => None,
+        };
+        // 1213 deadlock, 1205 lock wait timeout: the transaction may be run again.
+        self.retryable |= matches!(code, Some(1213) | Some(1205));
+        SqlError { unique: code == Some(1062), error: Error::store(format!("mysql: {e}")) }
+    }
+}
+
+fn params(args: &[Val]) -> Vec<Value> {
+    args.iter()
+        .map(|a| match a {
+            Val::Null => Value::NULL,
+            Val::Int(i) => Value::Int(*i),
+            Val::Text(t) => Value::Bytes(t.as_bytes().to_vec()),
+        })
+        .collect()
+}
+
+fn val(v: &Value) -> Val {
+    match v {
+        Value::NULL => Val::Null,
+        Value::Int(i) => Val::Int(*i),
+        Value::UInt(u) => Val::Int(*u as i64),
+        Value::Bytes(b) => Val::Text(String::from_utf8_lossy(b).into_owned()),
+        other => Val::Text(other.as_sql(true)),
+    }
+}
+
+impl<Q: Queryable> Conn for MyConn<'_, Q> {
+    fn exec(&mut self, sql: &str, args: &[Val]) -> std::result::Result<u64, SqlError> {
+        let result = self.conn.exec_iter(sql, params(args)).map(|r| r.affected_rows());
+        result.map_err(|e| self.error(e))
+    }
+
+    fn query(&mut self, sql: &str, args: &[Val]) -> Result<Vec<Vec<Val>>> {
+        let result: std::result::Result<Vec<mysql::Row>, _> = self.conn.exec(sql, params(args));
+        let rows = result.map_err(|e| self.error(e).error)?;
+        Ok(rows.iter().map(|row| (0..row.len()).map(|i| row.as_ref(i).map(val).unwrap_or(Val::Null)).collect()).collect())
+    }
+}
+
+const DEADLOCK_RETRIES: usize = 3;
+
+impl Backend for MySql {
+    fn dialect(&self) -> Dialect {
+        Dialect::MySql
+    }
+
+    fn transaction<T>(&self, f: &mut dyn FnMut(&mut dyn Conn) -> Result<T>) -> Result<T> {
+        self.pool.with(
+            || self.connect(),
+            |conn| {
+                let mut attempt = 0;
+                loop {
+                    let mut tx = conn.start_transaction(TxOpts::default()).map_err(|e| Error::store(format!("mysql: {e}")))?;
+                    let mut c = MyConn { conn: &mut tx, retryable: false };
+                    let result = f(&mut c);
+                    let retryable = c.retryable;
+                    match result {
+                        Ok(value) => {
+                            tx.commit().map_err(|e| Error::store(format!("mysql: {e}")))?;
+                            return Ok(value);
+                        }
+                        Err(_) if retryable && attempt < DEADLOCK_RETRIES => attempt += 1,
+                        Err(e) => return Err(e), // dropping `tx` rolls back
+                    }
+                }
+            },
+        )
+    }
+
+    fn read<T>(&self, f: &mut dyn FnMut(&mut dyn Conn) -> Result<T>) -> Result<T> {
+        self.pool.with(|| self.connect(), |conn| f(&mut MyConn { conn, retryable: false }))
+    }
+}

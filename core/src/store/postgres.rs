@@ -1,0 +1,150 @@
+//! The PostgreSQL backend, for shops with several web servers: claims are
+//! row locks (`SELECT … FOR UPDATE`) inside a transaction, so the
+//! verify-once promise holds across machines.
+
+use super::pool::ProcessPool;
+use super::sql::{Backend, Conn, Dialect, SqlError, SqlStore, Val};
+use crate::error::{Error, Result};
+use bytes::BytesMut;
+use postgres::error::SqlState;
+use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
+use postgres::{Client, GenericClient, NoTls};
+use std::time::Duration;
+
+pub struct Postgres {
+    config: postgres::Config,
+    /// Where, without the password, for error messages.
+    place: String,
+    pool: ProcessPool<Client>,
+}
+
+pub type PostgresStore = SqlStore<Postgres>;
+
+/// Connect to `postgres://user:password@host:port/database` and bring the schema up to date.
+pub fn open(url: &str, prefix: &str) -> Result<PostgresStore> {
+    let mut config: postgres::Config = url.parse().map_err(|_| Error::config("the postgres store URL is not valid (postgres://user:password@host:port/database)"))?;
+    config.connect_timeout(Duration::from_secs(5)).keepalives(true).application_name("dargah");
+    let place = url::Url::parse(url).map(|u| format!("{}:{}", u.host_str().unwrap_or("?"), u.port().unwrap_or(5432))).unwrap_or_default();
+    SqlStore::open(Postgres { config, place, pool: ProcessPool::new(16) }, prefix)
+}
+
+impl Postgres {
+    fn connect(&self) -> Result<Client> {
+        self.config.connect(NoTls).map_err(|e| Error::store(format!("cannot connect to postgres at {}: {e}", self.place)))
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Client) -> Result<T>) -> Result<T> {
+        self.pool.with(
+            || self.connect(),
+            |client| {
+                if client.is_closed() {
+                    *client = self.connect()?;
+                }
+                f(client)
+            },
+        )
+    }
+}
+
+impl ToSql for Val {
+    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self {
+            Val::Null => Ok(IsNull::Yes),
+            Val::Int(i) => match *ty {
+                Type::INT2 => i16::try_from(*i)?.to_sql(ty, out),
+                Type::INT4 => i32::try_from(*i)?.to_sql(ty, out),
+                Type::INT8 => i.to_sql(ty, out),
+                _ => i.to_string().to_sql(ty, out),
+            },
+            Val::Text(t) => match *ty {
+                Type::INT8 => t.parse::<i64>()?.to_sql(ty, out),
+                _ => t.as_str().to_sql(ty, out),
+            },
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+struct PgConn<'a, C: GenericClient> {
+    client: &'a mut C,
+    /// A deadlock or serialization failure: the whole transaction may be retried.
+    retryable: bool,
+}
+
+impl<C: GenericClient> PgConn<'_, C> {
+    fn error(&mut self, e: postgres::Error) -> SqlError {
+        let code = e.code();
+        self.retryable |= code == Some(&SqlState::T_R_DEADLOCK_DETECTED) || code == Some(&SqlState::T_R_SERIALIZATION_FAILURE);
+        SqlError { unique: code == Some(&SqlState::UNIQUE_VIOLATION), error: Error::store(format!("postgres: {e}")) }
+    }
+}
+
+fn params(args: &[Val]) -> Vec<&(dyn ToSql + Sync)> {
+    args.iter().map(|a| a as &(dyn ToSql + Sync)).collect()
+}
+
+impl<C: GenericClient> Conn for PgConn<'_, C> {
+    fn exec(&mut self, sql: &str, args: &[Val]) -> std::result::Result<u64, SqlError> {
+        let result = self.client.execute(sql, &params(args));
+        result.map_err(|e| self.error(e))
+    }
+
+    fn query(&mut self, sql: &str, args: &[Val]) -> Result<Vec<Vec<Val>>> {
+        let result = self.client.query(sql, &params(args));
+        let rows = result.map_err(|e| self.error(e).error)?;
+        rows.iter()
+            .map(|row| {
+                (0..row.len())
+                    .map(|i| {
+                        let value = match *row.columns()[i].type_() {
+                            Type::INT2 => row.try_get::<_, Option<i16>>(i).map(|v| v.map(i64::from)),
+                            Type::INT4 => row.try_get::<_, Option<i32>>(i).map(|v| v.map(i64::from)),
+                            Type::INT8 => row.try_get::<_, Option<i64>>(i),
+                            _ => return row.try_get::<_, Option<String>>(i).map(|v| v.map(Val::Text).unwrap_or(Val::Null)),
+                        };
+                        value.map(|v| v.map(Val::Int).unwrap_or(Val::Null))
+                    })
+                    .collect::<std::result::Result<Vec<_>, _>>()
+                    .map_err(|e| Error::store(format!("postgres: {e}")))
+            })
+            .collect()
+    }
+}
+
+/// How many times a transaction that hit a deadlock is run again.
+const DEADLOCK_RETRIES: usize = 3;
+
+impl Backend for Postgres {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn transaction<T>(&self, f: &mut dyn FnMut(&mut dyn Conn) -> Result<T>) -> Result<T> {
+        self.with(|client| {
+            let mut attempt = 0;
+            loop {
+                let mut tx = client.transaction().map_err(|e| Error::store(format!("postgres: {e}")))?;
+                let mut conn = PgConn { client: &mut tx, retryable: false };
+                let result = f(&mut conn);
+                let retryable = conn.retryable;
+                match result {
+                    Ok(value) => {
+                        tx.commit().map_err(|e| Error::store(format!("postgres: {e}")))?;
+                        return Ok(value);
+                    }
+                    Err(_) if retryable && attempt < DEADLOCK_RETRIES => attempt += 1,
+                    Err(e) => return Err(e), // dropping `tx` rolls back
+                }
+            }
+        })
+    }
+
+    fn read<T>(&self, f: &mut dyn FnMut(&mut dyn Conn) -> Result<T>) -> Result<T> {
+        self.with(|client| f(&mut PgConn { client, retryable: false }))
+    }
+}

@@ -1,0 +1,275 @@
+//! One `Store` contract, written once, run against every backend: SQLite
+//! always; PostgreSQL and MariaDB when `DARGAH_TEST_POSTGRES_URL` /
+//! `DARGAH_TEST_MYSQL_URL` name a server (`make test` starts both and sets
+//! `DARGAH_REQUIRE_DATABASES=1`, which turns a missing URL into a failure).
+//! Each test gets its own random table prefix, so tests share one database.
+
+use dargah_core::store::{self, Claim, ClaimInput, Finish, IdempotencyBegin, NewPayment, Resolution, Store, TokenPair};
+use dargah_core::{ErrorKind, Gateway, PaymentState, Secret};
+use std::sync::{Arc, Barrier};
+
+struct Backend {
+    name: &'static str,
+    store: Arc<dyn Store>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+fn prefix() -> String {
+    format!("t{}_", rand_suffix())
+}
+
+fn rand_suffix() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let n = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() ^ (std::process::id() as u128) << 64;
+    format!("{:x}", n % 0xffff_ffff_ffff)
+}
+
+fn server_url(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("DARGAH_REQUIRE_DATABASES").as_deref() == Ok("1") => panic!("{var} is not set but DARGAH_REQUIRE_DATABASES=1"),
+        _ => {
+            eprintln!("skipping the {var} backend: not set (make test starts the servers)");
+            None
+        }
+    }
+}
+
+/// Every backend available here, each fresh.
+fn backends() -> Vec<Backend> {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = store::open(&format!("sqlite://{}/conformance.db", dir.path().display()), "").unwrap();
+    let mut all = vec![Backend { name: "sqlite", store: sqlite, _dir: Some(dir) }];
+    if let Some(url) = server_url("DARGAH_TEST_POSTGRES_URL") {
+        all.push(Backend { name: "postgres", store: store::open(&url, &prefix()).unwrap(), _dir: None });
+    }
+    if let Some(url) = server_url("DARGAH_TEST_MYSQL_URL") {
+        all.push(Backend { name: "mysql", store: store::open(&url, &prefix()).unwrap(), _dir: None });
+    }
+    all
+}
+
+fn new_payment(id: &str, invoice: &str) -> NewPayment {
+    NewPayment {
+        id: id.into(),
+        gateway: Gateway::Vandar,
+        invoice_id: invoice.into(),
+        amount: 10_000,
+        callback_url: "https://shop.example/cb".into(),
+        request_json: "{\"note\":\"پرداخت\"}".into(),
+        created_at: 1_000,
+        deadline_at: 901_000,
+    }
+}
+
+fn awaiting(s: &dyn Store, id: &str, token: &str) {
+    s.insert(&new_payment(id, &format!("inv-{id}"))).unwrap();
+    s.attach_token(id, token, "{\"method\":\"GET\",\"url\":\"https://x\"}", 1_001).unwrap();
+}
+
+fn paid(reference: &str) -> Resolution {
+    Resolution { state: Some(PaymentState::Paid), reference: Some(reference.into()), masked_card: Some("603799******7999".into()), verified_amount: Some(10_000), raw: "{\"verify\":\"ok\"}".into(), ..Default::default() }
+}
+
+#[test]
+fn create_token_and_invoice_uniqueness() {
+    for b in backends() {
+        let s = b.store.as_ref();
+        s.insert(&new_payment("p1", "inv-1")).unwrap();
+        let e = s.insert(&new_payment("p2", "inv-1")).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::DuplicateInvoice, "{}", b.name);
+        s.discard_created("p1").unwrap();
+        s.insert(&new_payment("p2", "inv-1")).unwrap();
+        let p = s.attach_token("p2", "T-1", "{}", 2_000).unwrap();
+        assert_eq!((p.state, p.token.as_deref()), (PaymentState::Awaiting, Some("T-1")), "{}", b.name);
+        s.insert(&new_payment("p3", "inv-3")).unwrap();
+        assert_eq!(s.attach_token("p3", "T-1", "{}", 2_000).unwrap_err().kind(), ErrorKind::MalformedResponse, "{}: tokens are unique", b.name);
+        assert_eq!(s.find_by_token(Gateway::Vandar, "T-1").unwrap().unwrap().id, "p2");
+        assert_eq!(s.find_by_invoice(Gateway::Vandar, "inv-1").unwrap().unwrap().id, "p2");
+        assert!(s.find_by_token(Gateway::CanPay, "T-1").unwrap().is_none());
+        assert_eq!(s.redirect_json("p2").unwrap().as_deref(), Some("{}"));
+        s.fail_created("p3", "create timed out", 3_000).unwrap();
+        assert_eq!(s.get("p3").unwrap().unwrap().state, PaymentState::Failed);
+        assert!(s.get("nope").unwrap().is_none());
+    }
+}
+
+#[test]
+fn claim_lease_fence_and_terminal_states() {
+    for b in backends() {
+        let s = b.store.as_ref();
+        s.insert(&new_payment("c0", "inv-c0")).unwrap();
+        assert!(matches!(s.claim("c0", &ClaimInput::default(), 5_000, 1_000).unwrap(), Claim::NotStarted(_)), "{}", b.name);
+        awaiting(s, "c1", "T-c1");
+        let input = ClaimInput { verify_key: Some("REF-50".into()), trace_number: Some("777".into()) };
+        let Claim::Claimed { payment, maybe_verified, verify_key } = s.claim("c1", &input, 5_000, 1_000).unwrap() else { panic!("{}", b.name) };
+        assert_eq!((payment.state, payment.fence, maybe_verified, verify_key.as_deref()), (PaymentState::Verifying, 1, false, Some("REF-50")), "{}", b.name);
+        assert!(matches!(s.claim("c1", &ClaimInput::default(), 5_500, 1_000).unwrap(), Claim::Busy(_)), "{}: the lease holds", b.name);
+        // The lease ran out: a new claim takes over with a higher fence and remembers the key.
+        let Claim::Claimed { payment, maybe_verified, verify_key } = s.claim("c1", &ClaimInput::default(), 6_001, 1_000).unwrap() else { panic!("{}", b.name) };
+        assert_eq!((payment.fence, maybe_verified, verify_key.as_deref()), (2, true, Some("REF-50")), "{}", b.name);
+        assert_eq!(s.verify_key("c1").unwrap().as_deref(), Some("REF-50"));
+        // The first worker's answer comes too late.
+        assert!(matches!(s.finish("c1", 1, &paid("R1"), 6_100).unwrap(), Finish::Stale(_)), "{}", b.name);
+        let Finish::Applied(p) = s.finish("c1", 2, &paid("R1"), 6_200).unwrap() else { panic!("{}", b.name) };
+        assert_eq!((p.state, p.paid_at, p.reference.as_deref(), p.trace_number.as_deref()), (PaymentState::Paid, Some(6_200), Some("R1"), Some("777")), "{}", b.name);
+        assert!(matches!(s.claim("c1", &ClaimInput::default(), 7_000, 1_000).unwrap(), Claim::Settled(_)), "{}: terminal", b.name);
+        assert!(matches!(s.finish("c1", 2, &paid("R1"), 7_000).unwrap(), Finish::Stale(_)), "{}: terminal states never change", b.name);
+        let events = s.events("c1").unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!((events[0].1, events[0].2.as_str(), events[0].3.as_str()), (2, "paid", "{\"verify\":\"ok\"}"), "{}", b.name);
+
+        // A not-paid answer sends it back to awaiting; in doubt stays claimable.
+        awaiting(s, "c2", "T-c2");
+        let Claim::Claimed { payment, .. } = s.claim("c2", &ClaimInput::default(), 8_000, 1_000).unwrap() else { panic!() };
+        let back = Resolution { state: Some(PaymentState::Awaiting), note: Some("not paid yet".into()), raw: "{}".into(), ..Default::default() };
+        let Finish::Applied(p) = s.finish("c2", payment.fence, &back, 8_100).unwrap() else { panic!() };
+        assert_eq!(p.state, PaymentState::Awaiting);
+        let Claim::Claimed { payment, maybe_verified, .. } = s.claim("c2", &ClaimInput::default(), 8_200, 1_000).unwrap() else { panic!() };
+        assert!(!maybe_verified);
+        let doubt = Resolution { state: Some(PaymentState::InDoubt), raw: "{}".into(), ..Default::default() };
+        s.finish("c2", payment.fence, &doubt, 8_300).unwrap();
+        assert_eq!(s.recoverable(8_400, 0, 10).unwrap().iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), vec!["c2"], "{}", b.name);
+        let Claim::Claimed { maybe_verified, .. } = s.claim("c2", &ClaimInput::default(), 8_500, 1_000).unwrap() else { panic!() };
+        assert!(maybe_verified, "{}", b.name);
+    }
+}
+
+#[test]
+fn one_receipt_credits_one_payment_and_the_outbox() {
+    for b in backends() {
+        let s = b.store.as_ref();
+        for id in ["o1", "o2"] {
+            awaiting(s, id, &format!("T-{id}"));
+            let Claim::Claimed { payment, .. } = s.claim(id, &ClaimInput::default(), 5_000, 1_000).unwrap() else { panic!() };
+            let Finish::Applied(p) = s.finish(id, payment.fence, &paid("SAME-RECEIPT"), 5_100).unwrap() else { panic!() };
+            let expected = if id == "o1" { PaymentState::Paid } else { PaymentState::NeedsReview };
+            assert_eq!(p.state, expected, "{}", b.name);
+        }
+        assert!(s.get("o2").unwrap().unwrap().note.unwrap().contains("o1"));
+        assert_eq!(s.unacknowledged(10).unwrap().iter().map(|p| p.id.clone()).collect::<Vec<_>>(), vec!["o1"], "{}", b.name);
+        assert!(s.acknowledge("o1", 6_000).unwrap());
+        assert!(!s.acknowledge("o1", 6_001).unwrap());
+        assert!(s.unacknowledged(10).unwrap().is_empty());
+        assert_eq!(s.acknowledge("o2", 6_002).unwrap_err().kind(), ErrorKind::InvalidInput, "{}", b.name);
+        assert_eq!(s.acknowledge("zz", 6_002).unwrap_err().kind(), ErrorKind::UnknownPayment, "{}", b.name);
+        assert_eq!(s.list(Some(PaymentState::Paid), 10, 0).unwrap().len(), 1);
+        assert_eq!(s.list(None, 1, 1).unwrap().len(), 1);
+    }
+}
+
+#[test]
+fn reconcilable_finds_quiet_awaiting_and_past_deadline() {
+    for b in backends() {
+        let s = b.store.as_ref();
+        awaiting(s, "r1", "T-r1"); // updated at 1_001
+        s.insert(&new_payment("r2", "inv-r2")).unwrap(); // created, updated at 1_000
+        let found: Vec<String> = s.reconcilable(2_000, 1_500, 10).unwrap().into_iter().map(|p| p.id).collect();
+        assert_eq!(found.len(), 2, "{}: {found:?}", b.name);
+        assert!(s.reconcilable(2_000, 500, 10).unwrap().is_empty(), "{}: too fresh, deadline far", b.name);
+        assert_eq!(s.reconcilable(901_000, 500, 10).unwrap().len(), 1, "{}: past the deadline it is due however fresh", b.name);
+    }
+}
+
+#[test]
+fn concurrent_claims_one_winner() {
+    for b in backends() {
+        awaiting(b.store.as_ref(), "k1", "T-k1");
+        let barrier = Arc::new(Barrier::new(16));
+        let handles: Vec<_> = (0..16)
+            .map(|_| {
+                let (s, barrier) = (b.store.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    matches!(s.claim("k1", &ClaimInput::default(), 5_000, 60_000).unwrap(), Claim::Claimed { .. })
+                })
+            })
+            .collect();
+        let winners = handles.into_iter().map(|h| h.join().unwrap()).filter(|w| *w).count();
+        assert_eq!(winners, 1, "{}", b.name);
+    }
+}
+
+#[test]
+fn rate_limit_window_is_shared() {
+    for b in backends() {
+        let s = b.store.as_ref();
+        for i in 0..5 {
+            assert_eq!(s.rate_acquire("bucket", 5, 3_000, 10_000 + i).unwrap(), None, "{}", b.name);
+        }
+        assert_eq!(s.rate_acquire("bucket", 5, 3_000, 10_100).unwrap(), Some(2_900), "{}: wait for the oldest to age out", b.name);
+        assert_eq!(s.rate_acquire("other", 5, 3_000, 10_100).unwrap(), None, "{}: buckets are separate", b.name);
+        assert_eq!(s.rate_acquire("bucket", 5, 3_000, 13_001).unwrap(), None, "{}", b.name);
+    }
+}
+
+#[test]
+fn token_pairs_rotate_under_one_lease() {
+    for b in backends() {
+        let s = b.store.as_ref();
+        let pair = |a: &str, r: &str, exp: Option<i64>| TokenPair { access_token: Secret::new(a), refresh_token: Secret::new(r), expires_at: exp };
+        assert!(s.token_pair("vandar:shop").unwrap().is_none());
+        s.seed_token_pair("vandar:shop", &pair("A1", "R1", None), 1).unwrap();
+        s.seed_token_pair("vandar:shop", &pair("A0", "R0", None), 2).unwrap();
+        assert_eq!(s.token_pair("vandar:shop").unwrap().unwrap().refresh_token.expose(), "R1", "{}: a stored pair is never overwritten by a seed", b.name);
+        assert!(s.claim_token_refresh("vandar:shop", 100, 1_000).unwrap());
+        assert!(!s.claim_token_refresh("vandar:shop", 200, 1_000).unwrap(), "{}: one refresher", b.name);
+        s.store_token_pair("vandar:shop", &pair("A2", "R2", Some(5_000)), 300).unwrap();
+        let now = s.token_pair("vandar:shop").unwrap().unwrap();
+        assert_eq!((now.access_token.expose(), now.refresh_token.expose(), now.expires_at), ("A2", "R2", Some(5_000)));
+        assert!(s.claim_token_refresh("vandar:shop", 400, 1_000).unwrap(), "{}: storing released the lease", b.name);
+        s.release_token_refresh("vandar:shop").unwrap();
+        assert!(s.claim_token_refresh("vandar:shop", 500, 1_000).unwrap());
+        assert!(s.claim_token_refresh("vandar:shop", 1_501, 1_000).unwrap(), "{}: an expired lease is taken over", b.name);
+        assert!(!format!("{now:?}").contains("A2"), "token pairs never print");
+    }
+}
+
+#[test]
+fn idempotency_records() {
+    for b in backends() {
+        let s = b.store.as_ref();
+        assert_eq!(s.idempotency_begin("k1", "paya", "h1", 1).unwrap(), IdempotencyBegin::Proceed, "{}", b.name);
+        assert_eq!(s.idempotency_begin("k1", "paya", "h1", 2).unwrap(), IdempotencyBegin::InDoubt, "{}: being sent", b.name);
+        assert_eq!(s.idempotency_begin("k1", "paya", "h2", 3).unwrap_err().kind(), ErrorKind::InvalidInput);
+        assert_eq!(s.idempotency_begin("k1", "refund", "h1", 3).unwrap_err().kind(), ErrorKind::InvalidInput);
+        s.idempotency_finish("k1", Some("{\"ok\":true}"), 4).unwrap();
+        assert_eq!(s.idempotency_begin("k1", "paya", "h1", 5).unwrap(), IdempotencyBegin::Done("{\"ok\":true}".into()), "{}", b.name);
+        s.idempotency_begin("k2", "paya", "h", 6).unwrap();
+        s.idempotency_finish("k2", None, 7).unwrap();
+        assert_eq!(s.idempotency_begin("k2", "paya", "h", 8).unwrap(), IdempotencyBegin::Proceed, "{}: refused may be retried", b.name);
+        s.idempotency_in_doubt("k2", 9).unwrap();
+        assert_eq!(s.idempotency_begin("k2", "paya", "h", 10).unwrap(), IdempotencyBegin::InDoubt, "{}", b.name);
+    }
+}
+
+#[test]
+fn migrations_are_versioned_and_repeatable() {
+    if let Some(url) = server_url("DARGAH_TEST_POSTGRES_URL") {
+        let p = prefix();
+        store::postgres::open(&url, &p).unwrap();
+        assert_eq!(store::postgres::open(&url, &p).unwrap().schema_version().unwrap(), 2);
+    }
+    if let Some(url) = server_url("DARGAH_TEST_MYSQL_URL") {
+        let p = prefix();
+        store::mysql::open(&url, &p).unwrap();
+        assert_eq!(store::mysql::open(&url, &p).unwrap().schema_version().unwrap(), 2);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = format!("{}/m.db", dir.path().display());
+    store::sqlite::open(&path, "shop_").unwrap();
+    assert_eq!(store::sqlite::open(&path, "shop_").unwrap().schema_version().unwrap(), 2);
+    assert_eq!(store::sqlite::open(&path, "bad prefix").unwrap_err().kind(), ErrorKind::Config);
+}
+
+#[test]
+fn a_database_that_is_down_is_a_store_error() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    for url in [format!("postgres://u:secret-pw@127.0.0.1:{closed}/db"), format!("mysql://u:secret-pw@127.0.0.1:{closed}/db")] {
+        let e = store::open(&url, "").err().expect("no store without a database");
+        assert_eq!(e.kind(), ErrorKind::Store, "{url}");
+        assert!(!e.to_string().contains("secret-pw"), "never the password: {e}");
+    }
+    let e = store::open("redis://x", "").err().expect("unknown scheme");
+    assert_eq!(e.kind(), ErrorKind::Config);
+}
