@@ -11,7 +11,12 @@ export CARGO_TERM_COLOR ?= never
 TEST_TARGETS :=
 DEPS_TARGETS :=
 
-.PHONY: demo test deps build lint sandbox clean test-rust
+# The test databases scripts/db.sh runs on loopback (data under build/db).
+DB_ENV := DARGAH_REQUIRE_DATABASES=1 \
+	DARGAH_TEST_POSTGRES_URL=postgres://dargah:dargah@127.0.0.1:55432/dargah \
+	DARGAH_TEST_MYSQL_URL=mysql://dargah:dargah@127.0.0.1:53306/dargah
+
+.PHONY: demo test deps build lint sandbox clean test-rust db-start db-stop
 
 demo:
 	$(CARGO) run --quiet -p dargah-cli -- demo
@@ -27,8 +32,14 @@ build:
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-test-rust: deps build
-	$(CARGO) test --workspace --no-fail-fast
+db-start:
+	./scripts/db.sh start all
+
+db-stop:
+	./scripts/db.sh stop all
+
+test-rust: deps build db-start
+	$(DB_ENV) $(CARGO) test --workspace --no-fail-fast
 	$(CARGO) run --quiet -p dargah-cli -- demo
 
 test: deps lint test-rust $(TEST_TARGETS)

@@ -4,7 +4,8 @@
 set -euo pipefail
 
 need_apt=()
-for pkg in chromium chromium-driver pkg-config sqlite3; do
+# chromium: page tests; postgresql, mariadb-server: the store tests (started by scripts/db.sh).
+for pkg in chromium chromium-driver pkg-config sqlite3 postgresql mariadb-server; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 
@@ -13,6 +14,7 @@ if ((${#need_apt[@]})); then
     if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
     echo "installing: ${need_apt[*]}"
     $SUDO apt-get update -qq
+    # Package scripts may try to start the system services; ours run from build/db instead.
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 

@@ -51,6 +51,11 @@ enum Command {
         #[arg(long, value_name = "SECS")]
         watch: Option<u64>,
     },
+    /// Create or upgrade the store's tables (also done automatically on first use).
+    Migrate {
+        #[command(flatten)]
+        source: payments::Source,
+    },
     /// Resolve payments left in doubt or under an expired lease (a crash mid-verify).
     Recover {
         /// The client configuration (JSON or TOML).
@@ -68,6 +73,7 @@ fn main() -> ExitCode {
         Command::Sandbox { port, host, refund_window_secs } => run_sandbox(&host, port, refund_window_secs),
         Command::Payments { command } => payments::run(command),
         Command::Recover { config, limit } => payments::recover(&config, limit),
+        Command::Migrate { source } => payments::migrate(&source),
         Command::Reconcile { config, min_age_secs, limit, watch } => payments::reconcile(&config, min_age_secs, limit, watch),
     };
     match result {

@@ -33,9 +33,12 @@ pub struct Source {
     /// The client configuration (JSON or TOML); its `store` is read.
     #[arg(long, conflicts_with = "store")]
     config: Option<PathBuf>,
-    /// A store URL, e.g. sqlite:///var/lib/shop/dargah.db
+    /// A store URL: sqlite:///var/lib/shop/dargah.db, postgres://user:pw@host/db, mysql://user:pw@host/db
     #[arg(long)]
     store: Option<String>,
+    /// Table name prefix (with --store), for a database shared with the shop.
+    #[arg(long, default_value = "", requires = "store")]
+    table_prefix: String,
 }
 
 pub fn load_config(path: &Path) -> Result<Config, String> {
@@ -47,7 +50,7 @@ pub fn load_config(path: &Path) -> Result<Config, String> {
 fn open(source: &Source) -> Result<Dargah, String> {
     let config = match (&source.config, &source.store) {
         (Some(path), _) => load_config(path)?,
-        (None, Some(store)) => Config { store: store.clone(), ..Config::default() },
+        (None, Some(store)) => Config { store: store.clone(), table_prefix: source.table_prefix.clone(), ..Config::default() },
         (None, None) => return Err("give --config FILE or --store URL".into()),
     };
     Dargah::new(config).map_err(|e| e.to_string())
@@ -124,4 +127,11 @@ pub fn reconcile(config: &Path, min_age_secs: u64, limit: usize, watch: Option<u
             None => return Ok(ExitCode::SUCCESS),
         }
     }
+}
+
+pub fn migrate(source: &Source) -> Result<ExitCode, String> {
+    let dargah = open(source)?;
+    let version = dargah.store().schema_version().map_err(|e| e.to_string())?;
+    println!("store schema is at version {version}");
+    Ok(ExitCode::SUCCESS)
 }

@@ -153,6 +153,9 @@ pub trait Store: Send + Sync {
     /// The answer never came (timeout, reset): a retry must not send it again.
     fn idempotency_in_doubt(&self, key: &str, now: i64) -> Result<()>;
 
+    /// The schema version the database is at (migrations are applied on open).
+    fn schema_version(&self) -> Result<i64>;
+
     /// Newest first.
     fn list(&self, state: Option<PaymentState>, limit: usize, offset: usize) -> Result<Vec<Payment>>;
     /// The raw gateway answers stored for a payment, oldest first: (at, fence, state, raw).

@@ -4,8 +4,8 @@
 //! gunicorn worker would inherit half-dead; this pool is rebuilt in every
 //! process (the parent's is leaked, never closed from the child), starts no
 //! thread, and drops a connection that failed at the store level instead of
-//! handing it out again — so the first call after a database restart fails
-//! cleanly and the next one reconnects.
+//! handing it out again (with every other idle one) — so the first call after
+//! a database restart fails cleanly and the next one reconnects.
 
 use crate::error::{ErrorKind, Result};
 use crate::http::ProcessLocal;
@@ -30,11 +30,13 @@ impl<C> ProcessPool<C> {
             None => connect()?,
         };
         let result = f(&mut conn);
-        if !matches!(&result, Err(e) if e.kind() == ErrorKind::Store) {
-            let mut idle = idle.lock().unwrap_or_else(|p| p.into_inner());
-            if idle.len() < self.max_idle {
-                idle.push(conn);
-            }
+        let mut idle = idle.lock().unwrap_or_else(|p| p.into_inner());
+        if matches!(&result, Err(e) if e.kind() == ErrorKind::Store) {
+            // After a database restart every idle connection is dead too: drop them
+            // all, so the next call connects afresh instead of failing again.
+            idle.clear();
+        } else if idle.len() < self.max_idle {
+            idle.push(conn);
         }
         result
     }

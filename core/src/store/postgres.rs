@@ -28,9 +28,17 @@ pub fn open(url: &str, prefix: &str) -> Result<PostgresStore> {
     SqlStore::open(Postgres { config, place, pool: ProcessPool::new(16) }, prefix)
 }
 
+/// The server's own message when there is one ("db error" alone says nothing).
+fn describe(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("postgres: {} ({})", db.message(), db.code().code()),
+        None => format!("postgres: {e}"),
+    }
+}
+
 impl Postgres {
     fn connect(&self) -> Result<Client> {
-        self.config.connect(NoTls).map_err(|e| Error::store(format!("cannot connect to postgres at {}: {e}", self.place)))
+        self.config.connect(NoTls).map_err(|e| Error::store(format!("cannot connect to postgres at {}: {}", self.place, describe(&e))))
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Client) -> Result<T>) -> Result<T> {
@@ -80,7 +88,7 @@ impl<C: GenericClient> PgConn<'_, C> {
     fn error(&mut self, e: postgres::Error) -> SqlError {
         let code = e.code();
         self.retryable |= code == Some(&SqlState::T_R_DEADLOCK_DETECTED) || code == Some(&SqlState::T_R_SERIALIZATION_FAILURE);
-        SqlError { unique: code == Some(&SqlState::UNIQUE_VIOLATION), error: Error::store(format!("postgres: {e}")) }
+        SqlError { unique: code == Some(&SqlState::UNIQUE_VIOLATION), error: Error::store(describe(&e)) }
     }
 }
 
@@ -128,13 +136,13 @@ impl Backend for Postgres {
         self.with(|client| {
             let mut attempt = 0;
             loop {
-                let mut tx = client.transaction().map_err(|e| Error::store(format!("postgres: {e}")))?;
+                let mut tx = client.transaction().map_err(|e| Error::store(describe(&e)))?;
                 let mut conn = PgConn { client: &mut tx, retryable: false };
                 let result = f(&mut conn);
                 let retryable = conn.retryable;
                 match result {
                     Ok(value) => {
-                        tx.commit().map_err(|e| Error::store(format!("postgres: {e}")))?;
+                        tx.commit().map_err(|e| Error::store(describe(&e)))?;
                         return Ok(value);
                     }
                     Err(_) if retryable && attempt < DEADLOCK_RETRIES => attempt += 1,

@@ -266,8 +266,7 @@ impl<B: Backend> SqlStore<B> {
         out
     }
 
-    /// The schema version stored in the database (0: none).
-    pub fn schema_version(&self) -> Result<i64> {
+    fn stored_version(&self) -> Result<i64> {
         let sql = self.sql("SELECT MAX(version) FROM {p}schema_migrations");
         self.backend.read(&mut |c| Ok(c.query(&sql, &[])?.first().and_then(|r| r.first()).map(Val::int).transpose()?.flatten().unwrap_or(0)))
     }
@@ -275,7 +274,7 @@ impl<B: Backend> SqlStore<B> {
     fn migrate(&self) -> Result<()> {
         let create = self.sql("CREATE TABLE IF NOT EXISTS {p}schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)");
         self.backend.read(&mut |c| c.exec(&create, &[]).map(|_| ()).map_err(Error::from))?;
-        let current = self.schema_version()?;
+        let current = self.stored_version()?;
         if current > SCHEMA_VERSION {
             return Err(Error::store(format!("the database has schema version {current}, newer than this library's {SCHEMA_VERSION}")));
         }
@@ -621,6 +620,10 @@ impl<B: Backend> Store for SqlStore<B> {
 
     fn idempotency_in_doubt(&self, key: &str, now: i64) -> Result<()> {
         self.write(|c| self.exec(c, "UPDATE {p}idempotency SET state = 'in_doubt', updated_at = ? WHERE idem_key = ?", &[now.into(), key.into()]).map(|_| ()))
+    }
+
+    fn schema_version(&self) -> Result<i64> {
+        self.stored_version()
     }
 
     fn list(&self, state: Option<PaymentState>, n: usize, offset: usize) -> Result<Vec<Payment>> {

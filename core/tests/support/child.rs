@@ -109,11 +109,81 @@ pub fn run_if_child() {
     let callbacks: Vec<String> = var("DARGAH_TEST_CALLBACKS").lines().map(str::to_string).collect();
     let threads: usize = var("DARGAH_TEST_THREADS").parse().unwrap();
     let go = var("DARGAH_TEST_GO");
+    let every = std::env::var("DARGAH_TEST_EVERY").is_ok();
     let start = Instant::now();
     while !std::path::Path::new(&go).exists() {
         assert!(start.elapsed() < Duration::from_secs(30), "never told to go");
         std::thread::sleep(Duration::from_millis(2));
     }
+    if every {
+        let (t, newly) = deliver_every(dargah, gateway, callbacks, threads);
+        for id in newly {
+            println!("NEWLY {id}");
+        }
+        println!("TALLY {} {} {} {} {}", t.newly_paid, t.already_paid, t.in_progress, t.other, t.errors);
+        return;
+    }
     let t = deliver(dargah, gateway, callbacks, threads);
     println!("TALLY {} {} {} {} {}", t.newly_paid, t.already_paid, t.in_progress, t.other, t.errors);
+}
+
+/// Deliver every callback once, from `threads` threads working through the
+/// list; a callback that meets a store error (a database restarting) is
+/// delivered again, as a customer refreshing the page would. Returns the
+/// tally and the ids this process was told were newly paid.
+pub fn deliver_every(dargah: Arc<Dargah>, gateway: Gateway, callbacks: Vec<String>, threads: usize) -> (Tally, Vec<String>) {
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let callbacks = Arc::new(callbacks);
+    let handles: Vec<_> = (0..threads)
+        .map(|_| {
+            let (dargah, next, callbacks) = (dargah.clone(), next.clone(), callbacks.clone());
+            std::thread::spawn(move || {
+                let (mut tally, mut newly) = (Tally::default(), Vec::new());
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let Some(raw) = callbacks.get(i) else { break };
+                    let fields = CallbackFields::from_raw(raw.as_bytes(), b"").unwrap();
+                    for attempt in 0..40 {
+                        match dargah.handle_callback(gateway, &fields) {
+                            Ok(o) => {
+                                match o.kind {
+                                    OutcomeKind::NewlyPaid => {
+                                        // Credit the order, then acknowledge, as a shop does.
+                                        tally.newly_paid += 1;
+                                        for _ in 0..40 {
+                                            if dargah.acknowledge(&o.payment.id).is_ok() {
+                                                break;
+                                            }
+                                            std::thread::sleep(Duration::from_millis(250));
+                                        }
+                                        newly.push(o.payment.id);
+                                    }
+                                    OutcomeKind::AlreadyPaid => tally.already_paid += 1,
+                                    OutcomeKind::InProgress => tally.in_progress += 1,
+                                    _ => tally.other += 1,
+                                }
+                                break;
+                            }
+                            Err(e) => {
+                                tally.errors += 1;
+                                if attempt == 39 {
+                                    eprintln!("gave up on a callback: {e}");
+                                }
+                                std::thread::sleep(Duration::from_millis(250));
+                            }
+                        }
+                    }
+                }
+                (tally, newly)
+            })
+        })
+        .collect();
+    let mut total = Tally::default();
+    let mut newly = Vec::new();
+    for h in handles {
+        let (t, n) = h.join().unwrap();
+        total.add(t);
+        newly.extend(n);
+    }
+    (total, newly)
 }
