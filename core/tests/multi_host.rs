@@ -12,7 +12,7 @@ use rand::SeedableRng;
 use serde_json::json;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
-use support::child;
+use support::{child, databases};
 use support::sandbox::World;
 
 const PAYMENTS: usize = 200;
@@ -24,27 +24,12 @@ fn child_process_entry() {
     child::run_if_child();
 }
 
-fn database_url(var: &str) -> Option<String> {
-    match std::env::var(var) {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var("DARGAH_REQUIRE_DATABASES").as_deref() == Ok("1") => panic!("{var} is not set but DARGAH_REQUIRE_DATABASES=1"),
-        _ => {
-            eprintln!("skipping: {var} is not set (make test starts the databases)");
-            None
-        }
-    }
-}
-
-fn unique_prefix() -> String {
-    format!("mh{}_", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_micros() % 1_000_000_000)
-}
-
 /// Run the whole scenario on `store`; `restart` is the database to restart mid-way.
 fn scenario(label: &str, store: &str, restart: Option<&str>) {
     let world = World::start();
     let mut config: serde_json::Value = serde_json::from_str(&world.config(LEASE_SECS)).unwrap();
     config["store"] = json!(store);
-    config["table_prefix"] = json!(unique_prefix());
+    config["table_prefix"] = json!(databases::unique_prefix("mh"));
     config["callback_wait_ms"] = json!(500);
     let config = config.to_string();
     let shop = Dargah::from_json(&config).unwrap();
@@ -148,14 +133,14 @@ fn sqlite_eight_processes_two_hundred_callbacks() {
 
 #[test]
 fn postgres_eight_processes_and_a_restart() {
-    let Some(url) = database_url("DARGAH_TEST_POSTGRES_URL") else { return };
+    let Some(url) = databases::url("DARGAH_TEST_POSTGRES_URL") else { return };
     scenario("postgres", &url, None);
     scenario("postgres+restart", &url, Some("postgres"));
 }
 
 #[test]
 fn mysql_eight_processes_and_a_restart() {
-    let Some(url) = database_url("DARGAH_TEST_MYSQL_URL") else { return };
+    let Some(url) = databases::url("DARGAH_TEST_MYSQL_URL") else { return };
     scenario("mysql", &url, None);
     scenario("mysql+restart", &url, Some("mysql"));
 }

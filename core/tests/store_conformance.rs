@@ -4,6 +4,9 @@
 //! `DARGAH_REQUIRE_DATABASES=1`, which turns a missing URL into a failure).
 //! Each test gets its own random table prefix, so tests share one database.
 
+mod support;
+
+use support::databases;
 use dargah_core::store::{self, Claim, ClaimInput, Finish, IdempotencyBegin, NewPayment, Resolution, Store, TokenPair};
 use dargah_core::{ErrorKind, Gateway, PaymentState, Secret};
 use std::sync::{Arc, Barrier};
@@ -15,24 +18,11 @@ struct Backend {
 }
 
 fn prefix() -> String {
-    format!("t{}_", rand_suffix())
-}
-
-fn rand_suffix() -> String {
-    use std::time::{SystemTime, UNIX_EPOCH};
-    let n = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() ^ (std::process::id() as u128) << 64;
-    format!("{:x}", n % 0xffff_ffff_ffff)
+    databases::unique_prefix("t")
 }
 
 fn server_url(var: &str) -> Option<String> {
-    match std::env::var(var) {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var("DARGAH_REQUIRE_DATABASES").as_deref() == Ok("1") => panic!("{var} is not set but DARGAH_REQUIRE_DATABASES=1"),
-        _ => {
-            eprintln!("skipping the {var} backend: not set (make test starts the servers)");
-            None
-        }
-    }
+    databases::url(var)
 }
 
 /// Every backend available here, each fresh.

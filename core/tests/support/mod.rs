@@ -1,4 +1,5 @@
 #![allow(dead_code)]
 pub mod child;
+pub mod databases;
 pub mod sandbox;
 pub mod stub;

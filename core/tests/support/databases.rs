@@ -1,0 +1,21 @@
+//! The PostgreSQL and MariaDB servers `make test` starts (scripts/db.sh).
+
+/// The URL in `var`, or None (skip) — unless `DARGAH_REQUIRE_DATABASES=1`,
+/// as in `make test`, where a missing server is a failure, never a skip.
+pub fn url(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("DARGAH_REQUIRE_DATABASES").as_deref() == Ok("1") => panic!("{var} is not set but DARGAH_REQUIRE_DATABASES=1"),
+        _ => {
+            eprintln!("skipping the {var} backend: not set (make test starts the servers)");
+            None
+        }
+    }
+}
+
+/// A table prefix no other test uses, so tests can share one database.
+pub fn unique_prefix(tag: &str) -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
+    format!("{tag}{:x}_", (nanos ^ (u128::from(std::process::id()) << 40)) % 0xffff_ffff_ffff)
+}
