@@ -209,14 +209,14 @@ impl SepalConfig {
 impl Config {
     /// Parse JSON text. Unknown keys are errors, so a typo cannot silently drop a setting.
     pub fn from_json(text: &str) -> Result<Config> {
-        let config: Config = serde_json::from_str(text).map_err(|e| Error::config(format!("config JSON: {e}")))?;
+        let config: Config = serde_json::from_str(text).map_err(|e| Error::config(format!("config JSON: {}", redact_value(&e.to_string()))))?;
         config.validate()?;
         Ok(config)
     }
 
     /// Parse TOML text.
     pub fn from_toml(text: &str) -> Result<Config> {
-        let config: Config = toml::from_str(text).map_err(|e| Error::config(format!("config TOML: {}", e.message())))?;
+        let config: Config = toml::from_str(text).map_err(|e| Error::config(format!("config TOML: {}", redact_value(e.message()))))?;
         config.validate()?;
         Ok(config)
     }
@@ -262,9 +262,50 @@ impl Config {
     }
 }
 
+/// serde quotes a mistyped value (`invalid type: integer `12345``): that value
+/// may be a credential, so keep the message and drop the value.
+fn redact_value(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find("invalid ") {
+        let (before, after) = rest.split_at(at);
+        out.push_str(before);
+        match (after.find('`'), after.find(',')) {
+            (Some(open), Some(comma)) if open < comma => match after[open + 1..].find('`') {
+                Some(close) => {
+                    out.push_str(&after[..open]);
+                    out.push_str("(value hidden)");
+                    rest = &after[open + 1 + close + 1..];
+                }
+                None => {
+                    out.push_str(after);
+                    rest = "";
+                }
+            },
+            _ => {
+                out.push_str("invalid ");
+                rest = &after["invalid ".len()..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mistyped_values_never_reach_the_message() {
+        let e = Config::from_json(r#"{"canpay":{"merchant":12345987}}"#).unwrap_err();
+        assert!(!e.message().contains("12345987"), "{}", e.message());
+        assert!(e.message().contains("invalid type"), "{}", e.message());
+        let e = Config::from_json(r#"{"vandar":{"api_key":"k","access_token":["SECRET-TOKEN"]}}"#).unwrap_err();
+        assert!(!e.message().contains("SECRET"), "{}", e.message());
+        let e = Config::from_toml("[canpay]\nmerchant = 4242424242\n").unwrap_err();
+        assert!(!e.message().contains("4242424242"), "{}", e.message());
+    }
 
     #[test]
     fn debug_never_shows_secrets() {

@@ -249,7 +249,7 @@ impl Dargah {
                 let note = format!("verification in doubt: {}", e.message());
                 let resolution = Resolution { state: Some(PaymentState::InDoubt), note: Some(note), raw: "{}".into(), ..Default::default() };
                 self.store.finish(&payment.id, payment.fence, &resolution, now)?;
-                return Err(Error::new(e.kind(), format!("{}; payment {} is in doubt and recover() will resolve it", e.message(), payment.id)));
+                return Err(e.context(&format!("payment {} is in doubt and recover() will resolve it", payment.id)));
             }
             Ok(answer) => match answer.verdict {
                 Verdict::Paid(d) => {

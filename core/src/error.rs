@@ -108,7 +108,7 @@ impl ErrorKind {
     pub fn is_in_doubt(self) -> bool {
         matches!(
             self,
-            ErrorKind::Network | ErrorKind::Timeout | ErrorKind::GatewayUnavailable | ErrorKind::MalformedResponse
+            ErrorKind::Network | ErrorKind::Timeout | ErrorKind::GatewayUnavailable | ErrorKind::MalformedResponse | ErrorKind::InDoubt
         )
     }
 }
@@ -156,6 +156,11 @@ impl Error {
             message.as_deref().unwrap_or("no message")
         );
         Error { kind: ErrorKind::GatewayRejected, message: text, gateway_code: code, gateway_message: message, http_status: Some(http_status) }
+    }
+    /// Add to the message, keeping the kind and the gateway's code, message and status.
+    pub fn context(mut self, more: &str) -> Self {
+        self.message = format!("{}; {more}", self.message);
+        self
     }
     pub fn with_http_status(mut self, status: u16) -> Self {
         self.http_status = Some(status);

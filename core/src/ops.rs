@@ -212,7 +212,10 @@ impl Dargah {
                 let errors: Vec<Value> = report
                     .errors
                     .iter()
-                    .map(|(id, e)| json!({"payment_id": id, "kind": e.kind().name(), "message": e.message()}))
+                    .map(|(id, e)| {
+                        json!({"payment_id": id, "kind": e.kind().name(), "message": e.message(),
+                               "gateway_code": e.gateway_code(), "gateway_message": e.gateway_message(), "http_status": e.http_status()})
+                    })
                     .collect();
                 Ok(json!({"outcomes": to_json(&report.outcomes)?, "errors": errors}))
             }

@@ -1,0 +1,53 @@
+"""An order, and the money received for it."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.urls import reverse
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for payment"
+        PAID = "paid", "Paid"
+        FAILED = "failed", "Payment did not go through"
+
+    #: The order page's address: unguessable, so the customer can reach it
+    #: without a session (a gateway's POST back to us carries none).
+    reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    item = models.CharField(max_length=100)
+    amount = models.PositiveBigIntegerField(help_text="rial")
+    gateway = models.CharField(max_length=16)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    #: Dargah's id of the payment the customer was sent to pay.
+    payment_id = models.CharField(max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.item} ({self.invoice_id})"
+
+    @property
+    def invoice_id(self) -> str:
+        """The id the gateway sees: unique per order, for ever."""
+        return f"order-{self.reference.hex}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("order", args=[self.reference])
+
+
+class Credit(models.Model):
+    """Money received for an order. One row per paid payment (a unique key),
+    so an order can never be credited twice for one payment, even by mistake."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="credits")
+    payment_id = models.CharField(max_length=64, unique=True)
+    amount = models.PositiveBigIntegerField(help_text="rial")
+    reference = models.CharField(max_length=100, blank=True)
+    masked_card = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.amount} rial for {self.order}"

@@ -1,0 +1,51 @@
+"""One gateway sandbox for the whole test run, pointed at by settings.DARGAH
+with a fresh store per test class, and a record of the callback requests."""
+
+from __future__ import annotations
+
+import atexit
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional
+
+from dargah_sandbox import Sandbox
+from django.http import HttpRequest, HttpResponse
+from django.test import SimpleTestCase, override_settings
+
+_sandbox: Optional[Sandbox] = None
+
+
+def use_sandbox(test_class: type[SimpleTestCase]) -> Sandbox:
+    """Start the sandbox once per run; point the shop at it until the class ends."""
+    global _sandbox
+    if _sandbox is None:
+        _sandbox = Sandbox.start()
+        atexit.register(_sandbox.stop)
+    store = Path(tempfile.mkdtemp(prefix="shop-dargah-")) / "dargah.db"
+    override = override_settings(DARGAH=_sandbox.client_config(f"sqlite://{store}"))
+    override.enable()
+    test_class.addClassCleanup(override.disable)
+    return _sandbox
+
+
+#: What reached the callback view, as the shop saw it.
+CALLBACKS: List[Dict[str, Any]] = []
+
+
+def record_callbacks(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
+    """Test-only middleware: remembers each callback request's method, URL,
+    cookies and form fields."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/pay/callback/"):
+            CALLBACKS.append(
+                {
+                    "method": request.method,
+                    "url": request.build_absolute_uri(),
+                    "cookies": sorted(request.COOKIES),
+                    "form": dict(request.POST.items()),
+                }
+            )
+        return get_response(request)
+
+    return middleware

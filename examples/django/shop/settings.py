@@ -1,0 +1,83 @@
+"""Settings for the example shop. Everything that differs per deployment
+comes from the environment; the defaults run against `dargah sandbox`."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Dict
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "example-shop-only-not-for-production")
+DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
+ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "orders",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    # On for every view; only the gateway callback is exempt (see orders/views.py).
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "shop.urls"
+WSGI_APPLICATION = "shop.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
+
+STATIC_URL = "static/"
+
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The customer's session cookie is SameSite=Lax (Django's default): a gateway
+# page that POSTs back to us from its own site does not send it, so the
+# callback view must not need it.
+SESSION_COOKIE_SAMESITE = "Lax"
+
+USE_TZ = True
+TIME_ZONE = "Asia/Tehran"
+LANGUAGE_CODE = "en"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"orders": {"handlers": ["console"], "level": os.environ.get("SHOP_LOG_LEVEL", "WARNING")}},
+}
+
+# Dargah's configuration: JSON in DARGAH_CONFIG (or a file named by
+# DARGAH_CONFIG_FILE, JSON or TOML), else every gateway of a local
+# `dargah sandbox --port 8700`.
+_SANDBOX = "http://127.0.0.1:8700"
+DARGAH: Dict[str, Any] | str
+if "DARGAH_CONFIG" in os.environ:
+    DARGAH = json.loads(os.environ["DARGAH_CONFIG"])
+elif "DARGAH_CONFIG_FILE" in os.environ:
+    DARGAH = Path(os.environ["DARGAH_CONFIG_FILE"]).read_text()
+else:
+    DARGAH = {
+        "store": f"sqlite://{BASE_DIR / 'dargah.db'}",
+        "mupra": {"api_key": "sandbox-mupra-api-key", "base_url": f"{_SANDBOX}/mupra/restapi/api/ipg/"},
+        "canpay": {"merchant": "sandbox-canpay-merchant", "base_url": f"{_SANDBOX}/canpay/api/ipg/"},
+        "atipay": {"apiKey": "sandbox-atipay-api-key", "terminalId": "12345678", "base_url": f"{_SANDBOX}/atipay/v1/"},
+        "vandar": {"api_key": "sandbox-vandar-ipg-api-key", "ipg_base_url": f"{_SANDBOX}/vandar/ipg"},
+    }
+
+TEST_RUNNER = "shop.test_runner.Runner"

@@ -1,0 +1,57 @@
+# The Python wheel (python/) and the Django example shop (examples/django/).
+#
+#   make python-wheel       build the abi3 wheel with `maturin build` into build/python/dist
+#   make python-test        install it into a fresh venv (build/python/venv) and run
+#                           pytest against the sandbox on the installed wheel
+#   make django-test        the example shop's tests: Django's runner, headless Chromium
+#   make python-typecheck   mypy --strict on the package and the examples
+#   make python-pip-check   `pip install ./python` into a fresh venv, as a user would
+#
+# deps-python (scripts/install-deps-python.sh) puts maturin into build/python/tools
+# and the test packages into build/python/wheelhouse; the venv is filled from there.
+
+PYTHON ?= python3
+PY_BUILD := build/python
+PY_VENV := $(PY_BUILD)/venv
+PY_DIST := $(PY_BUILD)/dist
+
+.PHONY: deps-python python-wheel python-venv python-sandbox python-test django-test python-typecheck python-pip-check
+
+deps-python:
+	./scripts/install-deps-python.sh
+
+# The test wheel uses the dev profile: it shares target/debug with `cargo test`,
+# so only the extension itself is compiled here.
+python-wheel: deps-python
+	rm -rf $(PY_DIST)
+	cd python && ../$(PY_BUILD)/tools/bin/maturin build --quiet --out ../$(PY_DIST)
+
+# A fresh venv for every run: the wheel and the test packages, nothing from the source tree.
+python-venv: python-wheel
+	$(PYTHON) -m venv --clear $(PY_VENV)
+	$(PY_VENV)/bin/pip install -q --no-index --find-links $(PY_BUILD)/wheelhouse \
+		-r python/requirements-test.txt -r examples/django/requirements.txt $(PY_DIST)/dargah-*.whl
+
+# The tests start `target/debug/dargah sandbox` themselves.
+python-sandbox:
+	$(CARGO) build --quiet -p dargah-cli
+
+python-test: python-venv python-sandbox
+	cd python && DARGAH_WHEEL="$$(ls ../$(PY_DIST)/dargah-*.whl)" ../$(PY_VENV)/bin/pytest
+
+django-test: python-venv python-sandbox
+	cd examples/django && ../../$(PY_VENV)/bin/python manage.py test --noinput
+
+python-typecheck: python-venv
+	$(PY_VENV)/bin/mypy --strict --cache-dir $(PY_BUILD)/mypy-cache/package python/python/dargah
+	$(PY_VENV)/bin/mypy --strict --cache-dir $(PY_BUILD)/mypy-cache/examples python/examples
+	cd examples/django && ../../$(PY_VENV)/bin/mypy .
+
+# What a user runs, with build isolation (maturin from PyPI) and the release profile.
+python-pip-check:
+	$(PYTHON) -m venv --clear $(PY_BUILD)/venv-pip
+	$(PY_BUILD)/venv-pip/bin/pip install -q ./python
+	cd $(PY_BUILD) && venv-pip/bin/python -c 'import dargah; print("pip install ./python: dargah", dargah.__version__, "from", dargah.__file__)'
+
+TEST_TARGETS += python-test django-test python-typecheck python-pip-check
+DEPS_TARGETS += deps-python

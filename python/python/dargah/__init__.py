@@ -1,0 +1,88 @@
+"""Dargah: Iranian payment gateways (Mupra, CanPay, AtiPay, Vandar; Sepal
+reporting) with verify-once callback handling, on a Rust core.
+
+    client = dargah.Client({"store": "sqlite:///var/lib/shop/dargah.db", "canpay": {"merchant": "..."}})
+    created = client.create_payment("canpay", "order-1001", 250_000, "https://shop.example/pay/callback/canpay")
+    # send the customer to created.redirect.url (or serve created.redirect.html)
+    outcome = client.handle_callback("canpay", request.GET, request.POST)
+    if outcome.is_newly_paid:
+        ...  # credit the order, then
+        client.acknowledge(outcome.payment_id)
+
+Importing this package starts nothing: no thread, runtime or connection.
+"""
+
+from ._client import CallbackPart, Client
+from ._errors import (
+    ConfigError,
+    DargahError,
+    DuplicateInvoiceError,
+    GatewayRejectedError,
+    GatewayTimeoutError,
+    GatewayUnavailableError,
+    InDoubtError,
+    InternalError,
+    InvalidCallbackError,
+    InvalidInputError,
+    MalformedResponseError,
+    NetworkError,
+    RateLimitedError,
+    StoreError,
+    UnknownPaymentError,
+    UnsupportedError,
+)
+from ._model import (
+    Capabilities,
+    CreatedPayment,
+    Gateway,
+    Outcome,
+    OutcomeKind,
+    Payment,
+    PaymentState,
+    RecoverReport,
+    Redirect,
+    SepalPaymentState,
+    VandarOptions,
+)
+from ._native import OPERATIONS, __version__
+
+__all__ = [
+    "OPERATIONS",
+    "CallbackPart",
+    "Capabilities",
+    "Client",
+    "ConfigError",
+    "CreatedPayment",
+    "DargahError",
+    "DuplicateInvoiceError",
+    "Gateway",
+    "GatewayRejectedError",
+    "GatewayTimeoutError",
+    "GatewayUnavailableError",
+    "InDoubtError",
+    "InternalError",
+    "InvalidCallbackError",
+    "InvalidInputError",
+    "MalformedResponseError",
+    "NetworkError",
+    "Outcome",
+    "OutcomeKind",
+    "Payment",
+    "PaymentState",
+    "RateLimitedError",
+    "RecoverReport",
+    "Redirect",
+    "SepalPaymentState",
+    "StoreError",
+    "UnknownPaymentError",
+    "UnsupportedError",
+    "VandarOptions",
+    "__version__",
+]
+
+# Public classes show (and pickle) as dargah.X rather than dargah._errors.X.
+for _name in __all__:
+    _value = globals()[_name]
+    if isinstance(_value, type) and _value.__module__.startswith(__name__ + "._"):
+        _value.__module__ = __name__
+del _name, _value

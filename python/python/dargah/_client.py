@@ -1,0 +1,209 @@
+"""The client: the core's calls with checked arguments and typed answers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from urllib.parse import urlencode
+
+from . import _native
+from ._model import (
+    Capabilities,
+    CreatedPayment,
+    Gateway,
+    Outcome,
+    Payment,
+    PaymentState,
+    RecoverReport,
+    Redirect,
+    SepalPaymentState,
+    VandarOptions,
+)
+
+#: One half of a callback (its query or its form) as a web framework hands it
+#: over: a mapping — Django's ``QueryDict``, Starlette's ``QueryParams`` and
+#: ``FormData``, Werkzeug's ``MultiDict``, or a dict whose values are strings
+#: or lists of strings — or the raw urlencoded text (``str`` or ``bytes``).
+#: Every value of a multi-valued key is passed on: the core accepts a key given
+#: twice with the same value and refuses one given with two different values.
+CallbackPart = Union[Mapping[str, object], str, bytes, None]
+
+_U64_MAX = 2**64 - 1
+
+
+def _check(value: Any, kind: Union[type, Tuple[type, ...]], name: str) -> None:
+    # bool is an int in Python, but never a sensible amount or limit.
+    if not isinstance(value, kind) or isinstance(value, bool):
+        expected = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise TypeError(f"{name} must be {expected}, not {type(value).__name__}")
+
+
+def _gateway(gateway: Union[Gateway, str]) -> str:
+    _check(gateway, str, "gateway")
+    return gateway.value if isinstance(gateway, Gateway) else gateway
+
+
+def _json(value: Any) -> str:
+    def mapping_to_dict(o: Any) -> Any:
+        if isinstance(o, Mapping):
+            return dict(o)
+        raise TypeError(f"{type(o).__name__} is not JSON serializable")
+
+    return json.dumps(value, default=mapping_to_dict)
+
+
+def _pairs(part: Mapping[str, object], name: str) -> List[Tuple[str, str]]:
+    multi_items = getattr(part, "multi_items", None)  # Starlette
+    lists = getattr(part, "lists", None)  # Django, Werkzeug
+    if callable(multi_items):
+        items = list(multi_items())
+    elif callable(lists):
+        items = [(k, v) for k, values in lists() for v in values]
+    else:
+        items = [(k, v) for k, value in part.items() for v in (value if isinstance(value, (list, tuple)) else (value,))]
+    for key, value in items:
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise TypeError(f"callback {name} field {key!r}: keys and values must be str, not {type(value).__name__}")
+    return items
+
+
+def _callback_part(part: CallbackPart, name: str) -> Union[List[Tuple[str, str]], bytes]:
+    if part is None:
+        return []
+    if isinstance(part, str):
+        return part.encode()
+    if isinstance(part, (bytes, bytearray, memoryview)):
+        return bytes(part)
+    if isinstance(part, Mapping):
+        return _pairs(part, name)
+    raise TypeError(f"callback {name} must be a mapping, str or bytes, not {type(part).__name__}")
+
+
+class Client:
+    """A configured Dargah client.
+
+    ``config`` is a dict, or JSON or TOML text (see docs/python.md). Making a
+    client opens (and migrates) the payment store but starts no thread and
+    makes no connection; that happens on the first gateway call, once per
+    process, so a client made before ``fork()`` (gunicorn ``--preload``,
+    multiprocessing) works in every child. Share one client between threads.
+
+    Every method that waits (on a gateway, or on the store's lock) releases
+    the GIL while it waits.
+    """
+
+    def __init__(self, config: Union[Mapping[str, Any], str]) -> None:
+        if isinstance(config, Mapping):
+            text, toml = _json(config), False
+        elif isinstance(config, str):
+            text, toml = config, not config.lstrip().startswith("{")
+        else:
+            raise TypeError(f"config must be a dict or JSON/TOML text, not {type(config).__name__}")
+        self._native = _native.Client(text, toml)
+
+    def __repr__(self) -> str:
+        # Never the configuration: it holds the gateways' credentials.
+        return f"<dargah.Client gateways={','.join(self._native.gateways()) or 'none'}>"
+
+    def create_payment(
+        self,
+        gateway: Union[Gateway, str],
+        invoice_id: str,
+        amount: int,
+        callback_url: str,
+        *,
+        mobile: Optional[str] = None,
+        description: Optional[str] = None,
+        vandar: Optional[VandarOptions] = None,
+    ) -> CreatedPayment:
+        """Record a payment of ``amount`` rial for the order ``invoice_id``
+        (unique per gateway), ask the gateway for it, and say where to send
+        the customer (``.redirect``). The gateway calls ``callback_url`` back,
+        with ``dargah_ref`` added to its query."""
+        _check(invoice_id, str, "invoice_id")
+        _check(amount, int, "amount")
+        _check(callback_url, str, "callback_url")
+        # Out-of-range amounts are passed on clamped, for the core to refuse in its own words.
+        request: Dict[str, Any] = {
+            "invoice_id": invoice_id,
+            "amount": min(max(amount, 0), _U64_MAX),
+            "callback_url": callback_url,
+        }
+        for name, value, kind in (("mobile", mobile, str), ("description", description, str), ("vandar", vandar, dict)):
+            if value is not None:
+                _check(value, kind, name)
+                request[name] = value
+        created = self._native.create_payment(_gateway(gateway), _json(request))
+        return CreatedPayment._from_created(created)
+
+    def redirect(self, payment_id: str) -> Redirect:
+        """Where to send the customer of a payment created earlier, again."""
+        _check(payment_id, str, "payment_id")
+        return Redirect._from_core(self._native.redirect(payment_id))
+
+    def handle_callback(self, gateway: Union[Gateway, str], query: CallbackPart = None, form: CallbackPart = None) -> Outcome:
+        """Handle the gateway's callback exactly as the browser delivered it:
+        ``handle_callback("canpay", request.GET, request.POST)``.
+
+        The payment is verified with the gateway at most as often as it needs;
+        exactly one caller ever gets ``OutcomeKind.NEWLY_PAID`` (credit the
+        order, then ``acknowledge``), every later one the stored outcome.
+        """
+        gateway_name = _gateway(gateway)
+        query_part, form_part = _callback_part(query, "query"), _callback_part(form, "form")
+        if isinstance(query_part, list) and isinstance(form_part, list):
+            return Outcome._from_core(self._native.handle_callback(gateway_name, query_part, form_part))
+        # At least one half is raw text: hand the core both halves raw.
+        raw_query, raw_form = (p if isinstance(p, bytes) else urlencode(p).encode() for p in (query_part, form_part))
+        return Outcome._from_core(self._native.handle_callback_raw(gateway_name, raw_query, raw_form))
+
+    def payment(self, payment_id: str) -> Payment:
+        """A stored payment by Dargah's id."""
+        _check(payment_id, str, "payment_id")
+        return Payment._from_core(self.call("payment", {"id": payment_id}))
+
+    def payments(self, state: Union[PaymentState, str, None] = None, *, limit: int = 100, offset: int = 0) -> List[Payment]:
+        """Stored payments, newest first, optionally only those in ``state``."""
+        _check(limit, int, "limit")
+        _check(offset, int, "offset")
+        params: Dict[str, Any] = {"limit": limit, "offset": offset}
+        if state is not None:
+            _check(state, str, "state")
+            params["state"] = str(state)
+        return [Payment._from_core(p) for p in self.call("payments.list", params)]
+
+    def unacknowledged(self, limit: int = 100) -> List[Payment]:
+        """Paid payments the shop has not acknowledged: what a shop that
+        stopped after ``NEWLY_PAID`` still has to fulfil."""
+        _check(limit, int, "limit")
+        return [Payment._from_core(p) for p in self.call("unacknowledged", {"limit": limit})]
+
+    def acknowledge(self, payment_id: str) -> bool:
+        """The shop fulfilled this paid payment. True the first time."""
+        _check(payment_id, str, "payment_id")
+        return bool(self.call("acknowledge", {"id": payment_id})["acknowledged"])
+
+    def recover(self, limit: int = 100) -> RecoverReport:
+        """Resolve payments left in doubt (a timeout, a crash mid-verify) with
+        their gateways. Run it every few minutes, well inside the refund window."""
+        _check(limit, int, "limit")
+        return RecoverReport._from_core(self.call("recover", {"limit": limit}))
+
+    def capabilities(self, gateway: Union[Gateway, str]) -> Capabilities:
+        """What ``gateway`` can do."""
+        return Capabilities._from_core(self.call("capabilities", {"gateway": _gateway(gateway)}))
+
+    def sepal_payment_state(self, payment_number: int) -> SepalPaymentState:
+        """Sepal's state of a payment (logs in as needed, keeps the token until it expires)."""
+        _check(payment_number, int, "payment_number")
+        return SepalPaymentState._from_core(self.call("sepal.payment_state", {"payment_number": payment_number}))
+
+    def call(self, operation: str, params: Optional[Mapping[str, Any]] = None) -> Any:
+        """Run one of the core's operations (``dargah.OPERATIONS``) with JSON
+        parameters and return its JSON answer as dicts and lists. Unknown
+        operations and wrong parameters raise ``InvalidInputError`` before any
+        network call."""
+        _check(operation, str, "operation")
+        if params is not None and not isinstance(params, Mapping):
+            raise TypeError(f"params must be a mapping, not {type(params).__name__}")
+        return self._native.call(operation, _json(params))

@@ -1,0 +1,107 @@
+"""The Python surface: argument checking, types, reprs, nothing at import,
+and the wheel itself."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import AMOUNT, callback_url, invoice
+
+import dargah
+from dargah import Gateway, OutcomeKind, PaymentState
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        ((123, "inv", AMOUNT, "https://x/cb"), "gateway must be str"),
+        (("canpay", 42, AMOUNT, "https://x/cb"), "invoice_id must be str"),
+        (("canpay", "inv", "1000", "https://x/cb"), "amount must be int"),
+        (("canpay", "inv", 1000.0, "https://x/cb"), "amount must be int"),
+        (("canpay", "inv", True, "https://x/cb"), "amount must be int, not bool"),
+        (("canpay", "inv", AMOUNT, None), "callback_url must be str"),
+    ],
+)
+def test_create_payment_argument_types(client: dargah.Client, args: Any, message: str) -> None:
+    with pytest.raises(TypeError, match=message):
+        client.create_payment(*args)
+
+
+def test_other_argument_types(client: dargah.Client) -> None:
+    bad_calls = [
+        lambda: client.create_payment("canpay", "inv", AMOUNT, "https://x/cb", mobile=9123456789),  # type: ignore[arg-type]
+        lambda: client.create_payment("vandar", "inv", AMOUNT, "https://x/cb", vandar=["x"]),  # type: ignore[arg-type]
+        lambda: client.handle_callback("vandar", 42),  # type: ignore[arg-type]
+        lambda: client.handle_callback("vandar", {"token": 1}),
+        lambda: client.handle_callback("vandar", {"token": ["a", 2]}),
+        lambda: client.handle_callback("vandar", {1: "a"}),  # type: ignore[dict-item]
+        lambda: client.payment(None),  # type: ignore[arg-type]
+        lambda: client.acknowledge(1),  # type: ignore[arg-type]
+        lambda: client.unacknowledged("10"),  # type: ignore[arg-type]
+        lambda: client.recover(limit=None),  # type: ignore[arg-type]
+        lambda: client.payments(limit=1.5),  # type: ignore[arg-type]
+        lambda: client.sepal_payment_state("123"),  # type: ignore[arg-type]
+        lambda: client.call(1),  # type: ignore[arg-type]
+        lambda: client.call("payments.list", [1]),  # type: ignore[arg-type]
+        lambda: client.call("payments.list", {"limit": object()}),
+        lambda: dargah.Client(None),  # type: ignore[arg-type]
+        lambda: dargah.Client(b"{}"),  # type: ignore[arg-type]
+    ]
+    for call in bad_calls:
+        with pytest.raises(TypeError):
+            call()
+    with pytest.raises(TypeError):
+        dargah.Client()  # type: ignore[call-arg]
+
+
+def test_bad_values_are_core_errors(client: dargah.Client) -> None:
+    with pytest.raises(dargah.InvalidInputError):
+        client.unacknowledged(-1)
+    with pytest.raises(dargah.InvalidInputError):
+        client.payments(state="paid", offset=-5)
+    with pytest.raises(dargah.InvalidCallbackError, match="token"):
+        client.handle_callback("vandar")  # an empty callback
+
+
+def test_enums_and_values(client: dargah.Client) -> None:
+    assert Gateway("canpay") is Gateway.CANPAY and Gateway.CANPAY == "canpay" and str(Gateway.CANPAY) == "canpay"
+    assert str(OutcomeKind.NEWLY_PAID) == "newly_paid" and f"{PaymentState.IN_DOUBT}" == "in_doubt"
+    created = client.create_payment(Gateway.CANPAY, invoice(), AMOUNT, callback_url("canpay"), description="کتاب")
+    assert created.gateway is Gateway.CANPAY
+    with pytest.raises(AttributeError):
+        created.amount = 1  # type: ignore[misc]  # frozen
+    assert client.payment(created.id) == client.payments()[0]
+    assert "dp_" in repr(created) and "SECRET" not in repr(created)
+
+
+def test_nothing_at_import_and_construction(store: str) -> None:
+    """No thread before the first gateway call (fork safety): count the
+    process's OS threads in a fresh interpreter."""
+    script = f"""
+import os, dargah
+threads = lambda: len(os.listdir("/proc/self/task"))
+assert threads() == 1, threads()
+client = dargah.Client({{"store": {store!r}, "canpay": {{"merchant": "m"}}}})
+client.payments()
+assert threads() == 1, threads()
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_installed_wheel_is_abi3_typed() -> None:
+    installed = Path(dargah.__file__).parent
+    assert (installed / "py.typed").exists() and (installed / "_native.pyi").exists()
+    assert list(installed.glob("_native.abi3.so")), "an abi3 extension"
+    wheel = os.environ.get("DARGAH_WHEEL")
+    if wheel:
+        assert "-cp39-abi3-" in Path(wheel).name
+        names = zipfile.ZipFile(wheel).namelist()
+        assert "dargah/py.typed" in names and "dargah/_native.pyi" in names
