@@ -109,7 +109,7 @@ impl Dargah {
         }
         adapter.validate(&request)?;
 
-        let id = format!("dp_{}", Alphanumeric.sample_string(&mut rand::thread_rng(), 22));
+        let id = format!("dp_{}", Alphanumeric.sample_string(&mut rand::rngs::OsRng, 22));
         callback.query_pairs_mut().append_pair(REF_PARAM, &id);
         let now = now_ms();
         let request_json = serde_json::to_string(&request).map_err(|e| Error::internal(e.to_string()))?;

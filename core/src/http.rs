@@ -19,6 +19,12 @@ pub(crate) struct ProcessLocal<T> {
     slot: Mutex<Option<(u32, Arc<T>)>>,
 }
 
+/// Addresses of what forked children inherited from their parents: never
+/// dropped (that would join threads that do not exist in the child, or touch
+/// the parent's sockets and locks), but still pointed to, so that leak
+/// checkers see memory kept on purpose rather than lost.
+static INHERITED: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+
 impl<T> ProcessLocal<T> {
     pub(crate) const fn new() -> Self {
         ProcessLocal { slot: Mutex::new(None) }
@@ -33,7 +39,8 @@ impl<T> ProcessLocal<T> {
             }
         }
         if let Some((_, inherited)) = slot.take() {
-            std::mem::forget(inherited);
+            let kept = Box::into_raw(Box::new(inherited)) as usize;
+            INHERITED.lock().unwrap_or_else(|p| p.into_inner()).push(kept);
         }
         let value = Arc::new(init()?);
         *slot = Some((pid, value.clone()));

@@ -336,7 +336,7 @@ impl<B: Backend> Store for SqlStore<B> {
             "INSERT INTO {p}payments (id, gateway, invoice_id, amount, callback_url, request, state, fence, created_at, updated_at, deadline_at)
              VALUES (?, ?, ?, ?, ?, ?, 'created', 0, ?, ?, ?)",
         );
-        self.write(|c| {
+        let inserted = self.write(|c| {
             let args = [
                 p.id.as_str().into(),
                 p.gateway.name().into(),
@@ -349,14 +349,22 @@ impl<B: Backend> Store for SqlStore<B> {
                 p.deadline_at.into(),
             ];
             match c.exec(&sql, &args) {
-                Ok(_) => Ok(()),
-                Err(e) if e.unique => Err(Error::new(
-                    ErrorKind::DuplicateInvoice,
-                    format!("invoice {} was already used for a {} payment; use a new invoice id", p.invoice_id, p.gateway),
-                )),
+                Ok(_) => Ok(true),
+                Err(e) if e.unique => Ok(false),
                 Err(e) => Err(e.error),
             }
-        })
+        })?;
+        if inserted {
+            return Ok(());
+        }
+        // A unique key refused the row: name the invoice only if it really is the invoice.
+        if self.find_by_invoice(p.gateway, &p.invoice_id)?.is_some() {
+            return Err(Error::new(
+                ErrorKind::DuplicateInvoice,
+                format!("invoice {} was already used for a {} payment; use a new invoice id", p.invoice_id, p.gateway),
+            ));
+        }
+        Err(Error::store(format!("payment id {} already exists", p.id)))
     }
 
     fn attach_token(&self, id: &str, token: &str, redirect_json: &str, now: i64) -> Result<Payment> {

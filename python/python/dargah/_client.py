@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 from urllib.parse import urlencode
 
 from . import _native
@@ -197,6 +197,122 @@ class Client:
         """Sepal's state of a payment (logs in as needed, keeps the token until it expires)."""
         _check(payment_number, int, "payment_number")
         return SepalPaymentState._from_core(self.call("sepal.payment_state", {"payment_number": payment_number}))
+
+    def reconcile(self, *, min_age_secs: int = 120, limit: int = 200) -> Dict[str, Any]:
+        """One reconciliation pass: verify payments whose customer never came
+        back, before their refund deadline. Safe from cron on several hosts at
+        once. Returns the counts (``paid``, ``failed``, ``cancelled``,
+        ``expired``, ``needs_review``, ``still_waiting``, ``in_doubt``) and the
+        ``outcomes`` it produced; credit the paid ones from ``unacknowledged()``."""
+        _check(min_age_secs, int, "min_age_secs")
+        _check(limit, int, "limit")
+        report: Dict[str, Any] = self.call("reconcile", {"min_age_secs": min_age_secs, "limit": limit})
+        return report
+
+    # Reporting and money. Answers are the gateway's data as dicts and lists;
+    # money-moving calls take an idempotency key, so a retry never moves money twice.
+
+    def mupra_balance(self) -> int:
+        """What Mupra has settled with the merchant so far, in rial."""
+        return int(self.call("mupra.balance")["balance"])
+
+    def mupra_transactions(self, page: int = 0, page_size: int = 10) -> Dict[str, Any]:
+        """One page of Mupra's transactions (pages count from 0):
+        ``{"page", "total_pages", "result_count", "transactions": [...]}``."""
+        _check(page, int, "page")
+        _check(page_size, int, "page_size")
+        answer: Dict[str, Any] = self.call("mupra.transactions", {"page": page, "page_size": page_size})
+        return answer
+
+    def mupra_all_transactions(self, page_size: int = 50) -> Iterator[Dict[str, Any]]:
+        """Every Mupra transaction, fetching pages as the iteration goes."""
+        page = 0
+        while True:
+            answer = self.mupra_transactions(page, page_size)
+            yield from answer["transactions"]
+            page += 1
+            if not answer["transactions"] or page >= answer["total_pages"]:
+                return
+
+    def mupra_paya_transfer(self, idempotency_key: str, amount: int, iban: str, cif: str, description: str = "") -> Any:
+        """A PAYA transfer from the Mupra balance to ``iban`` (checked: IR +
+        24 digits, mod-97) — at most once per ``idempotency_key``."""
+        _check(idempotency_key, str, "idempotency_key")
+        _check(amount, int, "amount")
+        return self.call(
+            "mupra.paya_transfer",
+            {"idempotency_key": idempotency_key, "amount": amount, "iban": iban, "cif": cif, "description": description},
+        )
+
+    def sepal_gateway_balance(self, api_key: Optional[str] = None) -> List[Dict[str, Any]]:
+        """Sepal's terminals and balances (``code``, ``psp_title``, ``balance``)."""
+        terminals: List[Dict[str, Any]] = self.call("sepal.gateway_balance", {"api_key": api_key})
+        return terminals
+
+    def sepal_inquiry(
+        self,
+        *,
+        date_from: Optional[str] = None,
+        date_to: Optional[str] = None,
+        payer_card_number: Optional[str] = None,
+        page: Optional[int] = None,
+        limit: Optional[int] = None,
+    ) -> Dict[str, Any]:
+        """Sepal's transactions by date range and/or payer card. Dates are
+        Gregorian (``2022-03-21``) or Jalali (``1401/01/01``); each item's
+        ``created`` comes back in both calendars."""
+        params = {"date_from": date_from, "date_to": date_to, "payer_card_number": payer_card_number, "page": page, "limit": limit}
+        answer: Dict[str, Any] = self.call("sepal.inquiry", {k: v for k, v in params.items() if v is not None})
+        return answer
+
+    def vandar_balance(self) -> Any:
+        return self.call("vandar.balance")
+
+    def vandar_transactions(self, query: Optional[Mapping[str, str]] = None) -> Any:
+        return self.call("vandar.transactions", {"query": dict(query or {})})
+
+    def vandar_settlement_store(self, idempotency_key: str, amount: int, iban: str, description: Optional[str] = None) -> Any:
+        """Settle ``amount`` rial to ``iban``, at most once per key (sent to Vandar as ``track_id``)."""
+        _check(amount, int, "amount")
+        params: Dict[str, Any] = {"idempotency_key": idempotency_key, "amount": amount, "iban": iban}
+        if description is not None:
+            params["description"] = description
+        return self.call("vandar.settlement_store", params)
+
+    def vandar_settlements(self) -> Any:
+        return self.call("vandar.settlements")
+
+    def vandar_settlement(self, settlement_id: str) -> Any:
+        return self.call("vandar.settlement", {"settlement_id": settlement_id})
+
+    def vandar_settlement_cancel(self, transaction_id: str) -> Any:
+        return self.call("vandar.settlement_cancel", {"transaction_id": transaction_id})
+
+    def vandar_settlement_banks(self) -> Any:
+        return self.call("vandar.settlement_banks")
+
+    def vandar_refund(self, idempotency_key: str, transaction_id: str, body: Optional[Mapping[str, Any]] = None) -> Any:
+        """Refund an IPG payment by its ``transId``, at most once per key."""
+        params: Dict[str, Any] = {"idempotency_key": idempotency_key, "transaction_id": transaction_id}
+        if body is not None:
+            params["body"] = dict(body)
+        return self.call("vandar.refund", params)
+
+    def vandar_call(
+        self,
+        endpoint: str,
+        params: Optional[Mapping[str, str]] = None,
+        query: Optional[Mapping[str, str]] = None,
+        body: Any = None,
+    ) -> Any:
+        """Any business endpoint Vandar lists, by its documented name, e.g.
+        ``"GET /v3/business/:business/cash-in/code"`` (see ``vandar_endpoints()``).
+        A typo or a missing path parameter raises before any network call."""
+        return self.call("vandar.call", {"endpoint": endpoint, "params": dict(params or {}), "query": dict(query or {}), "body": body})
+
+    def vandar_endpoints(self) -> List[str]:
+        endpoints: List[str] = self.call("vandar.endpoints")
+        return endpoints
 
     def call(self, operation: str, params: Optional[Mapping[str, Any]] = None) -> Any:
         """Run one of the core's operations (``dargah.OPERATIONS``) with JSON
