@@ -10,20 +10,11 @@
 #                   version writes a (harmlessly) different header and
 #                   `make header-check` compares byte for byte
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 
 CBINDGEN_VERSION=0.29.4
 
-need_apt=()
-for pkg in build-essential valgrind pkg-config libcjson-dev curl jq; do
-    dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
-done
-if ((${#need_apt[@]})); then
-    SUDO=""
-    if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
-    echo "installing: ${need_apt[*]}"
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
-fi
+apt_install_missing build-essential valgrind pkg-config libcjson-dev curl jq
 
 command -v cargo >/dev/null || { echo "Rust (cargo) is required: https://rustup.rs" >&2; exit 1; }
 if [ "$(cbindgen --version 2>/dev/null)" != "cbindgen $CBINDGEN_VERSION" ]; then

@@ -5,24 +5,16 @@
 # downloaded as wheels into build/python/wheelhouse, from which `make
 # python-test` fills a fresh venv without the network.
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
 BUILD=build/python
 
-need_apt=()
-for pkg in chromium chromium-driver; do
-    dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
-done
+packages=(chromium chromium-driver)
 # A Debian python3 needs python3-venv for venvs with pip; pyenv's has it built in.
-"$PYTHON" -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
-if ((${#need_apt[@]})); then
-    SUDO=""
-    if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
-    echo "installing: ${need_apt[*]}"
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
-fi
+"$PYTHON" -c 'import venv, ensurepip' 2>/dev/null || packages+=(python3-venv)
+apt_install_missing "${packages[@]}"
 
 requirements=(python/requirements-build.txt python/requirements-test.txt examples/django/requirements.txt)
 stamp=$BUILD/deps.sha256

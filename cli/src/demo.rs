@@ -38,14 +38,6 @@ fn progress(text: &str) {
     }
 }
 
-fn verify_endpoint(gateway: Gateway) -> &'static str {
-    match gateway {
-        Gateway::Mupra => "mupra.verify",
-        Gateway::CanPay => "canpay.verify",
-        Gateway::AtiPay => "atipay.verify-payment",
-        Gateway::Vandar => "vandar.verify",
-    }
-}
 
 fn calls_for(base: &str, token: &str, endpoint: &str) -> Result<u64, String> {
     let stats: Value = reqwest::blocking::get(format!("{base}/_control/stats")).and_then(|r| r.json()).map_err(|e| e.to_string())?;
@@ -96,7 +88,7 @@ fn run_gateway(dargah: &Arc<Dargah>, browser: &Browser, base: &str, gateway: Gat
         gateway: gateway.name().into(),
         created: created.payment.id,
         outcome: first.kind.name().into(),
-        verify_calls: calls_for(base, &token, verify_endpoint(gateway))?,
+        verify_calls: calls_for(base, &token, dargah_sandbox::verify_endpoint(gateway.name()).unwrap_or_default())?,
         from_store: kinds.iter().filter(|k| **k == OutcomeKind::AlreadyPaid).count(),
         cancelled: cancelled.kind.name().into(),
         credited: kinds.iter().filter(|k| **k == OutcomeKind::NewlyPaid).count(),

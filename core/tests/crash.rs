@@ -37,11 +37,7 @@ fn wait_for_lease() {
 }
 
 fn verify_endpoint(gateway: Gateway) -> &'static str {
-    if gateway == Gateway::Vandar {
-        "vandar.verify"
-    } else {
-        "canpay.verify"
-    }
+    dargah_sandbox::verify_endpoint(gateway.name()).unwrap()
 }
 
 /// Crash mid-callback, then let a refreshed callback (or recover()) find the truth.

@@ -19,12 +19,7 @@ fn request(invoice: &str, amount: u64) -> PaymentRequest {
 
 /// The endpoint whose calls must stay at one per payment.
 fn verify_endpoint(gateway: Gateway) -> &'static str {
-    match gateway {
-        Gateway::Mupra => "mupra.verify",
-        Gateway::CanPay => "canpay.verify",
-        Gateway::AtiPay => "atipay.verify-payment",
-        Gateway::Vandar => "vandar.verify",
-    }
+    dargah_sandbox::verify_endpoint(gateway.name()).unwrap()
 }
 
 #[test]

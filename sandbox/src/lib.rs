@@ -142,6 +142,18 @@ impl Drop for Sandbox {
     }
 }
 
+/// The control-API endpoint name that counts a payment gateway's verify calls
+/// (`mupra.verify`, `canpay.verify`, `atipay.verify-payment`, `vandar.verify`).
+pub fn verify_endpoint(gateway: &str) -> Option<&'static str> {
+    match gateway {
+        "mupra" => Some("mupra.verify"),
+        "canpay" => Some("canpay.verify"),
+        "atipay" => Some("atipay.verify-payment"),
+        "vandar" => Some("vandar.verify"),
+        _ => None,
+    }
+}
+
 /// A Dargah client configuration (JSON) pointing every gateway at a sandbox
 /// served at `base` (e.g. `http://127.0.0.1:8700`), with the sandbox's
 /// credentials, storing payments in `store` (e.g. `sqlite://shop.db`).

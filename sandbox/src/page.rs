@@ -205,18 +205,7 @@ fn show_with_error(app: &App, gw: Gw, token: &str, error: &str) -> Response {
 
 /// Escapes text for HTML element content and quoted attribute values.
 pub(crate) fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    html_escape::encode_double_quoted_attribute(s).into_owned()
 }
 
 fn layout(title: &str, body_attrs: &str, body: &str) -> String {
@@ -314,7 +303,7 @@ mod tests {
     fn escapes_and_groups() {
         assert_eq!(
             escape("<a href=\"x\">'&'</a>"),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+            "&lt;a href=&quot;x&quot;&gt;'&amp;'&lt;/a&gt;"
         );
         assert_eq!(group_thousands(1_234_567), "1,234,567");
         assert_eq!(group_thousands(100), "100");
