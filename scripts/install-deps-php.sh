@@ -4,31 +4,29 @@
 #   php8.2-dev          phpize, php-config, the headers, run-tests.php, gen_stub.php
 #   php8.2-cli          the php the tests run
 #   php8.2-fpm          the FPM concurrency test and the example shop
+#   php8.2-sqlite3      the example shop keeps its orders in SQLite (PDO)
 #   php-parser          PHP-Parser, which gen_stub.php needs (it would download it)
 #   libfcgi-bin         cgi-fcgi: FastCGI requests to php-fpm without a web server
 #   nginx               serves the example shop in front of php-fpm
 #   valgrind            the leak check of the .phpt tests
-#   pkg-config          configure finds libdargah with it
-#   chromium, chromium-driver   the example shop's browser test
-# The packages' own services are never started (the tests run their own,
-# on loopback); Debian may start php8.2-fpm and nginx on install, so they are
-# stopped again if this script installed them.
+#   build-essential, pkg-config   building the extension; configure finds libdargah with pkg-config
+#   curl                the FPM test plays the payment page with it
+#   chromium, chromium-driver     the example shop's browser test
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 
-need=()
-for pkg in php8.2-dev php8.2-cli php8.2-fpm php-parser libfcgi-bin nginx valgrind pkg-config build-essential \
-    chromium chromium-driver; do
-    dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
-done
-((${#need[@]})) || exit 0
-
-SUDO=""
-if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
-echo "installing: ${need[*]}"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+# The tests run their own php-fpm and nginx from build/php; if installing the
+# packages started the system's services, stop those again.
+fresh_services=()
 for service in php8.2-fpm nginx; do
-    if [[ " ${need[*]} " == *" ${service} "* ]] && command -v service >/dev/null; then
-        $SUDO service "$service" stop >/dev/null 2>&1 || true
+    dpkg -s "$service" >/dev/null 2>&1 || fresh_services+=("$service")
+done
+
+apt_install_missing php8.2-dev php8.2-cli php8.2-fpm php8.2-sqlite3 php-parser libfcgi-bin nginx valgrind \
+    build-essential pkg-config curl chromium chromium-driver
+
+for service in "${fresh_services[@]}"; do
+    if command -v service >/dev/null; then
+        service "$service" stop >/dev/null 2>&1 || sudo service "$service" stop >/dev/null 2>&1 || true
     fi
 done

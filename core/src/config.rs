@@ -209,7 +209,12 @@ impl SepalConfig {
 impl Config {
     /// Parse JSON text. Unknown keys are errors, so a typo cannot silently drop a setting.
     pub fn from_json(text: &str) -> Result<Config> {
-        let config: Config = serde_json::from_str(text).map_err(|e| Error::config(format!("config JSON: {}", redact_value(&e.to_string()))))?;
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::config(format!("config JSON: {}", redact_value(&e.to_string()))))?;
+        // serde would read a struct from a JSON list, field by field: a config is an object.
+        if !value.is_object() {
+            return Err(Error::config("config JSON must be an object"));
+        }
+        let config: Config = serde_json::from_value(value).map_err(|e| Error::config(format!("config JSON: {}", redact_value(&e.to_string()))))?;
         config.validate()?;
         Ok(config)
     }
@@ -337,6 +342,8 @@ mod tests {
         Config::from_json(r#"{"canpay":{"merchant":"m","base_url":"http://127.0.0.1:9/canpay/api/ipg/"}}"#).unwrap();
         let e = Config::from_json(r#"{"canpay":{"merchant":"m","merchnt":"x"}}"#).unwrap_err();
         assert!(e.message().contains("merchnt"), "{}", e.message());
+        let e = Config::from_json(r#"["sqlite://x.db", "secret"]"#).unwrap_err();
+        assert!(e.message().contains("object"), "{}", e.message());
         let e = Config::from_json("{not json").unwrap_err();
         assert_eq!(e.kind(), crate::ErrorKind::Config);
     }

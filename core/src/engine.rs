@@ -149,7 +149,7 @@ impl Dargah {
 
     /// Where to send the customer for a payment created earlier.
     pub fn redirect(&self, payment_id: &str) -> Result<Redirect> {
-        let json = self.store.redirect_json(payment_id)?.ok_or_else(|| Error::new(ErrorKind::UnknownPayment, format!("no redirect for payment {payment_id}")))?;
+        let json = self.store.redirect_json(payment_id)?.ok_or_else(|| Error::new(ErrorKind::UnknownPayment, format!("no redirect for payment {}", crate::error::quoted(payment_id))))?;
         serde_json::from_str(&json).map_err(|e| Error::store(format!("stored redirect is unreadable: {e}")))
     }
 
@@ -350,7 +350,7 @@ impl Dargah {
     }
 
     pub fn payment(&self, id: &str) -> Result<Payment> {
-        self.store.get(id)?.ok_or_else(|| Error::new(ErrorKind::UnknownPayment, format!("no payment {id}")))
+        self.store.get(id)?.ok_or_else(|| Error::new(ErrorKind::UnknownPayment, format!("no payment {}", crate::error::quoted(id))))
     }
 
     pub fn list_payments(&self, state: Option<PaymentState>, limit: usize, offset: usize) -> Result<Vec<Payment>> {

@@ -184,6 +184,17 @@ impl Error {
     }
 }
 
+/// A caller's value for an error message: debug-quoted and cut to 64
+/// characters, so a 5 MB id cannot make a 5 MB message.
+pub(crate) fn quoted(value: &str) -> String {
+    const MAX: usize = 64;
+    if value.chars().count() <= MAX {
+        return format!("{value:?}");
+    }
+    let cut: String = value.chars().take(MAX).collect();
+    format!("{cut:?}… ({} characters)", value.chars().count())
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.kind.name(), self.message)

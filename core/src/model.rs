@@ -69,7 +69,7 @@ impl FromStr for Gateway {
             "canpay" => Ok(Gateway::CanPay),
             "atipay" | "atipay_mipg" | "mipg" => Ok(Gateway::AtiPay),
             "vandar" => Ok(Gateway::Vandar),
-            _ => Err(Error::invalid(format!("unknown gateway {s:?}; expected mupra, canpay, atipay or vandar"))),
+            _ => Err(Error::invalid(format!("unknown gateway {}; expected mupra, canpay, atipay or vandar", crate::error::quoted(s)))),
         }
     }
 }
@@ -257,7 +257,7 @@ impl PaymentState {
             "cancelled" => PaymentState::Cancelled,
             "expired" => PaymentState::Expired,
             "needs_review" => PaymentState::NeedsReview,
-            other => return Err(Error::store(format!("unknown payment state {other:?} in the store"))),
+            other => return Err(Error::store(format!("unknown payment state {}", crate::error::quoted(other)))),
         })
     }
 

@@ -285,7 +285,7 @@ impl Dargah {
                 self.vandar_call(&p.endpoint, &p.params, &p.query, p.body)
             }
             "vandar.endpoints" => Ok(json!(crate::vandar_endpoints())),
-            other => Err(Error::invalid(format!("unknown operation {other:?}; known: {}", OPERATIONS.join(", ")))),
+            other => Err(Error::invalid(format!("unknown operation {}; known: {}", crate::error::quoted(other), OPERATIONS.join(", ")))),
         }
     }
 }

@@ -28,7 +28,13 @@ pub fn gateway_base_url(field: &str, text: &str) -> Result<Url> {
     https_or_loopback(field, text).map_err(|e| Error::config(e.message().to_string()))
 }
 
+/// Longer callback URLs are refused: browsers and gateways cut them anyway.
+pub const MAX_CALLBACK_URL: usize = 2048;
+
 pub fn callback_url(text: &str) -> Result<Url> {
+    if text.len() > MAX_CALLBACK_URL {
+        return Err(Error::invalid(format!("callback_url is longer than {MAX_CALLBACK_URL} bytes")));
+    }
     let url = https_or_loopback("callback_url", text)?;
     if url.fragment().is_some() {
         return Err(Error::invalid("callback_url must not contain a #fragment (gateways append a query)"));
@@ -136,6 +142,7 @@ mod tests {
         assert!(callback_url("ftp://shop.ir/cb").is_err());
         assert!(callback_url("not a url").is_err());
         assert!(callback_url("https://shop.ir/cb#x").is_err());
+        assert!(callback_url(&format!("https://shop.ir/{}", "a".repeat(5000))).unwrap_err().message().contains("longer"));
     }
 
     #[test]

@@ -168,12 +168,15 @@ pub(crate) struct Request {
 
 /// Look up `name` and fill its path parameters; nothing is sent.
 pub(crate) fn resolve(config: &VandarConfig, name: &str, params: &BTreeMap<String, String>, query: &BTreeMap<String, String>, body: Option<Value>) -> Result<Request> {
-    let (method, path) = name.trim().split_once(' ').ok_or_else(|| Error::invalid(format!("vandar endpoint {name:?} must look like \"GET /v2/business/:business/balance\"")))?;
+    let (method, path) = name
+        .trim()
+        .split_once(' ')
+        .ok_or_else(|| Error::invalid(format!("vandar endpoint {} must look like \"GET /v2/business/:business/balance\"", crate::error::quoted(name))))?;
     let method = method.to_ascii_uppercase();
     let (_, host, pattern) = ENDPOINTS
         .iter()
         .find(|(m, _, p)| *m == method && *p == path.trim())
-        .ok_or_else(|| Error::invalid(format!("vandar has no business endpoint {method} {}; see dargah_core::vandar_endpoints()", path.trim())))?;
+        .ok_or_else(|| Error::invalid(format!("vandar has no business endpoint {}; see dargah_core::vandar_endpoints()", crate::error::quoted(&format!("{method} {}", path.trim())))))?;
     let base = match host {
         Host::Api => &config.api_base_url,
         Host::Batch => &config.batch_base_url,

@@ -173,6 +173,6 @@ pub fn open(url: &str, prefix: &str) -> Result<std::sync::Arc<dyn Store>> {
         Some("postgres") | Some("postgresql") => std::sync::Arc::new(postgres::open(url, prefix)?),
         Some("mysql") | Some("mariadb") => std::sync::Arc::new(mysql::open(url, prefix)?),
         // The URL may hold a password: name only its scheme.
-        Some(other) => return Err(crate::Error::config(format!("unsupported store URL scheme {other:?}; use sqlite://, postgres:// or mysql://"))),
+        Some(other) => return Err(crate::Error::config(format!("unsupported store URL scheme {}; use sqlite://, postgres:// or mysql://", crate::error::quoted(other)))),
     })
 }

@@ -314,7 +314,7 @@ impl<B: Backend> SqlStore<B> {
 
     fn must_get(&self, c: &mut dyn Conn, id: &str, lock: bool) -> Result<StoredRow> {
         let filter = if lock { "id = ?{lock}" } else { "id = ?" };
-        self.select_one(c, filter, &[id.into()])?.ok_or_else(|| Error::new(ErrorKind::UnknownPayment, format!("no payment {id}")))
+        self.select_one(c, filter, &[id.into()])?.ok_or_else(|| Error::new(ErrorKind::UnknownPayment, format!("no payment {}", crate::error::quoted(id))))
     }
 
     fn exec(&self, c: &mut dyn Conn, sql: &str, args: &[Val]) -> Result<u64> {

@@ -1,0 +1,77 @@
+# The PHP extension (php-ext/), its tests (php-ext/tests, tests/php) and the
+# example shop (examples/php-shop/). Everything is built under build/php/.
+#
+#   make php-build          libdargah (debug) installed into build/php/prefix, then the
+#                           extension built out of tree in build/php/ext (phpize, configure
+#                           finding libdargah with pkg-config, make)
+#   make php-arginfo        regenerate php-ext/dargah_arginfo.h from dargah.stub.php
+#   make php-arginfo-check  fail if the committed arginfo is stale
+#   make php-test           the .phpt tests with run-tests.php against a sandbox, then a
+#                           subset under valgrind (USE_ZEND_ALLOC=0)
+#   make php-fpm-test       php-fpm with 4 workers: 50 concurrent callbacks, one verify,
+#                           one "newly paid"; connections reused within a worker
+#   make php-shop-test      examples/php-shop under php-fpm + nginx, in headless Chromium
+
+PHP          ?= php
+PHP_BUILD    := build/php
+PHP_PREFIX   := $(abspath $(PHP_BUILD)/prefix)
+PHP_EXT_DIR  := $(PHP_BUILD)/ext
+PHP_EXT_SO   := $(abspath $(PHP_EXT_DIR)/modules/dargah.so)
+PHP_PKG_PATH := PKG_CONFIG_PATH=$(PHP_PREFIX)/lib/pkgconfig
+# PHP's build files (gen_stub.php, run-tests.php), from php8.2-dev.
+PHP_BUILD_FILES = $(shell php-config --extension-dir)/build
+PHP_SRC      := $(wildcard php-ext/*.c php-ext/*.h) php-ext/config.m4
+DARGAH_BIN   := $(or $(CARGO_TARGET_DIR),target)/debug/dargah
+
+.PHONY: deps-php php-lib php-build php-arginfo php-arginfo-check php-sandbox php-test php-fpm-test php-shop-test
+
+deps-php:
+	./scripts/install-deps-php.sh
+
+# libdargah as a user installs it: `make install` (mk/c.mk) with its dargah.pc.
+php-lib:
+	@$(MAKE) --no-print-directory install PREFIX=$(PHP_PREFIX) C_PROFILE=debug >/dev/null
+
+# Out of tree: the sources are copied (keeping their times, so make rebuilds
+# only what changed) and phpize runs in the copy, never in php-ext/.
+php-build: deps-php php-lib php-arginfo-check
+	@mkdir -p $(PHP_EXT_DIR)
+	cp -p $(PHP_SRC) $(PHP_EXT_DIR)/
+	cd $(PHP_EXT_DIR) && if [ ! -f Makefile ] || [ config.m4 -nt Makefile ]; then \
+		{ phpize >phpize.log 2>&1 || { cat phpize.log; exit 1; }; } && $(PHP_PKG_PATH) ./configure --quiet; fi
+	$(MAKE) --no-print-directory -C $(PHP_EXT_DIR) EXTRA_CFLAGS=-Werror >/dev/null
+	@echo "built $(PHP_EXT_SO)"
+
+# gen_stub.php wants PHP-Parser next to itself; Debian's php-parser package
+# provides it (the script would otherwise download it).
+PHP_STUBGEN := $(PHP_BUILD)/stubgen
+$(PHP_STUBGEN)/gen_stub.php:
+	@mkdir -p $(PHP_STUBGEN)/PHP-Parser-4.15.1
+	ln -sfn /usr/share/php $(PHP_STUBGEN)/PHP-Parser-4.15.1/lib
+	cp $(PHP_BUILD_FILES)/gen_stub.php $@
+
+php-arginfo: $(PHP_STUBGEN)/gen_stub.php
+	$(PHP) $(PHP_STUBGEN)/gen_stub.php --force-regeneration php-ext/dargah.stub.php
+
+php-arginfo-check: $(PHP_STUBGEN)/gen_stub.php
+	@rm -rf $(PHP_STUBGEN)/check && mkdir -p $(PHP_STUBGEN)/check
+	@cp php-ext/dargah.stub.php $(PHP_STUBGEN)/check/
+	@$(PHP) $(PHP_STUBGEN)/gen_stub.php --force-regeneration $(PHP_STUBGEN)/check/dargah.stub.php >/dev/null
+	@diff -u php-ext/dargah_arginfo.h $(PHP_STUBGEN)/check/dargah_arginfo.h \
+		|| { echo "php-ext/dargah_arginfo.h is stale: run 'make php-arginfo'" >&2; exit 1; }
+	@echo "php-arginfo-check: php-ext/dargah_arginfo.h is up to date"
+
+php-sandbox:
+	$(CARGO) build --quiet -p dargah-cli
+
+php-test: deps-php php-build php-sandbox
+	tests/php/run-phpt.sh $(DARGAH_BIN) $(PHP_EXT_SO) $(PHP_BUILD_FILES)/run-tests.php
+
+php-fpm-test: deps-php php-build php-sandbox
+	tests/php/run-fpm.sh $(DARGAH_BIN) $(PHP_EXT_SO)
+
+php-shop-test: deps-php php-build php-sandbox
+	tests/php/run-shop.sh $(DARGAH_BIN) $(PHP_EXT_SO)
+
+TEST_TARGETS += php-test php-fpm-test php-shop-test
+DEPS_TARGETS += deps-php

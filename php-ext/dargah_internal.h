@@ -1,0 +1,68 @@
+/* What the extension's C files share. Not installed. */
+#ifndef DARGAH_INTERNAL_H
+#define DARGAH_INTERNAL_H
+
+#include "php.h"
+#include "php_dargah.h"
+
+/* The core's error kinds (ErrorKind::code(), core/src/error.rs): one
+ * exception class each. libdargah's statuses 1 to 15 are these kinds, with
+ * the same numbers; its own statuses (100 and up) map onto them. */
+enum dargah_kind {
+	KIND_INVALID_INPUT = DARGAH_INVALID_INPUT,
+	KIND_CONFIG = DARGAH_CONFIG,
+	KIND_UNKNOWN_PAYMENT = DARGAH_UNKNOWN_PAYMENT,
+	KIND_DUPLICATE_INVOICE = DARGAH_DUPLICATE_INVOICE,
+	KIND_INVALID_CALLBACK = DARGAH_INVALID_CALLBACK,
+	KIND_GATEWAY_REJECTED = DARGAH_GATEWAY_REJECTED,
+	KIND_MALFORMED_RESPONSE = DARGAH_MALFORMED_RESPONSE,
+	KIND_GATEWAY_UNAVAILABLE = DARGAH_GATEWAY_UNAVAILABLE,
+	KIND_NETWORK = DARGAH_NETWORK,
+	KIND_TIMEOUT = DARGAH_TIMEOUT,
+	KIND_STORE = DARGAH_STORE,
+	KIND_UNSUPPORTED = DARGAH_UNSUPPORTED,
+	KIND_INTERNAL = DARGAH_INTERNAL,
+	KIND_IN_DOUBT = DARGAH_IN_DOUBT,
+	KIND_RATE_LIMITED = DARGAH_RATE_LIMITED,
+	KIND_COUNT
+};
+
+extern zend_class_entry *dargah_ce_client;
+extern zend_class_entry *dargah_ce_payment;
+extern zend_class_entry *dargah_ce_redirect;
+extern zend_class_entry *dargah_ce_outcome;
+extern zend_class_entry *dargah_ce_outcome_kind;
+extern zend_class_entry *dargah_ce_payment_state;
+extern zend_class_entry *dargah_ce_exception;
+/* The exception class of each kind, indexed by kind number. */
+extern zend_class_entry *dargah_ce_kind[KIND_COUNT];
+
+/* dargah_client.c */
+void dargah_client_register_handlers(void);
+size_t dargah_shared_client_count(void);
+
+/* dargah_errors.c */
+/* Throw the exception for a failed libdargah call, from this thread's last error. */
+void dargah_throw_status(DargahStatus status);
+/* Throw the exception of `kind` for an error the extension found itself. */
+void dargah_throw(enum dargah_kind kind, const char *format, ...) ZEND_ATTRIBUTE_FORMAT(printf, 2, 3);
+
+/* dargah_json.c */
+/* `value` as JSON text for libdargah (an empty array is "{}"); NULL after
+ * throwing the exception of `kind`, with `what` in its message. */
+zend_string *dargah_json_encode(zval *value, enum dargah_kind kind, const char *what);
+/* Decode JSON that libdargah handed out (objects become arrays) and free it;
+ * false after throwing. */
+bool dargah_json_take(char *json, zval *out);
+
+/* dargah_values.c */
+/* A Dargah\Payment from a payment handle, with its redirect when `with_redirect`. */
+bool dargah_payment_from_handle(const DargahPayment *payment, bool with_redirect, zval *out);
+/* A Dargah\Payment from the library's JSON shape of a payment (no redirect). */
+bool dargah_payment_from_json(zval *json, zval *out);
+/* A Dargah\Outcome from an outcome handle. */
+bool dargah_outcome_from_handle(const DargahOutcome *outcome, zval *out);
+/* A Dargah\Outcome from the library's JSON shape of an outcome ({"kind","payment"}). */
+bool dargah_outcome_from_json(zval *json, zval *out);
+
+#endif
