@@ -263,3 +263,35 @@ fn a_database_that_is_down_is_a_store_error() {
     let e = store::open("redis://x", "").err().expect("unknown scheme");
     assert_eq!(e.kind(), ErrorKind::Config);
 }
+
+#[test]
+fn one_receipt_credits_one_payment_even_when_finished_at_once() {
+    for b in backends() {
+        let ids: Vec<String> = (0..12).map(|i| format!("race{i}")).collect();
+        let mut fences = Vec::new();
+        for id in &ids {
+            awaiting(b.store.as_ref(), id, &format!("T-{id}"));
+            let Claim::Claimed { payment, .. } = b.store.claim(id, &ClaimInput::default(), 5_000, 60_000).unwrap() else { panic!() };
+            fences.push(payment.fence);
+        }
+        let barrier = Arc::new(Barrier::new(ids.len()));
+        let handles: Vec<_> = ids
+            .iter()
+            .zip(fences)
+            .map(|(id, fence)| {
+                let (s, barrier, id) = (b.store.clone(), barrier.clone(), id.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    match s.finish(&id, fence, &paid("ONE-RECEIPT"), 6_000).unwrap() {
+                        Finish::Applied(p) => p.state,
+                        Finish::Stale(p) => p.state,
+                    }
+                })
+            })
+            .collect();
+        let states: Vec<PaymentState> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        let paid_count = states.iter().filter(|s| **s == PaymentState::Paid).count();
+        assert_eq!(paid_count, 1, "{}: {states:?}", b.name);
+        assert_eq!(states.iter().filter(|s| **s == PaymentState::NeedsReview).count(), ids.len() - 1, "{}", b.name);
+    }
+}

@@ -126,8 +126,10 @@ const MIGRATIONS: &[&str] = &[
         deadline_at     BIGINT NOT NULL,
         paid_at         BIGINT,
         acknowledged_at BIGINT,
+        paid_reference  {id},
         UNIQUE (gateway, invoice_id),
-        UNIQUE (gateway, token)
+        UNIQUE (gateway, token),
+        UNIQUE (gateway, paid_reference)
     );
     CREATE INDEX IF NOT EXISTS {p}payments_by_state ON {p}payments (state, deadline_at);
     CREATE INDEX IF NOT EXISTS {p}payments_by_reference ON {p}payments (gateway, reference);
@@ -430,54 +432,12 @@ impl<B: Backend> Store for SqlStore<B> {
     }
 
     fn finish(&self, id: &str, fence: i64, r: &Resolution, now: i64) -> Result<Finish> {
-        self.write(|c| {
-            let current = self.must_get(c, id, true)?.payment;
-            if current.state != PaymentState::Verifying || current.fence != fence {
-                return Ok(Finish::Stale(current));
-            }
-            let mut state = r.state.ok_or_else(|| Error::internal("resolution without a state"))?;
-            let mut note = r.note.clone();
-            if state == PaymentState::Paid {
-                // One gateway receipt credits one payment: a replayed receipt is a forgery or a gateway bug.
-                if let Some(reference) = &r.reference {
-                    let other = self.query(
-                        c,
-                        "SELECT id FROM {p}payments WHERE gateway = ? AND reference = ? AND id <> ? AND state = 'paid'",
-                        &[current.gateway.name().into(), reference.as_str().into(), id.into()],
-                    )?;
-                    if let Some(other) = other.first().and_then(|row| row[0].text()) {
-                        state = PaymentState::NeedsReview;
-                        note = Some(format!("the gateway reference already paid payment {other}"));
-                    }
-                }
-            }
-            let paid_at: Option<i64> = (state == PaymentState::Paid).then_some(now);
-            self.exec(
-                c,
-                "UPDATE {p}payments SET state = ?, lease_until = NULL, reference = COALESCE(?, reference),
-                        trace_number = COALESCE(?, trace_number), masked_card = COALESCE(?, masked_card),
-                        verified_amount = COALESCE(?, verified_amount), note = ?, paid_at = COALESCE(?, paid_at), updated_at = ?
-                 WHERE id = ? AND fence = ? AND state = 'verifying'",
-                &[
-                    state.name().into(),
-                    r.reference.clone().into(),
-                    r.trace_number.clone().into(),
-                    r.masked_card.clone().into(),
-                    r.verified_amount.map(|a| a as i64).into(),
-                    note.clone().into(),
-                    paid_at.into(),
-                    now.into(),
-                    id.into(),
-                    fence.into(),
-                ],
-            )?;
-            self.exec(
-                c,
-                "INSERT INTO {p}payment_events (payment_id, at, fence, state, raw) VALUES (?, ?, ?, ?, ?)",
-                &[id.into(), now.into(), fence.into(), state.name().into(), r.raw.as_str().into()],
-            )?;
-            Ok(Finish::Applied(self.must_get(c, id, false)?.payment))
-        })
+        match self.finish_once(id, fence, r, now, false) {
+            // Another payment was paid with this receipt at the same instant: the unique
+            // key on paid receipts refused this one, so it is stored as needing review.
+            Err(e) if e.message() == REUSED_RECEIPT => self.finish_once(id, fence, r, now, true),
+            other => other,
+        }
     }
 
     fn unacknowledged(&self, n: usize) -> Result<Vec<Payment>> {
@@ -647,6 +607,75 @@ impl<B: Backend> Store for SqlStore<B> {
                 .iter()
                 .map(|r| Ok((r[0].int()?.unwrap_or(0), r[1].int()?.unwrap_or(0), r[2].text().unwrap_or_default(), r[3].text().unwrap_or_default())))
                 .collect()
+        })
+    }
+}
+
+
+/// The marker for a paid receipt refused by the unique key (never shown to a caller).
+const REUSED_RECEIPT: &str = "a paid payment already has this gateway receipt";
+
+impl<B: Backend> SqlStore<B> {
+    fn finish_once(&self, id: &str, fence: i64, r: &Resolution, now: i64, receipt_reused: bool) -> Result<Finish> {
+        self.write(|c| {
+            let current = self.must_get(c, id, true)?.payment;
+            if current.state != PaymentState::Verifying || current.fence != fence {
+                return Ok(Finish::Stale(current));
+            }
+            let mut state = r.state.ok_or_else(|| Error::internal("resolution without a state"))?;
+            let mut note = r.note.clone();
+            if state == PaymentState::Paid && receipt_reused {
+                state = PaymentState::NeedsReview;
+                note = Some(REUSED_RECEIPT.to_string());
+            }
+            if state == PaymentState::Paid {
+                // One gateway receipt credits one payment: a replayed receipt is a forgery or a gateway bug.
+                if let Some(reference) = &r.reference {
+                    let other = self.query(
+                        c,
+                        "SELECT id FROM {p}payments WHERE gateway = ? AND reference = ? AND id <> ? AND state = 'paid'",
+                        &[current.gateway.name().into(), reference.as_str().into(), id.into()],
+                    )?;
+                    if let Some(other) = other.first().and_then(|row| row[0].text()) {
+                        state = PaymentState::NeedsReview;
+                        note = Some(format!("the gateway reference already paid payment {other}"));
+                    }
+                }
+            }
+            let paid = state == PaymentState::Paid;
+            let paid_at: Option<i64> = paid.then_some(now);
+            let paid_reference = if paid { r.reference.clone() } else { None };
+            let update = self.sql(
+                "UPDATE {p}payments SET state = ?, lease_until = NULL, reference = COALESCE(?, reference),
+                        trace_number = COALESCE(?, trace_number), masked_card = COALESCE(?, masked_card),
+                        verified_amount = COALESCE(?, verified_amount), note = ?, paid_at = COALESCE(?, paid_at),
+                        paid_reference = ?, updated_at = ?
+                 WHERE id = ? AND fence = ? AND state = 'verifying'",
+            );
+            let args = [
+                state.name().into(),
+                r.reference.clone().into(),
+                r.trace_number.clone().into(),
+                r.masked_card.clone().into(),
+                r.verified_amount.map(|a| a as i64).into(),
+                note.clone().into(),
+                paid_at.into(),
+                paid_reference.into(),
+                now.into(),
+                id.into(),
+                fence.into(),
+            ];
+            match c.exec(&update, &args) {
+                Ok(_) => {}
+                Err(e) if e.unique && paid => return Err(Error::internal(REUSED_RECEIPT)),
+                Err(e) => return Err(e.error),
+            }
+            self.exec(
+                c,
+                "INSERT INTO {p}payment_events (payment_id, at, fence, state, raw) VALUES (?, ?, ?, ?, ?)",
+                &[id.into(), now.into(), fence.into(), state.name().into(), r.raw.as_str().into()],
+            )?;
+            Ok(Finish::Applied(self.must_get(c, id, false)?.payment))
         })
     }
 }
