@@ -38,6 +38,15 @@ impl std::fmt::Debug for Dargah {
     }
 }
 
+/// What resolving one payment without a callback came to.
+pub(crate) enum Unprompted {
+    Resolved(Box<Outcome>),
+    /// The gateway could not be asked; the payment stays in doubt.
+    InDoubt(Error),
+    /// Someone else holds it, or it is settled already.
+    Skipped,
+}
+
 /// What `recover()` did.
 #[derive(Debug, Default)]
 pub struct RecoverReport {
@@ -318,25 +327,35 @@ impl Dargah {
         let now = now_ms();
         for stale in self.store.recoverable(now, now - self.lease_ms(), limit)? {
             let adapter = self.adapter(stale.gateway)?;
-            match self.store.claim(&stale.id, &ClaimInput::default(), now_ms(), self.lease_ms())? {
-                Claim::Claimed { payment, verify_key, .. } => {
-                    let question = Question { hint: Hint::None, verify_key, trace_number: None };
-                    match self.settle(&adapter, payment, question) {
-                        Ok(outcome) => report.outcomes.push(outcome),
-                        Err(e) if e.kind() == ErrorKind::Store => return Err(e),
-                        Err(e) => report.errors.push((stale.id.clone(), e)),
-                    }
-                }
-                // A create interrupted by a crash: nobody was sent to pay it.
-                Claim::NotStarted(p) => {
-                    self.store.fail_created(&p.id, "create interrupted before the gateway's token was stored", now_ms())?;
-                    report.outcomes.push(Outcome { kind: OutcomeKind::Failed, payment: self.payment(&p.id)? });
-                }
-                // Someone else got there first.
-                Claim::Settled(_) | Claim::Busy(_) => {}
+            match self.resolve_unprompted(&adapter, &stale.id)? {
+                Unprompted::Resolved(outcome) => report.outcomes.push(*outcome),
+                Unprompted::InDoubt(e) => report.errors.push((stale.id.clone(), e)),
+                Unprompted::Skipped => {}
             }
         }
         Ok(report)
+    }
+
+    /// Claim and resolve one payment with no callback to go on (recover,
+    /// reconcile): the same claim and fence as a callback.
+    pub(crate) fn resolve_unprompted(&self, adapter: &Adapter, id: &str) -> Result<Unprompted> {
+        match self.store.claim(id, &ClaimInput::default(), now_ms(), self.lease_ms())? {
+            Claim::Claimed { payment, verify_key, .. } => {
+                let question = Question { hint: Hint::None, verify_key, trace_number: None };
+                match self.settle(adapter, payment, question) {
+                    Ok(outcome) => Ok(Unprompted::Resolved(Box::new(outcome))),
+                    Err(e) if e.kind() == ErrorKind::Store => Err(e),
+                    Err(e) => Ok(Unprompted::InDoubt(e)),
+                }
+            }
+            // A create interrupted by a crash: nobody was sent to pay it.
+            Claim::NotStarted(p) => {
+                self.store.fail_created(&p.id, "create interrupted before the gateway's token was stored", now_ms())?;
+                Ok(Unprompted::Resolved(Box::new(Outcome { kind: OutcomeKind::Failed, payment: self.payment(&p.id)? })))
+            }
+            // A callback or another worker holds it, or it just settled.
+            Claim::Settled(_) | Claim::Busy(_) => Ok(Unprompted::Skipped),
+        }
     }
 
     /// Sepal's state of a payment by its payment number (logs in as needed).

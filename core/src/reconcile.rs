@@ -6,9 +6,8 @@
 //! and the reconciler can never both credit. Safe to run from cron on several
 //! hosts at once: the store serialises claims, and a claimed payment is skipped.
 
-use crate::engine::{now_ms, Dargah};
+use crate::engine::{now_ms, Dargah, Unprompted};
 use crate::error::{ErrorKind, Result};
-use crate::gateways::{Hint, Question};
 use crate::model::{Gateway, Outcome, OutcomeKind, PaymentState};
 use crate::store::{Claim, ClaimInput, Finish, Resolution};
 use serde::Serialize;
@@ -97,24 +96,13 @@ impl Dargah {
                 }
                 continue;
             }
-            let claimed = self.store().claim(&candidate.id, &ClaimInput::default(), now_ms(), self.lease_ms())?;
-            let outcome = match claimed {
-                Claim::Claimed { payment, verify_key, .. } => {
-                    match self.settle(&adapter, payment, Question { hint: Hint::None, verify_key, trace_number: None }) {
-                        Ok(outcome) => outcome,
-                        Err(e) if e.kind() == ErrorKind::Store => return Err(e),
-                        Err(_) => {
-                            report.in_doubt += 1;
-                            continue;
-                        }
-                    }
+            let outcome = match self.resolve_unprompted(&adapter, &candidate.id)? {
+                Unprompted::Resolved(outcome) => *outcome,
+                Unprompted::InDoubt(_) => {
+                    report.in_doubt += 1;
+                    continue;
                 }
-                Claim::NotStarted(p) => {
-                    self.store().fail_created(&p.id, "create interrupted before the gateway's token was stored", now_ms())?;
-                    Outcome { kind: OutcomeKind::Failed, payment: self.payment(&p.id)? }
-                }
-                // A callback or another reconciler holds it, or it just settled.
-                Claim::Busy(_) | Claim::Settled(_) => {
+                Unprompted::Skipped => {
                     report.still_waiting += 1;
                     continue;
                 }
