@@ -49,6 +49,16 @@ impl Tally {
         self.other += other.other;
         self.errors += other.errors;
     }
+
+    /// Count one outcome by its kind.
+    pub fn count(&mut self, kind: OutcomeKind) {
+        match kind {
+            OutcomeKind::NewlyPaid => self.newly_paid += 1,
+            OutcomeKind::AlreadyPaid => self.already_paid += 1,
+            OutcomeKind::InProgress => self.in_progress += 1,
+            _ => self.other += 1,
+        }
+    }
 }
 
 pub fn tally_of(output: &Output) -> Tally {
@@ -79,10 +89,7 @@ pub fn deliver(dargah: Arc<Dargah>, gateway: Gateway, callbacks: Vec<String>, th
     let mut tally = Tally::default();
     for h in handles {
         match h.join().unwrap() {
-            Ok(o) if o.kind == OutcomeKind::NewlyPaid => tally.newly_paid += 1,
-            Ok(o) if o.kind == OutcomeKind::AlreadyPaid => tally.already_paid += 1,
-            Ok(o) if o.kind == OutcomeKind::InProgress => tally.in_progress += 1,
-            Ok(_) => tally.other += 1,
+            Ok(o) => tally.count(o.kind),
             Err(e) => {
                 eprintln!("callback error: {e}");
                 tally.errors += 1
@@ -146,21 +153,16 @@ pub fn deliver_every(dargah: Arc<Dargah>, gateway: Gateway, callbacks: Vec<Strin
                     for attempt in 0..40 {
                         match dargah.handle_callback(gateway, &fields) {
                             Ok(o) => {
-                                match o.kind {
-                                    OutcomeKind::NewlyPaid => {
-                                        // Credit the order, then acknowledge, as a shop does.
-                                        tally.newly_paid += 1;
-                                        for _ in 0..40 {
-                                            if dargah.acknowledge(&o.payment.id).is_ok() {
-                                                break;
-                                            }
-                                            std::thread::sleep(Duration::from_millis(250));
+                                tally.count(o.kind);
+                                if o.is_newly_paid() {
+                                    // Credit the order, then acknowledge, as a shop does.
+                                    for _ in 0..40 {
+                                        if dargah.acknowledge(&o.payment.id).is_ok() {
+                                            break;
                                         }
-                                        newly.push(o.payment.id);
+                                        std::thread::sleep(Duration::from_millis(250));
                                     }
-                                    OutcomeKind::AlreadyPaid => tally.already_paid += 1,
-                                    OutcomeKind::InProgress => tally.in_progress += 1,
-                                    _ => tally.other += 1,
+                                    newly.push(o.payment.id);
                                 }
                                 break;
                             }
