@@ -14,6 +14,7 @@
 
 pub mod business;
 pub mod callback;
+pub mod clock;
 pub mod config;
 mod engine;
 pub mod error;

@@ -326,6 +326,18 @@ impl<B: Backend> SqlStore<B> {
     fn query(&self, c: &mut dyn Conn, sql: &str, args: &[Val]) -> Result<Vec<Vec<Val>>> {
         c.query(&self.sql(sql), args)
     }
+
+    /// The store's clock in Unix milliseconds, read on `c`: the database
+    /// server's for PostgreSQL and MySQL, so hosts with drifting clocks agree
+    /// on every lease; the machine's own for SQLite, whose file lives on it.
+    pub(crate) fn clock(&self, c: &mut dyn Conn) -> Result<i64> {
+        let sql = match self.backend.dialect() {
+            Dialect::Sqlite => return Ok(crate::clock::system_ms()),
+            Dialect::Postgres => "SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)",
+            Dialect::MySql => "SELECT CAST(UNIX_TIMESTAMP(SYSDATE(3)) * 1000 AS SIGNED)",
+        };
+        c.query(sql, &[])?.first().and_then(|r| r.first()).map(Val::int).transpose()?.flatten().ok_or_else(|| Error::store("the database did not tell its time"))
+    }
 }
 
 fn limit(n: usize) -> Val {
