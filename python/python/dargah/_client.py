@@ -13,6 +13,7 @@ from ._model import (
     Gateway,
     Outcome,
     Payment,
+    PaymentEvent,
     PaymentState,
     RecoverReport,
     Redirect,
@@ -171,6 +172,11 @@ class Client:
             _check(state, str, "state")
             params["state"] = str(state)
         return [Payment._from_core(p) for p in self.call("payments.list", params)]
+
+    def history(self, payment_id: str) -> List[PaymentEvent]:
+        """What the gateway answered each time this payment was checked, oldest first."""
+        _check(payment_id, str, "payment_id")
+        return [PaymentEvent._from_core(e) for e in self._native.events(payment_id)]
 
     def unacknowledged(self, limit: int = 100) -> List[Payment]:
         """Paid payments the shop has not acknowledged: what a shop that
