@@ -206,6 +206,14 @@ fn to_pyerr(py: Python<'_>, error: Error) -> PyErr {
     }
 }
 
+/// Parse and validate a configuration without opening its store (Django's
+/// system check): JSON, or TOML when `toml` is true.
+#[pyfunction]
+fn check_config(py: Python<'_>, text: String, toml: bool) -> PyResult<()> {
+    let config = if toml { dargah_core::Config::from_toml(&text) } else { dargah_core::Config::from_json(&text) };
+    config.and_then(|c| c.validate()).map_err(|e| to_pyerr(py, e))
+}
+
 /// `[(name, code)]` of every core error kind (for tests and docs).
 #[pyfunction]
 fn _error_kinds() -> Vec<(&'static str, u32)> {
@@ -227,6 +235,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<testkit::Sandbox>()?;
     m.add("__version__", dargah_core::VERSION)?;
     m.add("OPERATIONS", dargah_core::OPERATIONS.to_vec())?;
+    m.add_function(wrap_pyfunction!(check_config, m)?)?;
     m.add_function(wrap_pyfunction!(_error_kinds, m)?)?;
     m.add_function(wrap_pyfunction!(_raise_core_error, m)?)?;
     Ok(())

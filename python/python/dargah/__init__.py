@@ -12,7 +12,7 @@ reporting) with verify-once callback handling, on a Rust core.
 Importing this package starts nothing: no thread, runtime or connection.
 """
 
-from ._client import CallbackPart, Client
+from ._client import CallbackPart, Client, check_config
 from ._errors import (
     ConfigError,
     DargahError,
@@ -80,6 +80,7 @@ __all__ = [
     "UnsupportedError",
     "VandarOptions",
     "__version__",
+    "check_config",
 ]
 
 # Public classes show (and pickle) as dargah.X rather than dargah._errors.X.

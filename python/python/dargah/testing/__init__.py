@@ -31,7 +31,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from .. import _native
 from .._model import Gateway, Payment
 
-__all__ = ["CARD", "Callback", "Sandbox", "SandboxError", "sandbox"]
+__all__ = ["CARD", "Callback", "PayOutcome", "Sandbox", "SandboxError", "sandbox"]
 
 #: The card the sandbox's pages accept by default (any 16 digits do).
 CARD = "6037991234567890"
