@@ -13,7 +13,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Iterator, List, Tuple
+from typing import Any, Iterator, List, Tuple
 
 import dargah
 import dargah.aio
@@ -49,7 +49,7 @@ class Shop:
         self.dargah: dargah.aio.Client = app.state.dargah
         self.orders: Orders = app.state.orders
 
-    def rows(self, sql: str, *params: str) -> List[Tuple[object, ...]]:
+    def rows(self, sql: str, *params: str) -> List[Tuple[Any, ...]]:
         with sqlite3.connect(self.database) as db:
             return [tuple(r) for r in db.execute(sql, params).fetchall()]
 
