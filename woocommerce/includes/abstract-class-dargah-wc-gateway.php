@@ -180,7 +180,7 @@ abstract class Dargah_WC_Gateway extends WC_Payment_Gateway {
 		}
 		$mobile = self::mobile( (string) $order->get_billing_phone() );
 		if ( null === $mobile && $this->needs_mobile() ) {
-			return $this->fail( __( 'Please enter your mobile number (09…) in the billing phone field: this gateway needs it.', 'dargah-woocommerce' ) );
+			return $this->fail( __( 'Please enter your mobile number (09...) in the billing phone field: this gateway needs it.', 'dargah-woocommerce' ) );
 		}
 		/* translators: %s: order number */
 		$description = sprintf( __( 'Order %s', 'dargah-woocommerce' ), $order->get_order_number() );

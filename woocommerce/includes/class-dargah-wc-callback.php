@@ -80,17 +80,17 @@ final class Dargah_WC_Callback {
 				Dargah_WC_Orders::hold_for_review( $order, $payment );
 				self::redirect( self::gateway( $slug )->get_return_url( $order ) );
 			default: // Failed, cancelled.
-				self::after_unpaid( $slug, $order, $payment );
+				self::after_unpaid( $slug, $order, $payment, $outcome->kind->value );
 		}
 	}
 
 	/** Failed or cancelled: a note, then back to pay again with a notice (unless another attempt paid). */
-	private static function after_unpaid( string $slug, WC_Order $order, Dargah\Payment $payment ): void {
-		Dargah_WC_Orders::note_unpaid( $order, $payment );
+	private static function after_unpaid( string $slug, WC_Order $order, Dargah\Payment $payment, string $what ): void {
+		Dargah_WC_Orders::note_unpaid( $order, $payment, $what );
 		if ( $order->is_paid() ) {
 			self::redirect( self::gateway( $slug )->get_return_url( $order ) );
 		}
-		$notice = 'cancelled' === $payment->state->value ? 'cancelled' : 'failed';
+		$notice = 'cancelled' === $what ? 'cancelled' : 'failed';
 		// The notice travels in the address: this cross-site request has no session to keep it in.
 		self::redirect( add_query_arg( 'dargah_notice', $notice, $order->get_checkout_payment_url() ) );
 	}
@@ -125,7 +125,7 @@ final class Dargah_WC_Callback {
 			self::redirect( $return );
 		}
 		if ( in_array( $state, array( 'failed', 'cancelled', 'expired' ), true ) ) {
-			self::after_unpaid( $slug, $order, $payment );
+			self::after_unpaid( $slug, $order, $payment, $state );
 		}
 		self::checking_page( $slug, $order );
 	}
@@ -165,7 +165,7 @@ final class Dargah_WC_Callback {
 			return;
 		}
 		$redirect = $payment->redirect;
-		echo '<p>' . esc_html__( 'Taking you to the payment gateway…', 'dargah-woocommerce' ) . '</p>';
+		echo '<p>' . esc_html__( 'Taking you to the payment gateway...', 'dargah-woocommerce' ) . '</p>';
 		echo '<form id="dargah-redirect" method="' . esc_attr( strtolower( $redirect->method ) ) . '" action="' . esc_url( $redirect->url ) . '">';
 		foreach ( $redirect->fields as $name => $value ) {
 			echo '<input type="hidden" name="' . esc_attr( $name ) . '" value="' . esc_attr( $value ) . '">';

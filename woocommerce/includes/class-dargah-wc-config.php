@@ -49,27 +49,32 @@ final class Dargah_WC_Config {
 		return apply_filters( 'dargah_wc_config', $config );
 	}
 
-	/**
-	 * WordPress's own MariaDB/MySQL database, from the DB_* constants, as
-	 * mysqli reads DB_HOST ("host", "host:port", "host:/socket", "[::1]:port").
-	 */
+	/** WordPress's own MariaDB/MySQL database, from the DB_* constants. */
 	public static function store_url(): string {
+		return self::store_url_for( DB_HOST, DB_USER, DB_PASSWORD, DB_NAME );
+	}
+
+	/**
+	 * A mysql:// store URL, reading DB_HOST as mysqli does: "host",
+	 * "host:port", "host:/socket", "[::1]:port"; "localhost" alone is the
+	 * server's default socket.
+	 */
+	public static function store_url_for( string $db_host, string $user, string $password, string $name ): string {
 		global $wpdb;
-		$parsed = $wpdb->parse_db_host( DB_HOST );
-		[ $host, $port, $socket, $is_ipv6 ] = $parsed ? $parsed : array( DB_HOST, null, null, false );
+		$parsed = $wpdb->parse_db_host( $db_host );
+		[ $host, $port, $socket, $is_ipv6 ] = $parsed ? $parsed : array( $db_host, null, null, false );
 		$host = $host ? $host : 'localhost';
 		if ( ! $port && ! $socket && 'localhost' === $host ) {
-			// mysqli takes "localhost" to mean the server's default socket.
 			$default = ini_get( 'mysqli.default_socket' );
 			$socket  = $default ? $default : ( file_exists( '/run/mysqld/mysqld.sock' ) ? '/run/mysqld/mysqld.sock' : null );
 		}
 		$url = sprintf(
 			'mysql://%s:%s@%s:%d/%s',
-			rawurlencode( DB_USER ),
-			rawurlencode( DB_PASSWORD ),
+			rawurlencode( $user ),
+			rawurlencode( $password ),
 			$is_ipv6 ? "[$host]" : $host,
 			$port ? (int) $port : 3306,
-			rawurlencode( DB_NAME )
+			rawurlencode( $name )
 		);
 		return $socket ? $url . '?socket=' . rawurlencode( $socket ) : $url;
 	}

@@ -111,10 +111,12 @@ final class Dargah_WC_Orders {
 	}
 
 	/**
-	 * Note a payment that ended without money (failed, cancelled, expired),
-	 * once per payment; the order stays payable.
+	 * Note a payment that came back without money (failed, cancelled,
+	 * expired), once per payment; the order stays payable.
+	 *
+	 * @param string $what The outcome (failed, cancelled) or the state (expired).
 	 */
-	public static function note_unpaid( WC_Order $order, Dargah\Payment $payment ): void {
+	public static function note_unpaid( WC_Order $order, Dargah\Payment $payment, string $what ): void {
 		if ( ! self::mark_closed( $order, $payment->id ) ) {
 			return;
 		}
@@ -123,7 +125,7 @@ final class Dargah_WC_Orders {
 				/* translators: 1: gateway name, 2: payment state (failed, cancelled, expired), 3: the gateway's reason, 4: Dargah payment id */
 				__( '%1$s payment not completed (%2$s): %3$s (Dargah payment %4$s). The customer may try again.', 'dargah-woocommerce' ),
 				self::gateway_name( $payment->gateway ),
-				$payment->state->value,
+				Dargah_WC_Admin::state_label( $what ),
 				$payment->note ?? '—',
 				$payment->id
 			)
@@ -184,7 +186,7 @@ final class Dargah_WC_Orders {
 				if ( 'needs_review' === $outcome['kind'] ) {
 					self::hold_for_review( $order, $payment );
 				} else {
-					self::note_unpaid( $order, $payment );
+					self::note_unpaid( $order, $payment, $outcome['kind'] );
 				}
 			}
 		} catch ( Dargah\Exception $e ) {

@@ -157,6 +157,14 @@ final class Dargah_WC_Plugin {
 		);
 	}
 
+	/** The plugin header's name and description, here so that they are in the translation template too. */
+	public static function header_strings(): array {
+		return array(
+			__( 'Dargah for WooCommerce', 'dargah-woocommerce' ),
+			__( 'Vandar, Mupra, CanPay and AtiPay payments for WooCommerce on the Dargah PHP extension: every order credited exactly once, none lost.', 'dargah-woocommerce' ),
+		);
+	}
+
 	public static function notice_no_woocommerce(): void {
 		if ( ! current_user_can( 'activate_plugins' ) ) {
 			return;
