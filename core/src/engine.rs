@@ -380,7 +380,8 @@ impl Dargah {
                             open_before_deadline: Some(PaymentState::Awaiting),
                             note: Some(note),
                             raw,
-                            verify_key: if adapter.verifies_by_receipt() { KeyUpdate::Clear } else { KeyUpdate::Keep },
+                            // A refused receipt is forgotten, unless a verify with it may have gone through.
+                            verify_key: if adapter.verifies_by_receipt() && !maybe_verified { KeyUpdate::Clear } else { KeyUpdate::Keep },
                             ..Default::default()
                         };
                         (resolution, unpaid_kind(hint, cancelled))

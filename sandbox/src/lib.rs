@@ -57,6 +57,9 @@ pub struct SandboxConfig {
     pub sepal_token_lifetime: Duration,
     /// Enforce Vandar's business API rate limits.
     pub rate_limits: bool,
+    /// AtiPay's and Mupra's documents are silent on a repeated verify; by
+    /// default it answers again, and `true` refuses every verify after the first.
+    pub refuse_repeat_verify: bool,
 }
 
 impl Default for SandboxConfig {
@@ -66,6 +69,7 @@ impl Default for SandboxConfig {
             vandar_token_lifetime: Duration::from_secs(432_000),
             sepal_token_lifetime: Duration::from_secs(3600),
             rate_limits: true,
+            refuse_repeat_verify: false,
         }
     }
 }
