@@ -242,6 +242,8 @@ class SystemChecks(TestCase):
             self.assertEqual(self.run_checks(), [])
             self.assertEqual(dargah.django.callback_url("atipay"), "https://shop.example/payments/callback/atipay/")
 
-    def test_unknown_return_url_keys(self) -> None:
+    def test_return_urls(self) -> None:
         with override_settings(DARGAH_RETURN_URLS={"paid": "/", "sucess": "/"}):
             self.assertEqual(self.ids(self.run_checks()), ["dargah.E006"])
+        with override_settings(DARGAH_RETURN_URLS={"paid": "/orders/{order_id}/"}):
+            self.assertEqual(self.ids(self.run_checks()), ["dargah.E007"])

@@ -71,6 +71,17 @@ def check_callback_urls(app_configs: Optional[Sequence[AppConfig]], **kwargs: An
                 id="dargah.W002",
             )
         )
+    for key, template in client.return_urls().items():
+        try:
+            template.format(invoice_id="order-1", payment_id="dp_1", gateway="vandar", kind="newly_paid")
+        except (KeyError, ValueError, IndexError, AttributeError) as e:
+            messages.append(
+                Error(
+                    f"DARGAH_RETURN_URLS[{key!r}] = {template!r} does not format: {e!r}",
+                    hint="Placeholders: {invoice_id}, {payment_id}, {gateway}, {kind}.",
+                    id="dargah.E007",
+                )
+            )
     unknown = set(client.return_urls()) - client.RETURN_URL_KEYS
     if unknown:
         messages.append(

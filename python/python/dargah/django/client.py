@@ -109,7 +109,11 @@ def callback_url(gateway: Union[dargah.Gateway, str], request: Optional[HttpRequ
     """The absolute URL of this app's callback view for ``gateway``: on
     ``DARGAH_CALLBACK_BASE_URL`` when set (behind a proxy, the request may
     not know it is https), else on the request's own host."""
-    path = reverse(f"dargah:callback-{dargah.Gateway(gateway).value}")
+    try:
+        name = dargah.Gateway(gateway).value
+    except ValueError:
+        raise dargah.InvalidInputError(f"unknown gateway {gateway!r}") from None
+    path = reverse(f"dargah:callback-{name}")
     base = callback_base_url()
     if base:
         return urljoin(base.rstrip("/") + "/", path.lstrip("/"))

@@ -37,7 +37,12 @@ def deliver_paid(payment: dargah.Payment, source: str) -> bool:
         )
     if errors:
         return False
-    get_client().acknowledge(payment.id)
+    try:
+        get_client().acknowledge(payment.id)
+    except dargah.DargahError as e:
+        # Delivered, but the store did not take the acknowledgement: the
+        # outbox sends it again later, and the receivers are idempotent.
+        logger.warning("payment %s: delivered, but the acknowledgement failed: %r", payment.id, e)
     return True
 
 
