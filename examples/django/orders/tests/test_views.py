@@ -9,7 +9,9 @@ import dargah
 import dargah.django
 import dargah.testing
 from dargah.testing import PayOutcome
+from django.conf import settings
 from django.core.management import call_command
+from django.urls import resolve
 from django.test import Client, TestCase
 
 from orders.models import Credit, Order
@@ -80,6 +82,14 @@ class ShopTests(TestCase):
         page = self.client.get(order.get_absolute_url())
         self.assertContains(page, 'data-status="paid"')
         self.assertContains(page, "603799******7890")
+
+    def test_the_callback_views_are_csrf_exempt_and_non_atomic(self) -> None:
+        # The shop runs with ATOMIC_REQUESTS; a slow gateway must not hold its transaction.
+        self.assertTrue(settings.DATABASES["default"]["ATOMIC_REQUESTS"])
+        for gateway in dargah.Gateway:
+            view = resolve(f"/payments/callback/{gateway.value}/").func
+            self.assertTrue(getattr(view, "csrf_exempt", False))
+            self.assertIn("default", getattr(view, "_non_atomic_requests", set()))
 
     def test_post_callback_needs_no_session_or_csrf_token(self) -> None:
         order = self.checkout("canpay")
