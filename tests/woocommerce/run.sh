@@ -105,6 +105,8 @@ http {
         location ~ \.php\$ {
             try_files \$uri =404;
             include /etc/nginx/fastcgi_params;
+            # Debian's fastcgi_params pass \$host, without the port: WordPress would redirect to itself.
+            fastcgi_param HTTP_HOST \$host:\$server_port;
             fastcgi_param SCRIPT_FILENAME \$document_root\$fastcgi_script_name;
             fastcgi_pass unix:$dir/php-fpm.sock;
         }

@@ -70,7 +70,7 @@ final class Dargah_WC_Admin {
 	/** @param mixed $value A Payment property. */
 	private static function show( $value ): string {
 		if ( $value instanceof DateTimeInterface ) {
-			return wp_date( get_option( 'date_format' ) . ' ' . get_option( 'time_format' ) . ':s', $value->getTimestamp() );
+			return wp_date( get_option( 'date_format' ) . ' ' . get_option( 'time_format' ), $value->getTimestamp() );
 		}
 		if ( $value instanceof BackedEnum ) {
 			return self::state_label( (string) $value->value );

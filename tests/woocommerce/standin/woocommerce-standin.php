@@ -214,9 +214,12 @@ namespace {
 
 		/** Enabled, and the cart total within max_amount when one is set. */
 		public function is_available() {
-			$is_available = ( 'yes' === $this->enabled );
-			if ( WC()->cart && 0 < $this->max_amount && $this->max_amount < $this->get_order_total() ) {
-				$is_available = false;
+			$is_available = 'yes' === $this->enabled;
+			if ( $is_available && WC()->cart ) {
+				$order_total = $this->get_order_total();
+				if ( 0 < $order_total && 0 < $this->max_amount && $order_total > $this->max_amount ) {
+					$is_available = false;
+				}
 			}
 			return $is_available;
 		}
@@ -939,8 +942,6 @@ namespace {
 	);
 	add_filter( 'query_vars', fn( $vars ) => array_merge( $vars, array( 'wc-api' ) ) );
 	add_action( 'parse_request', 'standin_wc_api_request' );
-	// The stand-in's pages are addresses on the home page, not WordPress pages: no canonical redirect.
-	add_filter( 'redirect_canonical', fn( $url ) => isset( $_GET['standin'] ) ? false : $url ); // phpcs:ignore WordPress.Security.NonceVerification
 	// Rendered late, as WooCommerce renders its pages in the template: notices added on template_redirect show.
 	add_action( 'template_redirect', 'standin_wc_pages', 100 );
 
