@@ -13,7 +13,7 @@
 
 WC_BUILD  := build/woocommerce
 WC_ZIP    := $(abspath $(WC_BUILD)/dargah-woocommerce.zip)
-WC_PHP    := $(shell find woocommerce tests/woocommerce -name '*.php' 2>/dev/null)
+WC_PHP    := $(shell find woocommerce tests/woocommerce -name '*.php' -o -name '*.inc' 2>/dev/null)
 WC_PO     := woocommerce/languages/dargah-woocommerce-fa_IR.po
 WC_POT    := woocommerce/languages/dargah-woocommerce.pot
 WC_KEYWORDS := --keyword=__ --keyword=_e --keyword=esc_html__ --keyword=esc_html_e --keyword=esc_attr__ \

@@ -27,5 +27,6 @@ require_once __DIR__ . '/includes/class-dargah-wc-plugin.php';
 
 Dargah_WC_Plugin::boot();
 
-register_activation_hook( __FILE__, array( 'Dargah_WC_Plugin', 'activate' ) );
+// The reconcile job is scheduled on the first request after activation (schedule_reconcile()).
+
 register_deactivation_hook( __FILE__, array( 'Dargah_WC_Plugin', 'deactivate' ) );

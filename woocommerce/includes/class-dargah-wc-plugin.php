@@ -101,10 +101,6 @@ final class Dargah_WC_Plugin {
 		as_schedule_recurring_action( time(), $interval, self::RECONCILE_HOOK, array(), 'dargah', true );
 	}
 
-	public static function activate(): void {
-		// Scheduled on the next request, once Action Scheduler is up.
-	}
-
 	public static function deactivate(): void {
 		if ( function_exists( 'as_unschedule_all_actions' ) ) {
 			as_unschedule_all_actions( self::RECONCILE_HOOK, array(), 'dargah' );
