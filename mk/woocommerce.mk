@@ -34,13 +34,14 @@ woocommerce-zip: deps-woocommerce
 # Regenerate the template from the code, then merge it into the translation.
 woocommerce-pot:
 	xgettext --language=PHP --from-code=UTF-8 $(WC_KEYWORDS) --add-comments=translators: \
-		--package-name="Dargah for WooCommerce" --omit-header --sort-output -o $(WC_POT) $$(find woocommerce -name '*.php' | sort)
+		--package-name="Dargah for WooCommerce" --sort-output -o $(WC_POT) $$(find woocommerce -name '*.php' | sort)
+	sed -i '/^"POT-Creation-Date:/d' $(WC_POT) # stable across runs
 	msgmerge --quiet --update --backup=none --no-fuzzy-matching $(WC_PO) $(WC_POT)
 
 woocommerce-lint: deps-woocommerce
 	@for f in $(WC_PHP); do php -l "$$f" >/dev/null || exit 1; done; echo "php -l: $(words $(WC_PHP)) files"
 	@mkdir -p $(WC_BUILD)
-	@xgettext --language=PHP --from-code=UTF-8 $(WC_KEYWORDS) --omit-header --sort-output \
+	@xgettext --language=PHP --from-code=UTF-8 $(WC_KEYWORDS) --sort-output \
 		-o $(WC_BUILD)/code.pot $$(find woocommerce -name '*.php' | sort)
 	@msgcmp --use-untranslated $(WC_BUILD)/code.pot $(WC_POT) && msgcmp --use-untranslated $(WC_POT) $(WC_BUILD)/code.pot \
 		|| { echo "$(WC_POT) is stale: run 'make woocommerce-pot'" >&2; exit 1; }
