@@ -16,7 +16,9 @@ set -euo pipefail
 dargah=$1 so=$2 zip=$3 run_tests=$4
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-dir=$repo/build/woocommerce/e2e
+# Another folder and database for a second run beside make's: WC_TEST_DIR, WC_TEST_DB.
+dir=${WC_TEST_DIR:-$repo/build/woocommerce/e2e}
+db=${WC_TEST_DB:-dargah_wc}
 wp=$dir/wp
 source "$repo/tests/php/lib.sh"
 
@@ -25,9 +27,9 @@ start_sandbox "$dargah" "$dir"
 
 # ---- the database ----
 mariadb --no-defaults --socket="$repo/build/db/mysql-run/mysql.sock" -uroot -e "
-    DROP DATABASE IF EXISTS dargah_wc;
-    CREATE DATABASE dargah_wc CHARACTER SET utf8mb4;
-    GRANT ALL ON dargah_wc.* TO 'dargah'@'127.0.0.1';"
+    DROP DATABASE IF EXISTS $db;
+    CREATE DATABASE $db CHARACTER SET utf8mb4;
+    GRANT ALL ON $db.* TO 'dargah'@'127.0.0.1';"
 
 # ---- WordPress: Debian's files, hard-linked (never written to), our wp-config.php ----
 cp -al /usr/share/wordpress "$wp" 2>/dev/null || { rm -rf "$wp"; cp -a /usr/share/wordpress "$wp"; }
@@ -36,7 +38,7 @@ port=$(free_port)
 export SITE_URL=http://localhost:$port WP_DIR=$wp
 cat >"$wp/wp-config.php" <<CONF
 <?php
-define( 'DB_NAME', 'dargah_wc' );
+define( 'DB_NAME', '$db' );
 define( 'DB_USER', 'dargah' );
 define( 'DB_PASSWORD', 'dargah' );
 define( 'DB_HOST', '127.0.0.1:53306' );

@@ -65,7 +65,11 @@ final class Dargah_WC_Orders {
 	public static function credit( WC_Order $order, Dargah\Payment $payment, string $how ): void {
 		global $wpdb;
 		$lock = 'dargah_credit_' . $payment->id;
-		$wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, 30)', $lock ) );
+		if ( '1' !== (string) $wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, 30)', $lock ) ) ) {
+			// Another request is crediting it right now (or the database is gone): that one acknowledges.
+			Dargah_WC_Log::log( 'warning', $payment->gateway, "order {$order->get_id()}: payment {$payment->id} is being credited elsewhere" );
+			return;
+		}
 		try {
 			$order    = wc_get_order( $order->get_id() ); // Fresh, now that we hold the lock.
 			$credited = self::meta_list( $order, self::META_CREDITED );
