@@ -62,7 +62,8 @@ fn check_verify_calls(world: &World, gateway: Gateway, token: &str, refused: u64
 }
 
 /// The end every crash must reach: paid once, in the outbox once, replayed after.
-fn check_paid_once(dargah: &Dargah, world: &World, gateway: Gateway, id: &str, token: &str, fields: &dargah_core::CallbackFields, refused: u64, label: &str) -> u64 {
+fn check_paid_once(dargah: &Dargah, world: &World, payment: &dargah_core::Payment, fields: &dargah_core::CallbackFields, refused: u64, label: &str) -> u64 {
+    let (gateway, id, token) = (payment.gateway, payment.id.as_str(), payment.token.as_deref().unwrap_or_default());
     let outbox = dargah.unacknowledged(10).unwrap();
     assert_eq!(outbox.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), vec![id], "{label}");
     assert_eq!(dargah.handle_callback(gateway, fields).unwrap().kind, OutcomeKind::AlreadyPaid, "{label}");
@@ -104,7 +105,7 @@ fn crash_during_callback(gateway: Gateway, failpoint: &str, recover_with_callbac
     };
     let expected = if outcome_was_stored { OutcomeKind::AlreadyPaid } else { OutcomeKind::NewlyPaid };
     assert_eq!(kind, expected, "{label}");
-    let verifies = check_paid_once(&dargah, &world, gateway, &created.payment.id, &token, &fields, 0, &label);
+    let verifies = check_paid_once(&dargah, &world, &created.payment, &fields, 0, &label);
     println!("{label}: {kind:?}, verify calls {verifies}");
 }
 
@@ -170,7 +171,7 @@ fn crash_during_unprompted(gateway: Gateway, how: &str, failpoint: &str) {
     assert_eq!(newly, usize::from(!stored_before), "{label}: {outcomes:?}");
     assert_eq!(dargah.payment(&created.payment.id).unwrap().state, PaymentState::Paid, "{label}");
     let refused = u64::from(gateway != Gateway::Vandar);
-    let verifies = check_paid_once(&dargah, &world, gateway, &created.payment.id, &token, &fields, refused, &label);
+    let verifies = check_paid_once(&dargah, &world, &created.payment, &fields, refused, &label);
     println!("{label}: newly paid by the second run {newly}, verify calls {verifies}");
 }
 
