@@ -4,7 +4,8 @@
 #   make woocommerce-zip    build/woocommerce/dargah-woocommerce.zip: the plugin folder, with
 #                           the fa_IR translation compiled by msgfmt (the .mo is not committed)
 #   make woocommerce-lint   php -l on every PHP file; the committed .pot holds every string
-#                           of the code (xgettext) and fa_IR translates every one of them
+#                           of the code (xgettext) and fa_IR translates every one of them;
+#                           no post meta or posts queries (orders only through WC_Order, HPOS)
 #   make woocommerce-test   the lint, then WordPress (Debian's package) on MariaDB with the
 #                           WooCommerce stand-in (tests/woocommerce/standin) as a must-use
 #                           plugin, the zip installed and activated, the real extension and
@@ -47,6 +48,8 @@ woocommerce-lint: deps-woocommerce
 		|| { echo "$(WC_POT) is stale: run 'make woocommerce-pot'" >&2; exit 1; }
 	@msgcmp $(WC_PO) $(WC_POT) || { echo "$(WC_PO) does not translate every string" >&2; exit 1; }
 	@msgfmt --check --statistics -o /dev/null $(WC_PO)
+	@! grep -rnE 'post_meta|get_post\(|wp_posts|->posts\b' woocommerce --include='*.php' \
+		|| { echo "order data goes through WC_Order CRUD only (HPOS)" >&2; exit 1; }
 
 woocommerce-test: deps-woocommerce woocommerce-lint woocommerce-zip php-build php-sandbox db-start
 	tests/woocommerce/run.sh $(DARGAH_BIN) $(PHP_EXT_SO) $(WC_ZIP) $(PHP_BUILD_FILES)/run-tests.php

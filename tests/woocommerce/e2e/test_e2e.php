@@ -14,6 +14,7 @@
  *   on a second attempt (a fresh invoice id);
  * - two deliveries of one callback while the gateway is slow: one credits,
  *   the other shows the "checking again" page, which ends on the thank-you page;
+ * - a callback for no payment of this shop: refused;
  * - a customer who pays and closes the tab: the reconcile job (Action
  *   Scheduler's queue) credits the order;
  * - a Vandar refund from the order, as WooCommerce's refund button makes it.
@@ -211,6 +212,10 @@ try {
         $order_id = order_id_from($browser->url());
         check(fresh_order($order_id)->is_paid() && count_notes($order_id, 'payment confirmed') === 1, 'the checking page ends on the thank-you page, credited once');
     }
+
+    echo "== a forged callback\n";
+    $forged = shell_exec('curl -s -o /dev/null -w "%{http_code}" ' . escapeshellarg("$site/?wc-api=dargah_vandar&token=not-a-token&payment_status=OK"));
+    check($forged === '400', "a callback for no payment of this shop is refused ($forged), no gateway call");
 
     echo "== a customer who pays and closes the tab\n";
     checkout($browser, 'canpay', '125000');
