@@ -286,17 +286,17 @@ fn migrations_are_versioned_and_repeatable() {
     if let Some(url) = server_url("DARGAH_TEST_POSTGRES_URL") {
         let p = prefix();
         store::postgres::open(&url, &p).unwrap();
-        assert_eq!(store::postgres::open(&url, &p).unwrap().schema_version().unwrap(), 3);
+        assert_eq!(store::postgres::open(&url, &p).unwrap().schema_version().unwrap(), store::sql::SCHEMA_VERSION);
     }
     if let Some(url) = server_url("DARGAH_TEST_MYSQL_URL") {
         let p = prefix();
         store::mysql::open(&url, &p).unwrap();
-        assert_eq!(store::mysql::open(&url, &p).unwrap().schema_version().unwrap(), 3);
+        assert_eq!(store::mysql::open(&url, &p).unwrap().schema_version().unwrap(), store::sql::SCHEMA_VERSION);
     }
     let dir = tempfile::tempdir().unwrap();
     let path = format!("{}/m.db", dir.path().display());
     store::sqlite::open(&path, "shop_").unwrap();
-    assert_eq!(store::sqlite::open(&path, "shop_").unwrap().schema_version().unwrap(), 3);
+    assert_eq!(store::sqlite::open(&path, "shop_").unwrap().schema_version().unwrap(), store::sql::SCHEMA_VERSION);
     assert_eq!(store::sqlite::open(&path, "bad prefix").unwrap_err().kind(), ErrorKind::Config);
 }
 

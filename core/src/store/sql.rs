@@ -98,7 +98,8 @@ pub trait Backend: Send + Sync + 'static {
     fn read<T>(&self, f: &mut dyn FnMut(&mut dyn Conn) -> Result<T>) -> Result<T>;
 }
 
-const SCHEMA_VERSION: i64 = 3;
+/// The schema version this library migrates a store to.
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Migrations, each a list of statements; `{id}` a key column, `{text}` a long
 /// text, `{serial}` an auto-increment primary key.
