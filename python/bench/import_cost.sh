@@ -5,35 +5,45 @@
 # Run from the repository root: ./python/bench/import_cost.sh (make python-import-cost).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-B=build/python
+B="$PWD/build/python"
 for variant in kit nokit; do
     flags=()
     [ "$variant" = nokit ] && flags=(--no-default-features)
     rm -rf "$B/dist-release-$variant"
-    (cd python && "../$B/tools/bin/maturin" build --quiet --release "${flags[@]}" --out "../$B/dist-release-$variant")
+    (cd python && "$B/tools/bin/maturin" build --quiet --release "${flags[@]}" --out "$B/dist-release-$variant")
     python3 -m venv --clear "$B/venv-$variant"
     "$B/venv-$variant/bin/pip" install -q --no-deps "$B"/dist-release-$variant/dargah-*.whl
 done
 "$B/venv-kit/bin/python" - "$B" <<'PY'
+# Fresh interpreters, the two variants interleaved so a busy machine slows both alike.
 import glob, os, statistics, subprocess, sys
 build = sys.argv[1]
+RUNS = 80
 
-def median_ms(python, code, runs=30):
-    times = []
+def so_of(variant):
+    return glob.glob(f"{build}/venv-{variant}/lib/python3*/site-packages/dargah/_native*.so")[0]
+
+def once_ms(variant, code):
+    code = code.replace("SO", repr(so_of(variant)))
+    program = f"import time, ctypes; t0 = time.perf_counter(); {code}; print(time.perf_counter() - t0)"
+    out = subprocess.run([f"{build}/venv-{variant}/bin/python", "-c", program], capture_output=True, text=True, check=True, cwd="/").stdout
+    return float(out) * 1000
+
+def timed(code, variants=("nokit", "kit"), runs=RUNS):
+    samples = {v: [] for v in variants}
     for _ in range(runs):
-        out = subprocess.run([python, "-c", f"import time; t = time.perf_counter(); {code}; print(time.perf_counter() - t)"],
-                             capture_output=True, text=True, check=True, cwd="/").stdout
-        times.append(float(out) * 1000)
-    return statistics.median(times)
+        for v in variants:
+            samples[v].append(once_ms(v, code))
+    return {v: f"{statistics.median(x):.2f} / {min(x):.2f} ms" for v, x in samples.items()}
 
+imports, dlopen = timed("import dargah"), timed("ctypes.CDLL(SO)")
 for variant in ("nokit", "kit"):
-    python = f"{build}/venv-{variant}/bin/python"
-    so = glob.glob(f"{build}/venv-{variant}/lib/python3*/site-packages/dargah/_native*.so")[0]
+    so = so_of(variant)
     wheel = glob.glob(f"{build}/dist-release-{variant}/dargah-*.whl")[0]
-    line = (f"{variant:>5}: _native.so {os.path.getsize(so) / 1e6:.2f} MB, wheel {os.path.getsize(wheel) / 1e6:.2f} MB, "
-            f"import dargah {median_ms(python, 'import dargah'):.1f} ms (median of 30)")
-    if variant == "kit":
-        line += f", import dargah.testing {median_ms(python, 'import dargah.testing'):.1f} ms"
-        line += f", start+stop a sandbox {median_ms(python, 'import dargah.testing as t; t.Sandbox().stop()', 10):.1f} ms"
-    print(line)
+    relocations = subprocess.run(["readelf", "-r", so], capture_output=True, text=True).stdout.count("R_X86_64")
+    print(f"{variant:>5}: _native.so {os.path.getsize(so) / 1e6:.2f} MB ({relocations} relocations), wheel {os.path.getsize(wheel) / 1e6:.2f} MB, "
+          f"import dargah {imports[variant]}, dlopen _native.so {dlopen[variant]} (median / best of {RUNS})")
+kit = timed("import dargah.testing", ("kit",), 30)["kit"]
+started = timed("import dargah.testing as kit; kit.Sandbox().stop()", ("kit",), 10)["kit"]
+print(f"  kit: import dargah.testing {kit}; import it, start and stop a sandbox {started}")
 PY
