@@ -4,6 +4,10 @@ management commands, the admin page and the system checks."""
 from __future__ import annotations
 
 import io
+import json
+import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -120,6 +124,22 @@ class AppTests(TestCase):
         self.assertIn(f"{order.payment_id} mupra {order.invoice_id}: newly_paid", output.getvalue())
         self.assertEqual(self.received.paid, [{"gateway": "mupra", "id": order.payment_id, "source": "outbox"}])
         self.assertEqual(Credit.objects.filter(order=order).count(), 1)
+
+    def test_reconcile_watch_runs_a_pass_every_few_seconds(self) -> None:
+        store = Path(tempfile.mkdtemp(prefix="shop-dargah-")) / "dargah.db"
+        env = {**os.environ, "DARGAH_CONFIG": json.dumps(self.sandbox.config(store=f"sqlite://{store}"))}
+        manage = Path(__file__).resolve().parents[2] / "manage.py"
+        watcher = subprocess.Popen(
+            [sys.executable, str(manage), "dargah_reconcile", "--watch", "1"], env=env, stdout=subprocess.PIPE, text=True
+        )
+        try:
+            assert watcher.stdout is not None
+            passes = [watcher.stdout.readline() for _ in range(2)]
+        finally:
+            watcher.terminate()
+            watcher.wait(timeout=10)
+        for line in passes:
+            self.assertTrue(line.startswith("reconcile: resolved paid 0"), line)
 
     def test_dargah_recover_settles_an_in_doubt_callback(self) -> None:
         order = self.buy("vandar")
