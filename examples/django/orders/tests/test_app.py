@@ -60,6 +60,11 @@ class AppTests(TestCase):
         super().setUpClass()
 
     def setUp(self) -> None:
+        # A fresh store per test: one test's outbox is not the next one's.
+        store = Path(tempfile.mkdtemp(prefix="shop-dargah-")) / "dargah.db"
+        fresh = override_settings(DARGAH=self.sandbox.config(store=f"sqlite://{store}"))
+        fresh.enable()
+        self.addCleanup(fresh.disable)
         self.received = Received()
         for signal, receiver in ((payment_paid, self.received.on_paid), (payment_failed, self.received.on_failed), (payment_needs_review, self.received.on_review)):
             signal.connect(receiver)
@@ -124,6 +129,25 @@ class AppTests(TestCase):
         self.assertIn(f"{order.payment_id} mupra {order.invoice_id}: newly_paid", output.getvalue())
         self.assertEqual(self.received.paid, [{"gateway": "mupra", "id": order.payment_id, "source": "outbox"}])
         self.assertEqual(Credit.objects.filter(order=order).count(), 1)
+
+    def test_one_client_per_process_across_fork(self) -> None:
+        """gunicorn --preload: the master made the client; a forked worker uses it."""
+        client = dargah.django.get_client()
+        self.assertIs(dargah.django.get_client(), client)
+        order = self.buy("mupra")
+        callback = self.sandbox.pay(self.payment(order))
+        pid = os.fork()
+        if pid == 0:  # the worker: the same client object, working
+            try:
+                same = dargah.django.get_client() is client
+                outcome = dargah.django.get_client().handle_callback("mupra", callback.query)
+                os._exit(0 if same and outcome.is_newly_paid else 1)
+            finally:
+                os._exit(2)
+        _, status = os.waitpid(pid, 0)
+        self.assertEqual(os.waitstatus_to_exitcode(status), 0)
+        self.assertEqual(self.payment(order).state, dargah.PaymentState.PAID)
+        self.assertEqual(self.sandbox.verify_calls(self.payment(order)), 1)
 
     def test_reconcile_watch_runs_a_pass_every_few_seconds(self) -> None:
         store = Path(tempfile.mkdtemp(prefix="shop-dargah-")) / "dargah.db"
