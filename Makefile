@@ -16,7 +16,7 @@ DB_ENV := DARGAH_REQUIRE_DATABASES=1 \
 	DARGAH_TEST_POSTGRES_URL=postgres://dargah:dargah@127.0.0.1:55432/dargah \
 	DARGAH_TEST_MYSQL_URL=mysql://dargah:dargah@127.0.0.1:53306/dargah
 
-.PHONY: demo test deps build lint sandbox clean test-rust db-start db-stop
+.PHONY: demo test deps build lint sandbox clean test-rust db-start db-stop chaos
 
 demo:
 	$(CARGO) run --quiet -p dargah-cli -- demo
@@ -46,6 +46,16 @@ test: deps lint test-rust $(TEST_TARGETS)
 
 sandbox:
 	$(CARGO) run --quiet -p dargah-cli -- sandbox --port 8700
+
+# Long randomized runs of the verify-once checker (core/tests/chaos_check.rs):
+#   make chaos CHAOS_STORE=sqlite|postgres|mysql CHAOS_SEED=100 CHAOS_ROUNDS=10 CHAOS_PAYMENTS=60
+CHAOS_STORE ?= sqlite
+CHAOS_SEED ?= 100
+CHAOS_ROUNDS ?= 10
+CHAOS_PAYMENTS ?= 60
+chaos: deps db-start
+	$(DB_ENV) CHAOS_STORE=$(CHAOS_STORE) CHAOS_SEED=$(CHAOS_SEED) CHAOS_ROUNDS=$(CHAOS_ROUNDS) CHAOS_PAYMENTS=$(CHAOS_PAYMENTS) \
+		$(CARGO) test -p dargah-core --test chaos_check chaos_long -- --ignored --nocapture
 
 clean:
 	$(CARGO) clean

@@ -279,39 +279,45 @@ impl<B: Backend> SqlStore<B> {
         self.backend.read(&mut |c| Ok(c.query(&sql, &[])?.first().and_then(|r| r.first()).map(Val::int).transpose()?.flatten().unwrap_or(0)))
     }
 
+    /// Bring the schema up to date. Web servers starting together on a fresh
+    /// database migrate one at a time: PostgreSQL's `CREATE TABLE IF NOT
+    /// EXISTS` races with itself, and MySQL's DDL commits on its own.
     fn migrate(&self) -> Result<()> {
-        let create = self.sql("CREATE TABLE IF NOT EXISTS {p}schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)");
-        self.backend.read(&mut |c| c.exec(&create, &[]).map(|_| ()).map_err(Error::from))?;
-        let current = self.stored_version()?;
+        let lock_name = format!("dargah_migrate_{}", self.prefix);
+        match self.backend.dialect() {
+            Dialect::Sqlite => self.backend.transaction(&mut |c| self.migrate_on(c)),
+            Dialect::Postgres => {
+                let lock = self.sql("SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtext(?))) AS locked");
+                self.backend.transaction(&mut |c| {
+                    c.query(&lock, &[lock_name.as_str().into()])?;
+                    self.migrate_on(c)
+                })
+            }
+            Dialect::MySql => self.backend.read(&mut |c| {
+                c.query("SELECT GET_LOCK(?, 60)", &[lock_name.as_str().into()])?;
+                let migrated = self.migrate_on(c);
+                c.query("SELECT RELEASE_LOCK(?)", &[lock_name.as_str().into()])?;
+                migrated
+            }),
+        }
+    }
+
+    fn migrate_on(&self, c: &mut dyn Conn) -> Result<()> {
+        c.exec(&self.sql("CREATE TABLE IF NOT EXISTS {p}schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)"), &[])?;
+        let current = c.query(&self.sql("SELECT MAX(version) FROM {p}schema_migrations"), &[])?.first().and_then(|r| r.first()).map(Val::int).transpose()?.flatten().unwrap_or(0);
         if current > SCHEMA_VERSION {
             return Err(Error::store(format!("the database has schema version {current}, newer than this library's {SCHEMA_VERSION}")));
         }
+        let record = self.sql("{insert_ignore} INTO {p}schema_migrations (version, applied_at) VALUES (?, ?){on_conflict_nothing}");
         for (index, step) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-            let version = index as i64 + 1;
-            let statements: Vec<String> = step.split(';').map(str::trim).filter(|s| !s.is_empty()).map(|s| self.sql(s)).collect();
-            let record = self.sql("{insert_ignore} INTO {p}schema_migrations (version, applied_at) VALUES (?, ?){on_conflict_nothing}");
-            let applied = self.sql("SELECT COUNT(*) FROM {p}schema_migrations WHERE version = ?");
-            let mut apply = |c: &mut dyn Conn| -> Result<()> {
-                if c.query(&applied, &[version.into()])?.first().and_then(|r| r.first()).map(Val::int).transpose()?.flatten().unwrap_or(0) > 0 {
-                    return Ok(());
+            for statement in step.split(';').map(str::trim).filter(|s| !s.is_empty()).map(|s| self.sql(s)) {
+                match c.exec(&statement, &[]) {
+                    // A store that migrated without the lock (an older library) added the column first.
+                    Err(e) if statement.contains("ADD COLUMN") && e.error.message().to_ascii_lowercase().contains("duplicate column") => {}
+                    other => other.map(|_| ())?,
                 }
-                for s in &statements {
-                    match c.exec(s, &[]) {
-                        // Another process added the column first.
-                        Err(e) if s.contains("ADD COLUMN") && e.error.message().to_ascii_lowercase().contains("duplicate column") => {}
-                        other => other.map(|_| ())?,
-                    }
-                }
-                c.exec(&record, &[version.into(), crate::clock::system_ms().into()])?;
-                Ok(())
-            };
-            // Every statement is IF NOT EXISTS (or tolerates a column added meanwhile), so
-            // two processes migrating at once both succeed; SQLite migrates under its write lock.
-            if self.backend.dialect() == Dialect::Sqlite {
-                self.backend.transaction(&mut apply)?;
-            } else {
-                self.backend.read(&mut apply)?;
             }
+            c.exec(&record, &[(index as i64 + 1).into(), crate::clock::system_ms().into()])?;
         }
         Ok(())
     }
