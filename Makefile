@@ -48,13 +48,14 @@ sandbox:
 	$(CARGO) run --quiet -p dargah-cli -- sandbox --port 8700
 
 # Long randomized runs of the verify-once checker (core/tests/chaos_check.rs):
-#   make chaos CHAOS_STORE=sqlite|postgres|mysql CHAOS_SEED=100 CHAOS_ROUNDS=10 CHAOS_PAYMENTS=60
+#   make chaos CHAOS_STORE=sqlite|postgres|mysql CHAOS_SEED=100 CHAOS_ROUNDS=10 CHAOS_PAYMENTS=60 CHAOS_WORKERS=6
 CHAOS_STORE ?= sqlite
 CHAOS_SEED ?= 100
 CHAOS_ROUNDS ?= 10
 CHAOS_PAYMENTS ?= 60
+CHAOS_WORKERS ?= 6
 chaos: deps db-start
-	$(DB_ENV) CHAOS_STORE=$(CHAOS_STORE) CHAOS_SEED=$(CHAOS_SEED) CHAOS_ROUNDS=$(CHAOS_ROUNDS) CHAOS_PAYMENTS=$(CHAOS_PAYMENTS) \
+	$(DB_ENV) CHAOS_STORE=$(CHAOS_STORE) CHAOS_SEED=$(CHAOS_SEED) CHAOS_ROUNDS=$(CHAOS_ROUNDS) CHAOS_PAYMENTS=$(CHAOS_PAYMENTS) CHAOS_WORKERS=$(CHAOS_WORKERS) \
 		$(CARGO) test -p dargah-core --test chaos_check chaos_long -- --ignored --nocapture
 
 clean:

@@ -18,9 +18,10 @@ fn chaos_worker_entry() {
 /// Seeds that `make test` always runs.
 const SEEDS: &[u64] = &[1, 2];
 
-fn check_seeds(label: &str, store: impl Fn(u64) -> String, restart: Option<&'static str>, seeds: &[u64], payments: usize) {
+fn check_seeds(label: &str, store: impl Fn(u64) -> String, restart: Option<&'static str>, seeds: &[u64], payments: usize, workers: usize) {
+    let mut operations = 0;
     for &seed in seeds {
-        let settings = Settings { seed, payments, workers: 4, store: store(seed), restart };
+        let settings = Settings { seed, payments, workers, store: store(seed), restart };
         let (history, verdict) = run(&settings);
         println!(
             "chaos {label} seed {seed}: {} payments ({} paid, {} unpaid at the gateway), {} operations, faults {:?}, needs_review by cause {:?}, violations {}",
@@ -33,7 +34,9 @@ fn check_seeds(label: &str, store: impl Fn(u64) -> String, restart: Option<&'sta
             verdict.violations.len()
         );
         assert!(verdict.violations.is_empty(), "chaos {label} seed {seed}:\n{}", verdict.violations.join("\n"));
+        operations += history.operations;
     }
+    println!("chaos {label}: {} seeds, {operations} operations, every invariant held", seeds.len());
 }
 
 fn sqlite_file(seed: u64) -> String {
@@ -44,20 +47,20 @@ fn sqlite_file(seed: u64) -> String {
 
 #[test]
 fn chaos_sqlite() {
-    check_seeds("sqlite", sqlite_file, None, SEEDS, 24);
+    check_seeds("sqlite", sqlite_file, None, SEEDS, 24, 4);
 }
 
 #[test]
 fn chaos_postgres() {
     if let Some(url) = databases::url("DARGAH_TEST_POSTGRES_URL") {
-        check_seeds("postgres", |_| url.clone(), Some("postgres"), SEEDS, 24);
+        check_seeds("postgres", |_| url.clone(), Some("postgres"), SEEDS, 24, 4);
     }
 }
 
 #[test]
 fn chaos_mysql() {
     if let Some(url) = databases::url("DARGAH_TEST_MYSQL_URL") {
-        check_seeds("mysql", |_| url.clone(), Some("mysql"), SEEDS, 24);
+        check_seeds("mysql", |_| url.clone(), Some("mysql"), SEEDS, 24, 4);
     }
 }
 
@@ -69,15 +72,16 @@ fn chaos_long() {
     let first = var("CHAOS_SEED", 100);
     let seeds: Vec<u64> = (first..first + var("CHAOS_ROUNDS", 10)).collect();
     let payments = var("CHAOS_PAYMENTS", 60) as usize;
+    let workers = var("CHAOS_WORKERS", 6) as usize;
     match std::env::var("CHAOS_STORE").as_deref().unwrap_or("sqlite") {
         "postgres" => {
             let url = databases::url("DARGAH_TEST_POSTGRES_URL").expect("DARGAH_TEST_POSTGRES_URL");
-            check_seeds("postgres", |_| url.clone(), Some("postgres"), &seeds, payments)
+            check_seeds("postgres", |_| url.clone(), Some("postgres"), &seeds, payments, workers)
         }
         "mysql" => {
             let url = databases::url("DARGAH_TEST_MYSQL_URL").expect("DARGAH_TEST_MYSQL_URL");
-            check_seeds("mysql", |_| url.clone(), Some("mysql"), &seeds, payments)
+            check_seeds("mysql", |_| url.clone(), Some("mysql"), &seeds, payments, workers)
         }
-        _ => check_seeds("sqlite", sqlite_file, None, &seeds, payments),
+        _ => check_seeds("sqlite", sqlite_file, None, &seeds, payments, workers),
     }
 }
