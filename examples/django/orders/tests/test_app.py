@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any, Dict, List
@@ -156,10 +157,13 @@ class AppTests(TestCase):
         watcher = subprocess.Popen(
             [sys.executable, str(manage), "dargah_reconcile", "--watch", "1"], env=env, stdout=subprocess.PIPE, text=True
         )
+        stuck = threading.Timer(120, watcher.kill)  # a hung command fails the test instead of hanging it
+        stuck.start()
         try:
             assert watcher.stdout is not None
             passes = [watcher.stdout.readline() for _ in range(2)]
         finally:
+            stuck.cancel()
             watcher.terminate()
             watcher.wait(timeout=10)
         for line in passes:
