@@ -346,6 +346,7 @@ async fn payment(
 struct ConfigChange {
     refund_window_secs: Option<u64>,
     rate_limits: Option<bool>,
+    vandar_refresh_revokes_access_tokens: Option<bool>,
 }
 
 async fn config(State(app): State<App>, body: Bytes) -> Response {
@@ -360,9 +361,13 @@ async fn config(State(app): State<App>, body: Bytes) -> Response {
     if let Some(on) = change.rate_limits {
         st.config.rate_limits = on;
     }
+    if let Some(on) = change.vandar_refresh_revokes_access_tokens {
+        st.config.vandar_refresh_revokes_access_tokens = on;
+    }
     Json(json!({
         "refund_window_secs": st.config.refund_window.as_secs(),
         "rate_limits": st.config.rate_limits,
+        "vandar_refresh_revokes_access_tokens": st.config.vandar_refresh_revokes_access_tokens,
     }))
     .into_response()
 }
