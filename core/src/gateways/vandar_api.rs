@@ -407,6 +407,16 @@ mod tests {
     }
 
     #[test]
+    fn the_refresh_lease_outlasts_the_slowest_refresh() {
+        // Item 16: the old fixed 30 s lease was shorter than a 15 s rate-limit wait plus the 20 s default timeout.
+        for timeout_ms in [1_000, 20_000, 120_000] {
+            let http = HttpConfig { request_timeout_ms: timeout_ms, ..HttpConfig::default() };
+            let lease = refresh_lease(&http);
+            assert!(lease > MAX_RATE_WAIT + http.request_timeout(), "{lease:?} for a {timeout_ms} ms timeout");
+        }
+    }
+
+    #[test]
     fn typos_and_missing_parameters_fail_before_the_network() {
         let none = BTreeMap::new();
         let e = resolve(&config(), "GET /v2/business/:business/balanse", &none, &none, None).unwrap_err();
