@@ -86,7 +86,7 @@ fn run_job(dargah: &Dargah, job: &str, thread: usize, until_ms: i64) -> (usize, 
                 tally(store.idempotency_begin(&shared, "contend", "h").and_then(|b| if b == IdempotencyBegin::Proceed { store.idempotency_finish(&shared, Some("{}")) } else { Ok(()) }));
                 let fresh = format!("{me}-{i}");
                 tally(store.idempotency_begin(&fresh, "contend", "h").and_then(|_| store.idempotency_finish(&fresh, Some("{}"))));
-                if thread % 4 == 0 && i % 4 == 1 {
+                if thread.is_multiple_of(4) && i % 4 == 1 {
                     tally(dargah.vandar_balance().map(drop));
                 }
             }
@@ -155,6 +155,40 @@ fn config_on(world: &World, store: &StoreUnderTest, tweak: impl FnOnce(&mut Valu
     // `CREATE TABLE IF NOT EXISTS` of one table (pg_type's unique key).
     dargah_core::store::open(&store.url, &store.prefix).unwrap();
     config.to_string()
+}
+
+/// A loopback TCP proxy that holds every chunk a client sends for `delay`
+/// before passing it on, as a real network between a shop and Vandar does:
+/// a request is in flight for that long, so a token read before another
+/// worker's refresh can reach Vandar after it. Returns the proxy's base URL.
+fn delaying_proxy(target: std::net::SocketAddr, delay: Duration) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(client) = client else { return };
+            let Ok(server) = std::net::TcpStream::connect(target) else { continue };
+            let pipe = move |mut from: std::net::TcpStream, mut to: std::net::TcpStream, delay: Duration| {
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 16 * 1024];
+                    while let Ok(n) = from.read(&mut buf) {
+                        if n == 0 {
+                            break;
+                        }
+                        std::thread::sleep(delay);
+                        if to.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                    let _ = to.shutdown(std::net::Shutdown::Both);
+                });
+            };
+            pipe(client.try_clone().unwrap(), server.try_clone().unwrap(), delay);
+            pipe(server, client, Duration::ZERO);
+        }
+    });
+    format!("http://{addr}")
 }
 
 fn system_ms() -> i64 {
@@ -348,28 +382,38 @@ fn token_refresh_race_across_4_processes() {
 /// Item 15: on a 401 the client refreshes the pair that was refused, only if
 /// it is still the stored one. Vandar here revokes older access tokens on a
 /// refresh (the sandbox's fault mode), the dashboard token expires while 16
-/// threads in 4 processes have calls in flight, and the config does not say
-/// when it expires: exactly one refresh, no caller sees an error.
+/// threads in 4 processes have calls in flight (60 ms on the way, as over a
+/// real network), and the config does not say when it expires: exactly one
+/// refresh, no caller sees an error.
 #[test]
 fn scenario_15_refresh_rotates_the_refused_pair_once_across_4_processes() {
     let dir = tempfile::tempdir().unwrap();
-    for store in stores(dir.path(), "s15") {
-        let world = World::start_with(SandboxConfig { vandar_token_lifetime: Duration::from_secs(5), vandar_refresh_revokes_access_tokens: true, ..Default::default() });
-        let started = system_ms();
-        // The dashboard token dies at 5 s; the new pair is due a second before its
-        // own expiry, ~9 s from now: after the last call (those still waiting for a
-        // rate-limit slot at 6.5 s included).
-        let config = config_on(&world, &store, |c| c["vandar"]["refresh_margin_secs"] = json!(1));
-        let until = (started + 6_500).to_string();
-        let children = (0..4).map(|_| spawn_job("calls", &config, &[("DARGAH_TEST_THREADS", "4".into()), ("DARGAH_TEST_UNTIL_MS", until.clone())])).collect();
-        let (ok, errors, text) = collect(children);
-        let (refreshes, calls) = (world.calls("vandar.refreshtoken"), world.calls("vandar.business"));
-        println!("[{}] 4 processes x 4 threads, token expiring at 5 s, refresh revokes: {refreshes} refreshes, {errors} errors, {ok} calls answered ({calls} sent) in {:.1} s", store.name, (system_ms() - started) as f64 / 1000.0);
-        assert_eq!(errors, 0, "{}: {text}", store.name);
-        assert_eq!(refreshes, 1, "{}: one refresh for one expiry", store.name);
-        assert!(calls > ok as u64, "{}: some calls were refused with the expired or revoked token and sent again", store.name);
-        assert!(ok >= 40, "{}: {ok}", store.name);
-    }
+    std::thread::scope(|scope| {
+        for store in stores(dir.path(), "s15") {
+            scope.spawn(move || {
+                let world = World::start_with(SandboxConfig { vandar_token_lifetime: Duration::from_secs(8), vandar_refresh_revokes_access_tokens: true, ..Default::default() });
+                let started = system_ms();
+                // The dashboard token dies at 8 s; the new pair is due a second before its
+                // own expiry, ~15 s from now: after the last call (those still waiting for
+                // a rate-limit slot at 9.5 s included, up to one 3.4 s window).
+                // Every business call spends 60 ms on the way to Vandar.
+                let proxy = delaying_proxy(([127, 0, 0, 1], world.sandbox.port()).into(), Duration::from_millis(60));
+                let config = config_on(&world, &store, |c| {
+                    c["vandar"]["refresh_margin_secs"] = json!(1);
+                    c["vandar"]["api_base_url"] = json!(format!("{proxy}/vandar/api"));
+                });
+                let until = (started + 9_500).to_string();
+                let children = (0..4).map(|_| spawn_job("calls", &config, &[("DARGAH_TEST_THREADS", "4".into()), ("DARGAH_TEST_UNTIL_MS", until.clone())])).collect();
+                let (ok, errors, text) = collect(children);
+                let (refreshes, calls) = (world.calls("vandar.refreshtoken"), world.calls("vandar.business"));
+                println!("[{}] 4 processes x 4 threads, token expiring at 8 s, refresh revokes: {refreshes} refreshes, {errors} errors, {ok} calls answered ({calls} sent) in {:.1} s", store.name, (system_ms() - started) as f64 / 1000.0);
+                assert_eq!(errors, 0, "{}: {text}", store.name);
+                assert_eq!(refreshes, 1, "{}: one refresh for one expiry", store.name);
+                assert!(calls > ok as u64, "{}: some calls were refused with the expired or revoked token and sent again", store.name);
+                assert!(ok >= 40, "{}: {ok}", store.name);
+            });
+        }
+    });
 }
 
 /// Item 16: a refresh whose answer takes 32 s (Vandar spent the refresh
