@@ -71,7 +71,7 @@ fn run_job(dargah: &Dargah, job: &str, thread: usize, until_ms: i64) -> (usize, 
             }
             "calls" => {
                 tally(dargah.vandar_balance().map(drop));
-                std::thread::sleep(Duration::from_millis(10));
+                std::thread::sleep(Duration::from_millis(std::env::var("DARGAH_TEST_PAUSE_MS").map_or(10, |v| v.parse().unwrap())));
             }
             "one" => {
                 tally(dargah.vandar_balance().map(drop));
@@ -391,26 +391,27 @@ fn scenario_15_refresh_rotates_the_refused_pair_once_across_4_processes() {
     std::thread::scope(|scope| {
         for store in stores(dir.path(), "s15") {
             scope.spawn(move || {
-                let world = World::start_with(SandboxConfig { vandar_token_lifetime: Duration::from_secs(8), vandar_refresh_revokes_access_tokens: true, ..Default::default() });
+                let world = World::start_with(SandboxConfig { vandar_token_lifetime: Duration::from_secs(5), vandar_refresh_revokes_access_tokens: true, ..Default::default() });
                 let started = system_ms();
-                // The dashboard token dies at 8 s; the new pair is due a second before its
-                // own expiry, ~15 s from now: after the last call (those still waiting for
-                // a rate-limit slot at 9.5 s included, up to one 3.4 s window).
-                // Every business call spends 60 ms on the way to Vandar.
+                // The dashboard token dies at 5 s; the new pair is due a second before its
+                // own expiry, ~9 s from now, after the run. 8 threads calling every ~0.3 s
+                // stay under the rate limit (no call waits for a slot), and every
+                // business call spends 60 ms on the way to Vandar: about 1.5 in flight.
                 let proxy = delaying_proxy(([127, 0, 0, 1], world.sandbox.port()).into(), Duration::from_millis(60));
                 let config = config_on(&world, &store, |c| {
                     c["vandar"]["refresh_margin_secs"] = json!(1);
                     c["vandar"]["api_base_url"] = json!(format!("{proxy}/vandar/api"));
                 });
-                let until = (started + 9_500).to_string();
-                let children = (0..4).map(|_| spawn_job("calls", &config, &[("DARGAH_TEST_THREADS", "4".into()), ("DARGAH_TEST_UNTIL_MS", until.clone())])).collect();
+                let until = (started + 6_500).to_string();
+                let env = [("DARGAH_TEST_THREADS", "2".to_string()), ("DARGAH_TEST_PAUSE_MS", "250".into()), ("DARGAH_TEST_UNTIL_MS", until)];
+                let children = (0..4).map(|_| spawn_job("calls", &config, &env)).collect();
                 let (ok, errors, text) = collect(children);
                 let (refreshes, calls) = (world.calls("vandar.refreshtoken"), world.calls("vandar.business"));
-                println!("[{}] 4 processes x 4 threads, token expiring at 8 s, refresh revokes: {refreshes} refreshes, {errors} errors, {ok} calls answered ({calls} sent) in {:.1} s", store.name, (system_ms() - started) as f64 / 1000.0);
+                println!("[{}] 4 processes x 2 threads, token expiring at 5 s, refresh revokes: {refreshes} refreshes, {errors} errors, {ok} calls answered ({calls} sent) in {:.1} s", store.name, (system_ms() - started) as f64 / 1000.0);
                 assert_eq!(errors, 0, "{}: {text}", store.name);
                 assert_eq!(refreshes, 1, "{}: one refresh for one expiry", store.name);
                 assert!(calls > ok as u64, "{}: some calls were refused with the expired or revoked token and sent again", store.name);
-                assert!(ok >= 40, "{}: {ok}", store.name);
+                assert!(ok >= 60, "{}: {ok}", store.name);
             });
         }
     });
