@@ -289,10 +289,22 @@ impl VandarApi {
                 RefreshClaim::Rotated(pair) => return Ok(pair),
                 RefreshClaim::Busy { .. } if use_while_busy => return Ok(seen.clone()),
                 RefreshClaim::Busy { lease_left_ms, .. } => {
-                    if std::time::Instant::now() > give_up {
-                        return Err(Error::new(ErrorKind::Timeout, "waited too long for another process to refresh the vandar token"));
+                    // Watch with plain reads until the holder stores its pair; claim
+                    // again (a write) only once its lease may have run out.
+                    let lease_over = std::time::Instant::now() + Duration::from_millis(lease_left_ms.max(0) as u64);
+                    loop {
+                        if std::time::Instant::now() > give_up {
+                            return Err(Error::new(ErrorKind::Timeout, "waited too long for another process to refresh the vandar token"));
+                        }
+                        std::thread::sleep(REFRESH_POLL);
+                        let current = self.pair()?;
+                        if current.generation != seen.generation {
+                            return Ok(current);
+                        }
+                        if std::time::Instant::now() >= lease_over {
+                            break;
+                        }
                     }
-                    std::thread::sleep(REFRESH_POLL.min(Duration::from_millis(lease_left_ms.max(1) as u64)));
                 }
                 RefreshClaim::Claimed { fence, pair } => {
                     let issued = match self.rotate(&pair.refresh_token) {
