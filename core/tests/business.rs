@@ -434,7 +434,11 @@ fn scenario_16_a_slow_refresh_is_fenced_and_its_refresh_token_spent_once() {
                 let started = Instant::now();
                 world.fault(json!({"endpoint": "vandar.business", "status": 401, "count": 2}));
                 world.fault(json!({"endpoint": "vandar.refreshtoken", "latency_ms": 32_000, "count": 1}));
-                let config = config_on(&world, &store, |c| c["http"]["request_timeout_ms"] = json!(40_000));
+                let config = config_on(&world, &store, |c| {
+                    c["http"]["request_timeout_ms"] = json!(40_000);
+                    // The payments' lease must outlast two such calls.
+                    c["lease_secs"] = json!(100);
+                });
                 let first = spawn_job("one", &config, &[]);
                 let second = spawn_job("one", &config, &[("DARGAH_TEST_DELAY_MS", "1500".into()), ("DARGAH_TEST_CLOCK_SKEW_MS", "61000".into())]);
                 let (ok, errors, text) = collect(vec![first, second]);
