@@ -197,6 +197,8 @@ fn system_ms() -> i64 {
 
 fn run_children(world: &World, job: &str, processes: usize, secs: u64) -> (usize, usize, String) {
     let config = world.config(60);
+    // Create the store before the children race to (SQLite can answer "locked" to a first open).
+    world.client();
     collect((0..processes).map(|_| spawn_job(job, &config, &[("DARGAH_TEST_SECS", secs.to_string())])).collect())
 }
 
@@ -356,6 +358,7 @@ fn token_refresh_race_across_4_processes() {
     let store = format!("sqlite://{}/tokens.db", dir.path().display());
     config["store"] = json!(store);
     let world_config = config.to_string();
+    Dargah::from_json(&world_config).unwrap();
     let children: Vec<_> = (0..4)
         .map(|_| {
             Command::new(std::env::current_exe().unwrap())
