@@ -1,10 +1,14 @@
-# The Python wheel (python/) and the Django example shop (examples/django/).
+# The Python wheel (python/) and the example shops (examples/django/, examples/fastapi/).
 #
 #   make python-wheel       build the abi3 wheel with `maturin build` into build/python/dist
 #   make python-test        install it into a fresh venv (build/python/venv) and run
-#                           pytest against the sandbox on the installed wheel
-#   make django-test        the example shop's tests: Django's runner, headless Chromium
+#                           pytest against the sandbox on the installed wheel (dargah.aio,
+#                           dargah.testing and its pytest plugin included)
+#   make django-test        the Django shop on dargah.django: Django's runner, headless Chromium
+#   make fastapi-test       the FastAPI shop on dargah.aio: pytest, uvicorn, headless Chromium
 #   make python-typecheck   mypy --strict on the package and the examples
+#   make python-import-cost `import dargah` time and the extension's size, with and
+#                           without the test kit (release builds; not part of make test)
 #   make python-pip-check   `pip install ./python` into a fresh venv, as a user would
 #
 # deps-python (scripts/install-deps-python.sh) puts maturin into build/python/tools
@@ -15,7 +19,7 @@ PY_BUILD := build/python
 PY_VENV := $(PY_BUILD)/venv
 PY_DIST := $(PY_BUILD)/dist
 
-.PHONY: deps-python python-wheel python-venv python-sandbox python-test django-test python-typecheck python-pip-check
+.PHONY: deps-python python-wheel python-venv python-test django-test fastapi-test python-typecheck python-pip-check python-import-cost
 
 deps-python:
 	./scripts/install-deps-python.sh
@@ -30,22 +34,25 @@ python-wheel: deps-python
 python-venv: python-wheel
 	$(PYTHON) -m venv --clear $(PY_VENV)
 	$(PY_VENV)/bin/pip install -q --no-index --find-links $(PY_BUILD)/wheelhouse \
-		-r python/requirements-test.txt -r examples/django/requirements.txt $(PY_DIST)/dargah-*.whl
+		-r python/requirements-test.txt -r examples/django/requirements.txt -r examples/fastapi/requirements.txt \
+		$(PY_DIST)/dargah-*.whl
 
-# The tests start `target/debug/dargah sandbox` themselves.
-python-sandbox:
-	$(CARGO) build --quiet -p dargah-cli
-
-python-test: python-venv python-sandbox
+python-test: python-venv
 	cd python && DARGAH_WHEEL="$$(ls ../$(PY_DIST)/dargah-*.whl)" ../$(PY_VENV)/bin/pytest
 
-django-test: python-venv python-sandbox
+# The shops' tests start the sandbox inside the wheel (dargah.testing): no Rust binary needed.
+django-test: python-venv
 	cd examples/django && ../../$(PY_VENV)/bin/python manage.py test --noinput
+
+fastapi-test: python-venv
+	cd examples/fastapi && ../../$(PY_VENV)/bin/pytest
 
 python-typecheck: python-venv
 	$(PY_VENV)/bin/mypy --strict --cache-dir $(PY_BUILD)/mypy-cache/package python/python/dargah
 	$(PY_VENV)/bin/mypy --strict --cache-dir $(PY_BUILD)/mypy-cache/examples python/examples
+	$(PY_VENV)/bin/mypy --strict --cache-dir $(PY_BUILD)/mypy-cache/bench python/bench
 	cd examples/django && ../../$(PY_VENV)/bin/mypy .
+	cd examples/fastapi && ../../$(PY_VENV)/bin/mypy .
 
 # What a user runs, with build isolation (maturin from PyPI) and the release profile.
 python-pip-check:
@@ -53,5 +60,8 @@ python-pip-check:
 	$(PY_BUILD)/venv-pip/bin/pip install -q ./python
 	cd $(PY_BUILD) && venv-pip/bin/python -c 'import dargah; print("pip install ./python: dargah", dargah.__version__, "from", dargah.__file__)'
 
-TEST_TARGETS += python-test django-test python-typecheck python-pip-check
+python-import-cost: deps-python
+	./python/bench/import_cost.sh
+
+TEST_TARGETS += python-test django-test fastapi-test python-typecheck python-pip-check
 DEPS_TARGETS += deps-python

@@ -16,7 +16,7 @@ packages=(chromium chromium-driver)
 "$PYTHON" -c 'import venv, ensurepip' 2>/dev/null || packages+=(python3-venv)
 apt_install_missing "${packages[@]}"
 
-requirements=(python/requirements-build.txt python/requirements-test.txt examples/django/requirements.txt)
+requirements=(python/requirements-build.txt python/requirements-test.txt examples/django/requirements.txt examples/fastapi/requirements.txt)
 stamp=$BUILD/deps.sha256
 wanted=$("$PYTHON" --version 2>&1; sha256sum "${requirements[@]}")
 if [ -x "$BUILD/tools/bin/maturin" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
@@ -30,5 +30,5 @@ mkdir -p "$BUILD"
 "$BUILD/tools/bin/pip" install -q -r python/requirements-build.txt
 rm -rf "$BUILD/wheelhouse"
 "$BUILD/tools/bin/pip" download -q --only-binary=:all: -d "$BUILD/wheelhouse" \
-    -r python/requirements-test.txt -r examples/django/requirements.txt
+    -r python/requirements-test.txt -r examples/django/requirements.txt -r examples/fastapi/requirements.txt
 echo "$wanted" >"$stamp"

@@ -260,18 +260,72 @@ impl Config {
         for (name, base) in bases {
             crate::validate::gateway_base_url(name, base)?;
         }
-        if self.lease_secs == 0 {
-            return Err(Error::config("lease_secs must be at least 1"));
+        self.validate_durations()
+    }
+
+    /// Every duration within sane bounds (so none can wrap), and the claim's
+    /// lease longer than the slowest resolution can take: otherwise a slow
+    /// but live verify would be taken over and the gateway asked twice.
+    fn validate_durations(&self) -> Result<()> {
+        in_range("lease_secs", self.lease_secs, 1, MAX_LEASE_SECS)?;
+        in_range("http.request_timeout_ms", self.http.request_timeout_ms, 1, MAX_REQUEST_TIMEOUT_MS)?;
+        in_range("http.connect_timeout_ms", self.http.connect_timeout_ms, 1, MAX_REQUEST_TIMEOUT_MS)?;
+        in_range("callback_wait_ms", self.callback_wait_ms, 0, MAX_CALLBACK_WAIT_MS)?;
+        in_range("http.max_response_bytes", self.http.max_response_bytes as u64, 1024, 64 << 20)?;
+        let windows = [
+            ("mupra.refund_window_secs", self.mupra.as_ref().map(|c| c.refund_window_secs)),
+            ("canpay.refund_window_secs", self.canpay.as_ref().map(|c| c.refund_window_secs)),
+            ("atipay.refund_window_secs", self.atipay.as_ref().map(|c| c.refund_window_secs)),
+            ("vandar.refund_window_secs", self.vandar.as_ref().map(|c| c.refund_window_secs)),
+        ];
+        for (name, window) in windows {
+            if let Some(window) = window {
+                in_range(name, window, 1, MAX_REFUND_WINDOW_SECS)?;
+            }
         }
-        if self.http.request_timeout_ms == 0 || self.http.connect_timeout_ms == 0 {
-            return Err(Error::config("http timeouts must be positive"));
+        if let Some(v) = &self.vandar {
+            in_range("vandar.refresh_margin_secs", v.refresh_margin_secs, 0, MAX_REFUND_WINDOW_SECS)?;
+        }
+        let slowest_ms = self.slowest_resolution_ms();
+        if self.lease_ms() <= slowest_ms as i64 {
+            return Err(Error::config(format!(
+                "lease_secs ({}) must be longer than the slowest gateway resolution: {GATEWAY_CALLS_PER_RESOLUTION} calls × http.request_timeout_ms ({}) = {slowest_ms} ms; raise lease_secs or lower http.request_timeout_ms",
+                self.lease_secs, self.http.request_timeout_ms
+            )));
         }
         Ok(())
+    }
+
+    /// The longest one claim's gateway calls can take: each call is bounded
+    /// by the request timeout, and a resolution makes at most two in a row
+    /// (Vandar's transaction info then verify; AtiPay's stored receipt then
+    /// the callback's own).
+    pub fn slowest_resolution_ms(&self) -> u64 {
+        GATEWAY_CALLS_PER_RESOLUTION * self.http.request_timeout_ms
     }
 
     pub fn lease(&self) -> Duration {
         Duration::from_secs(self.lease_secs)
     }
+
+    pub fn lease_ms(&self) -> i64 {
+        (self.lease_secs.min(MAX_LEASE_SECS) * 1000) as i64
+    }
+}
+
+/// How many gateway calls one claim may make, one after another.
+pub const GATEWAY_CALLS_PER_RESOLUTION: u64 = 2;
+const MAX_LEASE_SECS: u64 = 24 * 3600;
+const MAX_REQUEST_TIMEOUT_MS: u64 = 10 * 60 * 1000;
+const MAX_CALLBACK_WAIT_MS: u64 = 60 * 1000;
+const MAX_REFUND_WINDOW_SECS: u64 = 30 * 24 * 3600;
+
+/// A named duration or size must lie in `min..=max`.
+fn in_range(name: &str, value: u64, min: u64, max: u64) -> Result<()> {
+    if value < min || value > max {
+        return Err(Error::config(format!("{name} must be between {min} and {max}")));
+    }
+    Ok(())
 }
 
 /// serde quotes a mistyped value (`invalid type: integer `12345``): that value

@@ -14,11 +14,11 @@ use crate::gateways::sepal::{self, SepalPaymentState, SepalSession};
 use crate::gateways::{Adapter, CallbackInfo, CreateCall, Hint, Question, Verdict};
 use crate::http::{block_on, Http, ProcessLocal};
 use crate::model::{CreatedPayment, Gateway, Outcome, OutcomeKind, Payment, PaymentRequest, PaymentState, Redirect};
-use crate::store::{self, Claim, ClaimInput, Finish, NewPayment, Resolution, Store};
+use crate::store::{self, Claim, ClaimInput, Finish, KeyUpdate, NewPayment, Resolution, Store};
 use crate::validate;
 use rand::distributions::{Alphanumeric, DistString};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 /// The name of the query parameter Dargah adds to every callback URL.
 pub const REF_PARAM: &str = "dargah_ref";
@@ -55,8 +55,10 @@ pub struct RecoverReport {
     pub errors: Vec<(String, Error)>,
 }
 
-pub(crate) fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+/// A claim this caller won, with what the store knew of it.
+pub(crate) struct Claimed {
+    pub payment: Payment,
+    pub maybe_verified: bool,
 }
 
 impl Dargah {
@@ -120,7 +122,6 @@ impl Dargah {
 
         let id = format!("dp_{}", Alphanumeric.sample_string(&mut rand::rngs::OsRng, 22));
         callback.query_pairs_mut().append_pair(REF_PARAM, &id);
-        let now = now_ms();
         let request_json = serde_json::to_string(&request).map_err(|e| Error::internal(e.to_string()))?;
         self.store.insert(&NewPayment {
             id: id.clone(),
@@ -129,9 +130,8 @@ impl Dargah {
             amount: request.amount,
             callback_url: request.callback_url.clone(),
             request_json,
-            created_at: now,
-            deadline_at: now + (adapter.refund_window_secs() as i64) * 1000,
-        })?;
+            refund_window_ms: (adapter.refund_window_secs() as i64).saturating_mul(1000),
+        }, self.lease_ms())?;
         failpoint!("create_recorded");
 
         let call = CreateCall { request, callback_url: callback.to_string() };
@@ -140,12 +140,13 @@ impl Dargah {
             Ok(created) => {
                 failpoint!("create_answered");
                 let redirect_json = serde_json::to_string(&created.redirect).map_err(|e| Error::internal(e.to_string()))?;
-                let payment = self.store.attach_token(&id, &created.token, &redirect_json, now_ms())?;
+                let payment = self.store.attach_token(&id, &created.token, &redirect_json)?;
+                failpoint!("create_stored");
                 Ok(CreatedPayment { payment, redirect: created.redirect })
             }
             Err(e) if e.kind().is_in_doubt() => {
                 // The gateway may hold a token nobody was sent to: close the row, keep the record.
-                self.store.fail_created(&id, &format!("create failed: {}", e.message()), now_ms())?;
+                self.store.fail_created(&id, &format!("create failed: {}", e.message()), false)?;
                 Err(e)
             }
             Err(e) => {
@@ -169,29 +170,54 @@ impl Dargah {
         let adapter = self.adapter(gateway)?;
         let info = adapter.parse_callback(fields)?;
         let payment = self.find_callback_payment(gateway, fields, &info)?;
+        failpoint!("callback_matched");
+        self.check_callback_claims(&adapter, &payment, &info)?;
         let input = ClaimInput { verify_key: info.verify_key.clone(), trace_number: info.trace_number.clone() };
         let hint = info.hint.unwrap_or(Hint::None);
         let deadline = Instant::now() + Duration::from_millis(self.config.callback_wait_ms);
         loop {
-            match self.store.claim(&payment.id, &input, now_ms(), self.lease_ms())? {
+            match self.store.claim(&payment.id, &input, self.lease_ms())? {
                 Claim::Settled(p) => return Ok(replay(p)),
                 Claim::NotStarted(_) => return Err(Error::callback("the payment was never sent to the gateway, so it cannot have been paid")),
-                Claim::Claimed { payment, verify_key, .. } => {
+                Claim::Claimed { payment, maybe_verified, verify_key } => {
                     let question = Question { hint, verify_key, trace_number: info.trace_number.clone() };
-                    return self.settle(&adapter, payment, question);
+                    return self.settle(&adapter, Claimed { payment, maybe_verified }, question, info.verify_key.clone());
                 }
+                Claim::Busy(p) if p.state == PaymentState::Created => return Ok(Outcome { kind: OutcomeKind::InProgress, payment: p }),
                 Claim::Busy(p) => {
                     // Another worker is verifying: wait for its answer rather than ask again.
                     match self.wait_while_verifying(&p.id, deadline)? {
                         Some(p) if p.state.is_terminal() => return Ok(replay(p)),
                         // Its verify found no payment; only a callback claiming success asks again.
-                        Some(p) if hint != Hint::Paid => return Ok(Outcome { kind: unpaid_kind(hint, false), payment: p }),
-                        Some(_) => continue,
-                        None => return Ok(Outcome { kind: OutcomeKind::InProgress, payment: p }),
+                        Some(p) if p.state == PaymentState::Awaiting && hint != Hint::Paid => return Ok(Outcome { kind: unpaid_kind(hint, false), payment: p }),
+                        Some(p) if p.state == PaymentState::Awaiting => continue,
+                        // Its answer never came (in doubt), or time ran out: the truth is not known yet.
+                        Some(p) => return Ok(Outcome { kind: OutcomeKind::InProgress, payment: p }),
+                        None => return Ok(Outcome { kind: OutcomeKind::InProgress, payment: self.payment(&p.id)? }),
                     }
                 }
             }
         }
+    }
+
+    /// What a callback claims that the store can check before any gateway
+    /// call: a receipt that already paid another payment is a forgery and is
+    /// refused, leaving this payment open; a browser amount that differs from
+    /// the stored one is recorded on the payment's history (the stored amount
+    /// is what counts).
+    fn check_callback_claims(&self, adapter: &Adapter, payment: &Payment, info: &CallbackInfo) -> Result<()> {
+        if let (true, Some(receipt)) = (adapter.verifies_by_receipt(), &info.verify_key) {
+            if let Some(other) = self.store.find_paid_by_reference(payment.gateway, receipt)?.filter(|other| other.id != payment.id) {
+                let why = format!("refused a callback carrying the receipt of paid payment {}", other.id);
+                self.store.record_event(&payment.id, "refused_callback", &serde_json::json!({"reason": why}).to_string())?;
+                return Err(Error::callback(format!("{why}; this payment stays open")));
+            }
+        }
+        if let Some(claimed) = info.amount.filter(|a| *a != payment.amount) {
+            let raw = serde_json::json!({"callback_amount": claimed, "stored_amount": payment.amount, "note": "the callback's amount differs from the order's; the stored amount counts"});
+            self.store.record_event(&payment.id, "amount_mismatch", &raw.to_string())?;
+        }
+        Ok(())
     }
 
     /// Poll until the payment leaves `verifying` (Some) or time runs out (None).
@@ -246,77 +272,151 @@ impl Dargah {
         Ok(payment)
     }
 
-    /// We hold the lease: ask the gateway, then store its answer under our fence.
-    pub(crate) fn settle(&self, adapter: &Adapter, payment: Payment, question: Question) -> Result<Outcome> {
+    /// We hold the lease: ask the gateway, then store its answer under our
+    /// fence. `offered` is this callback's own receipt, tried when the stored
+    /// one is refused (AtiPay: the first receipt a callback left is kept until
+    /// the gateway refuses it, so a forger cannot replace a genuine one).
+    pub(crate) fn settle(&self, adapter: &Adapter, claimed: Claimed, mut question: Question, offered: Option<String>) -> Result<Outcome> {
+        let Claimed { payment, maybe_verified } = claimed;
         failpoint!("claimed");
         let hint = question.hint;
-        let answer = self.http().and_then(|http| block_on(adapter.clone().resolve(http, payment.clone(), question)).and_then(|r| r));
+        let mut raws = Vec::new();
+        let mut offered = offered.filter(|o| question.verify_key.as_ref() != Some(o));
+        let answer = loop {
+            let answer = self.http().and_then(|http| block_on(adapter.clone().resolve(http, payment.clone(), question.clone())).and_then(|r| r));
+            match (answer, offered.take()) {
+                (Ok(refused), Some(next)) if matches!(refused.verdict, Verdict::NotPaid { .. }) => {
+                    raws.push(refused.raw);
+                    question.verify_key = Some(next);
+                }
+                (answer, _) => break answer,
+            }
+        };
         failpoint!("verify_answered");
-        let now = now_ms();
+        let tried_key = || if adapter.verifies_by_receipt() { question.verify_key.clone().map(KeyUpdate::Set).unwrap_or_default() } else { KeyUpdate::Keep };
+        let mut refuse_callback = None;
         let (resolution, kind) = match answer {
             Err(e) => {
                 let note = format!("verification in doubt: {}", e.message());
-                let resolution = Resolution { state: Some(PaymentState::InDoubt), note: Some(note), raw: "{}".into(), ..Default::default() };
-                self.store.finish(&payment.id, payment.fence, &resolution, now)?;
+                let resolution = Resolution {
+                    state: Some(PaymentState::InDoubt),
+                    note: Some(note),
+                    raw: joined(raws),
+                    maybe_verified: true,
+                    verify_key: tried_key(),
+                    ..Default::default()
+                };
+                let stored = self.store.finish(&payment.id, payment.fence, &resolution)?;
+                // A newer worker may have settled it meanwhile: its word stands.
+                if let Finish::Stale(p) = stored {
+                    if p.state.is_terminal() {
+                        return Ok(replay(p));
+                    }
+                }
                 return Err(e.context(&format!("payment {} is in doubt and recover() will resolve it", payment.id)));
             }
-            Ok(answer) => match answer.verdict {
-                Verdict::Paid(d) => {
-                    let matches = match d.amount {
-                        None => true,
-                        Some(a) => a == payment.amount || d.real_amount == Some(payment.amount),
-                    };
-                    let (state, note) = if matches {
-                        (PaymentState::Paid, None)
-                    } else {
-                        let paid = d.amount.map(|a| a.to_string()).unwrap_or_default();
-                        (PaymentState::NeedsReview, Some(format!("amount mismatch: the gateway says {paid} rial, the order is {} rial", payment.amount)))
-                    };
-                    let resolution = Resolution {
-                        state: Some(state),
-                        reference: d.reference,
-                        trace_number: d.trace_number,
-                        masked_card: d.masked_card,
-                        verified_amount: d.amount,
-                        note,
-                        raw: answer.raw,
-                    };
-                    (resolution, if matches { OutcomeKind::NewlyPaid } else { OutcomeKind::NeedsReview })
+            Ok(answer) => {
+                raws.push(answer.raw);
+                let raw = joined(std::mem::take(&mut raws));
+                match answer.verdict {
+                    Verdict::Paid(d) => {
+                        let matches = match d.amount {
+                            None => true,
+                            Some(a) => a == payment.amount || d.real_amount == Some(payment.amount),
+                        };
+                        let mut resolution = Resolution {
+                            state: Some(PaymentState::Paid),
+                            reference: d.reference,
+                            trace_number: d.trace_number,
+                            masked_card: d.masked_card,
+                            verified_amount: d.amount,
+                            receipt_from_callback: adapter.verifies_by_receipt(),
+                            verify_key: tried_key(),
+                            raw,
+                            ..Default::default()
+                        };
+                        if matches {
+                            (resolution, OutcomeKind::NewlyPaid)
+                        } else {
+                            let paid = d.amount.map(|a| a.to_string()).unwrap_or_default();
+                            let note = format!("amount mismatch: the gateway says {paid} rial, the order is {} rial", payment.amount);
+                            resolution.state = Some(PaymentState::NeedsReview);
+                            resolution.verified_amount = None;
+                            resolution.reference = None;
+                            if adapter.verifies_by_receipt() {
+                                // A receipt for another amount is another payment's: refuse the callback, keep this one open.
+                                resolution.open_before_deadline = Some(PaymentState::Awaiting);
+                                resolution.verify_key = KeyUpdate::Clear;
+                                refuse_callback = Some(Error::callback(format!("{note}; the callback's receipt is not this payment's, which stays open")));
+                            }
+                            resolution.note = Some(note);
+                            (resolution, OutcomeKind::NeedsReview)
+                        }
+                    }
+                    Verdict::NotPaid { cancelled, note } => {
+                        // At the deadline: closed, unless a verify of ours may have gone through
+                        // and the gateway's refusals are not documented as the whole truth.
+                        let at_deadline = if maybe_verified && !adapter.verify_repeatable() {
+                            PaymentState::NeedsReview
+                        } else if cancelled || hint == Hint::Cancelled {
+                            PaymentState::Cancelled
+                        } else if hint == Hint::None {
+                            PaymentState::Expired
+                        } else {
+                            PaymentState::Failed
+                        };
+                        let note = match at_deadline {
+                            PaymentState::NeedsReview => format!("{note}; an earlier verify may have gone through, so a person must check"),
+                            _ => note,
+                        };
+                        let resolution = Resolution {
+                            state: Some(at_deadline),
+                            open_before_deadline: Some(PaymentState::Awaiting),
+                            note: Some(note),
+                            raw,
+                            // A refused receipt is forgotten, unless a verify with it may have gone through.
+                            verify_key: if adapter.verifies_by_receipt() && !maybe_verified { KeyUpdate::Clear } else { KeyUpdate::Keep },
+                            ..Default::default()
+                        };
+                        (resolution, unpaid_kind(hint, cancelled))
+                    }
+                    Verdict::Unknown { note } => {
+                        let resolution = Resolution {
+                            state: Some(PaymentState::NeedsReview),
+                            open_before_deadline: Some(PaymentState::Awaiting),
+                            note: Some(format!("{note}; asked again until the deadline")),
+                            raw,
+                            ..Default::default()
+                        };
+                        (resolution, OutcomeKind::InProgress)
+                    }
+                    Verdict::NeedsReview { note } => {
+                        (Resolution { state: Some(PaymentState::NeedsReview), note: Some(note), raw, ..Default::default() }, OutcomeKind::NeedsReview)
+                    }
                 }
-                Verdict::NotPaid { cancelled, final_, note } => {
-                    // Before the refund deadline the payment stays open: a forged "failed"
-                    // callback, or one that came before the customer paid, loses nothing.
-                    let closes = final_ || now >= payment.deadline_at;
-                    let kind = unpaid_kind(hint, cancelled);
-                    let state = match (closes, kind) {
-                        (false, _) => PaymentState::Awaiting,
-                        (true, OutcomeKind::Cancelled) => PaymentState::Cancelled,
-                        (true, _) if hint == Hint::None => PaymentState::Expired,
-                        (true, _) => PaymentState::Failed,
-                    };
-                    (Resolution { state: Some(state), note: Some(note), raw: answer.raw, ..Default::default() }, kind)
-                }
-                Verdict::NeedsReview { note } => {
-                    (Resolution { state: Some(PaymentState::NeedsReview), note: Some(note), raw: answer.raw, ..Default::default() }, OutcomeKind::NeedsReview)
-                }
-            },
-        };
-        let stored = self.store.finish(&payment.id, payment.fence, &resolution, now)?;
-        failpoint!("outcome_stored");
-        Ok(match stored {
-            Finish::Applied(p) => {
-                // The store may have turned a paid into needs_review (a reused receipt).
-                let kind = if kind == OutcomeKind::NewlyPaid && p.state != PaymentState::Paid { OutcomeKind::NeedsReview } else { kind };
-                Outcome { kind, payment: p }
             }
-            // Our lease expired and someone else claimed: their word stands.
+        };
+        let stored = self.store.finish(&payment.id, payment.fence, &resolution)?;
+        failpoint!("outcome_stored");
+        let outcome = match stored {
+            Finish::Applied(p) if p.state == PaymentState::Paid => Outcome { kind: OutcomeKind::NewlyPaid, payment: p },
+            Finish::Applied(p) if p.state.is_terminal() => replay(p),
+            // Still open before its deadline: tell the caller what this answer meant.
+            Finish::Applied(p) => Outcome { kind, payment: p },
+            Finish::ReceiptReused(_) => return Err(Error::callback("the callback's receipt already paid another payment; this payment stays open")),
+            // Our lease moved on and someone else claimed: their word stands.
             Finish::Stale(p) if p.state.is_terminal() => replay(p),
             Finish::Stale(p) => Outcome { kind: OutcomeKind::InProgress, payment: p },
-        })
+        };
+        match refuse_callback {
+            Some(e) if outcome.payment.state != PaymentState::Paid => Err(e),
+            _ => Ok(outcome),
+        }
     }
 
+    /// The configuration bounds it, and keeps it longer than the slowest gateway call.
     pub(crate) fn lease_ms(&self) -> i64 {
-        (self.config.lease_secs as i64) * 1000
+        self.config.lease_ms()
     }
 
     /// Resolve payments left in doubt or under an expired lease (a crash
@@ -324,8 +424,7 @@ impl Dargah {
     /// once-only verify through its transaction info first.
     pub fn recover(&self, limit: usize) -> Result<RecoverReport> {
         let mut report = RecoverReport::default();
-        let now = now_ms();
-        for stale in self.store.recoverable(now, now - self.lease_ms(), limit)? {
+        for stale in self.store.recoverable(limit)? {
             let adapter = self.adapter(stale.gateway)?;
             match self.resolve_unprompted(&adapter, &stale.id)? {
                 Unprompted::Resolved(outcome) => report.outcomes.push(*outcome),
@@ -339,18 +438,21 @@ impl Dargah {
     /// Claim and resolve one payment with no callback to go on (recover,
     /// reconcile): the same claim and fence as a callback.
     pub(crate) fn resolve_unprompted(&self, adapter: &Adapter, id: &str) -> Result<Unprompted> {
-        match self.store.claim(id, &ClaimInput::default(), now_ms(), self.lease_ms())? {
-            Claim::Claimed { payment, verify_key, .. } => {
+        failpoint!("unprompted_before_claim");
+        match self.store.claim(id, &ClaimInput::default(), self.lease_ms())? {
+            Claim::Claimed { payment, maybe_verified, verify_key } => {
                 let question = Question { hint: Hint::None, verify_key, trace_number: None };
-                match self.settle(adapter, payment, question) {
+                match self.settle(adapter, Claimed { payment, maybe_verified }, question, None) {
                     Ok(outcome) => Ok(Unprompted::Resolved(Box::new(outcome))),
                     Err(e) if e.kind() == ErrorKind::Store => Err(e),
                     Err(e) => Ok(Unprompted::InDoubt(e)),
                 }
             }
-            // A create interrupted by a crash: nobody was sent to pay it.
+            // A create interrupted by a crash (its own lease expired): nobody was sent to pay it.
             Claim::NotStarted(p) => {
-                self.store.fail_created(&p.id, "create interrupted before the gateway's token was stored", now_ms())?;
+                if !self.store.fail_created(&p.id, "create interrupted before the gateway's token was stored", true)? {
+                    return Ok(Unprompted::Skipped);
+                }
                 Ok(Unprompted::Resolved(Box::new(Outcome { kind: OutcomeKind::Failed, payment: self.payment(&p.id)? })))
             }
             // A callback or another worker holds it, or it just settled.
@@ -384,7 +486,7 @@ impl Dargah {
 
     /// The shop fulfilled this paid payment. True the first time.
     pub fn acknowledge(&self, payment_id: &str) -> Result<bool> {
-        self.store.acknowledge(payment_id, now_ms())
+        self.store.acknowledge(payment_id)
     }
 }
 
@@ -393,6 +495,15 @@ fn unpaid_kind(hint: Hint, cancelled: bool) -> OutcomeKind {
         OutcomeKind::Cancelled
     } else {
         OutcomeKind::Failed
+    }
+}
+
+/// Raw answers of one resolution, one after another.
+fn joined(raws: Vec<String>) -> String {
+    match raws.len() {
+        0 => "{}".into(),
+        1 => raws.into_iter().next().unwrap_or_default(),
+        _ => format!("[{}]", raws.join(",")),
     }
 }
 

@@ -6,10 +6,9 @@
 //! and the reconciler can never both credit. Safe to run from cron on several
 //! hosts at once: the store serialises claims, and a claimed payment is skipped.
 
-use crate::engine::{now_ms, Dargah, Unprompted};
+use crate::engine::{Dargah, Unprompted};
 use crate::error::{ErrorKind, Result};
-use crate::model::{Gateway, Outcome, OutcomeKind, PaymentState};
-use crate::store::{Claim, ClaimInput, Finish, Resolution};
+use crate::model::{Outcome, OutcomeKind, PaymentState};
 use serde::Serialize;
 use std::time::Duration;
 
@@ -73,27 +72,21 @@ impl ReconcileReport {
 impl Dargah {
     /// One reconciliation pass. `progress` is told of each payment resolved.
     pub fn reconcile(&self, options: &ReconcileOptions, mut progress: impl FnMut(&Outcome)) -> Result<ReconcileReport> {
-        let now = now_ms();
-        let quiet_before = now - options.min_age.as_millis() as i64;
+        let min_age_ms = i64::try_from(options.min_age.as_millis()).unwrap_or(i64::MAX);
         let mut report = ReconcileReport::default();
-        for candidate in self.store().reconcilable(now, quiet_before, options.limit)? {
+        let candidates = self.store().reconcilable(min_age_ms, options.limit)?;
+        let store_now = self.store().now()?;
+        for candidate in candidates {
             let adapter = match self.adapter(candidate.gateway) {
                 Ok(a) => a,
                 // A gateway this client is not configured for: another host's job.
                 Err(e) if e.kind() == ErrorKind::Config => continue,
                 Err(e) => return Err(e),
             };
-            // AtiPay verifies only with a callback's referenceNumber: without one, nothing to ask.
-            let verify_key = self.store().verify_key(&candidate.id)?;
-            if candidate.gateway == Gateway::AtiPay && verify_key.is_none() && candidate.state == PaymentState::Awaiting {
-                if now_ms() < candidate.deadline_at {
-                    report.still_waiting += 1;
-                    continue;
-                }
-                if let Some(outcome) = self.close_unverifiable(&candidate.id)? {
-                    progress(&outcome);
-                    report.count(outcome);
-                }
+            // AtiPay verifies only with a callback's receipt: before the deadline, with
+            // none yet, there is nothing to ask. The claim re-reads both under its lock.
+            if adapter.verifies_by_receipt() && candidate.state == PaymentState::Awaiting && store_now < candidate.deadline_at && self.store().verify_key(&candidate.id)?.is_none() {
+                report.still_waiting += 1;
                 continue;
             }
             let outcome = match self.resolve_unprompted(&adapter, &candidate.id)? {
@@ -113,23 +106,5 @@ impl Dargah {
             report.count(outcome);
         }
         Ok(report)
-    }
-
-    /// Past its deadline with no callback, an AtiPay payment cannot be
-    /// verified: it goes to `needs_review` (never to paid, never silently lost).
-    fn close_unverifiable(&self, id: &str) -> Result<Option<Outcome>> {
-        let Claim::Claimed { payment, .. } = self.store().claim(id, &ClaimInput::default(), now_ms(), self.lease_ms())? else {
-            return Ok(None);
-        };
-        let resolution = Resolution {
-            state: Some(PaymentState::NeedsReview),
-            note: Some("atipay: no callback before the refund deadline, and AtiPay cannot verify without the callback's referenceNumber".into()),
-            raw: "{}".into(),
-            ..Default::default()
-        };
-        match self.store().finish(&payment.id, payment.fence, &resolution, now_ms())? {
-            Finish::Applied(p) => Ok(Some(Outcome { kind: OutcomeKind::NeedsReview, payment: p })),
-            Finish::Stale(_) => Ok(None),
-        }
     }
 }

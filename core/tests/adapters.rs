@@ -222,7 +222,7 @@ fn atipay_post_redirect_verify_amount_and_terminal() {
 }
 
 #[test]
-fn atipay_amount_mismatch_and_reused_receipt_need_review() {
+fn atipay_amount_mismatch_and_reused_receipt_are_refused_and_keep_the_payment_open() {
     let e = env();
     e.stub.on("/atipay/get-token", 200, r#"{"status":"OK","token":"T1","errorCode":null,"errorDescription":null}"#);
     e.stub.then("/atipay/get-token", 200, r#"{"status":"OK","token":"T2","errorCode":null,"errorDescription":null}"#);
@@ -237,18 +237,26 @@ fn atipay_amount_mismatch_and_reused_receipt_need_review() {
     // The gateway verified 1000 rial for a 120000 rial order.
     e.stub.on("/atipay/verify-payment", 200, r#"{"amount":1000}"#);
     e.stub.then("/atipay/verify-payment", 200, r#"{"amount":120000}"#);
-    let outcome = e.dargah.handle_callback(Gateway::AtiPay, &fields(&a.payment, "CHEAP")).unwrap();
-    assert_eq!(outcome.kind, OutcomeKind::NeedsReview);
-    assert!(outcome.payment.note.unwrap().contains("amount mismatch"));
-    assert_eq!(e.dargah.handle_callback(Gateway::AtiPay, &fields(&a.payment, "CHEAP")).unwrap().kind, OutcomeKind::NeedsReview);
+    // A receipt for another amount is another payment's: refused, and the payment stays open.
+    let err = e.dargah.handle_callback(Gateway::AtiPay, &fields(&a.payment, "CHEAP")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidCallback);
+    assert!(err.message().contains("amount mismatch"), "{}", err.message());
+    let open = e.dargah.payment(&a.payment.id).unwrap();
+    assert_eq!(open.state, PaymentState::Awaiting);
+    // Its own customer's receipt then credits it.
+    assert_eq!(e.dargah.handle_callback(Gateway::AtiPay, &fields(&a.payment, "GENUINE-A")).unwrap().kind, OutcomeKind::NewlyPaid);
 
-    // One receipt credits one order: replaying b's receipt for another order is caught.
+    // One receipt credits one order: replaying b's receipt for another order is refused before any verify.
+    e.stub.on("/atipay/verify-payment", 200, r#"{"amount":120000}"#);
     assert_eq!(e.dargah.handle_callback(Gateway::AtiPay, &fields(&b.payment, "RECEIPT-B")).unwrap().kind, OutcomeKind::NewlyPaid);
     e.stub.on("/atipay/get-token", 200, r#"{"status":"OK","token":"T3","errorCode":null,"errorDescription":null}"#);
     let c = e.dargah.create_payment(Gateway::AtiPay, request("a-4", 120000)).unwrap();
-    let outcome = e.dargah.handle_callback(Gateway::AtiPay, &fields(&c.payment, "RECEIPT-B")).unwrap();
-    assert_eq!(outcome.kind, OutcomeKind::NeedsReview);
-    assert!(outcome.payment.note.unwrap().contains(&b.payment.id));
+    let verifies = e.stub.received("/atipay/verify-payment").len();
+    let err = e.dargah.handle_callback(Gateway::AtiPay, &fields(&c.payment, "RECEIPT-B")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidCallback);
+    assert!(err.message().contains(&b.payment.id));
+    assert_eq!(e.stub.received("/atipay/verify-payment").len(), verifies, "no gateway call for a replayed receipt");
+    assert_eq!(e.dargah.payment(&c.payment.id).unwrap().state, PaymentState::Awaiting);
 }
 
 #[test]
@@ -338,20 +346,20 @@ fn vandar_error_envelope_and_validation_before_any_call() {
     assert_eq!(e.stub.total_requests(), 0, "nothing invalid reaches the network");
     assert!(e.dargah.list_payments(None, 10, 0).unwrap().is_empty(), "nor the store");
 
-    // Verify refused although transaction info says "confirm required": never guessed as paid.
+    // Verify refused although transaction info says "confirm required": never guessed, asked again.
     e.stub.on("/vandar/api/v4/send", 200, r#"{"status":1,"token":"VT5"}"#);
     e.dargah.create_payment(Gateway::Vandar, request("v-5", 10000)).unwrap();
     e.stub.on("/vandar/api/v4/transaction", 200, VANDAR_INFO_SAMPLE);
     e.stub.on("/vandar/api/v4/verify", 402, r#"{"status":0,"errors":["already verified"]}"#);
     let o = e.dargah.handle_callback(Gateway::Vandar, &callback(&[("token", "VT5"), ("payment_status", "OK")], &[])).unwrap();
-    assert_eq!(o.kind, OutcomeKind::NeedsReview);
+    assert_eq!((o.kind, o.payment.state), (OutcomeKind::InProgress, PaymentState::Awaiting));
     assert!(o.payment.note.unwrap().contains("already verified"));
-    // An unknown transaction code is a truth Dargah cannot tell.
+    // An unknown transaction code is a truth Dargah cannot tell: open until the deadline.
     e.stub.on("/vandar/api/v4/send", 200, r#"{"status":1,"token":"VT6"}"#);
     e.dargah.create_payment(Gateway::Vandar, request("v-6", 10000)).unwrap();
     e.stub.on("/vandar/api/v4/transaction", 200, r#"{"status":1,"amount":"10000","code":42,"message":"?"}"#);
     let o = e.dargah.handle_callback(Gateway::Vandar, &callback(&[("token", "VT6"), ("payment_status", "OK")], &[])).unwrap();
-    assert_eq!((o.kind, o.payment.state), (OutcomeKind::NeedsReview, PaymentState::NeedsReview));
+    assert_eq!((o.kind, o.payment.state), (OutcomeKind::InProgress, PaymentState::Awaiting));
 
     e.stub.on("/vandar/api/v4/send", 401, r#"{"status":0,"errors":["api_key is invalid"]}"#);
     let err = e.dargah.create_payment(Gateway::Vandar, request("v-4", 1000)).unwrap_err();

@@ -22,6 +22,9 @@ use pyo3::types::{PyBool, PyDict, PyList};
 use serde::Serialize;
 use serde_json::Value;
 
+#[cfg(feature = "testkit")]
+mod testkit;
+
 /// A configured core client. Frozen (no `&mut self`), so one instance is
 /// shared by every Python thread without a lock of ours; the core does its
 /// own locking.
@@ -84,6 +87,50 @@ impl Client {
         let gateway = parse_gateway(py, &gateway)?;
         let fields = CallbackFields::from_raw(query, body).map_err(|e| to_pyerr(py, e))?;
         self.callback(py, gateway, &fields)
+    }
+
+    /// The raw gateway answers stored for a payment, oldest first:
+    /// `[{"at": ms, "fence", "state", "raw"}]` (what `dargah payments show` prints).
+    fn events<'py>(&self, py: Python<'py>, payment_id: String) -> PyResult<Bound<'py, PyAny>> {
+        let events = self.detached(py, |d| {
+            d.payment(&payment_id)?;
+            d.store().events(&payment_id)
+        })?;
+        let events: Vec<Value> =
+            events.into_iter().map(|(at, fence, state, raw)| serde_json::json!({"at": at, "fence": fence, "state": state, "raw": raw})).collect();
+        to_py(py, &Value::Array(events))
+    }
+
+    /// `handle_callback` run on a thread of the library's own, answering by
+    /// `done(ok, outcome_or_exception)` (called with the GIL, from that thread).
+    /// The "native future" `dargah.aio` was measured against; see docs/python.md.
+    fn handle_callback_native(
+        slf: Py<Self>,
+        py: Python<'_>,
+        gateway: String,
+        query: Vec<(String, String)>,
+        form: Vec<(String, String)>,
+        done: Py<PyAny>,
+    ) -> PyResult<()> {
+        let gateway = parse_gateway(py, &gateway)?;
+        let fields = CallbackFields::from_pairs(query, form).map_err(|e| to_pyerr(py, e))?;
+        std::thread::Builder::new()
+            .name("dargah-native".into())
+            .spawn(move || {
+                let outcome = slf.get().dargah.handle_callback(gateway, &fields);
+                Python::attach(|py| {
+                    let answer = match outcome.and_then(|o| serde_json::to_value(&o).map_err(|e| Error::internal(e.to_string()))) {
+                        Ok(value) => to_py(py, &value).map(|v| (true, v)),
+                        Err(e) => Ok((false, to_pyerr(py, e).into_value(py).into_bound(py).into_any())),
+                    };
+                    let called = answer.and_then(|(ok, value)| done.call1(py, (ok, value)));
+                    if let Err(e) = called {
+                        e.write_unraisable(py, None);
+                    }
+                });
+            })
+            .map_err(|e| PyValueError::new_err(format!("cannot start a thread: {e}")))?;
+        Ok(())
     }
 
     /// `Dargah::call`: one operation, JSON parameters in, JSON out.
@@ -159,6 +206,14 @@ fn to_pyerr(py: Python<'_>, error: Error) -> PyErr {
     }
 }
 
+/// Parse and validate a configuration without opening its store (Django's
+/// system check): JSON, or TOML when `toml` is true.
+#[pyfunction]
+fn check_config(py: Python<'_>, text: String, toml: bool) -> PyResult<()> {
+    let config = if toml { dargah_core::Config::from_toml(&text) } else { dargah_core::Config::from_json(&text) };
+    config.and_then(|c| c.validate()).map_err(|e| to_pyerr(py, e))
+}
+
 /// `[(name, code)]` of every core error kind (for tests and docs).
 #[pyfunction]
 fn _error_kinds() -> Vec<(&'static str, u32)> {
@@ -176,8 +231,11 @@ fn _raise_core_error(py: Python<'_>, kind: String, message: String) -> PyResult<
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Client>()?;
+    #[cfg(feature = "testkit")]
+    m.add_class::<testkit::Sandbox>()?;
     m.add("__version__", dargah_core::VERSION)?;
     m.add("OPERATIONS", dargah_core::OPERATIONS.to_vec())?;
+    m.add_function(wrap_pyfunction!(check_config, m)?)?;
     m.add_function(wrap_pyfunction!(_error_kinds, m)?)?;
     m.add_function(wrap_pyfunction!(_raise_core_error, m)?)?;
     Ok(())

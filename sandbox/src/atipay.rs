@@ -128,6 +128,7 @@ async fn verify_payment(
     }
     let reference = f.str("referenceNumber")?;
     let mut st = app.state();
+    let refuse_repeat = st.config.refuse_repeat_verify;
     let payment = st
         .find_payment(Gw::AtiPay, |p| {
             p.receipt.as_ref().is_some_and(|r| r.reference == reference)
@@ -137,6 +138,9 @@ async fn verify_payment(
         })?;
     if payment.status == Status::Refunded {
         return Err(ApiError::failed("payment was returned to the buyer").with_code("Refunded"));
+    }
+    if refuse_repeat && payment.is_verified() {
+        return Err(ApiError::failed("payment is already verified").with_code("AlreadyVerified"));
     }
     payment.verify_count += 1;
     Ok(Json(json!({ "amount": payment.amount })))

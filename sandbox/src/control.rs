@@ -55,6 +55,17 @@ pub(crate) struct FaultSpec {
     drop_after_process: bool,
     #[serde(default)]
     malformed_json: bool,
+    /// Answers the documents leave open, written over a successful JSON
+    /// answer: fields set (e.g. `{"code": 7}`, an unknown transaction-info
+    /// code), fields removed (e.g. `["amount", "realAmount"]`), or the body
+    /// replaced by one of its fields (`"result"`: Mupra's page bare, as the
+    /// document's own sample shows it).
+    #[serde(default)]
+    set: Option<serde_json::Map<String, Value>>,
+    #[serde(default)]
+    remove: Vec<String>,
+    #[serde(default)]
+    unwrap: Option<String>,
     /// How many requests it applies to; None = until cleared.
     #[serde(default)]
     count: Option<u32>,
@@ -70,6 +81,7 @@ struct Plan {
     status: Option<StatusCode>,
     drop: bool,
     malformed: bool,
+    rewrites: Vec<FaultSpec>,
 }
 
 impl Faults {
@@ -83,6 +95,9 @@ impl Faults {
                 .or(fault.status.and_then(|s| StatusCode::from_u16(s).ok()));
             plan.drop |= fault.drop_after_process;
             plan.malformed |= fault.malformed_json;
+            if fault.set.is_some() || !fault.remove.is_empty() || fault.unwrap.is_some() {
+                plan.rewrites.push(fault.clone());
+            }
             if let Some(n) = fault.count.as_mut() {
                 *n = n.saturating_sub(1);
             }
@@ -119,6 +134,9 @@ pub(crate) async fn instrumented(
     if let Some(e) = response.extensions_mut().remove::<ApiError>() {
         response = gw.error(&e);
     }
+    if !plan.rewrites.is_empty() && response.status().is_success() {
+        response = rewrite(response, &plan.rewrites).await;
+    }
     // Latency comes after processing: a client that times out has still
     // changed the state, which is the case worth testing.
     if !plan.latency.is_zero() {
@@ -134,6 +152,30 @@ pub(crate) async fn instrumented(
         response = truncate(response).await;
     }
     response
+}
+
+/// The answer with fields set, removed, or unwrapped, as `faults` say.
+async fn rewrite(response: Response, faults: &[FaultSpec]) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = to_bytes(body, BODY_LIMIT).await.unwrap_or_default();
+    let Ok(mut value) = serde_json::from_slice::<Value>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    for fault in faults {
+        if let Some(Value::Object(map)) = Some(&mut value) {
+            for key in &fault.remove {
+                map.remove(key);
+            }
+            for (key, v) in fault.set.iter().flatten() {
+                map.insert(key.clone(), v.clone());
+            }
+        }
+        if let Some(inner) = fault.unwrap.as_ref().and_then(|k| value.get(k)).cloned() {
+            value = inner;
+        }
+    }
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(value.to_string()))
 }
 
 /// A 200 whose body is the first half of the real one: not JSON any more.
@@ -347,6 +389,9 @@ struct ConfigChange {
     refund_window_secs: Option<u64>,
     rate_limits: Option<bool>,
     vandar_refresh_revokes_access_tokens: Option<bool>,
+    /// AtiPay and Mupra do not say what a second verify answers: `true`
+    /// refuses every verify after the first (the least convenient reading).
+    refuse_repeat_verify: Option<bool>,
 }
 
 async fn config(State(app): State<App>, body: Bytes) -> Response {
@@ -364,10 +409,14 @@ async fn config(State(app): State<App>, body: Bytes) -> Response {
     if let Some(on) = change.vandar_refresh_revokes_access_tokens {
         st.config.vandar_refresh_revokes_access_tokens = on;
     }
+    if let Some(on) = change.refuse_repeat_verify {
+        st.config.refuse_repeat_verify = on;
+    }
     Json(json!({
         "refund_window_secs": st.config.refund_window.as_secs(),
         "rate_limits": st.config.rate_limits,
         "vandar_refresh_revokes_access_tokens": st.config.vandar_refresh_revokes_access_tokens,
+        "refuse_repeat_verify": st.config.refuse_repeat_verify,
     }))
     .into_response()
 }

@@ -61,6 +61,9 @@ pub struct SandboxConfig {
     /// Off by default: the document says only that the new refresh token
     /// replaces the old one, so older access tokens live until `expires_in`.
     pub vandar_refresh_revokes_access_tokens: bool,
+    /// AtiPay's and Mupra's documents are silent on a repeated verify; by
+    /// default it answers again, and `true` refuses every verify after the first.
+    pub refuse_repeat_verify: bool,
 }
 
 impl Default for SandboxConfig {
@@ -71,6 +74,7 @@ impl Default for SandboxConfig {
             sepal_token_lifetime: Duration::from_secs(3600),
             rate_limits: true,
             vandar_refresh_revokes_access_tokens: false,
+            refuse_repeat_verify: false,
         }
     }
 }

@@ -144,9 +144,13 @@ async fn verify(State(app): State<App>, headers: HeaderMap, body: Bytes) -> ApiR
     let f = authorized(&headers, &body)?;
     let token = f.str("token")?;
     let mut st = app.state();
+    let refuse_repeat = st.config.refuse_repeat_verify;
     let payment = st
         .payment(Gw::Mupra, token)
         .ok_or_else(|| ApiError::not_found("Token_Not_Found"))?;
+    if refuse_repeat && payment.is_verified() {
+        return Err(ApiError::failed("already verified"));
+    }
     let paid = payment.status == Status::Paid;
     let first = paid && !payment.is_verified();
     if paid {

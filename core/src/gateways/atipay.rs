@@ -72,21 +72,27 @@ pub(crate) fn parse_callback(config: &AtiPayConfig, fields: &CallbackFields) -> 
         hint: Some(hint),
         verify_key,
         trace_number: fields.get("traceNumber").map(str::to_string),
+        amount: None,
     })
 }
 
 pub(crate) async fn verify(config: &AtiPayConfig, http: &Http, question: &Question) -> Result<GatewayAnswer> {
     let Some(reference) = question.verify_key.as_deref() else {
-        // Nothing to verify with: a cancelled callback, or none at all.
+        // Nothing to verify with: a cancelled or failed callback, or none at all.
         let note = "atipay: no referenceNumber from a callback, so the payment cannot be verified".to_string();
-        let verdict = Verdict::NotPaid { cancelled: question.hint == Hint::Cancelled, final_: false, note };
+        let verdict = match question.hint {
+            Hint::Cancelled | Hint::Failed => Verdict::NotPaid { cancelled: question.hint == Hint::Cancelled, note },
+            Hint::Paid | Hint::None => Verdict::Unknown { note },
+        };
         return Ok(GatewayAnswer { verdict, raw: "{}".into() });
     };
     let body = json!({"terminalId": config.terminal_id, "referenceNumber": reference, "apiKey": config.api_key.expose()});
     let answer = http.post_json(endpoint(&config.base_url, "verify-payment")?, &body).await?;
     let raw = raw_join(&[("verify-payment", &answer)]);
     let paid = body_of(&answer, "atipay verify-payment").and_then(|body| {
-        let amount = rial(&body, "amount")?.ok_or_else(|| Error::malformed("atipay verify-payment: no amount in the answer"))?;
+        let Some(amount) = rial(&body, "amount")? else {
+            return Ok(Verdict::NeedsReview { note: "atipay verify-payment says paid but gives no amount to check against the order".into() });
+        };
         Ok(Verdict::Paid(PaidDetails {
             amount: Some(amount),
             reference: Some(reference.to_string()),

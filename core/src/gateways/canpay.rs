@@ -46,7 +46,9 @@ pub(crate) fn parse_callback(fields: &CallbackFields) -> Result<CallbackInfo> {
         Some("1") => Hint::Paid,
         _ => Hint::Failed,
     };
-    Ok(CallbackInfo { token: Some(token), invoice_id: fields.get("invoice_id").map(str::to_string), hint: Some(hint), ..Default::default() })
+    // The browser's amount is never trusted; it is kept only to record a mismatch.
+    let amount = fields.get("amount").and_then(|a| a.trim().parse().ok());
+    Ok(CallbackInfo { token: Some(token), invoice_id: fields.get("invoice_id").map(str::to_string), hint: Some(hint), amount, ..Default::default() })
 }
 
 pub(crate) async fn verify(config: &CanPayConfig, http: &Http, payment: &Payment) -> Result<GatewayAnswer> {

@@ -48,6 +48,8 @@ pub(crate) struct CallbackInfo {
     /// What verify needs from the callback (AtiPay's referenceNumber).
     pub verify_key: Option<String>,
     pub trace_number: Option<String>,
+    /// The amount the callback claims (CanPay's), only ever compared, never trusted.
+    pub amount: Option<u64>,
 }
 
 /// How the engine calls a gateway to find the truth.
@@ -59,12 +61,19 @@ pub(crate) struct Question {
 }
 
 /// The gateway's word on a payment.
+///
+/// No verdict closes a payment as unpaid before its deadline: the customer
+/// may still be on the payment page (after an early or forged "failed"
+/// callback), and no document promises that an unpaid answer is final.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Verdict {
     Paid(PaidDetails),
-    /// Not paid (yet). `final_` when the gateway says it never will be (refunded, expired).
-    NotPaid { cancelled: bool, final_: bool, note: String },
-    /// The gateway answered something that is neither paid nor unpaid.
+    /// Not paid (yet), in words the gateway's document gives.
+    NotPaid { cancelled: bool, note: String },
+    /// An answer the documents do not describe: ask again later; at the
+    /// deadline a person decides.
+    Unknown { note: String },
+    /// Paid, but something a person must look at (an amount that differs, none at all).
     NeedsReview { note: String },
 }
 
@@ -112,6 +121,18 @@ impl Adapter {
             Adapter::AtiPay(_) => Gateway::AtiPay,
             Adapter::Vandar(_) => Gateway::Vandar,
         }
+    }
+
+    /// The document says verify answers the same every time (CanPay): a refusal
+    /// after an earlier verify is then still the truth.
+    pub(crate) fn verify_repeatable(&self) -> bool {
+        matches!(self, Adapter::CanPay(_))
+    }
+
+    /// The gateway's verify names the payment by a receipt from the callback
+    /// (AtiPay), not by a token the payment was created with.
+    pub(crate) fn verifies_by_receipt(&self) -> bool {
+        matches!(self, Adapter::AtiPay(_))
     }
 
     pub(crate) fn refund_window_secs(&self) -> u64 {
@@ -207,16 +228,20 @@ pub(crate) fn json_body(answer: &Answer, what: &str) -> Result<Value> {
 }
 
 /// On verify, a gateway's own error envelope means "not paid" — except
-/// 401/403, which are about our credentials and say nothing of the payment.
+/// 401/403, which are about our credentials, and 408/429, which are about
+/// timing: those say nothing of the payment and leave it in doubt.
 pub(crate) fn refusal_as_unpaid(result: Result<Verdict>, what: &str) -> Result<Verdict> {
     match result {
-        Err(e) if e.kind() == crate::ErrorKind::GatewayRejected && !matches!(e.http_status(), Some(401 | 403)) => Ok(Verdict::NotPaid {
-            cancelled: false,
-            final_: false,
-            note: format!("{what}: {}", e.gateway_message().unwrap_or("rejected")),
-        }),
+        Err(e) if e.kind() == crate::ErrorKind::GatewayRejected && !says_nothing_of_the_payment(e.http_status()) => {
+            Ok(Verdict::NotPaid { cancelled: false, note: format!("{what}: {}", e.gateway_message().unwrap_or("rejected")) })
+        }
         other => other,
     }
+}
+
+/// Refusals about our credentials or our timing, not about the payment.
+pub(crate) fn says_nothing_of_the_payment(http_status: Option<u16>) -> bool {
+    matches!(http_status, Some(401 | 403 | 408 | 429))
 }
 
 /// The raw answers of one resolution, joined for storage.

@@ -75,7 +75,7 @@ pub(crate) async fn verify(config: &MupraConfig, http: &Http, payment: &Payment)
             masked_card: text(&result, "maskedPan"),
             ..Default::default()
         })),
-        Some(false) => Ok(Verdict::NotPaid { cancelled: false, final_: false, note: "mupra verify: not paid".into() }),
+        Some(false) => Ok(Verdict::NotPaid { cancelled: false, note: "mupra verify: not paid".into() }),
         None => Err(Error::malformed("mupra verify: result has no boolean `paid`")),
     });
     let verdict = refusal_as_unpaid(verdict, "mupra verify")?;
@@ -131,9 +131,14 @@ pub(crate) async fn balance(config: &MupraConfig, http: &Http) -> Result<u64> {
 }
 
 pub(crate) async fn transactions(config: &MupraConfig, http: &Http, page: u32, page_size: u32) -> Result<MupraTransactionPage> {
-    let body = json!({"page": page.to_string(), "pageSize": page_size.to_string()});
-    let result = call(config, http, "trx/json", body, "mupra trx").await?;
-    // The document shows the page object bare; accept it bare or as the envelope's result.
+    let body = json!({"page": page.to_string(), "pageSize": page_size.to_string(), "api_key": config.api_key.expose()});
+    let answer = http.post_json(endpoint(&config.base_url, "trx/json")?, &body).await?;
+    // The document's sample is the page object bare; accept it bare or as the envelope's result.
+    let bare = (answer.status == 200).then(|| json_body(&answer, "mupra trx").ok()).flatten().filter(|b| b.get("resultList").is_some());
+    let result = match bare {
+        Some(page) => page,
+        None => result_of(&answer, "mupra trx")?,
+    };
     let list = result.get("resultList").and_then(Value::as_array).ok_or_else(|| Error::malformed("mupra trx: no resultList"))?;
     let transactions = list
         .iter()

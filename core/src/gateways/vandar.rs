@@ -8,12 +8,14 @@
 //! Errors are `{"status":0,"errors":[…]}` with 400/401/402/403.
 //!
 //! Transaction info `code`: the document shows only `1` "Confirm requierd"
-//! (paid, waiting for verify). Dargah (and its sandbox) read: 1 paid and not
-//! verified, 2 verified, 3 failed/cancelled by the payer, 4 waiting for
-//! payment, 5 refunded (never verified in time). Any other code is a truth
-//! Dargah cannot tell, so the payment goes to `needs_review`, never to paid.
+//! (paid, waiting for verify). Dargah (and its sandbox) read: 2 verified,
+//! 3 failed/cancelled by the payer, 4 waiting for payment, 5 refunded — our
+//! reading, not the document's, so none of them closes a payment as unpaid
+//! before its deadline. Any other code is a truth Dargah cannot tell: the
+//! payment stays open, is asked again, and goes to `needs_review` only at
+//! its deadline, never to paid.
 
-use super::{json_body, raw_join, rial, text, CallbackInfo, CreateCall, Created, GatewayAnswer, Hint, PaidDetails, Question, Verdict};
+use super::{json_body, raw_join, rial, says_nothing_of_the_payment, text, CallbackInfo, CreateCall, Created, GatewayAnswer, Hint, PaidDetails, Question, Verdict};
 use crate::callback::CallbackFields;
 use crate::config::VandarConfig;
 use crate::error::{Error, ErrorKind, Result};
@@ -119,9 +121,10 @@ pub(crate) async fn resolve(config: &VandarConfig, http: &Http, payment: &Paymen
             crate::failpoint!("vandar_before_verify");
             let verify = call(config, http, "api/v4/verify", token).await?;
             let verdict = match body_of(&verify, "vandar verify") {
-                Ok(body) => Verdict::Paid(paid_details(&body, "realAmount")?),
-                // Refused although info said "confirm required": do not guess.
-                Err(e) if e.kind() == ErrorKind::GatewayRejected && !matches!(verify.status, 401 | 403) => Verdict::NeedsReview {
+                Ok(body) => paid_or_review(paid_details(&body, "realAmount")?, "vandar verify"),
+                // Refused although info said "confirm required": another verify may have just
+                // gone through. Ask again (transaction info will tell); never guess.
+                Err(e) if e.kind() == ErrorKind::GatewayRejected && !says_nothing_of_the_payment(Some(verify.status)) => Verdict::Unknown {
                     note: format!("vandar verify refused a payment awaiting verify: {}", e.gateway_message().unwrap_or("rejected")),
                 },
                 Err(e) => return Err(e),
@@ -145,8 +148,8 @@ fn read_info(answer: &Answer) -> Result<Info> {
     let body = match body_of(answer, "vandar transaction") {
         Ok(body) => body,
         // The gateway refuses to describe the token: it knows no payment for it.
-        Err(e) if e.kind() == ErrorKind::GatewayRejected && !matches!(answer.status, 401 | 403) => {
-            return Ok(Info::Known(Verdict::NotPaid { cancelled: false, final_: false, note: format!("vandar transaction: {}", e.gateway_message().unwrap_or("rejected")) }));
+        Err(e) if e.kind() == ErrorKind::GatewayRejected && !says_nothing_of_the_payment(Some(answer.status)) => {
+            return Ok(Info::Known(Verdict::NotPaid { cancelled: false, note: format!("vandar transaction: {}", e.gateway_message().unwrap_or("rejected")) }));
         }
         Err(e) => return Err(e),
     };
@@ -158,16 +161,23 @@ fn read_info(answer: &Answer) -> Result<Info> {
             let mut details = paid_details(&body, "")?;
             let wage = rial(&body, "wage").unwrap_or(None).unwrap_or(0);
             details.real_amount = details.amount.and_then(|a| a.checked_sub(wage));
-            Info::Known(Verdict::Paid(details))
+            Info::Known(paid_or_review(details, "vandar transaction"))
         }
-        // The gateway's own word (not the callback's): this token will not be paid.
-        Some(3) => Info::Known(Verdict::NotPaid { cancelled: true, final_: true, note: "vandar: failed or cancelled by the payer".into() }),
-        Some(4) => Info::Known(Verdict::NotPaid { cancelled: false, final_: false, note: "vandar: waiting for payment".into() }),
-        Some(5) => Info::Known(Verdict::NotPaid { cancelled: false, final_: true, note: "vandar: refunded to the payer (not verified in time)".into() }),
-        other => Info::Known(Verdict::NeedsReview {
+        Some(3) => Info::Known(Verdict::NotPaid { cancelled: true, note: "vandar: failed or cancelled by the payer".into() }),
+        Some(4) => Info::Known(Verdict::NotPaid { cancelled: false, note: "vandar: waiting for payment".into() }),
+        Some(5) => Info::Known(Verdict::NotPaid { cancelled: false, note: "vandar: refunded to the payer (not verified in time)".into() }),
+        other => Info::Known(Verdict::Unknown {
             note: format!("vandar transaction: unknown code {} ({})", other.map(|c| c.to_string()).unwrap_or_else(|| "none".into()), text(&body, "message").unwrap_or_default()),
         }),
     })
+}
+
+/// Vandar documents the amount on both answers: one without it cannot be checked against the order.
+fn paid_or_review(details: PaidDetails, what: &str) -> Verdict {
+    match details.amount {
+        Some(_) => Verdict::Paid(details),
+        None => Verdict::NeedsReview { note: format!("{what} says paid but gives no amount to check against the order") },
+    }
 }
 
 fn paid_details(body: &Value, real_amount_key: &str) -> Result<PaidDetails> {

@@ -23,8 +23,8 @@ pub struct NewPayment {
     pub amount: u64,
     pub callback_url: String,
     pub request_json: String,
-    pub created_at: i64,
-    pub deadline_at: i64,
+    /// The deadline is this long after creation, on the store's clock.
+    pub refund_window_ms: i64,
 }
 
 /// What a caller brings to a claim from its callback.
@@ -40,22 +40,46 @@ pub enum Claim {
     /// This caller holds the lease under `payment.fence` and must ask the gateway.
     Claimed {
         payment: Payment,
-        /// A verify may already have been sent under an earlier fence.
+        /// A verify may already have reached the gateway under an earlier
+        /// fence (a lease taken over, an answer lost). Once true, always true.
         maybe_verified: bool,
+        /// The receipt to verify with: the first one a callback left (kept
+        /// until the gateway refuses it), else this caller's.
         verify_key: Option<String>,
     },
-    /// Another worker holds a live lease.
+    /// Another worker holds a live lease (verifying, or a create in flight).
     Busy(Payment),
     /// Terminal: replay it.
     Settled(Payment),
-    /// No token yet: the customer cannot have paid.
+    /// No token, and the create's own lease expired: nobody was sent to pay it.
     NotStarted(Payment),
+}
+
+/// What a resolution does to the stored receipt (AtiPay's referenceNumber).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum KeyUpdate {
+    #[default]
+    Keep,
+    Set(String),
+    /// The gateway refused it: forget it, so the next callback's receipt is tried.
+    Clear,
 }
 
 /// The stored answer of one verification.
 #[derive(Debug, Clone, Default)]
 pub struct Resolution {
     pub state: Option<PaymentState>,
+    /// While the store's clock is before the payment's deadline, it stays
+    /// open in this state instead of `state`: only the gateway's documented
+    /// word closes a payment early, and the deadline is the store's to judge.
+    pub open_before_deadline: Option<PaymentState>,
+    /// A paid receipt that already paid another payment keeps this one open
+    /// (`Finish::ReceiptReused`) instead of sending it to review: the receipt
+    /// came from a callback, so it proves only that the callback is forged.
+    pub receipt_from_callback: bool,
+    pub verify_key: KeyUpdate,
+    /// A verify may have reached the gateway and its answer is unknown.
+    pub maybe_verified: bool,
     pub reference: Option<String>,
     pub trace_number: Option<String>,
     pub masked_card: Option<String>,
@@ -67,10 +91,15 @@ pub struct Resolution {
 
 #[derive(Debug, Clone)]
 pub enum Finish {
-    /// Stored; the caller's change took effect.
+    /// Stored; the caller's change took effect. A paid answer takes effect
+    /// even under a newer fence while the payment is open: the gateway's
+    /// proof of payment is never thrown away.
     Applied(Payment),
-    /// The fence moved on (our lease expired and someone else claimed): the current row.
+    /// The fence moved on and the answer does not prove payment: it was
+    /// recorded in the history, and the current row is returned.
     Stale(Payment),
+    /// The callback's receipt already paid another payment; this one stays open.
+    ReceiptReused(Payment),
 }
 
 /// A persisted access/refresh token pair (Vandar's rotate on every refresh).
@@ -123,36 +152,51 @@ pub enum IdempotencyBegin {
     InDoubt,
 }
 
-/// The contract every backend keeps.
+/// The contract every backend keeps. Every time a payment method stamps or
+/// compares (leases, deadlines, ages) is read from the store's own clock —
+/// the database server's for PostgreSQL and MySQL — never the caller's.
 pub trait Store: Send + Sync {
-    /// Record a payment. The invoice id is unique per gateway: `DuplicateInvoice` otherwise.
-    fn insert(&self, payment: &NewPayment) -> Result<()>;
+    /// The store's clock, in Unix milliseconds.
+    fn now(&self) -> Result<i64>;
+    /// Record a payment, with a create lease of `lease_ms` so no reconciler
+    /// touches it while its create is in flight. The invoice id is unique per
+    /// gateway: `DuplicateInvoice` otherwise.
+    fn insert(&self, payment: &NewPayment, lease_ms: i64) -> Result<()>;
     /// The gateway gave a token: `created` → `awaiting`.
-    fn attach_token(&self, id: &str, token: &str, redirect_json: &str, now: i64) -> Result<Payment>;
+    fn attach_token(&self, id: &str, token: &str, redirect_json: &str) -> Result<Payment>;
     /// The gateway definitively refused the create: forget the row so the invoice id can be used again.
     fn discard_created(&self, id: &str) -> Result<()>;
-    /// The create's answer is unknown: close the row (nobody was sent to pay it).
-    fn fail_created(&self, id: &str, note: &str, now: i64) -> Result<()>;
+    /// The create's answer is unknown, or it was abandoned: close the row
+    /// (nobody was sent to pay it). With `abandoned_only`, only once its
+    /// create lease has expired. True if this call closed it.
+    fn fail_created(&self, id: &str, note: &str, abandoned_only: bool) -> Result<bool>;
     fn get(&self, id: &str) -> Result<Option<Payment>>;
     fn find_by_token(&self, gateway: Gateway, token: &str) -> Result<Option<Payment>>;
     fn find_by_invoice(&self, gateway: Gateway, invoice_id: &str) -> Result<Option<Payment>>;
+    /// The paid payment this gateway receipt credited, if any.
+    fn find_paid_by_reference(&self, gateway: Gateway, reference: &str) -> Result<Option<Payment>>;
     /// The redirect stored at create time (JSON).
     fn redirect_json(&self, id: &str) -> Result<Option<String>>;
     /// Take the lease atomically (across threads and processes).
-    fn claim(&self, id: &str, input: &ClaimInput, now: i64, lease_ms: i64) -> Result<Claim>;
-    /// Store the answer and the raw gateway text in one transaction, if the fence still holds.
-    /// A `Paid` resolution whose gateway reference already paid another payment becomes `NeedsReview`.
-    fn finish(&self, id: &str, fence: i64, resolution: &Resolution, now: i64) -> Result<Finish>;
+    fn claim(&self, id: &str, input: &ClaimInput, lease_ms: i64) -> Result<Claim>;
+    /// Store the answer and the raw gateway text in one transaction, if the
+    /// fence still holds (or the answer proves payment; see `Finish`). A paid
+    /// resolution whose receipt already paid another payment becomes
+    /// `NeedsReview`, or `ReceiptReused` for a receipt from a callback.
+    fn finish(&self, id: &str, fence: i64, resolution: &Resolution) -> Result<Finish>;
+    /// Add an entry to a payment's history without changing it (a refused
+    /// callback, a mismatch worth a person's eyes).
+    fn record_event(&self, id: &str, label: &str, raw: &str) -> Result<()>;
     /// Paid payments the shop has not acknowledged yet (the outbox).
     fn unacknowledged(&self, limit: usize) -> Result<Vec<Payment>>;
     /// Mark a paid payment fulfilled. True if this call acknowledged it.
-    fn acknowledge(&self, id: &str, now: i64) -> Result<bool>;
-    /// In-doubt rows, rows whose lease expired, and creates interrupted before `stale_before`.
-    fn recoverable(&self, now: i64, stale_before: i64, limit: usize) -> Result<Vec<Payment>>;
+    fn acknowledge(&self, id: &str) -> Result<bool>;
+    /// In-doubt rows, and rows whose verify or create lease expired.
+    fn recoverable(&self, limit: usize) -> Result<Vec<Payment>>;
     /// What a reconciliation pass looks at, most urgent deadline first:
-    /// awaiting payments not touched since `quiet_before` (or past their
-    /// deadline), in-doubt rows, expired leases, and interrupted creates.
-    fn reconcilable(&self, now: i64, quiet_before: i64, limit: usize) -> Result<Vec<Payment>>;
+    /// awaiting payments untouched for `min_age_ms` (or past their deadline),
+    /// in-doubt rows, and rows whose verify or create lease expired.
+    fn reconcilable(&self, min_age_ms: i64, limit: usize) -> Result<Vec<Payment>>;
     /// The verify key a callback left (AtiPay's referenceNumber), if any.
     fn verify_key(&self, id: &str) -> Result<Option<String>>;
     /// Take a rate-limit slot in `bucket` (at most `limit` per `window_ms`,

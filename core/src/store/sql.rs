@@ -7,7 +7,7 @@
 //! row must be locked (`FOR UPDATE`; SQLite locks the whole database in
 //! `BEGIN IMMEDIATE` instead).
 
-use super::{Claim, ClaimInput, Finish, IdempotencyBegin, NewPayment, RefreshClaim, Resolution, Store, TokenPair};
+use super::{Claim, ClaimInput, Finish, IdempotencyBegin, KeyUpdate, NewPayment, RefreshClaim, Resolution, Store, TokenPair};
 use crate::config::Secret;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Gateway, Payment, PaymentState};
@@ -98,7 +98,8 @@ pub trait Backend: Send + Sync + 'static {
     fn read<T>(&self, f: &mut dyn FnMut(&mut dyn Conn) -> Result<T>) -> Result<T>;
 }
 
-const SCHEMA_VERSION: i64 = 3;
+/// The schema version this library migrates a store to.
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Migrations, each a list of statements; `{id}` a key column, `{text}` a long
 /// text, `{serial}` an auto-increment primary key.
@@ -169,6 +170,8 @@ const MIGRATIONS: &[&str] = &[
         created_at   BIGINT NOT NULL,
         updated_at   BIGINT NOT NULL
     )",
+    // Payments: remember for good that a verify may have reached the gateway.
+    "ALTER TABLE {p}payments ADD COLUMN {if_not_exists}maybe_verified BIGINT NOT NULL DEFAULT 0",
     // The business one (issue 12, items 15-18), self-contained: new tables
     // rather than ALTERs, so every statement stays IF NOT EXISTS on all three
     // databases. `rate_windows` keeps each bucket's sliding log in its own
@@ -198,13 +201,14 @@ const MIGRATIONS: &[&str] = &[
 
 const COLUMNS: &str = "id, gateway, invoice_id, amount, callback_url, token, state, fence, reference, trace_number, \
                        masked_card, verified_amount, note, created_at, updated_at, deadline_at, paid_at, acknowledged_at, \
-                       lease_until, verify_key";
+                       lease_until, verify_key, maybe_verified";
 
 /// A payment row with the columns only the store itself reads.
 struct StoredRow {
     payment: Payment,
     lease_until: Option<i64>,
     verify_key: Option<String>,
+    maybe_verified: bool,
 }
 
 fn row_to_payment(row: &[Val]) -> Result<StoredRow> {
@@ -231,7 +235,7 @@ fn row_to_payment(row: &[Val]) -> Result<StoredRow> {
         paid_at: int(16)?,
         acknowledged_at: int(17)?,
     };
-    Ok(StoredRow { payment, lease_until: int(18)?, verify_key: text(19) })
+    Ok(StoredRow { payment, lease_until: int(18)?, verify_key: text(19), maybe_verified: int(20)?.unwrap_or(0) != 0 })
 }
 
 /// The `Store` over any SQL backend.
@@ -269,6 +273,8 @@ impl<B: Backend> SqlStore<B> {
                 Dialect::Postgres => "INSERT",
             })
             .replace("{on_conflict_nothing}", if dialect == Dialect::Postgres { " ON CONFLICT DO NOTHING" } else { "" })
+            // Only PostgreSQL (and MariaDB, but not MySQL) has ADD COLUMN IF NOT EXISTS.
+            .replace("{if_not_exists}", if dialect == Dialect::Postgres { "IF NOT EXISTS " } else { "" })
             .replace("{id}", "VARCHAR(255)")
             .replace("{text}", if dialect == Dialect::MySql { "MEDIUMTEXT" } else { "TEXT" })
             .replace("{serial}", match dialect {
@@ -309,14 +315,28 @@ impl<B: Backend> SqlStore<B> {
             let version = index as i64 + 1;
             let statements: Vec<String> = step.split(';').map(str::trim).filter(|s| !s.is_empty()).map(|s| self.sql(s)).collect();
             let record = self.sql("{insert_ignore} INTO {p}schema_migrations (version, applied_at) VALUES (?, ?){on_conflict_nothing}");
-            // Every statement is IF NOT EXISTS, so two processes migrating at once both succeed.
-            self.backend.read(&mut |c| {
-                for s in &statements {
-                    c.exec(s, &[])?;
+            let applied = self.sql("SELECT COUNT(*) FROM {p}schema_migrations WHERE version = ?");
+            let mut apply = |c: &mut dyn Conn| -> Result<()> {
+                if c.query(&applied, &[version.into()])?.first().and_then(|r| r.first()).map(Val::int).transpose()?.flatten().unwrap_or(0) > 0 {
+                    return Ok(());
                 }
-                c.exec(&record, &[version.into(), crate::engine::now_ms().into()])?;
+                for s in &statements {
+                    match c.exec(s, &[]) {
+                        // Another process added the column first.
+                        Err(e) if s.contains("ADD COLUMN") && e.error.message().to_ascii_lowercase().contains("duplicate column") => {}
+                        other => other.map(|_| ())?,
+                    }
+                }
+                c.exec(&record, &[version.into(), crate::clock::system_ms().into()])?;
                 Ok(())
-            })?;
+            };
+            // Every statement is IF NOT EXISTS (or tolerates a column added meanwhile), so
+            // two processes migrating at once both succeed; SQLite migrates under its write lock.
+            if self.backend.dialect() == Dialect::Sqlite {
+                self.backend.transaction(&mut apply)?;
+            } else {
+                self.backend.read(&mut apply)?;
+            }
         }
         Ok(())
     }
@@ -389,12 +409,17 @@ fn limit(n: usize) -> Val {
 }
 
 impl<B: Backend> Store for SqlStore<B> {
-    fn insert(&self, p: &NewPayment) -> Result<()> {
+    fn now(&self) -> Result<i64> {
+        self.read(|c| self.clock(c))
+    }
+
+    fn insert(&self, p: &NewPayment, lease_ms: i64) -> Result<()> {
         let sql = self.sql(
-            "INSERT INTO {p}payments (id, gateway, invoice_id, amount, callback_url, request, state, fence, created_at, updated_at, deadline_at)
-             VALUES (?, ?, ?, ?, ?, ?, 'created', 0, ?, ?, ?)",
+            "INSERT INTO {p}payments (id, gateway, invoice_id, amount, callback_url, request, state, fence, created_at, updated_at, deadline_at, lease_until)
+             VALUES (?, ?, ?, ?, ?, ?, 'created', 0, ?, ?, ?, ?)",
         );
         let inserted = self.write(|c| {
+            let now = self.clock(c)?;
             let args = [
                 p.id.as_str().into(),
                 p.gateway.name().into(),
@@ -402,9 +427,10 @@ impl<B: Backend> Store for SqlStore<B> {
                 (p.amount as i64).into(),
                 p.callback_url.as_str().into(),
                 p.request_json.as_str().into(),
-                p.created_at.into(),
-                p.created_at.into(),
-                p.deadline_at.into(),
+                now.into(),
+                now.into(),
+                now.saturating_add(p.refund_window_ms).into(),
+                now.saturating_add(lease_ms).into(),
             ];
             match c.exec(&sql, &args) {
                 Ok(_) => Ok(true),
@@ -425,13 +451,16 @@ impl<B: Backend> Store for SqlStore<B> {
         Err(Error::store(format!("payment id {} already exists", p.id)))
     }
 
-    fn attach_token(&self, id: &str, token: &str, redirect_json: &str, now: i64) -> Result<Payment> {
-        let sql = self.sql("UPDATE {p}payments SET token = ?, redirect = ?, state = 'awaiting', updated_at = ? WHERE id = ? AND state = 'created'");
-        self.write(|c| match c.exec(&sql, &[token.into(), redirect_json.into(), now.into(), id.into()]) {
-            Ok(1) => Ok(self.must_get(c, id, false)?.payment),
-            Ok(_) => Err(Error::store(format!("payment {id} is no longer in state created"))),
-            Err(e) if e.unique => Err(Error::malformed("the gateway returned a token that another payment already has")),
-            Err(e) => Err(e.error),
+    fn attach_token(&self, id: &str, token: &str, redirect_json: &str) -> Result<Payment> {
+        let sql = self.sql("UPDATE {p}payments SET token = ?, redirect = ?, state = 'awaiting', lease_until = NULL, updated_at = ? WHERE id = ? AND state = 'created'");
+        self.write(|c| {
+            let now = self.clock(c)?;
+            match c.exec(&sql, &[token.into(), redirect_json.into(), now.into(), id.into()]) {
+                Ok(1) => Ok(self.must_get(c, id, false)?.payment),
+                Ok(_) => Err(Error::store(format!("payment {id} is no longer in state created"))),
+                Err(e) if e.unique => Err(Error::malformed("the gateway returned a token that another payment already has")),
+                Err(e) => Err(e.error),
+            }
         })
     }
 
@@ -439,10 +468,20 @@ impl<B: Backend> Store for SqlStore<B> {
         self.write(|c| self.exec(c, "DELETE FROM {p}payments WHERE id = ? AND state = 'created'", &[id.into()]).map(|_| ()))
     }
 
-    fn fail_created(&self, id: &str, note: &str, now: i64) -> Result<()> {
+    fn fail_created(&self, id: &str, note: &str, abandoned_only: bool) -> Result<bool> {
         self.write(|c| {
-            self.exec(c, "UPDATE {p}payments SET state = 'failed', note = ?, updated_at = ? WHERE id = ? AND state = 'created'", &[note.into(), now.into(), id.into()])
-                .map(|_| ())
+            let now = self.clock(c)?;
+            let lease_over = if abandoned_only { now } else { i64::MAX };
+            let changed = self.exec(
+                c,
+                "UPDATE {p}payments SET state = 'failed', note = ?, lease_until = NULL, updated_at = ?
+                 WHERE id = ? AND state = 'created' AND COALESCE(lease_until, 0) <= ?",
+                &[note.into(), now.into(), id.into(), lease_over.into()],
+            )?;
+            if changed == 1 {
+                self.insert_event(c, id, now, 0, "failed", &serde_json::json!({"note": note}).to_string())?;
+            }
+            Ok(changed == 1)
         })
     }
 
@@ -458,79 +497,108 @@ impl<B: Backend> Store for SqlStore<B> {
         self.read(|c| Ok(self.select_one(c, "gateway = ? AND invoice_id = ?", &[gateway.name().into(), invoice_id.into()])?.map(|r| r.payment)))
     }
 
+    fn find_paid_by_reference(&self, gateway: Gateway, reference: &str) -> Result<Option<Payment>> {
+        self.read(|c| Ok(self.select_one(c, "gateway = ? AND paid_reference = ?", &[gateway.name().into(), reference.into()])?.map(|r| r.payment)))
+    }
+
     fn redirect_json(&self, id: &str) -> Result<Option<String>> {
         self.read(|c| Ok(self.query(c, "SELECT redirect FROM {p}payments WHERE id = ?", &[id.into()])?.first().and_then(|r| r[0].text())))
     }
 
-    fn claim(&self, id: &str, input: &ClaimInput, now: i64, lease_ms: i64) -> Result<Claim> {
+    fn claim(&self, id: &str, input: &ClaimInput, lease_ms: i64) -> Result<Claim> {
         self.write(|c| {
-            let StoredRow { payment, lease_until, verify_key: stored_key } = self.must_get(c, id, true)?;
+            let StoredRow { payment, lease_until, verify_key: stored_key, maybe_verified } = self.must_get(c, id, true)?;
+            let now = self.clock(c)?;
             if payment.state.is_terminal() {
                 return Ok(Claim::Settled(payment));
             }
-            if payment.state == PaymentState::Created {
-                return Ok(Claim::NotStarted(payment));
+            let lease_live = lease_until.is_some_and(|l| l > now);
+            match payment.state {
+                PaymentState::Created if lease_live => return Ok(Claim::Busy(payment)),
+                PaymentState::Created => return Ok(Claim::NotStarted(payment)),
+                PaymentState::Verifying if lease_live => return Ok(Claim::Busy(payment)),
+                _ => {}
             }
-            if payment.state == PaymentState::Verifying && lease_until.is_some_and(|l| l > now) {
-                return Ok(Claim::Busy(payment));
-            }
-            let maybe_verified = matches!(payment.state, PaymentState::InDoubt | PaymentState::Verifying);
-            let verify_key = input.verify_key.clone().or(stored_key);
+            // Taking over an expired lease, or an answer that never came: that verify may have gone through.
+            let maybe_verified = maybe_verified || matches!(payment.state, PaymentState::InDoubt | PaymentState::Verifying);
+            // The first receipt stays until the gateway refuses it: a later callback cannot replace it.
+            let (verify_key, trace_number) = match stored_key {
+                Some(key) => (Some(key), None),
+                None => (input.verify_key.clone(), input.trace_number.clone()),
+            };
             self.exec(
                 c,
                 "UPDATE {p}payments SET state = 'verifying', fence = fence + 1, lease_until = ?, verify_key = ?,
-                        trace_number = COALESCE(?, trace_number), updated_at = ?
+                        trace_number = COALESCE(?, trace_number), maybe_verified = ?, updated_at = ?
                  WHERE id = ? AND fence = ?",
-                &[(now + lease_ms).into(), verify_key.clone().into(), input.trace_number.clone().into(), now.into(), id.into(), payment.fence.into()],
+                &[
+                    now.saturating_add(lease_ms).into(),
+                    verify_key.clone().into(),
+                    trace_number.into(),
+                    i64::from(maybe_verified).into(),
+                    now.into(),
+                    id.into(),
+                    payment.fence.into(),
+                ],
             )?;
-            Ok(Claim::Claimed { payment: self.must_get(c, id, false)?.payment, maybe_verified, verify_key: verify_key.clone() })
+            Ok(Claim::Claimed { payment: self.must_get(c, id, false)?.payment, maybe_verified, verify_key })
         })
     }
 
-    fn finish(&self, id: &str, fence: i64, r: &Resolution, now: i64) -> Result<Finish> {
-        match self.finish_once(id, fence, r, now, false) {
+    fn finish(&self, id: &str, fence: i64, r: &Resolution) -> Result<Finish> {
+        match self.finish_once(id, fence, r, false) {
             // Another payment was paid with this receipt at the same instant: the unique
-            // key on paid receipts refused this one, so it is stored as needing review.
-            Err(e) if e.message() == REUSED_RECEIPT => self.finish_once(id, fence, r, now, true),
+            // key on paid receipts refused this one.
+            Err(e) if e.message() == REUSED_RECEIPT => self.finish_once(id, fence, r, true),
             other => other,
         }
+    }
+
+    fn record_event(&self, id: &str, label: &str, raw: &str) -> Result<()> {
+        self.write(|c| {
+            let row = self.must_get(c, id, false)?;
+            let now = self.clock(c)?;
+            self.insert_event(c, id, now, row.payment.fence, label, raw)
+        })
     }
 
     fn unacknowledged(&self, n: usize) -> Result<Vec<Payment>> {
         self.read(|c| self.select_many(c, "WHERE state = 'paid' AND acknowledged_at IS NULL ORDER BY paid_at, id LIMIT ?", &[limit(n)]))
     }
 
-    fn acknowledge(&self, id: &str, now: i64) -> Result<bool> {
+    fn acknowledge(&self, id: &str) -> Result<bool> {
         self.write(|c| {
             let payment = self.must_get(c, id, true)?.payment;
             if payment.state != PaymentState::Paid {
                 return Err(Error::invalid(format!("payment {id} is {}, not paid; only paid payments are acknowledged", payment.state.name())));
             }
+            let now = self.clock(c)?;
             Ok(self.exec(c, "UPDATE {p}payments SET acknowledged_at = ? WHERE id = ? AND acknowledged_at IS NULL", &[now.into(), id.into()])? == 1)
         })
     }
 
-    fn recoverable(&self, now: i64, stale_before: i64, n: usize) -> Result<Vec<Payment>> {
+    fn recoverable(&self, n: usize) -> Result<Vec<Payment>> {
         self.read(|c| {
+            let now = self.clock(c)?;
             self.select_many(
                 c,
-                "WHERE state = 'in_doubt' OR (state = 'verifying' AND lease_until <= ?) OR (state = 'created' AND updated_at <= ?)
+                "WHERE state = 'in_doubt' OR (state IN ('verifying', 'created') AND COALESCE(lease_until, 0) <= ?)
                  ORDER BY updated_at, id LIMIT ?",
-                &[now.into(), stale_before.into(), limit(n)],
+                &[now.into(), limit(n)],
             )
         })
     }
 
-    fn reconcilable(&self, now: i64, quiet_before: i64, n: usize) -> Result<Vec<Payment>> {
+    fn reconcilable(&self, min_age_ms: i64, n: usize) -> Result<Vec<Payment>> {
         self.read(|c| {
+            let now = self.clock(c)?;
             self.select_many(
                 c,
                 "WHERE (state = 'awaiting' AND (updated_at <= ? OR deadline_at <= ?))
                     OR state = 'in_doubt'
-                    OR (state = 'verifying' AND lease_until <= ?)
-                    OR (state = 'created' AND updated_at <= ?)
+                    OR (state IN ('verifying', 'created') AND COALESCE(lease_until, 0) <= ?)
                  ORDER BY deadline_at, id LIMIT ?",
-                &[quiet_before.into(), now.into(), now.into(), quiet_before.into(), limit(n)],
+                &[now.saturating_sub(min_age_ms).into(), now.into(), now.into(), limit(n)],
             )
         })
     }
@@ -719,66 +787,100 @@ impl<B: Backend> Store for SqlStore<B> {
 const REUSED_RECEIPT: &str = "a paid payment already has this gateway receipt";
 
 impl<B: Backend> SqlStore<B> {
-    fn finish_once(&self, id: &str, fence: i64, r: &Resolution, now: i64, receipt_reused: bool) -> Result<Finish> {
+    fn finish_once(&self, id: &str, fence: i64, r: &Resolution, receipt_reused: bool) -> Result<Finish> {
         self.write(|c| {
             let current = self.must_get(c, id, true)?.payment;
-            if current.state != PaymentState::Verifying || current.fence != fence {
-                return Ok(Finish::Stale(current));
-            }
+            let now = self.clock(c)?;
             let mut state = r.state.ok_or_else(|| Error::internal("resolution without a state"))?;
-            let mut note = r.note.clone();
-            if state == PaymentState::Paid && receipt_reused {
-                state = PaymentState::NeedsReview;
-                note = Some(REUSED_RECEIPT.to_string());
+            let fresh = current.state == PaymentState::Verifying && current.fence == fence;
+            // A worker whose lease moved on is still heard: its answer goes into the
+            // history, and a proof of payment settles a payment that is still open.
+            let proof_wins = state == PaymentState::Paid && !current.state.is_terminal() && current.state != PaymentState::Created;
+            if !fresh {
+                self.insert_event(c, id, now, fence, "stale_answer", &r.raw)?;
+                if !proof_wins {
+                    return Ok(Finish::Stale(current));
+                }
             }
+            if let (Some(open), true) = (r.open_before_deadline, now < current.deadline_at) {
+                state = open;
+            }
+            let mut note = r.note.clone();
+            let mut verify_key = r.verify_key.clone();
+            let mut reused_by = None;
             if state == PaymentState::Paid {
-                // One gateway receipt credits one payment: a replayed receipt is a forgery or a gateway bug.
-                if let Some(reference) = &r.reference {
+                if receipt_reused {
+                    reused_by = Some(None);
+                } else if let Some(reference) = &r.reference {
+                    // One gateway receipt credits one payment: a replayed receipt is a forgery or a gateway bug.
                     let other = self.query(
                         c,
-                        "SELECT id FROM {p}payments WHERE gateway = ? AND reference = ? AND id <> ? AND state = 'paid'",
+                        "SELECT id FROM {p}payments WHERE gateway = ? AND paid_reference = ? AND id <> ?",
                         &[current.gateway.name().into(), reference.as_str().into(), id.into()],
                     )?;
-                    if let Some(other) = other.first().and_then(|row| row[0].text()) {
-                        state = PaymentState::NeedsReview;
-                        note = Some(format!("the gateway reference already paid payment {other}"));
-                    }
+                    reused_by = other.first().map(|row| row[0].text());
+                }
+            }
+            if let Some(other) = &reused_by {
+                let other = other.as_deref().unwrap_or("another payment");
+                if r.receipt_from_callback {
+                    state = if now < current.deadline_at { PaymentState::Awaiting } else { PaymentState::NeedsReview };
+                    note = Some(format!("refused a callback whose receipt already paid {other}"));
+                    verify_key = KeyUpdate::Clear;
+                } else {
+                    state = PaymentState::NeedsReview;
+                    note = Some(format!("the gateway reference already paid {other}"));
                 }
             }
             let paid = state == PaymentState::Paid;
-            let paid_at: Option<i64> = paid.then_some(now);
-            let paid_reference = if paid { r.reference.clone() } else { None };
+            let (key_action, key_value): (i64, Option<String>) = match &verify_key {
+                KeyUpdate::Keep => (0, None),
+                KeyUpdate::Set(k) => (1, Some(k.clone())),
+                KeyUpdate::Clear => (1, None),
+            };
             let update = self.sql(
                 "UPDATE {p}payments SET state = ?, lease_until = NULL, reference = COALESCE(?, reference),
                         trace_number = COALESCE(?, trace_number), masked_card = COALESCE(?, masked_card),
                         verified_amount = COALESCE(?, verified_amount), note = ?, paid_at = COALESCE(?, paid_at),
-                        paid_reference = ?, updated_at = ?
-                 WHERE id = ? AND fence = ? AND state = 'verifying'",
+                        paid_reference = ?, verify_key = CASE WHEN ? = 1 THEN ? ELSE verify_key END,
+                        maybe_verified = CASE WHEN ? = 1 THEN 1 ELSE maybe_verified END, updated_at = ?
+                 WHERE id = ? AND fence = ?",
             );
             let args = [
                 state.name().into(),
-                r.reference.clone().into(),
+                if reused_by.is_some() { Val::Null } else { r.reference.clone().into() },
                 r.trace_number.clone().into(),
                 r.masked_card.clone().into(),
                 r.verified_amount.map(|a| a as i64).into(),
                 note.clone().into(),
-                paid_at.into(),
-                paid_reference.into(),
+                paid.then_some(now).into(),
+                if paid { r.reference.clone().into() } else { Val::Null },
+                key_action.into(),
+                key_value.into(),
+                i64::from(r.maybe_verified).into(),
                 now.into(),
                 id.into(),
-                fence.into(),
+                current.fence.into(),
             ];
             match c.exec(&update, &args) {
                 Ok(_) => {}
                 Err(e) if e.unique && paid => return Err(Error::internal(REUSED_RECEIPT)),
                 Err(e) => return Err(e.error),
             }
-            self.exec(
-                c,
-                "INSERT INTO {p}payment_events (payment_id, at, fence, state, raw) VALUES (?, ?, ?, ?, ?)",
-                &[id.into(), now.into(), fence.into(), state.name().into(), r.raw.as_str().into()],
-            )?;
-            Ok(Finish::Applied(self.must_get(c, id, false)?.payment))
+            if fresh {
+                self.insert_event(c, id, now, fence, state.name(), &r.raw)?;
+            }
+            let stored = self.must_get(c, id, false)?.payment;
+            Ok(if reused_by.is_some() && r.receipt_from_callback { Finish::ReceiptReused(stored) } else { Finish::Applied(stored) })
         })
+    }
+
+    fn insert_event(&self, c: &mut dyn Conn, id: &str, at: i64, fence: i64, label: &str, raw: &str) -> Result<()> {
+        self.exec(
+            c,
+            "INSERT INTO {p}payment_events (payment_id, at, fence, state, raw) VALUES (?, ?, ?, ?, ?)",
+            &[id.into(), at.into(), fence.into(), label.into(), raw.into()],
+        )
+        .map(|_| ())
     }
 }

@@ -88,7 +88,8 @@ impl World {
 pub fn config_json(base: &str, db: &str, lease_secs: u64) -> String {
     let mut config = dargah_sandbox::client_config(base, &format!("sqlite://{db}"));
     config["lease_secs"] = json!(lease_secs);
-    config["http"] = json!({"request_timeout_ms": 5000});
+    // The lease must outlast two gateway calls; the sandbox answers in well under that.
+    config["http"] = json!({"request_timeout_ms": (lease_secs * 1000 / 2 - 100).min(5000)});
     config.to_string()
 }
 

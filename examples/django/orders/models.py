@@ -35,7 +35,7 @@ class Order(models.Model):
         return f"order-{self.reference.hex}"
 
     def get_absolute_url(self) -> str:
-        return reverse("order", args=[self.reference])
+        return reverse("order", args=[self.invoice_id])
 
 
 class Credit(models.Model):

@@ -4,6 +4,6 @@ from . import views
 
 urlpatterns = [
     path("", views.checkout, name="checkout"),
-    path("pay/callback/<str:gateway>/", views.callback, name="callback"),
-    path("orders/<uuid:reference>/", views.order_page, name="order"),
+    path("orders/<str:invoice_id>/", views.order_page, name="order"),
+    path("payment-problem/", views.payment_problem, name="payment-problem"),
 ]

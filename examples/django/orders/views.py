@@ -1,4 +1,5 @@
-"""Checkout, the gateways' callback, and the order page."""
+"""Checkout and the order page. The gateways' callback is dargah.django's
+view (payments/callback/<gateway>/); it sends the customer to the order page."""
 
 from __future__ import annotations
 
@@ -6,13 +7,11 @@ import logging
 import uuid
 
 import dargah
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+import dargah.django
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from . import payments
 from .models import Order
 
 logger = logging.getLogger(__name__)
@@ -39,13 +38,10 @@ def checkout(request: HttpRequest) -> HttpResponse:
         return _problem(request, "Please choose an item and a way to pay.", 400)
     name, amount = CATALOG[item]
     order = Order.objects.create(item=name, amount=amount, gateway=gateway)
-    request.session["orders"] = [*request.session.get("orders", []), str(order.reference)]
-
-    callback_url = request.build_absolute_uri(reverse("callback", args=[gateway]))
+    request.session["orders"] = [*request.session.get("orders", []), order.invoice_id]
     try:
-        created = payments.client().create_payment(
-            gateway, order.invoice_id, amount, callback_url, mobile=mobile, description=name
-        )
+        # A redirect to the gateway, or (AtiPay) a form that submits itself.
+        created, response = dargah.django.start_payment(request, gateway, order.invoice_id, amount, mobile=mobile, description=name)
     except dargah.InvalidInputError as e:
         Order.objects.filter(pk=order.pk).update(status=Order.Status.FAILED)
         return _problem(request, f"Please check your details: {e.message}.", 400)
@@ -54,43 +50,19 @@ def checkout(request: HttpRequest) -> HttpResponse:
         Order.objects.filter(pk=order.pk).update(status=Order.Status.FAILED)
         return _problem(request, "The payment gateway could not be reached. Please try again.", 502)
     Order.objects.filter(pk=order.pk).update(payment_id=created.id)
-
-    if created.redirect.is_post:
-        return HttpResponse(created.redirect.html)  # a form that submits itself (AtiPay)
-    return HttpResponseRedirect(created.redirect.url)
-
-
-# The gateway's page sends the customer here from the gateway's own site: a
-# cross-site POST carries neither our CSRF token nor the (SameSite=Lax) session
-# cookie. So this one view is exempt from CSRF and needs no session; what makes
-# it safe is that Dargah verifies the payment with the gateway itself, once.
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
-def callback(request: HttpRequest, gateway: str) -> HttpResponse:
-    try:
-        outcome = payments.client().handle_callback(gateway, request.GET, request.POST)
-    except (dargah.InvalidCallbackError, dargah.UnknownPaymentError, dargah.InvalidInputError) as e:
-        logger.warning("refused a %s callback: %r", gateway, e)
-        return _problem(request, "This payment link is not valid.", 400)
-    except dargah.DargahError as e:
-        # The gateway did not answer clearly: the payment stays in doubt and
-        # `manage.py dargah_fulfil` (recover, then the outbox) settles it.
-        logger.warning("a %s callback is in doubt: %r", gateway, e)
-        return _problem(request, "We could not confirm your payment yet. If you paid, your order will be updated shortly.", 503)
-
-    order = get_object_or_404(Order, payment_id=outcome.payment_id)
-    logger.info("order %s: %s callback: %s", order.pk, gateway, outcome.kind)
-    if outcome.is_newly_paid:
-        payments.credit(order, outcome.payment)
-    elif outcome.kind in (dargah.OutcomeKind.FAILED, dargah.OutcomeKind.CANCELLED):
-        Order.objects.filter(pk=order.pk, status=Order.Status.PENDING).update(status=Order.Status.FAILED)
-    # 303: the browser follows with a GET, so reloading the order page never
-    # re-sends the callback.
-    response = HttpResponseRedirect(order.get_absolute_url())
-    response.status_code = 303
     return response
 
 
-def order_page(request: HttpRequest, reference: uuid.UUID) -> HttpResponse:
+def order_page(request: HttpRequest, invoice_id: str) -> HttpResponse:
+    """Addressed by the invoice id, which holds an unguessable UUID: the
+    customer reaches it without a session (a gateway's POST back carries none)."""
+    try:
+        reference = uuid.UUID(invoice_id.removeprefix("order-"))
+    except ValueError:
+        raise Http404("no such order") from None
     order = get_object_or_404(Order, reference=reference)
     return render(request, "orders/order.html", {"order": order, "credits": order.credits.all()})
+
+
+def payment_problem(request: HttpRequest) -> HttpResponse:
+    return _problem(request, "This payment link is not valid.", 400)

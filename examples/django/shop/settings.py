@@ -15,8 +15,13 @@ DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
 
 INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
+    "django.contrib.messages",
+    # Callback views, signals, dargah_* commands, the payments admin page, system checks.
+    "dargah.django",
     "orders",
 ]
 
@@ -26,6 +31,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     # On for every view; only the gateway callback is exempt (see orders/views.py).
     "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -37,13 +44,21 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [],
         "APP_DIRS": True,
-        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
     }
 ]
 
 STATIC_URL = "static/"
 
-DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
+# ATOMIC_REQUESTS: every view in a transaction, except Dargah's callback
+# views (non-atomic: a slow gateway never holds a database transaction).
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3", "ATOMIC_REQUESTS": True}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The customer's session cookie is SameSite=Lax (Django's default): a gateway
@@ -59,7 +74,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"orders": {"handlers": ["console"], "level": os.environ.get("SHOP_LOG_LEVEL", "WARNING")}},
+    "loggers": {
+        name: {"handlers": ["console"], "level": os.environ.get("SHOP_LOG_LEVEL", "WARNING")} for name in ("orders", "dargah.django")
+    },
 }
 
 # Dargah's configuration: JSON in DARGAH_CONFIG (or a file named by
@@ -79,5 +96,18 @@ else:
         "atipay": {"apiKey": "sandbox-atipay-api-key", "terminalId": "12345678", "base_url": f"{_SANDBOX}/atipay/v1/"},
         "vandar": {"api_key": "sandbox-vandar-ipg-api-key", "ipg_base_url": f"{_SANDBOX}/vandar/ipg"},
     }
+
+# Where gateways send the customer back (https in production: `manage.py
+# check` says so); unset, callback URLs are built from the checkout request.
+DARGAH_CALLBACK_BASE_URL = os.environ.get("DARGAH_CALLBACK_BASE_URL") or None
+
+# Where the customer lands after the callback: the order page, whatever happened.
+DARGAH_RETURN_URLS = {
+    "paid": "/orders/{invoice_id}/",
+    "failed": "/orders/{invoice_id}/",
+    "pending": "/orders/{invoice_id}/",
+    "needs_review": "/orders/{invoice_id}/",
+    "error": "/payment-problem/",
+}
 
 TEST_RUNNER = "shop.test_runner.Runner"

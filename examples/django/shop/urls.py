@@ -1,3 +1,9 @@
+from django.contrib import admin
 from django.urls import include, path
 
-urlpatterns = [path("", include("orders.urls"))]
+urlpatterns = [
+    # Dargah's callback views: /payments/callback/<gateway>/
+    path("payments/", include("dargah.django.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("orders.urls")),
+]

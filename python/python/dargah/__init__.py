@@ -12,7 +12,7 @@ reporting) with verify-once callback handling, on a Rust core.
 Importing this package starts nothing: no thread, runtime or connection.
 """
 
-from ._client import CallbackPart, Client
+from ._client import CallbackPart, Client, check_config
 from ._errors import (
     ConfigError,
     DargahError,
@@ -38,6 +38,7 @@ from ._model import (
     Outcome,
     OutcomeKind,
     Payment,
+    PaymentEvent,
     PaymentState,
     RecoverReport,
     Redirect,
@@ -68,6 +69,7 @@ __all__ = [
     "Outcome",
     "OutcomeKind",
     "Payment",
+    "PaymentEvent",
     "PaymentState",
     "RateLimitedError",
     "RecoverReport",
@@ -78,6 +80,7 @@ __all__ = [
     "UnsupportedError",
     "VandarOptions",
     "__version__",
+    "check_config",
 ]
 
 # Public classes show (and pickle) as dargah.X rather than dargah._errors.X.

@@ -13,6 +13,7 @@ from ._model import (
     Gateway,
     Outcome,
     Payment,
+    PaymentEvent,
     PaymentState,
     RecoverReport,
     Redirect,
@@ -79,6 +80,21 @@ def _callback_part(part: CallbackPart, name: str) -> Union[List[Tuple[str, str]]
     raise TypeError(f"callback {name} must be a mapping, str or bytes, not {type(part).__name__}")
 
 
+def _config_text(config: Union[Mapping[str, Any], str]) -> Tuple[str, bool]:
+    """(text, is_toml) of a configuration given as a dict or as JSON/TOML text."""
+    if isinstance(config, Mapping):
+        return _json(config), False
+    if isinstance(config, str):
+        return config, not config.lstrip().startswith("{")
+    raise TypeError(f"config must be a dict or JSON/TOML text, not {type(config).__name__}")
+
+
+def check_config(config: Union[Mapping[str, Any], str]) -> None:
+    """Raise ``ConfigError`` (or ``InvalidInputError``) if ``config`` would not
+    make a client. Opens nothing: the store is not touched."""
+    _native.check_config(*_config_text(config))
+
+
 class Client:
     """A configured Dargah client.
 
@@ -93,13 +109,7 @@ class Client:
     """
 
     def __init__(self, config: Union[Mapping[str, Any], str]) -> None:
-        if isinstance(config, Mapping):
-            text, toml = _json(config), False
-        elif isinstance(config, str):
-            text, toml = config, not config.lstrip().startswith("{")
-        else:
-            raise TypeError(f"config must be a dict or JSON/TOML text, not {type(config).__name__}")
-        self._native = _native.Client(text, toml)
+        self._native = _native.Client(*_config_text(config))
 
     def __repr__(self) -> str:
         # Never the configuration: it holds the gateways' credentials.
@@ -171,6 +181,11 @@ class Client:
             _check(state, str, "state")
             params["state"] = str(state)
         return [Payment._from_core(p) for p in self.call("payments.list", params)]
+
+    def history(self, payment_id: str) -> List[PaymentEvent]:
+        """What the gateway answered each time this payment was checked, oldest first."""
+        _check(payment_id, str, "payment_id")
+        return [PaymentEvent._from_core(e) for e in self._native.events(payment_id)]
 
     def unacknowledged(self, limit: int = 100) -> List[Payment]:
         """Paid payments the shop has not acknowledged: what a shop that

@@ -143,6 +143,25 @@ class Payment:
 
 
 @dataclass(frozen=True)
+class PaymentEvent:
+    """One step of a payment's history: what the gateway answered and the
+    state it left the payment in (``dargah payments show`` prints the same)."""
+
+    at: datetime
+    #: The claim (lease) this answer was stored under; it rises with every claim.
+    fence: int
+    state: PaymentState
+    #: The gateway's raw answers, as stored (JSON text; credentials never stored).
+    raw: str
+
+    @classmethod
+    def _from_core(cls, data: Mapping[str, Any]) -> PaymentEvent:
+        at = _time(data["at"])
+        assert at is not None
+        return cls(at=at, fence=int(data["fence"]), state=PaymentState(data["state"]), raw=str(data["raw"]))
+
+
+@dataclass(frozen=True)
 class CreatedPayment(Payment):
     """The answer to ``create_payment``: the new payment and where to send the customer."""
 

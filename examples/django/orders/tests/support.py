@@ -1,5 +1,6 @@
-"""One gateway sandbox for the whole test run, pointed at by settings.DARGAH
-with a fresh store per test class, and a record of the callback requests."""
+"""One gateway sandbox for the whole test run (dargah.testing: in this
+process, from the installed wheel), pointed at by settings.DARGAH with a
+fresh store per test class, and a record of the callback requests."""
 
 from __future__ import annotations
 
@@ -8,21 +9,21 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
 
-from dargah_sandbox import Sandbox
+import dargah.testing
 from django.http import HttpRequest, HttpResponse
 from django.test import SimpleTestCase, override_settings
 
-_sandbox: Optional[Sandbox] = None
+_sandbox: Optional[dargah.testing.Sandbox] = None
 
 
-def use_sandbox(test_class: type[SimpleTestCase]) -> Sandbox:
+def use_sandbox(test_class: type[SimpleTestCase], **settings: Any) -> dargah.testing.Sandbox:
     """Start the sandbox once per run; point the shop at it until the class ends."""
     global _sandbox
     if _sandbox is None:
-        _sandbox = Sandbox.start()
+        _sandbox = dargah.testing.Sandbox()
         atexit.register(_sandbox.stop)
     store = Path(tempfile.mkdtemp(prefix="shop-dargah-")) / "dargah.db"
-    override = override_settings(DARGAH=_sandbox.client_config(f"sqlite://{store}"))
+    override = override_settings(DARGAH=_sandbox.config(store=f"sqlite://{store}"), **settings)
     override.enable()
     test_class.addClassCleanup(override.disable)
     return _sandbox
@@ -37,7 +38,7 @@ def record_callbacks(get_response: Callable[[HttpRequest], HttpResponse]) -> Cal
     cookies and form fields."""
 
     def middleware(request: HttpRequest) -> HttpResponse:
-        if request.path.startswith("/pay/callback/"):
+        if request.path.startswith("/payments/callback/"):
             CALLBACKS.append(
                 {
                     "method": request.method,

@@ -1,17 +1,20 @@
-"""The shop's views with Django's test client, against the sandbox."""
+"""The shop on dargah.django, with Django's test client, against the sandbox."""
 
 from __future__ import annotations
 
 import io
+from typing import List, Tuple
 
 import dargah
+import dargah.django
+import dargah.testing
+from dargah.testing import PayOutcome
+from django.conf import settings
 from django.core.management import call_command
+from django.urls import resolve
 from django.test import Client, TestCase
 
-from orders import payments
 from orders.models import Credit, Order
-
-from dargah_sandbox import Sandbox
 
 from .support import use_sandbox
 
@@ -19,11 +22,11 @@ MOBILE = "09123456789"
 
 
 class ShopTests(TestCase):
-    sandbox: Sandbox
+    sandbox: dargah.testing.Sandbox
 
     @classmethod
     def setUpClass(cls) -> None:
-        cls.sandbox = use_sandbox(cls)
+        cls.sandbox = use_sandbox(cls, DARGAH_OUTBOX_GRACE_SECS=0)
         super().setUpClass()
 
     def setUp(self) -> None:
@@ -37,8 +40,8 @@ class ShopTests(TestCase):
         self.assertIn(response.status_code, (200, 302))
         return Order.objects.latest("created_at")
 
-    def token(self, order: Order) -> str:
-        return payments.client().payment(order.payment_id).token or ""
+    def payment(self, order: Order) -> dargah.Payment:
+        return dargah.django.get_client().payment(order.payment_id)
 
     def test_checkout_page_and_csrf(self) -> None:
         page = self.client.get("/")
@@ -54,81 +57,97 @@ class ShopTests(TestCase):
         response = self.client.post("/", {"item": "pen", "gateway": "vandar", "mobile": MOBILE})
         self.assertEqual(response.status_code, 302)
         self.assertTrue(response["Location"].startswith(self.sandbox.base_url))
+        # The callback URL is the app's view, on the request's host.
+        order = Order.objects.latest("created_at")
+        self.assertTrue(self.payment(order).callback_url.startswith("http://localhost/payments/callback/vandar/"))
         # AtiPay takes a POST: the shop serves a form that submits itself.
         response = self.client.post("/", {"item": "pen", "gateway": "atipay", "mobile": MOBILE})
         self.assertContains(response, f'action="{self.sandbox.base_url}/atipay/v1/redirect-to-gateway"')
         self.assertContains(response, 'name="token"')
         order = Order.objects.latest("created_at")
         self.assertEqual((order.amount, order.status), (480_000, Order.Status.PENDING))
-        self.assertIn(str(order.reference), self.client.session["orders"])
+        self.assertIn(order.invoice_id, self.client.session["orders"])
 
     def test_get_callback_credits_once(self) -> None:
         order = self.checkout("vandar")
-        callback = self.sandbox.pay("vandar", self.token(order))
+        callback = self.sandbox.pay(self.payment(order))
         for _ in range(3):  # the first delivery, then the customer reloads it twice
             response = self.gateway_browser.get(callback.path)
             self.assertRedirects(response, order.get_absolute_url(), status_code=303)
         order.refresh_from_db()
         self.assertEqual(order.status, Order.Status.PAID)
         self.assertEqual(Credit.objects.filter(order=order).count(), 1)
-        self.assertEqual(self.sandbox.verify_calls("vandar", self.token(order)), 1)
-        self.assertEqual(payments.client().unacknowledged(), [], "credited, then acknowledged")
+        self.assertEqual(self.sandbox.verify_calls(self.payment(order)), 1)
+        self.assertEqual(dargah.django.get_client().unacknowledged(), [], "credited, then acknowledged")
         page = self.client.get(order.get_absolute_url())
         self.assertContains(page, 'data-status="paid"')
         self.assertContains(page, "603799******7890")
 
+    def test_the_callback_views_are_csrf_exempt_and_non_atomic(self) -> None:
+        # The shop runs with ATOMIC_REQUESTS; a slow gateway must not hold its transaction.
+        self.assertTrue(settings.DATABASES["default"]["ATOMIC_REQUESTS"])
+        for gateway in dargah.Gateway:
+            view = resolve(f"/payments/callback/{gateway.value}/").func
+            self.assertTrue(getattr(view, "csrf_exempt", False))
+            self.assertIn("default", getattr(view, "_non_atomic_requests", set()))
+
     def test_post_callback_needs_no_session_or_csrf_token(self) -> None:
         order = self.checkout("canpay")
-        callback = self.sandbox.pay("canpay", self.token(order))
+        callback = self.sandbox.pay(self.payment(order))
         self.assertEqual(callback.method, "POST")
         for _ in range(2):
             response = self.gateway_browser.post(callback.path, callback.form)
             self.assertRedirects(response, order.get_absolute_url(), status_code=303)
         self.assertEqual(Credit.objects.filter(order=order).count(), 1)
-        self.assertEqual(self.sandbox.verify_calls("canpay", self.token(order)), 1)
+        self.assertEqual(self.sandbox.verify_calls(self.payment(order)), 1)
 
     def test_conflicting_fields_are_refused(self) -> None:
         order = self.checkout("vandar")
-        callback = self.sandbox.pay("vandar", self.token(order))
+        callback = self.sandbox.pay(self.payment(order))
         forged = callback.path + "&payment_status=FAILED"  # the real one says OK
-        with self.assertLogs("orders.views", "WARNING") as logs:
+        with self.assertLogs("dargah.django", "WARNING") as logs:
             response = self.gateway_browser.get(forged)
-        self.assertContains(response, "not valid", status_code=400)
+        self.assertRedirects(response, "/payment-problem/", status_code=303, target_status_code=400)
         self.assertIn("InvalidCallbackError", logs.output[0])
         self.assertFalse(Credit.objects.exists())
-        self.assertEqual(self.sandbox.verify_calls("vandar", self.token(order)), 0)
+        self.assertEqual(self.sandbox.verify_calls(self.payment(order)), 0)
 
-    def test_cancelled_payment(self) -> None:
-        order = self.checkout("vandar")
-        callback = self.sandbox.pay("vandar", self.token(order), action="cancel")
-        response = self.gateway_browser.get(callback.path)
-        self.assertRedirects(response, order.get_absolute_url(), status_code=303)
-        order.refresh_from_db()
-        self.assertEqual(order.status, Order.Status.FAILED)
+    def test_cancelled_and_declined_payments(self) -> None:
+        attempts: List[Tuple[str, PayOutcome]] = [("vandar", "cancel"), ("atipay", "fail"), ("mupra", "fail")]
+        for gateway, outcome in attempts:
+            order = self.checkout(gateway)
+            callback = self.sandbox.pay(self.payment(order), outcome)
+            deliver = self.gateway_browser.post if callback.method == "POST" else self.gateway_browser.get
+            response = deliver(callback.path, callback.form) if callback.method == "POST" else deliver(callback.path)
+            self.assertRedirects(response, order.get_absolute_url(), status_code=303)
+            order.refresh_from_db()
+            self.assertEqual(order.status, Order.Status.FAILED, (gateway, outcome))
         self.assertFalse(Credit.objects.exists())
 
     def test_bad_callbacks(self) -> None:
-        with self.assertLogs("orders.views", "WARNING") as logs:
-            self.assertEqual(self.gateway_browser.get("/pay/callback/vandar/?token=forged&payment_status=OK").status_code, 400)
-            self.assertEqual(self.gateway_browser.get("/pay/callback/paypal/?token=x").status_code, 400)
-        unknown_token, unknown_gateway = logs.output
-        self.assertIn("UnknownPaymentError", unknown_token)
-        self.assertIn("InvalidInputError", unknown_gateway)
-        self.assertEqual(self.gateway_browser.put("/pay/callback/vandar/").status_code, 405)
+        with self.assertLogs("dargah.django", "WARNING") as logs:
+            response = self.gateway_browser.get("/payments/callback/vandar/?token=forged&payment_status=OK")
+            self.assertRedirects(response, "/payment-problem/", status_code=303, target_status_code=400)
+        self.assertIn("UnknownPaymentError", logs.output[0])
+        self.assertEqual(self.gateway_browser.get("/payments/callback/paypal/?token=x").status_code, 404)
+        self.assertEqual(self.gateway_browser.put("/payments/callback/vandar/").status_code, 405)
 
     def test_a_lost_callback_is_credited_by_the_outbox(self) -> None:
         order = self.checkout("mupra")
-        callback = self.sandbox.pay("mupra", self.token(order))
-        # The callback reached Dargah but the shop died before crediting.
-        outcome = payments.client().handle_callback("mupra", dict(callback.query))
+        callback = self.sandbox.pay(self.payment(order))
+        # The callback reached Dargah but the request died before the signal.
+        outcome = dargah.django.get_client().handle_callback("mupra", callback.query)
         self.assertIs(outcome.kind, dargah.OutcomeKind.NEWLY_PAID)
         order.refresh_from_db()
         self.assertEqual(order.status, Order.Status.PENDING)
 
         output = io.StringIO()
-        call_command("dargah_fulfil", stdout=output)
-        self.assertEqual(output.getvalue().strip(), "credited 1 order(s)")
+        call_command("dargah_reconcile", stdout=output)
+        self.assertIn(f"{outcome.payment_id}: payment_paid delivered, acknowledged", output.getvalue())
         order.refresh_from_db()
         self.assertEqual(order.status, Order.Status.PAID)
         self.assertEqual(Credit.objects.filter(order=order).count(), 1)
-        self.assertEqual(payments.fulfil_unacknowledged(), 0, "nothing left to do")
+        output = io.StringIO()
+        call_command("dargah_reconcile", stdout=output)
+        self.assertIn("payment_paid delivered 0", output.getvalue(), "nothing left to do")
+        self.assertEqual(self.sandbox.verify_calls(self.payment(order)), 1)

@@ -1,0 +1,94 @@
+"""``manage.py check``: the configuration parses, callbacks reach the shop
+over https in production, the store answers."""
+
+from __future__ import annotations
+
+from typing import Any, List, Optional, Sequence
+from urllib.parse import urlsplit
+
+from django.apps import AppConfig
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.checks import CheckMessage, Error, Warning, register
+from django.urls import NoReverseMatch, reverse
+
+import dargah
+
+from . import client
+
+
+@register("dargah")
+def check_config(app_configs: Optional[Sequence[AppConfig]], **kwargs: Any) -> List[CheckMessage]:
+    if getattr(settings, "DARGAH", None) is None:
+        return [Error("settings.DARGAH is not set", hint="DARGAH = {...}: what dargah.Client takes.", id="dargah.E001")]
+    try:
+        dargah.check_config(client.config())
+    except (dargah.DargahError, TypeError, ImproperlyConfigured) as e:
+        return [Error(f"settings.DARGAH does not parse: {e}", id="dargah.E002")]
+    return []
+
+
+@register("dargah")
+def check_store(app_configs: Optional[Sequence[AppConfig]], **kwargs: Any) -> List[CheckMessage]:
+    if check_config(app_configs):
+        return []  # reported above
+    try:
+        client.get_client().payments(limit=1)
+    except dargah.DargahError as e:
+        return [Error(f"the Dargah store does not answer: {e}", hint="settings.DARGAH['store']", id="dargah.E003")]
+    return []
+
+
+@register("dargah")
+def check_callback_urls(app_configs: Optional[Sequence[AppConfig]], **kwargs: Any) -> List[CheckMessage]:
+    messages: List[CheckMessage] = []
+    base = client.callback_base_url()
+    if base is not None and urlsplit(base).scheme not in ("http", "https"):
+        messages.append(Error(f"DARGAH_CALLBACK_BASE_URL {base!r} is not an http(s) URL", id="dargah.E004"))
+    elif not settings.DEBUG:
+        if base is None:
+            messages.append(
+                Warning(
+                    "DARGAH_CALLBACK_BASE_URL is not set: callback URLs are built from each request",
+                    hint="Set it to the shop's https address (behind a proxy, a request may not know it is https).",
+                    id="dargah.W001",
+                )
+            )
+        elif urlsplit(base).scheme != "https":
+            messages.append(
+                Error(
+                    f"DARGAH_CALLBACK_BASE_URL is {base!r}: gateways must call the shop back over https in production",
+                    id="dargah.E005",
+                )
+            )
+    try:
+        reverse("dargah:callback-vandar")
+    except NoReverseMatch:
+        messages.append(
+            Warning(
+                "the callback views are not mounted",
+                hint='Add path("payments/", include("dargah.django.urls")) to the root URLconf.',
+                id="dargah.W002",
+            )
+        )
+    for key, template in client.return_urls().items():
+        try:
+            template.format(invoice_id="order-1", payment_id="dp_1", gateway="vandar", kind="newly_paid")
+        except (KeyError, ValueError, IndexError, AttributeError) as e:
+            messages.append(
+                Error(
+                    f"DARGAH_RETURN_URLS[{key!r}] = {template!r} does not format: {e!r}",
+                    hint="Placeholders: {invoice_id}, {payment_id}, {gateway}, {kind}.",
+                    id="dargah.E007",
+                )
+            )
+    unknown = set(client.return_urls()) - client.RETURN_URL_KEYS
+    if unknown:
+        messages.append(
+            Error(
+                f"DARGAH_RETURN_URLS has unknown keys: {', '.join(sorted(unknown))}",
+                hint=f"Use {', '.join(sorted(client.RETURN_URL_KEYS))}.",
+                id="dargah.E006",
+            )
+        )
+    return messages

@@ -1,0 +1,135 @@
+"""Sending the signals, and acknowledging what ``payment_paid`` delivered.
+Shared by the callback views, the management commands and the admin."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Dict, List, Optional
+
+from django.conf import settings
+
+import dargah
+
+from .client import get_client
+from .signals import payment_failed, payment_needs_review, payment_paid
+
+logger = logging.getLogger("dargah.django")
+
+#: A paid payment younger than this is left to the request that was told
+#: NEWLY_PAID (its receivers may still be running); the outbox takes it after.
+DEFAULT_OUTBOX_GRACE_SECS = 60
+
+
+def deliver_paid(payment: dargah.Payment, source: str) -> bool:
+    """Send ``payment_paid``; acknowledge the payment if every receiver
+    returned. False (and each error logged) leaves it in the outbox."""
+    responses = payment_paid.send_robust(sender=payment.gateway.value, payment=payment, source=source)
+    errors = [(r, e) for r, e in responses if isinstance(e, Exception)]
+    for receiver, error in errors:
+        logger.error(
+            "payment %s (%s): payment_paid receiver %r raised; it stays unacknowledged and is sent again",
+            payment.id,
+            payment.invoice_id,
+            receiver,
+            exc_info=error,
+        )
+    if errors:
+        return False
+    try:
+        get_client().acknowledge(payment.id)
+    except dargah.DargahError as e:
+        # Delivered, but the store did not take the acknowledgement: the
+        # outbox sends it again later, and the receivers are idempotent.
+        logger.warning("payment %s: delivered, but the acknowledgement failed: %r", payment.id, e)
+    return True
+
+
+def _send_robust(signal: Any, payment: dargah.Payment, source: str, **extra: Any) -> None:
+    for receiver, error in signal.send_robust(sender=payment.gateway.value, payment=payment, source=source, **extra):
+        if isinstance(error, Exception):
+            logger.error("payment %s: receiver %r raised", payment.id, receiver, exc_info=error)
+
+
+def announce(outcome: dargah.Outcome, source: str) -> bool:
+    """The signal an outcome calls for. True unless a ``payment_paid`` receiver raised."""
+    kind, payment = outcome.kind, outcome.payment
+    if kind is dargah.OutcomeKind.NEWLY_PAID:
+        return deliver_paid(payment, source)
+    if kind in (dargah.OutcomeKind.FAILED, dargah.OutcomeKind.CANCELLED):
+        reported = "expired" if payment.state is dargah.PaymentState.EXPIRED else kind.value
+        _send_robust(payment_failed, payment, source, kind=reported)
+    elif kind is dargah.OutcomeKind.NEEDS_REVIEW:
+        _send_robust(payment_needs_review, payment, source)
+    return True
+
+
+def outbox_grace() -> timedelta:
+    return timedelta(seconds=getattr(settings, "DARGAH_OUTBOX_GRACE_SECS", DEFAULT_OUTBOX_GRACE_SECS))
+
+
+def drain_outbox(limit: int = 100, now: Optional[datetime] = None) -> "Drained":
+    """``payment_paid`` for every paid payment not acknowledged yet and paid
+    longer ago than ``DARGAH_OUTBOX_GRACE_SECS``."""
+    drained = Drained()
+    cutoff = (now or datetime.now(timezone.utc)) - outbox_grace()
+    for payment in get_client().unacknowledged(limit):
+        if payment.paid_at is not None and payment.paid_at > cutoff:
+            drained.waiting.append(payment.id)
+        elif deliver_paid(payment, "outbox"):
+            drained.delivered.append(payment.id)
+        else:
+            drained.failed.append(payment.id)
+    return drained
+
+
+@dataclass
+class Drained:
+    delivered: List[str] = field(default_factory=list)
+    #: A receiver raised: sent again on the next pass.
+    failed: List[str] = field(default_factory=list)
+    #: Paid moments ago: the callback request's own delivery may still be running.
+    waiting: List[str] = field(default_factory=list)
+
+
+@dataclass
+class Pass:
+    """One ``reconcile_pass``: what recover and reconcile resolved, and the outbox."""
+
+    resolved: Dict[str, int]
+    still_waiting: int
+    in_doubt: int
+    drained: Drained
+    outcomes: List[dargah.Outcome]
+
+    def summary(self) -> str:
+        counts = " / ".join(f"{kind} {n}" for kind, n in self.resolved.items())
+        d = self.drained
+        return (
+            f"resolved {counts}; still waiting {self.still_waiting}; in doubt {self.in_doubt}; "
+            f"payment_paid delivered {len(d.delivered)}, receiver failed {len(d.failed)}, paid moments ago {len(d.waiting)}"
+        )
+
+
+def reconcile_pass(*, min_age_secs: int = 120, limit: int = 200) -> Pass:
+    """Recover in-doubt payments, reconcile those whose customer never came
+    back, signal what they resolved, then drain the outbox."""
+    client = get_client()
+    recovered = client.recover(limit)
+    report = client.reconcile(min_age_secs=min_age_secs, limit=limit)
+    outcomes = list(recovered.outcomes) + [dargah.Outcome._from_core(o) for o in report.get("outcomes", [])]
+    drained = Drained()
+    for outcome in outcomes:
+        delivered = announce(outcome, "outbox")
+        if outcome.is_newly_paid:
+            (drained.delivered if delivered else drained.failed).append(outcome.payment_id)
+    # Paid payments the pass did not just deliver (a raising receiver is not retried in the same pass).
+    seen = set(drained.delivered) | set(drained.failed)
+    later = drain_outbox(limit)
+    drained.delivered += [p for p in later.delivered if p not in seen]
+    drained.failed += [p for p in later.failed if p not in seen]
+    drained.waiting += later.waiting
+    resolved = {k: int(report.get(k, 0)) for k in ("paid", "failed", "cancelled", "expired", "needs_review")}
+    resolved["paid"] += sum(1 for o in recovered.outcomes if o.is_newly_paid)
+    return Pass(resolved, int(report.get("still_waiting", 0)), int(report.get("in_doubt", 0)) + len(recovered.errors), drained, outcomes)

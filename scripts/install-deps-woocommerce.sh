@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# What the WooCommerce plugin's build and tests need on Debian 12, and nothing
+# that is already there (the extension's own build needs install-deps-php.sh).
+# Safe to run again. Needs root or sudo for apt-get.
+#   wordpress                  the end-to-end test's WordPress (Debian's package, /usr/share/wordpress)
+#   php8.2-mysql               WordPress's mysqli
+#   mariadb-server             the WordPress database (started by scripts/db.sh)
+#   php8.2-cli, php8.2-fpm, php8.2-dev, nginx   php -l, run-tests.php, serving WordPress
+#   gettext                    msgfmt compiles the fa_IR translation into the zip
+#   zip                        builds the installable zip
+#   chromium, chromium-driver, curl             the browser test
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+# The tests run their own php-fpm and nginx from build/; if installing the
+# packages started the system's services, stop those again.
+fresh_services=()
+for service in php8.2-fpm nginx apache2; do
+    dpkg -s "$service" >/dev/null 2>&1 || fresh_services+=("$service")
+done
+
+apt_install_missing wordpress php8.2-mysql mariadb-server php8.2-cli php8.2-fpm php8.2-dev nginx \
+    gettext zip chromium chromium-driver curl
+
+for service in "${fresh_services[@]}"; do
+    dpkg -s "$service" >/dev/null 2>&1 || continue
+    if command -v service >/dev/null; then
+        service "$service" stop >/dev/null 2>&1 || sudo service "$service" stop >/dev/null 2>&1 || true
+    fi
+done

@@ -1,0 +1,250 @@
+<?php
+/**
+ * Orders and their Dargah payments: which payment belongs to which order,
+ * crediting exactly once, and the reconcile job. All order data goes
+ * through WC_Order CRUD (HPOS or posts alike).
+ *
+ * @package Dargah_WooCommerce
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+final class Dargah_WC_Orders {
+
+	/** Order meta: the order's Dargah payment ids, one per attempt, newest last. */
+	const META_PAYMENTS = '_dargah_payment_ids';
+	/** Order meta: the payment ids this order was credited for. */
+	const META_CREDITED = '_dargah_credited';
+	/** Order meta: payment ids whose failure, cancellation or review was noted already. */
+	const META_CLOSED = '_dargah_closed';
+
+	/** Payment states in which the gateway may still report the payment paid. */
+	const OPEN_STATES = array( 'created', 'awaiting', 'verifying', 'in_doubt' );
+
+	/**
+	 * A fresh invoice id per attempt, so a customer who tries again is not
+	 * refused as a duplicate invoice; it starts with the order id.
+	 */
+	public static function new_invoice_id( WC_Order $order ): string {
+		return $order->get_id() . '-' . bin2hex( random_bytes( 4 ) );
+	}
+
+	public static function record_payment( WC_Order $order, Dargah\Payment $payment ): void {
+		$ids   = self::meta_list( $order, self::META_PAYMENTS );
+		$ids[] = $payment->id;
+		$order->update_meta_data( self::META_PAYMENTS, $ids );
+	}
+
+	/** @return list<string> */
+	public static function payment_ids( WC_Order $order ): array {
+		return self::meta_list( $order, self::META_PAYMENTS );
+	}
+
+	public static function latest_payment_id( WC_Order $order ): ?string {
+		$ids = self::payment_ids( $order );
+		return $ids ? end( $ids ) : null;
+	}
+
+	/** The order a payment was made for, or null (a payment this shop did not make). */
+	public static function order_for_payment( string $payment_id, string $invoice_id ): ?WC_Order {
+		$order_id = (int) strtok( $invoice_id, '-' );
+		$order    = $order_id > 0 ? wc_get_order( $order_id ) : false;
+		if ( ! $order instanceof WC_Order || ! in_array( $payment_id, self::payment_ids( $order ), true ) ) {
+			return null;
+		}
+		return $order;
+	}
+
+	/**
+	 * Credit the order for a paid payment, once, then acknowledge it so it
+	 * leaves Dargah's outbox. Called for "newly paid" and for what the
+	 * reconcile job finds unacknowledged; a database lock named after the
+	 * payment (MariaDB/MySQL GET_LOCK, shared by every web server) and the
+	 * order's list of credited payments make a second call a no-op.
+	 */
+	public static function credit( WC_Order $order, Dargah\Payment $payment, string $how ): void {
+		global $wpdb;
+		$lock = 'dargah_credit_' . $payment->id;
+		if ( '1' !== (string) $wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, 30)', $lock ) ) ) {
+			// Another request is crediting it right now (or the database is gone): that one acknowledges.
+			Dargah_WC_Log::log( 'warning', $payment->gateway, "order {$order->get_id()}: payment {$payment->id} is being credited elsewhere" );
+			return;
+		}
+		try {
+			$order    = wc_get_order( $order->get_id() ); // Fresh, now that we hold the lock.
+			$credited = self::meta_list( $order, self::META_CREDITED );
+			if ( ! in_array( $payment->id, $credited, true ) ) {
+				$others     = $credited;
+				$credited[] = $payment->id;
+				$order->update_meta_data( self::META_CREDITED, $credited );
+				$order->add_order_note( self::paid_note( $order, $payment, $how ) );
+				if ( $others && $order->is_paid() ) {
+					// Two attempts both paid (two tabs): keep the order, tell the shop.
+					$order->add_order_note(
+						sprintf(
+							/* translators: 1: gateway reference of the second payment */
+							__( 'This order was already paid: the payment with reference %1$s is a second payment and should be refunded to the customer.', 'dargah-woocommerce' ),
+							$payment->reference ?? $payment->id
+						)
+					);
+				} else {
+					$order->payment_complete( $payment->reference ?? $payment->id );
+				}
+				$order->save(); // payment_complete() saves only when it changes the status; the meta counts anyway.
+				Dargah_WC_Log::log( 'info', $payment->gateway, "order {$order->get_id()}: credited for payment {$payment->id} ($how)" );
+			}
+		} finally {
+			$wpdb->get_var( $wpdb->prepare( 'SELECT RELEASE_LOCK(%s)', $lock ) );
+		}
+		Dargah_WC_Config::client()->acknowledge( $payment->id );
+	}
+
+	private static function paid_note( WC_Order $order, Dargah\Payment $payment, string $how ): string {
+		$dash = '—';
+		return sprintf(
+			/* translators: 1: gateway name, 2: gateway reference, 3: trace number, 4: masked card number, 5: amount in rial, 6: Dargah payment id, 7: how it was confirmed */
+			__( '%1$s payment confirmed. Reference: %2$s; trace number: %3$s; card: %4$s; amount: %5$s rial (Dargah payment %6$s, %7$s).', 'dargah-woocommerce' ),
+			self::gateway_name( $payment->gateway ),
+			$payment->reference ?? $dash,
+			$payment->traceNumber ?? $dash,
+			$payment->maskedCard ?? $dash,
+			number_format_i18n( $payment->verifiedAmount ?? $payment->amount ),
+			$payment->id,
+			$how
+		);
+	}
+
+	/**
+	 * Note a payment that came back without money (failed, cancelled,
+	 * expired), once per payment; the order stays payable.
+	 *
+	 * @param string $what The outcome (failed, cancelled) or the state (expired).
+	 */
+	public static function note_unpaid( WC_Order $order, Dargah\Payment $payment, string $what ): void {
+		if ( ! self::mark_closed( $order, $payment->id ) ) {
+			return;
+		}
+		$order->add_order_note(
+			sprintf(
+				/* translators: 1: gateway name, 2: payment state (failed, cancelled, expired), 3: the gateway's reason, 4: Dargah payment id */
+				__( '%1$s payment not completed (%2$s): %3$s (Dargah payment %4$s). The customer may try again.', 'dargah-woocommerce' ),
+				self::gateway_name( $payment->gateway ),
+				Dargah_WC_Admin::state_label( $what ),
+				$payment->note ?? '—',
+				$payment->id
+			)
+		);
+		$order->save();
+	}
+
+	/** needs_review: never paid as asked; on hold, with the reason, for a person to look at. */
+	public static function hold_for_review( WC_Order $order, Dargah\Payment $payment ): void {
+		if ( ! self::mark_closed( $order, $payment->id ) || $order->is_paid() ) {
+			$order->save();
+			return;
+		}
+		$order->update_status(
+			'on-hold',
+			sprintf(
+				/* translators: 1: gateway name, 2: the reason, 3: Dargah payment id */
+				__( '%1$s payment needs review: %2$s (Dargah payment %3$s). Check it in the gateway\'s panel before fulfilling or refunding.', 'dargah-woocommerce' ),
+				self::gateway_name( $payment->gateway ),
+				$payment->note ?? '—',
+				$payment->id
+			)
+		);
+	}
+
+	/** Adds the id to the order's closed list; false if it was there already. */
+	private static function mark_closed( WC_Order $order, string $payment_id ): bool {
+		$closed = self::meta_list( $order, self::META_CLOSED );
+		if ( in_array( $payment_id, $closed, true ) ) {
+			return false;
+		}
+		$closed[] = $payment_id;
+		$order->update_meta_data( self::META_CLOSED, $closed );
+		return true;
+	}
+
+	/**
+	 * The recurring job: resolve payments whose customer never came back
+	 * (and in-doubt ones) with their gateways before the refund window
+	 * closes, then credit every paid payment not acknowledged yet — also
+	 * those of requests that died after "newly paid".
+	 */
+	public static function reconcile(): void {
+		$client = Dargah_WC_Config::client();
+		try {
+			$min_age = (int) apply_filters( 'dargah_wc_reconcile_min_age', 120 );
+			$report  = $client->call( 'reconcile', array( 'min_age_secs' => max( 0, $min_age ) ) );
+			Dargah_WC_Log::log( 'info', null, sprintf( 'reconcile: paid %d, failed %d, cancelled %d, expired %d, needs review %d, still waiting %d, in doubt %d', $report['paid'], $report['failed'], $report['cancelled'], $report['expired'], $report['needs_review'], $report['still_waiting'], $report['in_doubt'] ) );
+			foreach ( $report['outcomes'] as $outcome ) {
+				if ( 'paid' === $outcome['payment']['state'] ) {
+					continue; // Credited below, from the outbox.
+				}
+				$payment = $client->payment( $outcome['payment']['id'] );
+				$order   = self::order_for_payment( $payment->id, $payment->invoiceId );
+				if ( ! $order ) {
+					continue;
+				}
+				if ( 'needs_review' === $outcome['kind'] ) {
+					self::hold_for_review( $order, $payment );
+				} else {
+					self::note_unpaid( $order, $payment, $outcome['kind'] );
+				}
+			}
+		} catch ( Dargah\Exception $e ) {
+			Dargah_WC_Log::log( 'error', null, 'reconcile failed: ' . Dargah_WC_Log::describe( $e ) );
+		}
+		foreach ( $client->unacknowledged( 100 ) as $payment ) {
+			$order = self::order_for_payment( $payment->id, $payment->invoiceId );
+			if ( ! $order ) {
+				Dargah_WC_Log::log( 'warning', $payment->gateway, "paid payment {$payment->id} (invoice {$payment->invoiceId}) belongs to no order of this shop" );
+				continue;
+			}
+			self::credit( $order, $payment, __( 'by the reconcile job', 'dargah-woocommerce' ) );
+		}
+	}
+
+	/**
+	 * WooCommerce cancels unpaid orders after the stock hold time; not while
+	 * the order's payment may still be reported paid by its gateway.
+	 *
+	 * @param bool     $cancel
+	 * @param WC_Order $order
+	 */
+	public static function veto_cancel_unpaid( $cancel, $order ) {
+		if ( ! $cancel || ! $order instanceof WC_Order || ! str_starts_with( $order->get_payment_method(), 'dargah_' ) ) {
+			return $cancel;
+		}
+		$id = self::latest_payment_id( $order );
+		if ( null === $id ) {
+			return $cancel;
+		}
+		try {
+			$open = in_array( Dargah_WC_Config::client()->payment( $id )->state->value, self::OPEN_STATES, true );
+		} catch ( Dargah\Exception $e ) {
+			$open = true; // Cannot tell: keep the order.
+		}
+		if ( $open ) {
+			Dargah_WC_Log::log( 'info', substr( $order->get_payment_method(), 7 ), "order {$order->get_id()}: not cancelled, payment $id is still open at the gateway" );
+		}
+		return ! $open;
+	}
+
+	public static function gateway_name( string $slug ): string {
+		$names = array(
+			'vandar' => __( 'Vandar', 'dargah-woocommerce' ),
+			'mupra'  => __( 'Mupra', 'dargah-woocommerce' ),
+			'canpay' => __( 'CanPay', 'dargah-woocommerce' ),
+			'atipay' => __( 'AtiPay', 'dargah-woocommerce' ),
+		);
+		return $names[ $slug ] ?? $slug;
+	}
+
+	/** @return list<string> */
+	private static function meta_list( WC_Order $order, string $key ): array {
+		$value = $order->get_meta( $key, true );
+		return is_array( $value ) ? array_values( array_map( 'strval', $value ) ) : array();
+	}
+}
