@@ -161,6 +161,9 @@ const REFRESH_SLACK: Duration = Duration::from_secs(5);
 const REFRESH_POLL: Duration = Duration::from_millis(40);
 /// How many times one call is sent again after a 401 (each time with a newer pair).
 const MAX_401_RETRIES: usize = 3;
+/// How many times, and after how long, a call answered 429 is sent again.
+const MAX_429_RETRIES: usize = 2;
+const THROTTLED_WAIT: Duration = Duration::from_millis(750);
 
 /// How long one caller holds the token refresh before another may take it
 /// over: longer than the slowest refresh can take (the rate-limit wait, then
@@ -351,7 +354,7 @@ impl VandarApi {
     /// — and sends again with the newer pair.
     pub(crate) fn send(&self, request: &Request) -> Result<Value> {
         let (bucket, limit) = if request.method == reqwest::Method::POST { ("vandar:POST", POST_LIMIT) } else { ("vandar:other", OTHER_LIMIT) };
-        let mut retries = 0;
+        let (mut retries, mut throttled) = (0, 0);
         loop {
             ratelimit::acquire(self.store.as_ref(), bucket, limit, MAX_RATE_WAIT)?;
             let pair = self.usable_pair()?;
@@ -360,6 +363,13 @@ impl VandarApi {
             if answer.status == 401 && retries < MAX_401_RETRIES {
                 retries += 1;
                 self.refresh(&pair, false)?;
+                continue;
+            }
+            if answer.status == 429 && throttled < MAX_429_RETRIES {
+                // Refused before it was processed: our slots were taken in time, but the
+                // network bunched the requests up on the way. Wait, then send it again.
+                throttled += 1;
+                std::thread::sleep(THROTTLED_WAIT + Duration::from_millis(rand::random::<u64>() % 250));
                 continue;
             }
             let body = json_body(&answer, "vandar business API")?;
