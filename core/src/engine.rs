@@ -55,12 +55,6 @@ pub struct RecoverReport {
     pub errors: Vec<(String, Error)>,
 }
 
-/// This host's clock, for what only this host measures. Anything stored and
-/// compared across hosts uses the store's clock instead.
-pub(crate) fn now_ms() -> i64 {
-    crate::clock::host_ms()
-}
-
 /// A claim this caller won, with what the store knew of it.
 pub(crate) struct Claimed {
     pub payment: Payment,

@@ -408,6 +408,7 @@ async fn payment(
 struct ConfigChange {
     refund_window_secs: Option<u64>,
     rate_limits: Option<bool>,
+    vandar_refresh_revokes_access_tokens: Option<bool>,
     /// AtiPay and Mupra do not say what a second verify answers: `true`
     /// refuses every verify after the first (the least convenient reading).
     refuse_repeat_verify: Option<bool>,
@@ -425,12 +426,16 @@ async fn config(State(app): State<App>, body: Bytes) -> Response {
     if let Some(on) = change.rate_limits {
         st.config.rate_limits = on;
     }
+    if let Some(on) = change.vandar_refresh_revokes_access_tokens {
+        st.config.vandar_refresh_revokes_access_tokens = on;
+    }
     if let Some(on) = change.refuse_repeat_verify {
         st.config.refuse_repeat_verify = on;
     }
     Json(json!({
         "refund_window_secs": st.config.refund_window.as_secs(),
         "rate_limits": st.config.rate_limits,
+        "vandar_refresh_revokes_access_tokens": st.config.vandar_refresh_revokes_access_tokens,
         "refuse_repeat_verify": st.config.refuse_repeat_verify,
     }))
     .into_response()
