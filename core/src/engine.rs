@@ -378,7 +378,9 @@ impl Dargah {
                             verify_key: if adapter.verifies_by_receipt() && !maybe_verified { KeyUpdate::Clear } else { KeyUpdate::Keep },
                             ..Default::default()
                         };
-                        (resolution, unpaid_kind(hint, cancelled))
+                        // A refusal after a verify that may have gone through is no word on the payment.
+                        let kind = if maybe_verified && !adapter.verify_repeatable() { OutcomeKind::InProgress } else { unpaid_kind(hint, cancelled) };
+                        (resolution, kind)
                     }
                     Verdict::Unknown { note } => {
                         let resolution = Resolution {

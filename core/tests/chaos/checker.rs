@@ -64,6 +64,10 @@ pub fn check(history: &History) -> Verdict {
         if verifies > allowed {
             fail(&format!("invariant 3: {verifies} verify calls of a paid payment, {allowed} allowed"));
         }
+        // The customer who paid is never told the payment failed.
+        if p.gateway_paid() && p.answers.iter().any(|a| a["op"] == "callback:genuine" && (a["result"] == "failed" || a["result"] == "cancelled")) {
+            fail("invariant 6: a genuine callback of a paid payment was told failed or cancelled");
+        }
         let paid = p.store_state == "paid";
         if paid && !p.acknowledged && !p.in_outbox {
             fail("invariant 4: paid, not acknowledged, and missing from unacknowledged()");
