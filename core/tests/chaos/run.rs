@@ -28,8 +28,12 @@ pub struct Settings {
     pub restart: Option<&'static str>,
 }
 
-/// Refund windows are short, so the final phase can pass every deadline.
-const REFUND_WINDOW_SECS: u64 = 12;
+/// Refund windows are short, so the final phase can pass every deadline, yet
+/// long enough that every customer acts before it, as at a real gateway
+/// (whose window is the one the shop configures).
+fn refund_window_secs(payments: usize) -> u64 {
+    12 + payments as u64 / 4
+}
 /// Where a worker may be killed (with `FAILPOINTS=<step>=<n>%return`).
 const CRASH_STEPS: &[&str] = &["callback_matched", "claimed", "vandar_before_verify", "verify_answered", "outcome_stored", "unprompted_before_claim"];
 
@@ -148,7 +152,7 @@ fn config(world: &World, settings: &Settings) -> String {
     config["callback_wait_ms"] = json!(1500);
     config["http"] = json!({"request_timeout_ms": 900, "connect_timeout_ms": 500});
     for gateway in Gateway::ALL {
-        config[gateway.name()]["refund_window_secs"] = json!(REFUND_WINDOW_SECS);
+        config[gateway.name()]["refund_window_secs"] = json!(refund_window_secs(settings.payments));
     }
     config.to_string()
 }
