@@ -43,7 +43,7 @@ pub fn run(settings: &Settings) -> (History, Verdict) {
     let mut rng = StdRng::seed_from_u64(settings.seed ^ 0x5eed);
     control(&world, "config", json!({"refuse_repeat_verify": plan.refuse_repeat_verify}));
     let config = config(&world, settings);
-    let mut history = History { seed: settings.seed, ..Default::default() };
+    let mut history = History { seed: settings.seed, refuse_repeat_verify: plan.refuse_repeat_verify, ..Default::default() };
 
     // Round 0: every payment is created by some worker.
     let creates = plan.creates();
