@@ -134,7 +134,7 @@ pub fn run(settings: &Settings) -> (History, Verdict) {
 
     // Final phase: no more faults; past every deadline, reconcile until nothing changes.
     control_delete(&world, "faults");
-    let latest = shop.list_payments(None, 100_000, 0).unwrap().iter().map(|p| p.deadline_at).max().unwrap_or(0);
+    let latest = with_retries(|| shop.list_payments(None, 100_000, 0)).iter().map(|p| p.deadline_at).max().unwrap_or(0);
     while with_retries(|| shop.store().now()) <= latest {
         std::thread::sleep(Duration::from_millis(200));
     }
