@@ -50,7 +50,7 @@ pub fn load_config(path: &Path) -> Result<Config, String> {
 fn open(source: &Source) -> Result<Dargah, String> {
     let config = match (&source.config, &source.store) {
         (Some(path), _) => load_config(path)?,
-        (None, Some(store)) => Config { store: store.clone(), table_prefix: source.table_prefix.clone(), ..Config::default() },
+        (None, Some(store)) => Config { store: store.clone().into(), table_prefix: source.table_prefix.clone(), ..Config::default() },
         (None, None) => return Err("give --config FILE or --store URL".into()),
     };
     Dargah::new(config).map_err(|e| e.to_string())

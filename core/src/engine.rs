@@ -15,6 +15,7 @@ use crate::gateways::{Adapter, CallbackInfo, CreateCall, Hint, Question, Verdict
 use crate::http::{block_on, Http, ProcessLocal};
 use crate::model::{CreatedPayment, Gateway, Outcome, OutcomeKind, Payment, PaymentRequest, PaymentState, Redirect};
 use crate::store::{self, Claim, ClaimInput, Finish, KeyUpdate, NewPayment, Resolution, Store};
+use crate::redact::{mask_card, Redactor};
 use crate::validate;
 use rand::distributions::{Alphanumeric, DistString};
 use std::sync::Arc;
@@ -30,6 +31,7 @@ pub struct Dargah {
     store: Arc<dyn Store>,
     http: ProcessLocal<Http>,
     sepal: Arc<SepalSession>,
+    redactor: Redactor,
 }
 
 impl std::fmt::Debug for Dargah {
@@ -72,14 +74,15 @@ impl Dargah {
     /// runtime or connection to a gateway is made until the first call.
     pub fn new(config: Config) -> Result<Dargah> {
         config.validate()?;
-        let store = store::open(&config.store, &config.table_prefix)?;
-        Ok(Dargah { config, store, http: ProcessLocal::new(), sepal: Arc::default() })
+        let store = store::open(config.store.expose(), &config.table_prefix)?;
+        Dargah::with_store(config, store)
     }
 
     /// Use a store opened elsewhere.
     pub fn with_store(config: Config, store: Arc<dyn Store>) -> Result<Dargah> {
         config.validate()?;
-        Ok(Dargah { config, store, http: ProcessLocal::new(), sepal: Arc::default() })
+        let redactor = Redactor::new(config.card_fingerprint_key.clone());
+        Ok(Dargah { config, store, http: ProcessLocal::new(), sepal: Arc::default(), redactor })
     }
 
     pub fn from_json(text: &str) -> Result<Dargah> {
@@ -128,7 +131,7 @@ impl Dargah {
 
         let id = format!("dp_{}", Alphanumeric.sample_string(&mut rand::rngs::OsRng, 22));
         callback.query_pairs_mut().append_pair(REF_PARAM, &id);
-        let request_json = serde_json::to_string(&request).map_err(|e| Error::internal(e.to_string()))?;
+        let request_json = self.redactor.request_json(&request);
         self.store.insert(&NewPayment {
             id: id.clone(),
             gateway,
@@ -312,7 +315,7 @@ impl Dargah {
                     verify_key: tried_key(),
                     ..Default::default()
                 };
-                let stored = self.store.finish(&payment.id, payment.fence, &resolution)?;
+                let stored = self.finish(&payment.id, payment.fence, resolution)?;
                 // A newer worker may have settled it meanwhile: its word stands.
                 if let Finish::Stale(p) = stored {
                     if p.state.is_terminal() {
@@ -402,7 +405,7 @@ impl Dargah {
                 }
             }
         };
-        let stored = self.store.finish(&payment.id, payment.fence, &resolution)?;
+        let stored = self.finish(&payment.id, payment.fence, resolution)?;
         failpoint!("outcome_stored");
         let outcome = match stored {
             Finish::Applied(p) if p.state == PaymentState::Paid => Outcome { kind: OutcomeKind::NewlyPaid, payment: p },
@@ -418,6 +421,21 @@ impl Dargah {
             Some(e) if outcome.payment.state != PaymentState::Paid => Err(e),
             _ => Ok(outcome),
         }
+    }
+
+    /// Store a resolution with its card data masked and its raw answers cut
+    /// to what a dispute needs (see `redact`).
+    fn finish(&self, id: &str, fence: i64, mut resolution: Resolution) -> Result<Finish> {
+        resolution.raw = self.redactor.raw_answers(&resolution.raw);
+        resolution.masked_card = resolution.masked_card.as_deref().map(mask_card);
+        self.store.finish(id, fence, &resolution)
+    }
+
+    /// A keyed fingerprint of a card number, to match against the
+    /// `card_fingerprint` kept in stored answers; `None` without
+    /// `card_fingerprint_key` in the configuration.
+    pub fn card_fingerprint(&self, card_number: &str) -> Option<String> {
+        self.config.card_fingerprint_key.as_ref().map(|key| crate::redact::card_fingerprint(key.expose(), card_number))
     }
 
     /// The configuration bounds it, and keeps it longer than the slowest gateway call.

@@ -116,7 +116,14 @@ pub(crate) struct Http {
 
 impl Http {
     pub(crate) fn new(config: &HttpConfig) -> Result<Http> {
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if let Some(proxy) = &config.proxy {
+            // reqwest reads credentials in the URL as the proxy's own (Basic for
+            // http/https, username/password for socks5). Its error may quote the URL.
+            let proxy = reqwest::Proxy::all(proxy.expose()).map_err(|_| Error::config("http.proxy is not a proxy URL reqwest accepts"))?;
+            builder = builder.proxy(proxy);
+        }
+        let client = builder
             .use_rustls_tls()
             .https_only(false) // plain http is refused by config validation except to loopback
             .connect_timeout(config.connect_timeout())

@@ -24,12 +24,13 @@ pub mod jalali;
 mod ops;
 mod ratelimit;
 mod reconcile;
+pub mod redact;
 pub mod model;
 pub mod store;
 pub mod validate;
 
 pub use callback::CallbackFields;
-pub use config::{Config, Secret};
+pub use config::{Config, Secret, StoreUrl};
 pub use engine::{Dargah, RecoverReport};
 pub use ops::OPERATIONS;
 pub use reconcile::{ReconcileOptions, ReconcileReport};

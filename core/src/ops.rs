@@ -41,7 +41,7 @@ pub const OPERATIONS: &[&str] = &[
 
 fn params<T: for<'de> Deserialize<'de>>(operation: &str, value: &Value) -> Result<T> {
     let value = if value.is_null() { json!({}) } else { value.clone() };
-    serde_json::from_value(value).map_err(|e| Error::invalid(format!("{operation}: {e}")))
+    serde_json::from_value(value).map_err(|e| Error::invalid(format!("{operation}: {}", crate::redact::hide_values(&e.to_string()))))
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<Value> {
