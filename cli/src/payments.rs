@@ -93,8 +93,9 @@ pub fn run(command: PaymentsCommand) -> Result<ExitCode, String> {
             let p = dargah.payment(&id).map_err(|e| e.to_string())?;
             println!("{}", serde_json::to_string_pretty(&p).map_err(|e| e.to_string())?);
             println!("created {}  deadline {}  paid {}", when(Some(p.created_at)), when(Some(p.deadline_at)), when(p.paid_at));
-            for (at, fence, state, raw) in dargah.store().events(&id).map_err(|e| e.to_string())? {
-                println!("event at {} fence {fence} -> {state}: {raw}", when(Some(at)));
+            // The history, redacted (card data masked, answers cut to what a dispute needs).
+            for event in dargah.events(&id).map_err(|e| e.to_string())? {
+                println!("event at {} fence {} -> {}: {}", when(Some(event.at)), event.fence, event.label, event.raw);
             }
             Ok(ExitCode::SUCCESS)
         }

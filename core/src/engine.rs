@@ -6,6 +6,7 @@
 //! answer is then stored with a compare-and-set on (state, fence), so exactly
 //! one caller moves a payment to `paid` and is told `newly_paid`.
 
+use crate::audit::audit;
 use crate::callback::CallbackFields;
 use crate::config::Config;
 use crate::error::{Error, ErrorKind, Result};
@@ -38,6 +39,18 @@ impl std::fmt::Debug for Dargah {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Dargah").field("config", &self.config).finish_non_exhaustive()
     }
+}
+
+/// One entry of a payment's history (`Dargah::events`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PaymentEvent {
+    /// Store clock, Unix milliseconds.
+    pub at: i64,
+    pub fence: i64,
+    /// The state it moved to, or what happened (`amount_mismatch`, `refused_callback`, …).
+    pub label: String,
+    /// The gateway's answers, cut to what a dispute needs.
+    pub raw: serde_json::Value,
 }
 
 /// What resolving one payment without a callback came to.
@@ -102,7 +115,7 @@ impl Dargah {
     }
 
     pub(crate) fn http(&self) -> Result<Arc<Http>> {
-        self.http.get_or_try_init(|| Http::new(&self.config.http))
+        self.http.get_or_try_init(|| Http::new(&self.config))
     }
 
     pub(crate) fn adapter(&self, gateway: Gateway) -> Result<Adapter> {
@@ -144,18 +157,20 @@ impl Dargah {
         failpoint!("create_recorded");
 
         let call = CreateCall { request, callback_url: callback.to_string() };
-        let answer = block_on(adapter.create(self.http()?, call)).and_then(|r| r);
+        let answer = block_on(adapter.create(self.http()?.for_payment(&id), call)).and_then(|r| r);
         match answer {
             Ok(created) => {
                 failpoint!("create_answered");
                 let redirect_json = serde_json::to_string(&created.redirect).map_err(|e| Error::internal(e.to_string()))?;
                 let payment = self.store.attach_token(&id, &created.token, &redirect_json)?;
+                audit!(info, gateway.name(), "state_change", payment_id = id.as_str(), from = "created", to = payment.state.name(), fence = payment.fence);
                 failpoint!("create_stored");
                 Ok(CreatedPayment { payment, redirect: created.redirect })
             }
             Err(e) if e.kind().is_in_doubt() => {
                 // The gateway may hold a token nobody was sent to: close the row, keep the record.
                 self.store.fail_created(&id, &format!("create failed: {}", e.message()), false)?;
+                audit!(warn, gateway.name(), "state_change", payment_id = id.as_str(), from = "created", to = "failed", fence = 0_i64, reason = e.kind().name());
                 Err(e)
             }
             Err(e) => {
@@ -292,7 +307,7 @@ impl Dargah {
         let mut raws = Vec::new();
         let mut offered = offered.filter(|o| question.verify_key.as_ref() != Some(o));
         let answer = loop {
-            let answer = self.http().and_then(|http| block_on(adapter.clone().resolve(http, payment.clone(), question.clone())).and_then(|r| r));
+            let answer = self.http().and_then(|http| block_on(adapter.clone().resolve(http.for_payment(&payment.id), payment.clone(), question.clone())).and_then(|r| r));
             match (answer, offered.take()) {
                 (Ok(refused), Some(next)) if matches!(refused.verdict, Verdict::NotPaid { .. }) => {
                     raws.push(refused.raw);
@@ -428,7 +443,24 @@ impl Dargah {
     fn finish(&self, id: &str, fence: i64, mut resolution: Resolution) -> Result<Finish> {
         resolution.raw = self.redactor.raw_answers(&resolution.raw);
         resolution.masked_card = resolution.masked_card.as_deref().map(mask_card);
-        self.store.finish(id, fence, &resolution)
+        let finished = self.store.finish(id, fence, &resolution)?;
+        let (Finish::Applied(p) | Finish::Stale(p) | Finish::ReceiptReused(p)) = &finished;
+        let applied = if matches!(finished, Finish::Applied(_)) { "applied" } else { "not_applied" };
+        audit!(info, p.gateway.name(), "state_change", payment_id = id, from = "verifying", to = p.state.name(), fence = p.fence, result = applied);
+        Ok(finished)
+    }
+
+    /// A payment's history, oldest first: state changes and the gateway
+    /// answers stored with them, redacted by the rules of `redact` (also for
+    /// rows stored before those rules).
+    pub fn events(&self, payment_id: &str) -> Result<Vec<PaymentEvent>> {
+        self.payment(payment_id)?;
+        Ok(self
+            .store
+            .events(payment_id)?
+            .into_iter()
+            .map(|(at, fence, label, raw)| PaymentEvent { at, fence, label, raw: serde_json::from_str(&self.redactor.raw_answers(&raw)).unwrap_or_default() })
+            .collect())
     }
 
     /// A keyed fingerprint of a card number, to match against the

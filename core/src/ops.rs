@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 pub const OPERATIONS: &[&str] = &[
     "capabilities",
     "payment",
+    "payment.events",
     "payments.list",
     "unacknowledged",
     "acknowledge",
@@ -192,6 +193,10 @@ impl Dargah {
             "payment" => {
                 let p: IdParams = params(operation, params_json)?;
                 to_json(&self.payment(&p.id)?)
+            }
+            "payment.events" => {
+                let p: IdParams = params(operation, params_json)?;
+                to_json(&self.events(&p.id)?)
             }
             "payments.list" => {
                 let p: ListParams = params(operation, params_json)?;

@@ -73,6 +73,8 @@ const KEPT: &[&str] = &[
     "factorNumber", "invoice_id", "terminalId",
     // dates
     "paymentDate", "createdAt", "date", "time", "created",
+    // what an earlier pass kept
+    "card_fingerprint",
 ];
 
 /// Keys whose value is a card number (masked or not): kept, masked again.

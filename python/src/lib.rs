@@ -92,12 +92,12 @@ impl Client {
     /// The raw gateway answers stored for a payment, oldest first:
     /// `[{"at": ms, "fence", "state", "raw"}]` (what `dargah payments show` prints).
     fn events<'py>(&self, py: Python<'py>, payment_id: String) -> PyResult<Bound<'py, PyAny>> {
-        let events = self.detached(py, |d| {
-            d.payment(&payment_id)?;
-            d.store().events(&payment_id)
-        })?;
-        let events: Vec<Value> =
-            events.into_iter().map(|(at, fence, state, raw)| serde_json::json!({"at": at, "fence": fence, "state": state, "raw": raw})).collect();
+        let events = self.detached(py, |d| d.events(&payment_id))?;
+        // "state" (the label) and "raw" as JSON text, as before; the text is redacted.
+        let events: Vec<Value> = events
+            .into_iter()
+            .map(|e| serde_json::json!({"at": e.at, "fence": e.fence, "state": e.label, "raw": e.raw.to_string()}))
+            .collect();
         to_py(py, &Value::Array(events))
     }
 

@@ -268,6 +268,7 @@ impl VandarApi {
                     return Ok(current);
                 }
                 let result = self.rotate(&current.refresh_token);
+                crate::audit::audit!(info, "vandar", "token_refresh", outcome = if result.is_ok() { "ok" } else { "failed" });
                 match &result {
                     Ok(pair) => self.store.store_token_pair(&name, pair, crate::engine::now_ms())?,
                     Err(_) => self.store.release_token_refresh(&name)?,

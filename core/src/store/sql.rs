@@ -475,6 +475,9 @@ impl<B: Backend> Store for SqlStore<B> {
                 PaymentState::Verifying if lease_live => return Ok(Claim::Busy(payment)),
                 _ => {}
             }
+            if payment.state == PaymentState::Verifying {
+                crate::audit::audit!(warn, payment.gateway.name(), "lease_takeover", payment_id = id, fence = payment.fence + 1, from = "verifying");
+            }
             // Taking over an expired lease, or an answer that never came: that verify may have gone through.
             let maybe_verified = maybe_verified || matches!(payment.state, PaymentState::InDoubt | PaymentState::Verifying);
             // The first receipt stays until the gateway refuses it: a later callback cannot replace it.
@@ -497,7 +500,9 @@ impl<B: Backend> Store for SqlStore<B> {
                     payment.fence.into(),
                 ],
             )?;
-            Ok(Claim::Claimed { payment: self.must_get(c, id, false)?.payment, maybe_verified, verify_key })
+            let claimed = self.must_get(c, id, false)?.payment;
+            crate::audit::audit!(debug, claimed.gateway.name(), "claim", payment_id = id, fence = claimed.fence, maybe_verified);
+            Ok(Claim::Claimed { payment: claimed, maybe_verified, verify_key })
         })
     }
 
