@@ -106,3 +106,32 @@ pub(crate) fn logged<T>(body: impl FnOnce() -> T) -> T {
     }
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::CStr;
+
+    extern "C" fn keep(user_data: *mut c_void, _: DargahLogLevel, _: *const c_char, message: *const c_char, _: *const c_char) {
+        // SAFETY: user_data is the Vec below; message is valid during the call.
+        let seen = unsafe { &mut *(user_data as *mut Vec<String>) };
+        seen.push(unsafe { CStr::from_ptr(message) }.to_string_lossy().into_owned());
+    }
+
+    #[test]
+    fn a_panic_in_the_c_abi_shows_no_secret() {
+        let mut seen: Vec<String> = Vec::new();
+        assert_eq!(dargah_set_log_callback(Some(keep), &mut seen as *mut Vec<String> as *mut c_void, 4), DargahStatus::DARGAH_OK);
+        let config = dargah_core::Config::from_json(
+            r#"{"store":"postgres://shop:CANARY-store@db/shop","canpay":{"merchant":"CANARY-merchant"},
+                "http":{"proxy":"socks5://u:CANARY-proxy@127.0.0.1:9"},"card_fingerprint_key":"CANARY-fingerprint"}"#,
+        )
+        .unwrap();
+        let status = boundary::boundary(|| panic!("while holding {config:?} and {:?}", config.store));
+        assert_eq!(status, DargahStatus::DARGAH_PANIC);
+        let message = unsafe { CStr::from_ptr(crate::dargah_last_error_message()) }.to_str().unwrap().to_string();
+        assert_eq!(dargah_set_log_callback(None, std::ptr::null_mut(), 4), DargahStatus::DARGAH_OK);
+        assert!(message.contains("panicked") && message.contains("shop:***@db"), "{message}");
+        assert!(!message.contains("CANARY") && !seen.concat().contains("CANARY"), "{message} {seen:?}");
+    }
+}
