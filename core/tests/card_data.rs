@@ -24,7 +24,7 @@ fn needles() -> Vec<(String, Vec<u8>)> {
     let mut all = Vec::new();
     for canary in CARDS.iter().chain([&NATIONAL_CODE]) {
         let digest = Sha256::digest(canary.as_bytes());
-        all.push((format!("{canary}"), canary.as_bytes().to_vec()));
+        all.push((canary.to_string(), canary.as_bytes().to_vec()));
         all.push((format!("sha256({canary}) hex"), hex::encode(digest).into_bytes()));
         all.push((format!("sha256({canary}) HEX"), hex::encode_upper(digest).into_bytes()));
         all.push((format!("sha256({canary}) raw"), digest.to_vec()));
