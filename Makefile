@@ -21,7 +21,7 @@ DB_ENV := DARGAH_REQUIRE_DATABASES=1 \
 	DARGAH_TEST_MYSQL_TLS_URL='mysql://dargah_tls:dargah@127.0.0.1:53306/dargah?ssl-mode=VERIFY_IDENTITY&ssl-ca=$(DB_TLS)/ca.pem' \
 	DARGAH_TEST_WRONG_CA=$(DB_TLS)/wrong-ca.pem
 
-.PHONY: demo test deps build lint sandbox clean test-rust db-start db-stop
+.PHONY: demo test deps build lint sandbox clean test-rust db-start db-stop chaos
 
 demo:
 	$(CARGO) run --quiet -p dargah-cli -- demo
@@ -51,6 +51,17 @@ test: deps lint test-rust $(TEST_TARGETS)
 
 sandbox:
 	$(CARGO) run --quiet -p dargah-cli -- sandbox --port 8700
+
+# Long randomized runs of the verify-once checker (core/tests/chaos_check.rs):
+#   make chaos CHAOS_STORE=sqlite|postgres|mysql CHAOS_SEED=100 CHAOS_ROUNDS=10 CHAOS_PAYMENTS=60 CHAOS_WORKERS=6
+CHAOS_STORE ?= sqlite
+CHAOS_SEED ?= 100
+CHAOS_ROUNDS ?= 10
+CHAOS_PAYMENTS ?= 60
+CHAOS_WORKERS ?= 6
+chaos: deps db-start
+	$(DB_ENV) CHAOS_STORE=$(CHAOS_STORE) CHAOS_SEED=$(CHAOS_SEED) CHAOS_ROUNDS=$(CHAOS_ROUNDS) CHAOS_PAYMENTS=$(CHAOS_PAYMENTS) CHAOS_WORKERS=$(CHAOS_WORKERS) \
+		$(CARGO) test -p dargah-core --test chaos_check chaos_long -- --ignored --nocapture
 
 clean:
 	$(CARGO) clean

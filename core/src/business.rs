@@ -7,7 +7,7 @@
 //! is not sent again (`in_doubt`) unless the gateway can be asked whether it
 //! happened (Vandar settlements carry the key as `track_id`).
 
-use crate::engine::{now_ms, Dargah};
+use crate::engine::Dargah;
 use crate::error::{Error, ErrorKind, Result};
 use crate::gateways::mupra::{self, MupraTransaction, MupraTransactionPage};
 use crate::gateways::sepal::{self, SepalInquiry, SepalInquiryPage, SepalTerminal};
@@ -60,7 +60,7 @@ impl Dargah {
         idempotency_key(key)?;
         let hash = hex::encode(Sha256::digest(format!("{operation}\n{request}")));
         let store = self.store();
-        match store.idempotency_begin(key, operation, &hash, now_ms())? {
+        match store.idempotency_begin(key, operation, &hash)? {
             IdempotencyBegin::Done(answer) => return serde_json::from_str(&answer).map_err(|e| Error::store(format!("stored answer is unreadable: {e}"))),
             IdempotencyBegin::InDoubt => {
                 let found = match lookup {
@@ -69,7 +69,7 @@ impl Dargah {
                 };
                 return match found {
                     Some(answer) => {
-                        store.idempotency_finish(key, Some(&answer.to_string()), now_ms())?;
+                        store.idempotency_finish(key, Some(&answer.to_string()))?;
                         Ok(answer)
                     }
                     None => Err(Error::new(
@@ -82,16 +82,16 @@ impl Dargah {
         }
         match send() {
             Ok(answer) => {
-                store.idempotency_finish(key, Some(&answer.to_string()), now_ms())?;
+                store.idempotency_finish(key, Some(&answer.to_string()))?;
                 Ok(answer)
             }
             Err(e) if e.kind().is_in_doubt() => {
-                store.idempotency_in_doubt(key, now_ms())?;
+                store.idempotency_in_doubt(key)?;
                 Err(e)
             }
             Err(e) => {
                 // Refused outright: nothing moved, a retry may send it again.
-                store.idempotency_finish(key, None, now_ms())?;
+                store.idempotency_finish(key, None)?;
                 Err(e)
             }
         }
@@ -160,7 +160,8 @@ impl Dargah {
 
     fn vandar_api(&self) -> Result<VandarApi> {
         let config = Arc::new(self.config().vandar.clone().ok_or_else(|| Error::config("vandar is not configured"))?);
-        Ok(VandarApi { config, store: self.store().clone(), http: self.http()? })
+        let refresh_lease = vandar_api::refresh_lease(&self.config().http);
+        Ok(VandarApi { config, store: self.store().clone(), http: self.http()?, refresh_lease })
     }
 
     /// Any business endpoint the document lists, by `"<METHOD> <path>"`,

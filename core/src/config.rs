@@ -211,6 +211,13 @@ pub struct VandarConfig {
     pub refresh_token: Option<Secret>,
     #[serde(default)]
     pub business: Option<String>,
+    /// When the dashboard's `access_token` expires, in Unix seconds (the
+    /// dashboard shows it; `expires_in` counts from when it was issued).
+    /// With it the first refresh happens `refresh_margin_secs` before then;
+    /// without it only after Vandar answers 401. Later pairs carry their own
+    /// `expires_in`.
+    #[serde(default)]
+    pub access_token_expires_at: Option<i64>,
     /// Refresh the access token this long before it expires.
     #[serde(default = "VandarConfig::default_refresh_margin")]
     pub refresh_margin_secs: u64,

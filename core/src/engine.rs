@@ -70,12 +70,6 @@ pub struct RecoverReport {
     pub errors: Vec<(String, Error)>,
 }
 
-/// This host's clock, for what only this host measures. Anything stored and
-/// compared across hosts uses the store's clock instead.
-pub(crate) fn now_ms() -> i64 {
-    crate::clock::host_ms()
-}
-
 /// A claim this caller won, with what the store knew of it.
 pub(crate) struct Claimed {
     pub payment: Payment,
@@ -402,7 +396,9 @@ impl Dargah {
                             verify_key: if adapter.verifies_by_receipt() && !maybe_verified { KeyUpdate::Clear } else { KeyUpdate::Keep },
                             ..Default::default()
                         };
-                        (resolution, unpaid_kind(hint, cancelled))
+                        // A refusal after a verify that may have gone through is no word on the payment.
+                        let kind = if maybe_verified && !adapter.verify_repeatable() { OutcomeKind::InProgress } else { unpaid_kind(hint, cancelled) };
+                        (resolution, kind)
                     }
                     Verdict::Unknown { note } => {
                         let resolution = Resolution {

@@ -2,8 +2,9 @@
 //!
 //! Vandar allows POST 30 per 3 s and other methods 100 per 3 s. A per-process
 //! limiter (governor and friends) cannot see the other PHP-FPM workers, so the
-//! window lives in the store: each call takes a slot there (a sliding log),
-//! and a caller over the limit waits — bounded — for the oldest slot to age out.
+//! window lives in the store: each call takes a slot there (a sliding log in
+//! the bucket's one row, stamped on the store's clock), and a caller over the
+//! limit waits — bounded, on its own monotonic clock — for a slot to age out.
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::store::Store;
@@ -26,7 +27,7 @@ pub(crate) fn acquire(store: &dyn Store, bucket: &str, limit: Limit, max_wait: D
     let window_ms = (limit.window.as_millis() as f64 * SAFETY) as i64;
     let started = Instant::now();
     loop {
-        match store.rate_acquire(bucket, limit.limit, window_ms, crate::engine::now_ms())? {
+        match store.rate_acquire(bucket, limit.limit, window_ms)? {
             None => return Ok(()),
             Some(wait_ms) => {
                 let wait = Duration::from_millis(wait_ms as u64).min(Duration::from_millis(250));

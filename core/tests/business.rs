@@ -5,36 +5,46 @@
 
 mod support;
 
+use dargah_core::store::IdempotencyBegin;
 use dargah_core::{Dargah, ErrorKind, Gateway, PayaTransfer, PaymentRequest, SepalInquiry, Settlement};
 use dargah_sandbox::SandboxConfig;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::process::Command;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+use support::databases;
 use support::sandbox::World;
 
 const IBAN: &str = "IR820540102680020817909002";
 
-/// Child mode: run `DARGAH_TEST_JOB` for `DARGAH_TEST_SECS` seconds and print a tally.
+/// Child mode: run `DARGAH_TEST_JOB` from `DARGAH_TEST_THREADS` threads (1
+/// unless set) until `DARGAH_TEST_UNTIL_MS` (Unix ms) or for
+/// `DARGAH_TEST_SECS` seconds, and print a tally.
 #[test]
 fn child_process_entry() {
     let Ok(job) = std::env::var("DARGAH_TEST_JOB") else { return };
-    let dargah = Dargah::from_json(&std::env::var("DARGAH_TEST_CONFIG").unwrap()).unwrap();
-    let secs: u64 = std::env::var("DARGAH_TEST_SECS").unwrap().parse().unwrap();
-    let started = Instant::now();
+    let env = |k: &str| std::env::var(k).ok();
+    let dargah = Arc::new(Dargah::from_json(&env("DARGAH_TEST_CONFIG").unwrap()).unwrap());
+    let threads: usize = env("DARGAH_TEST_THREADS").map_or(1, |v| v.parse().unwrap());
+    let until_ms: i64 = match env("DARGAH_TEST_UNTIL_MS") {
+        Some(v) => v.parse().unwrap(),
+        None => system_ms() + env("DARGAH_TEST_SECS").map_or(0, |v| v.parse::<i64>().unwrap() * 1000),
+    };
+    if let Some(delay) = env("DARGAH_TEST_DELAY_MS") {
+        std::thread::sleep(Duration::from_millis(delay.parse().unwrap()));
+    }
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            let (dargah, job) = (dargah.clone(), job.clone());
+            std::thread::spawn(move || run_job(&dargah, &job, t, until_ms))
+        })
+        .collect();
     let (mut ok, mut errors) = (0, Vec::new());
-    while started.elapsed() < Duration::from_secs(secs) {
-        let result = match job.as_str() {
-            "post" => dargah.vandar_call("POST /v3/business/:business/customers/inquiry/nid", &BTreeMap::new(), &BTreeMap::new(), Some(json!({"national_code": "0499370899"}))),
-            _ => dargah.vandar_balance(),
-        };
-        match result {
-            Ok(_) => ok += 1,
-            Err(e) => errors.push(format!("{:?}: {}", e.kind(), e.message())),
-        }
-        if job != "post" {
-            std::thread::sleep(Duration::from_millis(200));
-        }
+    for h in handles {
+        let (o, e) = h.join().unwrap();
+        ok += o;
+        errors.extend(e);
     }
     println!("JOB ok={ok} errors={}", errors.len());
     for e in errors.iter().take(3) {
@@ -42,20 +52,68 @@ fn child_process_entry() {
     }
 }
 
-fn run_children(world: &World, job: &str, processes: usize, secs: u64) -> (usize, usize, String) {
-    let config = world.config(60);
-    let children: Vec<_> = (0..processes)
-        .map(|_| {
-            Command::new(std::env::current_exe().unwrap())
-                .args(["--exact", "child_process_entry", "--nocapture", "--test-threads=1"])
-                .env("DARGAH_TEST_JOB", job)
-                .env("DARGAH_TEST_CONFIG", &config)
-                .env("DARGAH_TEST_SECS", secs.to_string())
-                .stdout(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
+/// One thread of a child's job: (calls answered, errors).
+fn run_job(dargah: &Dargah, job: &str, thread: usize, until_ms: i64) -> (usize, Vec<String>) {
+    let (mut ok, mut errors) = (0, Vec::new());
+    let mut tally = |result: Result<(), dargah_core::Error>| match result {
+        Ok(()) => ok += 1,
+        Err(e) => errors.push(format!("{:?}: {}", e.kind(), e.message())),
+    };
+    let me = format!("{}-{thread}", std::process::id());
+    let mut i = 0usize;
+    loop {
+        i += 1;
+        match job {
+            "post" => tally(dargah.vandar_call("POST /v3/business/:business/customers/inquiry/nid", &BTreeMap::new(), &BTreeMap::new(), Some(json!({"national_code": "0499370899"}))).map(drop)),
+            "balance" => {
+                tally(dargah.vandar_balance().map(drop));
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            "calls" => {
+                tally(dargah.vandar_balance().map(drop));
+                std::thread::sleep(Duration::from_millis(std::env::var("DARGAH_TEST_PAUSE_MS").map_or(10, |v| v.parse().unwrap())));
+            }
+            "one" => {
+                tally(dargah.vandar_balance().map(drop));
+                return (ok, errors);
+            }
+            "contend" => {
+                // The shared limiter's hot row, shared and fresh idempotency keys, and now and
+                // then a real business call (its limiter, its token, the sandbox).
+                let store = dargah.store();
+                tally(store.rate_acquire("contend", 100, 3_000).map(drop));
+                let shared = format!("shared-{}", i % 4);
+                tally(store.idempotency_begin(&shared, "contend", "h").and_then(|b| if b == IdempotencyBegin::Proceed { store.idempotency_finish(&shared, Some("{}")) } else { Ok(()) }));
+                let fresh = format!("{me}-{i}");
+                tally(store.idempotency_begin(&fresh, "contend", "h").and_then(|_| store.idempotency_finish(&fresh, Some("{}"))));
+                if thread.is_multiple_of(4) && i % 4 == 1 {
+                    tally(dargah.vandar_balance().map(drop));
+                }
+            }
+            other => panic!("unknown job {other}"),
+        }
+        if system_ms() >= until_ms {
+            return (ok, errors);
+        }
+    }
+}
+
+/// Spawn one child process running `job`; `env` adds or overrides variables.
+fn spawn_job(job: &str, config: &str, env: &[(&str, String)]) -> std::process::Child {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
+        .args(["--exact", "child_process_entry", "--nocapture", "--test-threads=1"])
+        .env("DARGAH_TEST_JOB", job)
+        .env("DARGAH_TEST_CONFIG", config)
+        .stdout(std::process::Stdio::piped());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.spawn().unwrap()
+}
+
+/// Wait for children and add up their tallies: (ok, errors, everything they printed).
+fn collect(children: Vec<std::process::Child>) -> (usize, usize, String) {
     let (mut ok, mut errors, mut text) = (0, 0, String::new());
     for child in children {
         let out = String::from_utf8_lossy(&child.wait_with_output().unwrap().stdout).into_owned();
@@ -66,6 +124,82 @@ fn run_children(world: &World, job: &str, processes: usize, secs: u64) -> (usize
         text.push_str(&out);
     }
     (ok, errors, text)
+}
+
+/// A store a scenario runs on: SQLite always; PostgreSQL and MariaDB when
+/// their URLs are set (always in `make test`, which requires them).
+struct StoreUnderTest {
+    name: &'static str,
+    url: String,
+    prefix: String,
+}
+
+fn stores(dir: &std::path::Path, tag: &str) -> Vec<StoreUnderTest> {
+    let mut all = vec![StoreUnderTest { name: "sqlite", url: format!("sqlite://{}/{tag}.db", dir.display()), prefix: String::new() }];
+    if let Some(url) = databases::url("DARGAH_TEST_POSTGRES_URL") {
+        all.push(StoreUnderTest { name: "postgres", url, prefix: databases::unique_prefix(tag) });
+    }
+    if let Some(url) = databases::url("DARGAH_TEST_MYSQL_URL") {
+        all.push(StoreUnderTest { name: "mariadb", url, prefix: databases::unique_prefix(tag) });
+    }
+    all
+}
+
+/// The world's client config on `store`, changed by `tweak`.
+fn config_on(world: &World, store: &StoreUnderTest, tweak: impl FnOnce(&mut Value)) -> String {
+    let mut config: Value = serde_json::from_str(&world.config(60)).unwrap();
+    config["store"] = json!(store.url);
+    config["table_prefix"] = json!(store.prefix);
+    tweak(&mut config);
+    // Migrate once before any child starts: PostgreSQL can refuse concurrent
+    // `CREATE TABLE IF NOT EXISTS` of one table (pg_type's unique key).
+    dargah_core::store::open(&store.url, &store.prefix).unwrap();
+    config.to_string()
+}
+
+/// A loopback TCP proxy that holds every chunk a client sends for `delay`
+/// before passing it on, as a real network between a shop and Vandar does:
+/// a request is in flight for that long, so a token read before another
+/// worker's refresh can reach Vandar after it. Returns the proxy's base URL.
+fn delaying_proxy(target: std::net::SocketAddr, delay: Duration) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(client) = client else { return };
+            let Ok(server) = std::net::TcpStream::connect(target) else { continue };
+            let pipe = move |mut from: std::net::TcpStream, mut to: std::net::TcpStream, delay: Duration| {
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 16 * 1024];
+                    while let Ok(n) = from.read(&mut buf) {
+                        if n == 0 {
+                            break;
+                        }
+                        std::thread::sleep(delay);
+                        if to.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                    let _ = to.shutdown(std::net::Shutdown::Both);
+                });
+            };
+            pipe(client.try_clone().unwrap(), server.try_clone().unwrap(), delay);
+            pipe(server, client, Duration::ZERO);
+        }
+    });
+    format!("http://{addr}")
+}
+
+fn system_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
+}
+
+fn run_children(world: &World, job: &str, processes: usize, secs: u64) -> (usize, usize, String) {
+    let config = world.config(60);
+    // Create the store before the children race to (SQLite can answer "locked" to a first open).
+    world.client();
+    collect((0..processes).map(|_| spawn_job(job, &config, &[("DARGAH_TEST_SECS", secs.to_string())])).collect())
 }
 
 #[test]
@@ -224,6 +358,7 @@ fn token_refresh_race_across_4_processes() {
     let store = format!("sqlite://{}/tokens.db", dir.path().display());
     config["store"] = json!(store);
     let world_config = config.to_string();
+    Dargah::from_json(&world_config).unwrap();
     let children: Vec<_> = (0..4)
         .map(|_| {
             Command::new(std::env::current_exe().unwrap())
@@ -245,4 +380,127 @@ fn token_refresh_race_across_4_processes() {
     println!("4 processes for 7 s with 2 s tokens: {refreshes} refreshes, {errors} errors, {} balance calls", world.calls("vandar.business"));
     assert_eq!(errors, 0, "no process spent a refresh token twice (the sandbox refuses a reused one): {outputs}");
     assert!((2..=8).contains(&refreshes), "about one refresh per token lifetime, not one per process: {refreshes}");
+}
+
+/// Item 15: on a 401 the client refreshes the pair that was refused, only if
+/// it is still the stored one. Vandar here revokes older access tokens on a
+/// refresh (the sandbox's fault mode), the dashboard token expires while 16
+/// threads in 4 processes have calls in flight (60 ms on the way, as over a
+/// real network), and the config does not say when it expires: exactly one
+/// refresh, no caller sees an error.
+#[test]
+fn scenario_15_refresh_rotates_the_refused_pair_once_across_4_processes() {
+    let dir = tempfile::tempdir().unwrap();
+    std::thread::scope(|scope| {
+        for store in stores(dir.path(), "s15") {
+            scope.spawn(move || {
+                let world = World::start_with(SandboxConfig { vandar_token_lifetime: Duration::from_secs(5), vandar_refresh_revokes_access_tokens: true, ..Default::default() });
+                let started = system_ms();
+                // The dashboard token dies at 5 s; the new pair is due a second before its
+                // own expiry, ~9 s from now, after the run. 8 threads calling every ~0.3 s
+                // stay under the rate limit (no call waits for a slot), and every
+                // business call spends 60 ms on the way to Vandar: about 1.5 in flight.
+                let proxy = delaying_proxy(([127, 0, 0, 1], world.sandbox.port()).into(), Duration::from_millis(60));
+                let config = config_on(&world, &store, |c| {
+                    c["vandar"]["refresh_margin_secs"] = json!(1);
+                    c["vandar"]["api_base_url"] = json!(format!("{proxy}/vandar/api"));
+                });
+                let until = (started + 6_500).to_string();
+                let env = [("DARGAH_TEST_THREADS", "2".to_string()), ("DARGAH_TEST_PAUSE_MS", "250".into()), ("DARGAH_TEST_UNTIL_MS", until)];
+                let children = (0..4).map(|_| spawn_job("calls", &config, &env)).collect();
+                let (ok, errors, text) = collect(children);
+                let (refreshes, calls) = (world.calls("vandar.refreshtoken"), world.calls("vandar.business"));
+                println!("[{}] 4 processes x 2 threads, token expiring at 5 s, refresh revokes: {refreshes} refreshes, {errors} errors, {ok} calls answered ({calls} sent) in {:.1} s", store.name, (system_ms() - started) as f64 / 1000.0);
+                assert_eq!(errors, 0, "{}: {text}", store.name);
+                assert_eq!(refreshes, 1, "{}: one refresh for one expiry", store.name);
+                assert!(calls > ok as u64, "{}: some calls were refused with the expired or revoked token and sent again", store.name);
+                assert!(ok >= 60, "{}: {ok}", store.name);
+            });
+        }
+    });
+}
+
+/// Item 16: a refresh whose answer takes 32 s (Vandar spent the refresh
+/// token at once) outlives the old 30 s lease. The lease now lasts the worst
+/// case (15 s rate-limit wait + the 40 s request timeout + 5 s), stamped on
+/// the store's clock, so a second process — whose host clock is 61 s fast —
+/// waits for the pair instead of spending the same refresh token again.
+/// (The store-level fence is in store_conformance's
+/// `token_pairs_rotate_under_one_fenced_lease`.)
+#[test]
+fn scenario_16_a_slow_refresh_is_fenced_and_its_refresh_token_spent_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::thread::scope(|scope| {
+        for store in stores(dir.path(), "s16") {
+            scope.spawn(move || {
+                let world = World::start();
+                let started = Instant::now();
+                world.fault(json!({"endpoint": "vandar.business", "status": 401, "count": 2}));
+                world.fault(json!({"endpoint": "vandar.refreshtoken", "latency_ms": 32_000, "count": 1}));
+                let config = config_on(&world, &store, |c| {
+                    c["http"]["request_timeout_ms"] = json!(40_000);
+                    // The payments' lease must outlast two such calls.
+                    c["lease_secs"] = json!(100);
+                });
+                let first = spawn_job("one", &config, &[]);
+                let second = spawn_job("one", &config, &[("DARGAH_TEST_DELAY_MS", "1500".into()), ("DARGAH_TEST_CLOCK_SKEW_MS", "61000".into())]);
+                let (ok, errors, text) = collect(vec![first, second]);
+                let refreshes = world.calls("vandar.refreshtoken");
+                println!("[{}] a 32 s refresh, a second process 61 s fast: {refreshes} refreshes, {errors} errors, {ok} calls in {:.1} s", store.name, started.elapsed().as_secs_f64());
+                assert_eq!((ok, errors), (2, 0), "{}: {text}", store.name);
+                assert_eq!(refreshes, 1, "{}: the refresh token was spent once", store.name);
+            });
+        }
+    });
+}
+
+/// Item 17: `vandar.access_token_expires_at` (Unix seconds) says when the
+/// dashboard token expires, and the first refresh comes `refresh_margin_secs`
+/// before it — not after a 401.
+#[test]
+fn scenario_17_the_configured_expiry_refreshes_the_dashboard_token_before_it_expires() {
+    let dir = tempfile::tempdir().unwrap();
+    for store in stores(dir.path(), "s17") {
+        let world = World::start_with(SandboxConfig { vandar_token_lifetime: Duration::from_secs(10), ..Default::default() });
+        // Expires in 3 to 4 s; due now or within a second with a 3 s margin.
+        let expires_at = system_ms() / 1000 + 4;
+        let config = config_on(&world, &store, |c| {
+            c["vandar"]["access_token_expires_at"] = json!(expires_at);
+            c["vandar"]["refresh_margin_secs"] = json!(3);
+        });
+        let dargah = Dargah::from_json(&config).unwrap();
+        let started = Instant::now();
+        let mut calls = 0;
+        while started.elapsed() < Duration::from_millis(2_000) {
+            dargah.vandar_balance().unwrap_or_else(|e| panic!("{}: {e}", store.name));
+            calls += 1;
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let refreshes = world.calls("vandar.refreshtoken");
+        println!("[{}] dashboard token expiring in 3-4 s, margin 3 s: {refreshes} refresh in {:.1} s, {calls} calls", store.name, started.elapsed().as_secs_f64());
+        assert_eq!(refreshes, 1, "{}: refreshed before the configured expiry", store.name);
+        let pair = dargah.store().token_pair("vandar:sandbox-shop").unwrap().unwrap();
+        assert_eq!(pair.generation, 1);
+        // Refreshed within the first ~1 s of the run, read at ~2 s, for 10 s: 7 to 10 s left.
+        let left = pair.expires_at.unwrap() - pair.read_at;
+        assert!((6_000..=10_000).contains(&left), "{}: the new pair's expiry, on the store's clock: {left} ms left", store.name);
+    }
+}
+
+/// Item 18: the shared rate limiter and the idempotency table under 4
+/// processes x 16 threads: no deadlock surfaces as an error on any store.
+#[test]
+fn scenario_18_rate_limiter_and_idempotency_never_deadlock_with_4_processes_of_16_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    for store in stores(dir.path(), "s18") {
+        let world = World::start();
+        let config = config_on(&world, &store, |_| {});
+        let started = Instant::now();
+        let children = (0..4).map(|_| spawn_job("contend", &config, &[("DARGAH_TEST_THREADS", "16".into()), ("DARGAH_TEST_SECS", "3".into())])).collect();
+        let (ok, errors, text) = collect(children);
+        let balance = world.calls("vandar.business");
+        println!("[{}] 4 processes x 16 threads for 3 s: {ok} store and API calls answered ({balance} of them business calls), {errors} errors, in {:.1} s", store.name, started.elapsed().as_secs_f64());
+        assert_eq!(errors, 0, "{}: {text}", store.name);
+        assert!(ok >= 200 && balance >= 16, "{}: {ok} calls, {balance} business calls", store.name);
+    }
 }

@@ -3,8 +3,8 @@
 //! describe, forgers, and waiting/reconciling races. Where a store is
 //! involved the scenario runs on SQLite, PostgreSQL and MariaDB.
 //!
-//! The tests that pause the engine at a named step (`fail::cfg`) run one at a
-//! time: failpoints are process-wide.
+//! The tests run one at a time: a pause armed at a named step (`fail::cfg`)
+//! is process-wide, and any test's callback could take it.
 
 mod support;
 
@@ -122,6 +122,7 @@ fn scenario_01_a_host_with_a_fast_clock_never_steals_a_slow_verify() {
 
 #[test]
 fn scenario_02_a_lease_shorter_than_the_slowest_gateway_call_is_refused() {
+    let _serial = serial();
     let world = World::start();
     let mut config: Value = serde_json::from_str(&world.config(60)).unwrap();
     config["lease_secs"] = json!(2);
@@ -167,6 +168,7 @@ fn scenario_03_a_verifier_whose_lease_moved_on_is_still_heard() {
 
 #[test]
 fn scenario_04_every_duration_is_bounded() {
+    let _serial = serial();
     let world = World::start();
     let base: Value = serde_json::from_str(&world.config(60)).unwrap();
     for (path, value, needle) in [

@@ -12,7 +12,8 @@
 //!   `detach`: the runtime is never built while this thread holds the GIL;
 //! - a core error becomes the matching `dargah.DargahError` subclass.
 //!
-//! Nothing happens at import: the module registers one class and constants.
+//! Nothing happens at import: the module registers its classes (the client,
+//! and the test kit's sandbox when built with `testkit`) and constants.
 
 use dargah_core::{CallbackFields, Dargah, Error, ErrorKind, Gateway, PaymentRequest, Redirect};
 use pyo3::exceptions::PyValueError;
@@ -102,9 +103,11 @@ impl Client {
         to_py(py, &Value::Array(events))
     }
 
-    /// `handle_callback` run on a thread of the library's own, answering by
-    /// `done(ok, outcome_or_exception)` (called with the GIL, from that thread).
-    /// The "native future" `dargah.aio` was measured against; see docs/python.md.
+    /// `handle_callback` on a thread the extension starts, answering by
+    /// `done(ok, outcome_or_exception)` (called with the GIL, from that
+    /// thread): the "native future" `dargah.aio`'s thread pool was measured
+    /// against (python/bench/aio_native_vs_thread.py, figures in docs/python.md).
+    /// Kept so the measurement can be repeated; `dargah.aio` does not use it.
     fn handle_callback_native(
         slf: Py<Self>,
         py: Python<'_>,

@@ -102,7 +102,8 @@ def test_the_loop_runs_while_a_gateway_is_slow(dargah_sandbox: dargah.testing.Sa
         return ticks
 
     ticks = asyncio.run(run())
-    assert ticks >= 50, f"the loop ticked {ticks} times in 1.5 s: something blocked it"
+    # 150 at most; a blocked loop would tick once. Leave room for a busy machine.
+    assert ticks >= 20, f"the loop ticked {ticks} times in 1.5 s: something blocked it"
 
 
 def test_errors_and_lazy_open(dargah_sandbox: dargah.testing.Sandbox, tmp_path: Path) -> None:

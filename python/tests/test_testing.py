@@ -78,6 +78,36 @@ def test_faults_counters_and_reset(dargah_sandbox: dargah.testing.Sandbox, darga
         dargah_sandbox.pay(created, "maybe")  # type: ignore[arg-type]
 
 
+def test_answers_the_documents_leave_open(dargah_sandbox: dargah.testing.Sandbox, dargah_client: dargah.Client) -> None:
+    created = dargah_client.create_payment("vandar", invoice(), 120_000, "http://127.0.0.1:9/cb", mobile="09123456789")
+    callback = dargah_sandbox.pay(created)
+    # Transaction info answers a code Vandar's document does not list: not paid, not closed.
+    dargah_sandbox.fault("vandar.transaction", set_fields={"code": 7}, count=1)
+    outcome = dargah_client.handle_callback(callback.gateway, callback.query, callback.form)
+    assert not outcome.is_paid
+    assert dargah_client.payment(created.id).state not in (dargah.PaymentState.PAID, dargah.PaymentState.FAILED)
+    assert '"code":7' in "".join(event.raw for event in dargah_client.history(created.id))
+    assert dargah_sandbox.verify_calls(created) == 0, "no verify on an answer it cannot read"
+    # Asked again with the real answer, it is paid, verified once.
+    assert dargah_client.handle_callback(callback.gateway, callback.query, callback.form).is_newly_paid
+    assert dargah_sandbox.verify_calls(created) == dargah_sandbox.verify_calls(created, processed=True) == 1
+
+
+def test_a_refused_call_is_counted_but_not_processed(dargah_sandbox: dargah.testing.Sandbox, dargah_client: dargah.Client) -> None:
+    created = dargah_client.create_payment("mupra", invoice(), 120_000, "http://127.0.0.1:9/cb")
+    callback = dargah_sandbox.pay(created)
+    dargah_sandbox.set_options(refuse_repeat_verify=True)
+    try:
+        dargah_sandbox.fault("mupra.verify", status=502, count=1)
+        with pytest.raises(dargah.DargahError):
+            dargah_client.handle_callback("mupra", callback.query)
+        assert (dargah_sandbox.verify_calls(created), dargah_sandbox.verify_calls(created, processed=True)) == (1, 0)
+        assert dargah_client.handle_callback("mupra", callback.query).is_newly_paid
+        assert dargah_sandbox.verify_calls(created, processed=True) == 1
+    finally:
+        dargah_sandbox.set_options(refuse_repeat_verify=False)
+
+
 def test_the_context_manager_serves_then_stops(tmp_path: Path) -> None:
     with dargah.testing.sandbox(refund_window_secs=60) as sb:
         base = sb.base_url

@@ -32,6 +32,12 @@ const BODY_LIMIT: usize = 1 << 20;
 pub(crate) struct Stats {
     calls: BTreeMap<String, u64>,
     by_token: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Calls that reached the gateway's logic (not refused by an injected
+    /// `status` fault), and of those, how many had their answer lost or
+    /// spoiled by a fault (dropped, delayed, truncated): what a checker needs
+    /// to judge how often a gateway was really asked.
+    processed_by_token: BTreeMap<String, BTreeMap<String, u64>>,
+    answer_lost_by_token: BTreeMap<String, BTreeMap<String, u64>>,
 }
 
 impl Stats {
@@ -40,6 +46,13 @@ impl Stats {
         if let Some(token) = token {
             let per_token = self.by_token.entry(token.to_owned()).or_default();
             *per_token.entry(name.to_owned()).or_default() += 1;
+        }
+    }
+
+    fn record_processed(&mut self, name: &str, token: &str, answer_lost: bool) {
+        *self.processed_by_token.entry(token.to_owned()).or_default().entry(name.to_owned()).or_default() += 1;
+        if answer_lost {
+            *self.answer_lost_by_token.entry(token.to_owned()).or_default().entry(name.to_owned()).or_default() += 1;
         }
     }
 }
@@ -122,7 +135,14 @@ pub(crate) async fn instrumented(
         for name in &names {
             st.stats.record(name, token.as_deref());
         }
-        st.faults.take(&names)
+        let plan = st.faults.take(&names);
+        if let (Some(token), None) = (token.as_deref(), plan.status) {
+            let lost = plan.drop || plan.malformed || !plan.latency.is_zero();
+            for name in &names {
+                st.stats.record_processed(name, token, lost);
+            }
+        }
+        plan
     };
     let mut response = match plan.status {
         Some(status) => gw.error(&ApiError::new(
@@ -388,6 +408,7 @@ async fn payment(
 struct ConfigChange {
     refund_window_secs: Option<u64>,
     rate_limits: Option<bool>,
+    vandar_refresh_revokes_access_tokens: Option<bool>,
     /// AtiPay and Mupra do not say what a second verify answers: `true`
     /// refuses every verify after the first (the least convenient reading).
     refuse_repeat_verify: Option<bool>,
@@ -405,12 +426,16 @@ async fn config(State(app): State<App>, body: Bytes) -> Response {
     if let Some(on) = change.rate_limits {
         st.config.rate_limits = on;
     }
+    if let Some(on) = change.vandar_refresh_revokes_access_tokens {
+        st.config.vandar_refresh_revokes_access_tokens = on;
+    }
     if let Some(on) = change.refuse_repeat_verify {
         st.config.refuse_repeat_verify = on;
     }
     Json(json!({
         "refund_window_secs": st.config.refund_window.as_secs(),
         "rate_limits": st.config.rate_limits,
+        "vandar_refresh_revokes_access_tokens": st.config.vandar_refresh_revokes_access_tokens,
         "refuse_repeat_verify": st.config.refuse_repeat_verify,
     }))
     .into_response()

@@ -45,7 +45,7 @@ async fn stats_count_every_call_and_reset_keeps_payments() {
     assert_eq!(h.stats().await["by_token"][&token]["vandar.page"], 1);
 
     assert_eq!(h.post_json("/_control/reset", json!({})).await.status, 200);
-    assert_eq!(h.stats().await, json!({ "calls": {}, "by_token": {} }));
+    assert_eq!(h.stats().await, json!({ "calls": {}, "by_token": {}, "processed_by_token": {}, "answer_lost_by_token": {} }));
     let state = h.payment("vandar", &token).await;
     assert_eq!(state["verified"], true);
     assert_eq!(state["verify_count"], 1);

@@ -10,11 +10,11 @@
 //! error before any network call.
 
 use super::{json_body, text};
-use crate::config::{Secret, VandarConfig};
+use crate::config::{HttpConfig, Secret, VandarConfig};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{block_on, Answer, Http};
 use crate::ratelimit::{self, Limit};
-use crate::store::{Store, TokenPair};
+use crate::store::{RefreshClaim, Store, TokenPair};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -155,8 +155,23 @@ const POST_LIMIT: Limit = Limit { limit: 30, window: Duration::from_secs(3) };
 const OTHER_LIMIT: Limit = Limit { limit: 100, window: Duration::from_secs(3) };
 /// How long a call may wait for a rate-limit slot before failing.
 const MAX_RATE_WAIT: Duration = Duration::from_secs(15);
-/// How long one process may hold the token refresh before another takes over.
-const REFRESH_LEASE_MS: i64 = 30_000;
+/// Store round trips around a refresh, on top of its rate-limit wait and HTTP call.
+const REFRESH_SLACK: Duration = Duration::from_secs(5);
+/// How often a caller waiting for another's refresh looks at the store.
+const REFRESH_POLL: Duration = Duration::from_millis(40);
+/// How many times one call is sent again after a 401 (each time with a newer pair).
+const MAX_401_RETRIES: usize = 3;
+/// How many times, and after how long, a call answered 429 is sent again.
+const MAX_429_RETRIES: usize = 2;
+const THROTTLED_WAIT: Duration = Duration::from_millis(750);
+
+/// How long one caller holds the token refresh before another may take it
+/// over: longer than the slowest refresh can take (the rate-limit wait, then
+/// the whole HTTP request), so a live refresh is never taken over and its
+/// refresh token never spent twice.
+pub(crate) fn refresh_lease(http: &HttpConfig) -> Duration {
+    MAX_RATE_WAIT + http.request_timeout() + REFRESH_SLACK
+}
 
 /// A request resolved against the endpoint table, ready to send.
 #[derive(Debug, Clone)]
@@ -219,6 +234,8 @@ pub(crate) struct VandarApi {
     pub config: Arc<VandarConfig>,
     pub store: Arc<dyn Store>,
     pub http: Arc<Http>,
+    /// See [`refresh_lease`].
+    pub refresh_lease: Duration,
 }
 
 impl VandarApi {
@@ -230,60 +247,92 @@ impl VandarApi {
     /// The current pair, seeding the store from the config the first time.
     fn pair(&self) -> Result<TokenPair> {
         let name = self.pair_name();
+        let configured_expiry = self.config.access_token_expires_at.map(|secs| secs.saturating_mul(1000));
         if let Some(pair) = self.store.token_pair(&name)? {
-            return Ok(pair);
+            // A dashboard pair stored before the config said when it expires: record the expiry now.
+            let fill = pair.generation == 0 && pair.expires_at.is_none() && configured_expiry.is_some() && self.config.access_token.as_ref() == Some(&pair.access_token);
+            if !fill {
+                return Ok(pair);
+            }
         }
         let (Some(access), Some(refresh)) = (&self.config.access_token, &self.config.refresh_token) else {
             return Err(Error::config("vandar business API needs access_token and refresh_token in the config"));
         };
-        let seed = TokenPair { access_token: access.clone(), refresh_token: refresh.clone(), expires_at: None };
-        self.store.seed_token_pair(&name, &seed, crate::engine::now_ms())?;
+        self.store.seed_token_pair(&name, access, refresh, configured_expiry)?;
         self.store.token_pair(&name)?.ok_or_else(|| Error::store("the token pair vanished"))
     }
 
-    /// An access token that is not about to expire.
-    fn access_token(&self) -> Result<Secret> {
+    /// The pair to send with, refreshed first when it is due. While another
+    /// caller refreshes a pair that has not expired yet, it is used meanwhile.
+    fn usable_pair(&self) -> Result<TokenPair> {
         let pair = self.pair()?;
-        let margin = (self.config.refresh_margin_secs as i64) * 1000;
+        let margin = i64::try_from(self.config.refresh_margin_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
         match pair.expires_at {
-            Some(at) if at - margin <= crate::engine::now_ms() => Ok(self.refresh(&pair.refresh_token)?.access_token),
-            _ => Ok(pair.access_token),
+            // Both sides on the store's clock.
+            Some(at) if at.saturating_sub(margin) <= pair.read_at => {
+                let still_valid = at > pair.read_at;
+                self.refresh(&pair, still_valid)
+            }
+            _ => Ok(pair),
         }
     }
 
-    /// Rotate the pair whose refresh token is `seen`. Only one process spends
-    /// a refresh token: the others wait for the pair it stores.
-    fn refresh(&self, seen: &Secret) -> Result<TokenPair> {
+    /// Replace the pair `seen` (the one that was refused or is due), unless
+    /// it has been replaced already. Only one caller across every process
+    /// spends its refresh token: it claims the refresh lease for `seen`'s
+    /// generation under a rising fence, and stores the new pair only under
+    /// that fence; the others wait for that pair (or, if `use_while_busy`,
+    /// go on with `seen`, which has not expired yet).
+    fn refresh(&self, seen: &TokenPair, use_while_busy: bool) -> Result<TokenPair> {
         let name = self.pair_name();
-        let started = std::time::Instant::now();
+        let lease_ms = i64::try_from(self.refresh_lease.as_millis()).unwrap_or(i64::MAX);
+        // Our own patience, measured on this process's monotonic clock only.
+        let give_up = std::time::Instant::now() + self.refresh_lease + REFRESH_SLACK;
         loop {
-            let current = self.pair()?;
-            if current.refresh_token != *seen {
-                return Ok(current); // someone else rotated it already
-            }
-            if self.store.claim_token_refresh(&name, crate::engine::now_ms(), REFRESH_LEASE_MS)? {
-                // Re-read under the lease: a rotation may have landed between our read and the claim.
-                let current = self.pair()?;
-                if current.refresh_token != *seen {
-                    self.store.release_token_refresh(&name)?;
-                    return Ok(current);
+            match self.store.claim_token_refresh(&name, seen.generation, lease_ms)? {
+                RefreshClaim::Rotated(pair) => return Ok(pair),
+                RefreshClaim::Busy { .. } if use_while_busy => return Ok(seen.clone()),
+                RefreshClaim::Busy { lease_left_ms, .. } => {
+                    // Watch with plain reads until the holder stores its pair; claim
+                    // again (a write) only once its lease may have run out.
+                    let lease_over = std::time::Instant::now() + Duration::from_millis(lease_left_ms.max(0) as u64);
+                    loop {
+                        if std::time::Instant::now() > give_up {
+                            return Err(Error::new(ErrorKind::Timeout, "waited too long for another process to refresh the vandar token"));
+                        }
+                        std::thread::sleep(REFRESH_POLL);
+                        let current = self.pair()?;
+                        if current.generation != seen.generation {
+                            return Ok(current);
+                        }
+                        if std::time::Instant::now() >= lease_over {
+                            break;
+                        }
+                    }
                 }
-                let result = self.rotate(&current.refresh_token);
-                crate::audit::audit!(info, "vandar", "token_refresh", outcome = if result.is_ok() { "ok" } else { "failed" });
-                match &result {
-                    Ok(pair) => self.store.store_token_pair(&name, pair, crate::engine::now_ms())?,
-                    Err(_) => self.store.release_token_refresh(&name)?,
+                RefreshClaim::Claimed { fence, pair } => {
+                    let rotated = self.rotate(&pair.refresh_token);
+                    crate::audit::audit!(info, "vandar", "token_refresh", outcome = if rotated.is_ok() { "ok" } else { "failed" });
+                    let issued = match rotated {
+                        Ok(issued) => issued,
+                        Err(e) => {
+                            self.store.release_token_refresh(&name, fence)?;
+                            return Err(e);
+                        }
+                    };
+                    if self.store.store_token_pair(&name, fence, &issued.access_token, &issued.refresh_token, issued.expires_in_secs)? {
+                        return self.pair();
+                    }
+                    // Fenced out: we were paused past the whole lease and another caller took
+                    // the refresh over. Its pair is the stored one; ours is not stored, but it
+                    // is valid, so this one call goes on with it.
+                    return Ok(TokenPair { access_token: issued.access_token, refresh_token: issued.refresh_token, expires_at: None, generation: pair.generation, read_at: pair.read_at });
                 }
-                return result;
             }
-            if started.elapsed() > Duration::from_millis(REFRESH_LEASE_MS as u64 + 5_000) {
-                return Err(Error::new(ErrorKind::Timeout, "waited too long for another process to refresh the vandar token"));
-            }
-            std::thread::sleep(Duration::from_millis(30));
         }
     }
 
-    fn rotate(&self, refresh_token: &Secret) -> Result<TokenPair> {
+    fn rotate(&self, refresh_token: &Secret) -> Result<Issued> {
         ratelimit::acquire(self.store.as_ref(), "vandar:POST", POST_LIMIT, MAX_RATE_WAIT)?;
         let url = crate::http::endpoint(&self.config.api_base_url, "v3/refreshtoken")?;
         let body = json!({"refreshtoken": refresh_token.expose()});
@@ -300,25 +349,30 @@ impl VandarApi {
         }
         let field = |k: &str| text(&body, k).ok_or_else(|| Error::malformed(format!("vandar refreshtoken: {k} is missing")));
         let expires_in: i64 = field("expires_in")?.parse().map_err(|_| Error::malformed("vandar refreshtoken: expires_in is not a number"))?;
-        Ok(TokenPair {
-            access_token: Secret::new(field("access_token")?),
-            refresh_token: Secret::new(field("refresh_token")?),
-            expires_at: Some(crate::engine::now_ms() + expires_in * 1000),
-        })
+        Ok(Issued { access_token: Secret::new(field("access_token")?), refresh_token: Secret::new(field("refresh_token")?), expires_in_secs: Some(expires_in) })
     }
 
-    /// Send one authenticated, rate-limited request; on a 401, refresh once and retry.
+    /// Send one authenticated, rate-limited request. On a 401 it refreshes
+    /// the pair that was refused — only if that pair is still the stored one
+    /// — and sends again with the newer pair.
     pub(crate) fn send(&self, request: &Request) -> Result<Value> {
         let (bucket, limit) = if request.method == reqwest::Method::POST { ("vandar:POST", POST_LIMIT) } else { ("vandar:other", OTHER_LIMIT) };
-        let mut refreshed = false;
+        let (mut retries, mut throttled) = (0, 0);
         loop {
             ratelimit::acquire(self.store.as_ref(), bucket, limit, MAX_RATE_WAIT)?;
-            let token = self.access_token()?;
-            let (http, req, bearer) = (self.http.clone(), request.clone(), token.expose().to_string());
+            let pair = self.usable_pair()?;
+            let (http, req, bearer) = (self.http.clone(), request.clone(), pair.access_token.expose().to_string());
             let answer = block_on(async move { http.send(req.method, req.url, req.body.as_ref(), Some(&bearer)).await })??;
-            if answer.status == 401 && !refreshed {
-                refreshed = true;
-                self.refresh(&self.pair()?.refresh_token)?;
+            if answer.status == 401 && retries < MAX_401_RETRIES {
+                retries += 1;
+                self.refresh(&pair, false)?;
+                continue;
+            }
+            if answer.status == 429 && throttled < MAX_429_RETRIES {
+                // Refused before it was processed: our slots were taken in time, but the
+                // network bunched the requests up on the way. Wait, then send it again.
+                throttled += 1;
+                std::thread::sleep(THROTTLED_WAIT + Duration::from_millis(rand::random::<u64>() % 250));
                 continue;
             }
             let body = json_body(&answer, "vandar business API")?;
@@ -328,6 +382,13 @@ impl VandarApi {
             return Err(error_of(&answer, &body));
         }
     }
+}
+
+/// A pair Vandar just issued.
+struct Issued {
+    access_token: Secret,
+    refresh_token: Secret,
+    expires_in_secs: Option<i64>,
 }
 
 /// Vandar's `{"status":0,"errors":[…]}` (or `message`) as an error.
@@ -368,6 +429,16 @@ mod tests {
         assert_eq!(r.url.as_str(), "https://api.vandar.io/v2.1/business/shop/settlement/a%20b%2Fc", "values are escaped, never spliced");
         let r = resolve(&config(), "GET /authorizations/:token", &[("token".to_string(), "T".to_string())].into(), &BTreeMap::new(), None).unwrap();
         assert_eq!(r.url.as_str(), "https://subscription.vandar.io/authorizations/T");
+    }
+
+    #[test]
+    fn the_refresh_lease_outlasts_the_slowest_refresh() {
+        // Item 16: the old fixed 30 s lease was shorter than a 15 s rate-limit wait plus the 20 s default timeout.
+        for timeout_ms in [1_000, 20_000, 120_000] {
+            let http = HttpConfig { request_timeout_ms: timeout_ms, ..HttpConfig::default() };
+            let lease = refresh_lease(&http);
+            assert!(lease > MAX_RATE_WAIT + http.request_timeout(), "{lease:?} for a {timeout_ms} ms timeout");
+        }
     }
 
     #[test]

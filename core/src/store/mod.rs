@@ -108,14 +108,38 @@ pub enum Finish {
 pub struct TokenPair {
     pub access_token: crate::Secret,
     pub refresh_token: crate::Secret,
-    /// Unix milliseconds; `None` when unknown (a pair seeded from the config).
+    /// Unix milliseconds on the store's clock; `None` when unknown (a pair
+    /// seeded from a config that does not say when its access token expires).
     pub expires_at: Option<i64>,
+    /// Rises by one with every stored rotation. A caller refused with this
+    /// pair refreshes only while it is still the stored generation.
+    pub generation: i64,
+    /// The store's clock when this was read (Unix milliseconds): compare
+    /// `expires_at` with this, never with a host's clock.
+    pub read_at: i64,
 }
 
 impl std::fmt::Debug for TokenPair {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenPair").field("expires_at", &self.expires_at).finish_non_exhaustive()
+        f.debug_struct("TokenPair")
+            .field("expires_at", &self.expires_at)
+            .field("generation", &self.generation)
+            .field("read_at", &self.read_at)
+            .finish_non_exhaustive()
     }
+}
+
+/// The answer to "may I refresh generation G?".
+#[derive(Debug, Clone)]
+pub enum RefreshClaim {
+    /// This caller holds the refresh lease under `fence`: spend
+    /// `pair.refresh_token`, then store the new pair under the same fence.
+    Claimed { fence: i64, pair: TokenPair },
+    /// The stored pair is already past the generation asked about: use it.
+    Rotated(TokenPair),
+    /// Another caller holds a live lease on this generation: wait for its
+    /// pair (at most `lease_left_ms`, on the store's clock).
+    Busy { pair: TokenPair, lease_left_ms: i64 },
 }
 
 /// Where an idempotent money-moving call stands.
@@ -177,26 +201,35 @@ pub trait Store: Send + Sync {
     /// The verify key a callback left (AtiPay's referenceNumber), if any.
     fn verify_key(&self, id: &str) -> Result<Option<String>>;
     /// Take a rate-limit slot in `bucket` (at most `limit` per `window_ms`,
-    /// shared by every process on this store). `None`: taken; `Some(ms)`:
-    /// full, try again in `ms`.
-    fn rate_acquire(&self, bucket: &str, limit: u32, window_ms: i64, now: i64) -> Result<Option<i64>>;
+    /// shared by every process on this store, on the store's clock). `None`:
+    /// taken; `Some(ms)`: full, try again in `ms`.
+    fn rate_acquire(&self, bucket: &str, limit: u32, window_ms: i64) -> Result<Option<i64>>;
 
+    /// The stored pair, with the store's clock at the read.
     fn token_pair(&self, name: &str) -> Result<Option<TokenPair>>;
-    /// Store the configured pair unless one is stored already (a stored pair is newer: it rotated).
-    fn seed_token_pair(&self, name: &str, pair: &TokenPair, now: i64) -> Result<()>;
-    /// Become the one process refreshing `name` for `lease_ms`. False: someone else is.
-    fn claim_token_refresh(&self, name: &str, now: i64, lease_ms: i64) -> Result<bool>;
-    /// Store the rotated pair and release the refresh lease.
-    fn store_token_pair(&self, name: &str, pair: &TokenPair, now: i64) -> Result<()>;
-    fn release_token_refresh(&self, name: &str) -> Result<()>;
+    /// Store the configured pair (generation 0) unless one is stored already
+    /// (a stored pair is newer: it rotated). `expires_at` (Unix ms) also fills
+    /// in the expiry of a stored generation-0 pair with the same access token
+    /// that had none.
+    fn seed_token_pair(&self, name: &str, access_token: &crate::Secret, refresh_token: &crate::Secret, expires_at: Option<i64>) -> Result<()>;
+    /// Become the one caller refreshing generation `generation` of `name` for
+    /// `lease_ms` on the store's clock, raising the refresh fence.
+    fn claim_token_refresh(&self, name: &str, generation: i64, lease_ms: i64) -> Result<RefreshClaim>;
+    /// Store a rotated pair, only if the refresh fence is still `fence` (no
+    /// one took the lease over since): `false` if fenced out. The expiry is
+    /// the store's clock at the claim plus `expires_in_secs`, so it is never
+    /// later than the gateway's own. Raises the generation and ends the lease.
+    fn store_token_pair(&self, name: &str, fence: i64, access_token: &crate::Secret, refresh_token: &crate::Secret, expires_in_secs: Option<i64>) -> Result<bool>;
+    /// Give the lease up (the refresh failed), if it is still held under `fence`.
+    fn release_token_refresh(&self, name: &str, fence: i64) -> Result<()>;
 
     /// Record an idempotent call before it is sent. The same key with a
     /// different operation or request is `invalid_input`.
-    fn idempotency_begin(&self, key: &str, operation: &str, request_hash: &str, now: i64) -> Result<IdempotencyBegin>;
+    fn idempotency_begin(&self, key: &str, operation: &str, request_hash: &str) -> Result<IdempotencyBegin>;
     /// Record how it ended: `Some(answer)` done, `None` refused outright (may be retried).
-    fn idempotency_finish(&self, key: &str, answer: Option<&str>, now: i64) -> Result<()>;
+    fn idempotency_finish(&self, key: &str, answer: Option<&str>) -> Result<()>;
     /// The answer never came (timeout, reset): a retry must not send it again.
-    fn idempotency_in_doubt(&self, key: &str, now: i64) -> Result<()>;
+    fn idempotency_in_doubt(&self, key: &str) -> Result<()>;
 
     /// The schema version the database is at (migrations are applied on open).
     fn schema_version(&self) -> Result<i64>;

@@ -7,7 +7,7 @@
 //! row must be locked (`FOR UPDATE`; SQLite locks the whole database in
 //! `BEGIN IMMEDIATE` instead).
 
-use super::{Claim, ClaimInput, Finish, IdempotencyBegin, KeyUpdate, NewPayment, Resolution, Store, TokenPair};
+use super::{Claim, ClaimInput, Finish, IdempotencyBegin, KeyUpdate, NewPayment, RefreshClaim, Resolution, Store, TokenPair};
 use crate::config::Secret;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Gateway, Payment, PaymentState};
@@ -99,7 +99,7 @@ pub trait Backend: Send + Sync + 'static {
 }
 
 /// The schema version this library migrates a store to.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Migrations, each a list of statements; `{id}` a key column, `{text}` a long
 /// text, `{serial}` an auto-increment primary key.
@@ -172,6 +172,31 @@ const MIGRATIONS: &[&str] = &[
     )",
     // Payments: remember for good that a verify may have reached the gateway.
     "ALTER TABLE {p}payments ADD COLUMN {if_not_exists}maybe_verified BIGINT NOT NULL DEFAULT 0",
+    // The business one (issue 12, items 15-18), self-contained: new tables
+    // rather than ALTERs, so every statement stays IF NOT EXISTS on all three
+    // databases. `rate_windows` keeps each bucket's sliding log in its own
+    // row (one row lock per call, no event rows, no gap locks); `tokens`
+    // adds the pair's generation and the refresh lease's fence, and takes
+    // over the pairs stored so far. `rate_buckets`, `rate_events` and
+    // `token_pairs` are no longer used (kept for a process of the previous
+    // version still running during an upgrade).
+    "CREATE TABLE IF NOT EXISTS {p}rate_windows (
+        bucket {id} PRIMARY KEY,
+        slots  {text} NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS {p}tokens (
+        name               {id} PRIMARY KEY,
+        access_token       {text} NOT NULL,
+        refresh_token      {text} NOT NULL,
+        expires_at         BIGINT,
+        generation         BIGINT NOT NULL DEFAULT 0,
+        refresh_fence      BIGINT NOT NULL DEFAULT 0,
+        refreshing_until   BIGINT,
+        refresh_started_at BIGINT,
+        updated_at         BIGINT NOT NULL
+    );
+    {insert_ignore} INTO {p}tokens (name, access_token, refresh_token, expires_at, generation, refresh_fence, updated_at)
+        SELECT name, access_token, refresh_token, expires_at, 0, 0, updated_at FROM {p}token_pairs{on_conflict_nothing}",
 ];
 
 const COLUMNS: &str = "id, gateway, invoice_id, amount, callback_url, token, state, fence, reference, trace_number, \
@@ -279,39 +304,45 @@ impl<B: Backend> SqlStore<B> {
         self.backend.read(&mut |c| Ok(c.query(&sql, &[])?.first().and_then(|r| r.first()).map(Val::int).transpose()?.flatten().unwrap_or(0)))
     }
 
+    /// Bring the schema up to date. Web servers starting together on a fresh
+    /// database migrate one at a time: PostgreSQL's `CREATE TABLE IF NOT
+    /// EXISTS` races with itself, and MySQL's DDL commits on its own.
     fn migrate(&self) -> Result<()> {
-        let create = self.sql("CREATE TABLE IF NOT EXISTS {p}schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)");
-        self.backend.read(&mut |c| c.exec(&create, &[]).map(|_| ()).map_err(Error::from))?;
-        let current = self.stored_version()?;
+        let lock_name = format!("dargah_migrate_{}", self.prefix);
+        match self.backend.dialect() {
+            Dialect::Sqlite => self.backend.transaction(&mut |c| self.migrate_on(c)),
+            Dialect::Postgres => {
+                let lock = self.sql("SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtext(?))) AS locked");
+                self.backend.transaction(&mut |c| {
+                    c.query(&lock, &[lock_name.as_str().into()])?;
+                    self.migrate_on(c)
+                })
+            }
+            Dialect::MySql => self.backend.read(&mut |c| {
+                c.query("SELECT GET_LOCK(?, 60)", &[lock_name.as_str().into()])?;
+                let migrated = self.migrate_on(c);
+                c.query("SELECT RELEASE_LOCK(?)", &[lock_name.as_str().into()])?;
+                migrated
+            }),
+        }
+    }
+
+    fn migrate_on(&self, c: &mut dyn Conn) -> Result<()> {
+        c.exec(&self.sql("CREATE TABLE IF NOT EXISTS {p}schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)"), &[])?;
+        let current = c.query(&self.sql("SELECT MAX(version) FROM {p}schema_migrations"), &[])?.first().and_then(|r| r.first()).map(Val::int).transpose()?.flatten().unwrap_or(0);
         if current > SCHEMA_VERSION {
             return Err(Error::store(format!("the database has schema version {current}, newer than this library's {SCHEMA_VERSION}")));
         }
+        let record = self.sql("{insert_ignore} INTO {p}schema_migrations (version, applied_at) VALUES (?, ?){on_conflict_nothing}");
         for (index, step) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-            let version = index as i64 + 1;
-            let statements: Vec<String> = step.split(';').map(str::trim).filter(|s| !s.is_empty()).map(|s| self.sql(s)).collect();
-            let record = self.sql("{insert_ignore} INTO {p}schema_migrations (version, applied_at) VALUES (?, ?){on_conflict_nothing}");
-            let applied = self.sql("SELECT COUNT(*) FROM {p}schema_migrations WHERE version = ?");
-            let mut apply = |c: &mut dyn Conn| -> Result<()> {
-                if c.query(&applied, &[version.into()])?.first().and_then(|r| r.first()).map(Val::int).transpose()?.flatten().unwrap_or(0) > 0 {
-                    return Ok(());
+            for statement in step.split(';').map(str::trim).filter(|s| !s.is_empty()).map(|s| self.sql(s)) {
+                match c.exec(&statement, &[]) {
+                    // A store that migrated without the lock (an older library) added the column first.
+                    Err(e) if statement.contains("ADD COLUMN") && e.error.message().to_ascii_lowercase().contains("duplicate column") => {}
+                    other => other.map(|_| ())?,
                 }
-                for s in &statements {
-                    match c.exec(s, &[]) {
-                        // Another process added the column first.
-                        Err(e) if s.contains("ADD COLUMN") && e.error.message().to_ascii_lowercase().contains("duplicate column") => {}
-                        other => other.map(|_| ())?,
-                    }
-                }
-                c.exec(&record, &[version.into(), crate::clock::system_ms().into()])?;
-                Ok(())
-            };
-            // Every statement is IF NOT EXISTS (or tolerates a column added meanwhile), so
-            // two processes migrating at once both succeed; SQLite migrates under its write lock.
-            if self.backend.dialect() == Dialect::Sqlite {
-                self.backend.transaction(&mut apply)?;
-            } else {
-                self.backend.read(&mut apply)?;
             }
+            c.exec(&record, &[(index as i64 + 1).into(), crate::clock::system_ms().into()])?;
         }
         Ok(())
     }
@@ -357,6 +388,25 @@ impl<B: Backend> SqlStore<B> {
             Dialect::MySql => "SELECT CAST(UNIX_TIMESTAMP(SYSDATE(3)) * 1000 AS SIGNED)",
         };
         c.query(sql, &[])?.first().and_then(|r| r.first()).map(Val::int).transpose()?.flatten().ok_or_else(|| Error::store("the database did not tell its time"))
+    }
+}
+
+impl<B: Backend> SqlStore<B> {
+    /// The stored pair (locked if `lock`), with the store's clock read after the row.
+    fn token_row(&self, c: &mut dyn Conn, name: &str, lock: bool) -> Result<Option<TokenPair>> {
+        let sql = if lock {
+            "SELECT access_token, refresh_token, expires_at, generation FROM {p}tokens WHERE name = ?{lock}"
+        } else {
+            "SELECT access_token, refresh_token, expires_at, generation FROM {p}tokens WHERE name = ?"
+        };
+        let Some(r) = self.query(c, sql, &[name.into()])?.into_iter().next() else { return Ok(None) };
+        Ok(Some(TokenPair {
+            access_token: Secret::new(r[0].text().unwrap_or_default()),
+            refresh_token: Secret::new(r[1].text().unwrap_or_default()),
+            expires_at: r[2].int()?,
+            generation: r[3].int()?.unwrap_or(0),
+            read_at: self.clock(c)?,
+        }))
     }
 }
 
@@ -568,85 +618,127 @@ impl<B: Backend> Store for SqlStore<B> {
         self.read(|c| Ok(self.query(c, "SELECT verify_key FROM {p}payments WHERE id = ?", &[id.into()])?.first().and_then(|r| r[0].text())))
     }
 
-    fn rate_acquire(&self, bucket: &str, n: u32, window_ms: i64, now: i64) -> Result<Option<i64>> {
-        self.write(|c| {
-            // One row per bucket, locked, serialises the count across processes.
-            self.exec(c, "{insert_ignore} INTO {p}rate_buckets (bucket) VALUES (?){on_conflict_nothing}", &[bucket.into()])?;
-            self.query(c, "SELECT bucket FROM {p}rate_buckets WHERE bucket = ?{lock}", &[bucket.into()])?;
-            self.exec(c, "DELETE FROM {p}rate_events WHERE bucket = ? AND at <= ?", &[bucket.into(), (now - window_ms).into()])?;
-            let rows = self.query(c, "SELECT COUNT(*), MIN(at) FROM {p}rate_events WHERE bucket = ?", &[bucket.into()])?;
-            let count = rows.first().map(|r| r[0].int()).transpose()?.flatten().unwrap_or(0);
-            let oldest = rows.first().map(|r| r[1].int()).transpose()?.flatten();
-            if count < i64::from(n) {
-                self.exec(c, "INSERT INTO {p}rate_events (bucket, at) VALUES (?, ?)", &[bucket.into(), now.into()])?;
-                return Ok(None);
+    fn rate_acquire(&self, bucket: &str, n: u32, window_ms: i64) -> Result<Option<i64>> {
+        loop {
+            // The bucket's row, locked (exclusive from the first touch, never a shared
+            // lock upgraded), holds its whole sliding log: one row lock per call.
+            let taken = self.write(|c| {
+                let Some(row) = self.query(c, "SELECT slots FROM {p}rate_windows WHERE bucket = ?{lock}", &[bucket.into()])?.into_iter().next() else {
+                    return Ok(None);
+                };
+                let now = self.clock(c)?;
+                let mut slots: Vec<i64> = row[0].text().unwrap_or_default().split(',').filter_map(|t| t.parse().ok()).filter(|&at| at > now - window_ms).collect();
+                slots.sort_unstable();
+                let wait = if slots.len() < n as usize {
+                    slots.push(now);
+                    None
+                } else {
+                    Some((slots[slots.len() - n as usize] + window_ms - now).max(1))
+                };
+                let text = slots.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+                self.exec(c, "UPDATE {p}rate_windows SET slots = ? WHERE bucket = ?", &[text.into(), bucket.into()])?;
+                Ok(Some(wait))
+            })?;
+            match taken {
+                Some(wait) => return Ok(wait),
+                // First use of the bucket: create its row in a transaction of its own, then lock it.
+                None => self.write(|c| self.exec(c, "{insert_ignore} INTO {p}rate_windows (bucket, slots) VALUES (?, ''){on_conflict_nothing}", &[bucket.into()]).map(|_| ()))?,
             }
-            Ok(Some((oldest.unwrap_or(now) + window_ms - now).max(1)))
-        })
+        }
     }
 
     fn token_pair(&self, name: &str) -> Result<Option<TokenPair>> {
-        self.read(|c| {
-            let rows = self.query(c, "SELECT access_token, refresh_token, expires_at FROM {p}token_pairs WHERE name = ?", &[name.into()])?;
-            rows.first()
-                .map(|r| {
-                    Ok(TokenPair {
-                        access_token: Secret::new(r[0].text().unwrap_or_default()),
-                        refresh_token: Secret::new(r[1].text().unwrap_or_default()),
-                        expires_at: r[2].int()?,
-                    })
-                })
-                .transpose()
-        })
+        self.read(|c| self.token_row(c, name, false))
     }
 
-    fn seed_token_pair(&self, name: &str, pair: &TokenPair, now: i64) -> Result<()> {
+    fn seed_token_pair(&self, name: &str, access: &Secret, refresh: &Secret, expires_at: Option<i64>) -> Result<()> {
         self.write(|c| {
+            let now = self.clock(c)?;
             self.exec(
                 c,
-                "{insert_ignore} INTO {p}token_pairs (name, access_token, refresh_token, expires_at, updated_at) VALUES (?, ?, ?, ?, ?){on_conflict_nothing}",
-                &[name.into(), pair.access_token.expose().into(), pair.refresh_token.expose().into(), pair.expires_at.into(), now.into()],
-            )
-            .map(|_| ())
-        })
-    }
-
-    fn claim_token_refresh(&self, name: &str, now: i64, lease_ms: i64) -> Result<bool> {
-        self.write(|c| {
-            let changed = self.exec(
-                c,
-                "UPDATE {p}token_pairs SET refreshing_until = ? WHERE name = ? AND (refreshing_until IS NULL OR refreshing_until <= ?)",
-                &[(now + lease_ms).into(), name.into(), now.into()],
+                "{insert_ignore} INTO {p}tokens (name, access_token, refresh_token, expires_at, generation, refresh_fence, updated_at)
+                 VALUES (?, ?, ?, ?, 0, 0, ?){on_conflict_nothing}",
+                &[name.into(), access.expose().into(), refresh.expose().into(), expires_at.into(), now.into()],
             )?;
-            Ok(changed == 1)
+            if let Some(at) = expires_at {
+                self.exec(
+                    c,
+                    "UPDATE {p}tokens SET expires_at = ?, updated_at = ? WHERE name = ? AND generation = 0 AND expires_at IS NULL AND access_token = ?",
+                    &[at.into(), now.into(), name.into(), access.expose().into()],
+                )?;
+            }
+            Ok(())
         })
     }
 
-    fn store_token_pair(&self, name: &str, pair: &TokenPair, now: i64) -> Result<()> {
+    fn claim_token_refresh(&self, name: &str, generation: i64, lease_ms: i64) -> Result<RefreshClaim> {
         self.write(|c| {
+            let pair = self.token_row(c, name, true)?.ok_or_else(|| Error::store(format!("no token pair {name} is stored")))?;
+            if pair.generation != generation {
+                return Ok(RefreshClaim::Rotated(pair));
+            }
+            let lease = self.query(c, "SELECT refresh_fence, refreshing_until FROM {p}tokens WHERE name = ?", &[name.into()])?;
+            let row = lease.first().ok_or_else(|| Error::store("the token pair vanished"))?;
+            let (fence, until) = (row[0].int()?.unwrap_or(0), row[1].int()?);
+            let now = pair.read_at;
+            if let Some(until) = until.filter(|&u| u > now) {
+                return Ok(RefreshClaim::Busy { pair, lease_left_ms: until - now });
+            }
+            let fence = fence + 1;
             self.exec(
                 c,
-                "UPDATE {p}token_pairs SET access_token = ?, refresh_token = ?, expires_at = ?, refreshing_until = NULL, updated_at = ? WHERE name = ?",
-                &[pair.access_token.expose().into(), pair.refresh_token.expose().into(), pair.expires_at.into(), now.into(), name.into()],
-            )
-            .map(|_| ())
+                "UPDATE {p}tokens SET refresh_fence = ?, refreshing_until = ?, refresh_started_at = ? WHERE name = ? AND generation = ?",
+                &[fence.into(), now.saturating_add(lease_ms).into(), now.into(), name.into(), generation.into()],
+            )?;
+            Ok(RefreshClaim::Claimed { fence, pair })
         })
     }
 
-    fn release_token_refresh(&self, name: &str) -> Result<()> {
-        self.write(|c| self.exec(c, "UPDATE {p}token_pairs SET refreshing_until = NULL WHERE name = ?", &[name.into()]).map(|_| ()))
+    fn store_token_pair(&self, name: &str, fence: i64, access: &Secret, refresh: &Secret, expires_in_secs: Option<i64>) -> Result<bool> {
+        self.write(|c| {
+            let now = self.clock(c)?;
+            let rows = self.query(c, "SELECT refresh_fence, refresh_started_at FROM {p}tokens WHERE name = ?{lock}", &[name.into()])?;
+            let Some(row) = rows.first() else { return Ok(false) };
+            if row[0].int()? != Some(fence) {
+                return Ok(false); // fenced out: another caller took the lease over
+            }
+            let started = row[1].int()?.unwrap_or(now);
+            let expires_at = expires_in_secs.map(|secs| started.saturating_add(secs.saturating_mul(1000)));
+            self.exec(
+                c,
+                "UPDATE {p}tokens SET access_token = ?, refresh_token = ?, expires_at = ?, generation = generation + 1,
+                        refreshing_until = NULL, refresh_started_at = NULL, updated_at = ?
+                 WHERE name = ? AND refresh_fence = ?",
+                &[access.expose().into(), refresh.expose().into(), expires_at.into(), now.into(), name.into(), fence.into()],
+            )
+            .map(|n| n == 1)
+        })
     }
 
-    fn idempotency_begin(&self, key: &str, operation: &str, request_hash: &str, now: i64) -> Result<IdempotencyBegin> {
+    fn release_token_refresh(&self, name: &str, fence: i64) -> Result<()> {
         self.write(|c| {
-            let inserted = self.exec(
+            self.exec(c, "UPDATE {p}tokens SET refreshing_until = NULL, refresh_started_at = NULL WHERE name = ? AND refresh_fence = ?", &[name.into(), fence.into()])
+                .map(|_| ())
+        })
+    }
+
+    fn idempotency_begin(&self, key: &str, operation: &str, request_hash: &str) -> Result<IdempotencyBegin> {
+        // Two short transactions, each locking one row exclusively: the insert
+        // alone first (on MariaDB a duplicate takes a shared lock, released at
+        // its commit), then the existing row with `FOR UPDATE`. Never a shared
+        // lock upgraded to an exclusive one, which is what deadlocked.
+        let inserted = self.write(|c| {
+            let now = self.clock(c)?;
+            self.exec(
                 c,
                 "{insert_ignore} INTO {p}idempotency (idem_key, operation, request_hash, state, created_at, updated_at) VALUES (?, ?, ?, 'pending', ?, ?){on_conflict_nothing}",
                 &[key.into(), operation.into(), request_hash.into(), now.into(), now.into()],
-            )?;
-            if inserted == 1 {
-                return Ok(IdempotencyBegin::Proceed);
-            }
+            )
+        })?;
+        if inserted == 1 {
+            return Ok(IdempotencyBegin::Proceed);
+        }
+        self.write(|c| {
             let rows = self.query(c, "SELECT operation, request_hash, state, answer FROM {p}idempotency WHERE idem_key = ?{lock}", &[key.into()])?;
             let row = rows.first().ok_or_else(|| Error::store("the idempotency record vanished"))?;
             if row[0].text().as_deref() != Some(operation) || row[1].text().as_deref() != Some(request_hash) {
@@ -655,6 +747,7 @@ impl<B: Backend> Store for SqlStore<B> {
             match row[2].text().as_deref() {
                 Some("done") => Ok(IdempotencyBegin::Done(row[3].text().unwrap_or_default())),
                 Some("refused") => {
+                    let now = self.clock(c)?;
                     self.exec(c, "UPDATE {p}idempotency SET state = 'pending', updated_at = ? WHERE idem_key = ?", &[now.into(), key.into()])?;
                     Ok(IdempotencyBegin::Proceed)
                 }
@@ -663,16 +756,20 @@ impl<B: Backend> Store for SqlStore<B> {
         })
     }
 
-    fn idempotency_finish(&self, key: &str, answer: Option<&str>, now: i64) -> Result<()> {
+    fn idempotency_finish(&self, key: &str, answer: Option<&str>) -> Result<()> {
         let state = if answer.is_some() { "done" } else { "refused" };
         self.write(|c| {
+            let now = self.clock(c)?;
             self.exec(c, "UPDATE {p}idempotency SET state = ?, answer = ?, updated_at = ? WHERE idem_key = ?", &[state.into(), answer.into(), now.into(), key.into()])
                 .map(|_| ())
         })
     }
 
-    fn idempotency_in_doubt(&self, key: &str, now: i64) -> Result<()> {
-        self.write(|c| self.exec(c, "UPDATE {p}idempotency SET state = 'in_doubt', updated_at = ? WHERE idem_key = ?", &[now.into(), key.into()]).map(|_| ()))
+    fn idempotency_in_doubt(&self, key: &str) -> Result<()> {
+        self.write(|c| {
+            let now = self.clock(c)?;
+            self.exec(c, "UPDATE {p}idempotency SET state = 'in_doubt', updated_at = ? WHERE idem_key = ?", &[now.into(), key.into()]).map(|_| ())
+        })
     }
 
     fn schema_version(&self) -> Result<i64> {

@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.staticfiles",  # the admin's CSS and scripts
     # Callback views, signals, dargah_* commands, the payments admin page, system checks.
     "dargah.django",
     "orders",

@@ -79,7 +79,10 @@ class Client:
         self._config = config
         self._sync: Optional[SyncClient] = config if isinstance(config, SyncClient) else None
         self._max_threads = max_threads
-        self._lock = threading.Lock()
+        # Two locks: opening the store (on a pool thread) may take a while, and
+        # must never hold up the loop's thread, which only takes the pool lock.
+        self._pool_lock = threading.Lock()
+        self._open_lock = threading.Lock()
         self._pool: Optional[ThreadPoolExecutor] = None
         self._pool_pid = 0
 
@@ -88,7 +91,7 @@ class Client:
 
     def _executor(self) -> ThreadPoolExecutor:
         # A pool's threads do not survive fork(): a child makes its own.
-        with self._lock:
+        with self._pool_lock:
             if self._pool is None or self._pool_pid != os.getpid():
                 self._pool = ThreadPoolExecutor(self._max_threads, thread_name_prefix="dargah-aio")
                 self._pool_pid = os.getpid()
@@ -97,7 +100,7 @@ class Client:
     def _open_sync(self) -> SyncClient:
         # On a pool thread: opening the store may wait on the disk or the network.
         if self._sync is None:
-            with self._lock:
+            with self._open_lock:
                 if self._sync is None:
                     config = self._config
                     assert not isinstance(config, SyncClient)
@@ -123,7 +126,7 @@ class Client:
 
     def close(self) -> None:
         """Let the pool's threads end once idle; calls made later start a new pool."""
-        with self._lock:
+        with self._pool_lock:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=False)

@@ -30,7 +30,8 @@ const OTHER_LIMIT: usize = 100;
 /// The business's wallet and credentials.
 pub(crate) struct Account {
     balance: u64,
-    /// Access token → expiry. Old tokens stay valid until they expire.
+    /// Access token → expiry. Old tokens stay valid until they expire, unless
+    /// the `vandar_refresh_revokes_access_tokens` fault mode is on.
     access_tokens: HashMap<String, Instant>,
     /// The one refresh token that works; each refresh replaces it.
     refresh_token: String,
@@ -459,7 +460,8 @@ fn ok(data: Value) -> Json<Value> {
 }
 
 /// `POST /v3/refreshtoken {"refreshtoken":"…"}`: a new pair; the presented
-/// refresh token is spent.
+/// refresh token is spent. Older access tokens keep working until their own
+/// expiry (the document is silent on them), or die now in the fault mode.
 fn refresh(app: &App, method: &Method, headers: &HeaderMap, body: &[u8]) -> ApiResult<Json<Value>> {
     let mut st = app.state();
     if st.config.rate_limits {
@@ -480,6 +482,10 @@ fn refresh(app: &App, method: &Method, headers: &HeaderMap, body: &[u8]) -> ApiR
     let lifetime = st.config.vandar_token_lifetime;
     let access = random_alnum(40);
     let refresh = format!("def50200{}", random_alnum(56));
+    if st.config.vandar_refresh_revokes_access_tokens {
+        // Fault mode: the document does not say older access tokens die here.
+        st.vandar.access_tokens.clear();
+    }
     st.vandar
         .access_tokens
         .insert(access.clone(), Instant::now() + lifetime);

@@ -4,7 +4,12 @@ management commands, the admin page and the system checks."""
 from __future__ import annotations
 
 import io
+import json
+import os
+import subprocess
+import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any, Dict, List
@@ -56,6 +61,11 @@ class AppTests(TestCase):
         super().setUpClass()
 
     def setUp(self) -> None:
+        # A fresh store per test: one test's outbox is not the next one's.
+        store = Path(tempfile.mkdtemp(prefix="shop-dargah-")) / "dargah.db"
+        fresh = override_settings(DARGAH=self.sandbox.config(store=f"sqlite://{store}"))
+        fresh.enable()
+        self.addCleanup(fresh.disable)
         self.received = Received()
         for signal, receiver in ((payment_paid, self.received.on_paid), (payment_failed, self.received.on_failed), (payment_needs_review, self.received.on_review)):
             signal.connect(receiver)
@@ -120,6 +130,44 @@ class AppTests(TestCase):
         self.assertIn(f"{order.payment_id} mupra {order.invoice_id}: newly_paid", output.getvalue())
         self.assertEqual(self.received.paid, [{"gateway": "mupra", "id": order.payment_id, "source": "outbox"}])
         self.assertEqual(Credit.objects.filter(order=order).count(), 1)
+
+    def test_one_client_per_process_across_fork(self) -> None:
+        """gunicorn --preload: the master made the client; a forked worker uses it."""
+        client = dargah.django.get_client()
+        self.assertIs(dargah.django.get_client(), client)
+        order = self.buy("mupra")
+        callback = self.sandbox.pay(self.payment(order))
+        pid = os.fork()
+        if pid == 0:  # the worker: the same client object, working
+            try:
+                same = dargah.django.get_client() is client
+                outcome = dargah.django.get_client().handle_callback("mupra", callback.query)
+                os._exit(0 if same and outcome.is_newly_paid else 1)
+            finally:
+                os._exit(2)
+        _, status = os.waitpid(pid, 0)
+        self.assertEqual(os.waitstatus_to_exitcode(status), 0)
+        self.assertEqual(self.payment(order).state, dargah.PaymentState.PAID)
+        self.assertEqual(self.sandbox.verify_calls(self.payment(order)), 1)
+
+    def test_reconcile_watch_runs_a_pass_every_few_seconds(self) -> None:
+        store = Path(tempfile.mkdtemp(prefix="shop-dargah-")) / "dargah.db"
+        env = {**os.environ, "DARGAH_CONFIG": json.dumps(self.sandbox.config(store=f"sqlite://{store}"))}
+        manage = Path(__file__).resolve().parents[2] / "manage.py"
+        watcher = subprocess.Popen(
+            [sys.executable, str(manage), "dargah_reconcile", "--watch", "1"], env=env, stdout=subprocess.PIPE, text=True
+        )
+        stuck = threading.Timer(120, watcher.kill)  # a hung command fails the test instead of hanging it
+        stuck.start()
+        try:
+            assert watcher.stdout is not None
+            passes = [watcher.stdout.readline() for _ in range(2)]
+        finally:
+            stuck.cancel()
+            watcher.terminate()
+            watcher.wait(timeout=10)
+        for line in passes:
+            self.assertTrue(line.startswith("reconcile: resolved paid 0"), line)
 
     def test_dargah_recover_settles_an_in_doubt_callback(self) -> None:
         order = self.buy("vandar")

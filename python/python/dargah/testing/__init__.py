@@ -25,7 +25,7 @@ import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Dict, Iterator, List, Literal, Optional, Tuple, Type, Union
+from typing import Any, Dict, Iterator, List, Literal, Mapping, Optional, Sequence, Tuple, Type, Union
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from .. import _native
@@ -168,18 +168,21 @@ class Sandbox:
         stats: Dict[str, Any] = self._control("GET", "stats")
         return stats
 
-    def calls(self, payment: Union[Payment, Tuple[str, str]], endpoint: str) -> int:
-        """How often ``endpoint`` (e.g. ``"vandar.transaction"``) was called for this payment."""
+    def calls(self, payment: Union[Payment, Tuple[str, str]], endpoint: str, *, processed: bool = False) -> int:
+        """How often ``endpoint`` (e.g. ``"vandar.transaction"``) was called for
+        this payment; with ``processed``, only the calls that reached the
+        gateway's logic (not those an injected ``status`` refused)."""
         _, token = _token_of(payment)
-        return int(self.stats()["by_token"].get(token, {}).get(endpoint, 0))
+        counter = "processed_by_token" if processed else "by_token"
+        return int(self.stats().get(counter, {}).get(token, {}).get(endpoint, 0))
 
-    def verify_calls(self, payment: Union[Payment, Tuple[str, str]]) -> int:
+    def verify_calls(self, payment: Union[Payment, Tuple[str, str]], *, processed: bool = False) -> int:
         """How often the gateway was asked to verify this payment: verify-once means 1."""
         gateway, _ = _token_of(payment)
         endpoint = _native.Sandbox.verify_endpoint(gateway)
         if endpoint is None:
             raise ValueError(f"{gateway} has no payments")
-        return self.calls(payment, endpoint)
+        return self.calls(payment, endpoint, processed=processed)
 
     def fault(
         self,
@@ -189,6 +192,9 @@ class Sandbox:
         latency_ms: int = 0,
         malformed_json: bool = False,
         drop_after_process: bool = False,
+        set_fields: Optional[Mapping[str, Any]] = None,
+        remove_fields: Sequence[str] = (),
+        unwrap: Optional[str] = None,
         count: Optional[int] = None,
     ) -> None:
         """Make ``endpoint`` (``"vandar.verify"``, ``"canpay.token"``...) misbehave,
@@ -197,7 +203,11 @@ class Sandbox:
         - ``status``: answer this HTTP status in the gateway's error envelope, without acting;
         - ``latency_ms``: act, then wait before answering (a client that timed out was still served);
         - ``malformed_json``: act, then answer half of the real body;
-        - ``drop_after_process``: act, then close the connection without an answer.
+        - ``drop_after_process``: act, then close the connection without an answer;
+        - answers the gateway's documents leave open, written over a successful
+          JSON answer: ``set_fields`` (``{"code": 7}``: a code the document does
+          not list), ``remove_fields`` (``["amount", "realAmount"]``: no amount),
+          ``unwrap`` (``"result"``: the body replaced by that field).
         """
         spec: Dict[str, Any] = {
             "endpoint": endpoint,
@@ -207,6 +217,12 @@ class Sandbox:
         }
         if status is not None:
             spec["status"] = status
+        if set_fields is not None:
+            spec["set"] = dict(set_fields)
+        if remove_fields:
+            spec["remove"] = list(remove_fields)
+        if unwrap is not None:
+            spec["unwrap"] = unwrap
         if count is not None:
             spec["count"] = count
         self._control("POST", "faults", spec)
@@ -222,10 +238,20 @@ class Sandbox:
         """Clear the counters and faults (payments stay)."""
         self._control("POST", "reset")
 
-    def set_options(self, *, refund_window_secs: Optional[int] = None, rate_limits: Optional[bool] = None) -> None:
-        """Change the refund window (a paid payment not verified in time is
-        refunded) or switch Vandar's business API rate limits, while running."""
+    def set_options(
+        self,
+        *,
+        refund_window_secs: Optional[int] = None,
+        rate_limits: Optional[bool] = None,
+        refuse_repeat_verify: Optional[bool] = None,
+    ) -> None:
+        """Change, while running: the refund window (a paid payment not
+        verified in time is refunded), Vandar's business API rate limits, and
+        ``refuse_repeat_verify`` (AtiPay and Mupra refuse every verify after
+        the first, which their documents allow)."""
         change: Dict[str, Any] = {}
+        if refuse_repeat_verify is not None:
+            change["refuse_repeat_verify"] = refuse_repeat_verify
         if refund_window_secs is not None:
             change["refund_window_secs"] = refund_window_secs
         if rate_limits is not None:

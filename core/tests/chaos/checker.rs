@@ -1,0 +1,89 @@
+//! The invariants of verify-once, checked over a whole recorded history.
+
+use super::history::History;
+use std::collections::BTreeMap;
+
+/// A card number the sandbox's customers pay with; no stored row may hold it.
+pub const CARD: &str = "6037991234567890";
+
+/// Why a paid payment may end in `needs_review`: the cases the engine
+/// documents as undecidable, by the note it leaves.
+const UNDECIDABLE: &[(&str, &str)] = &[
+    ("atipay", "no referenceNumber"),
+    ("atipay", "may have gone through"),
+    ("mupra", "may have gone through"),
+    ("atipay", "no amount"),
+    ("vandar", "no amount"),
+    ("vandar", "unknown code"),
+];
+
+#[derive(Debug, Default)]
+pub struct Verdict {
+    pub violations: Vec<String>,
+    /// Paid at the gateway, ended in review: counted by cause.
+    pub undecidable: BTreeMap<String, usize>,
+    pub paid: usize,
+    pub unpaid: usize,
+}
+
+pub fn check(history: &History) -> Verdict {
+    let mut verdict = Verdict::default();
+    for p in history.payments.values() {
+        let mut fail = |what: &str| verdict.violations.push(format!("{what}\n{}", p.report(history.seed)));
+        let reports = p.newly_paid_reports();
+        let credits = reports + usize::from(p.credited_from_outbox);
+        if reports > 1 {
+            fail(&format!("invariant 1: {reports} calls were told newly_paid"));
+        }
+        if p.gateway_paid() {
+            verdict.paid += 1;
+            match p.store_state.as_str() {
+                "paid" if credits == 1 => {}
+                "paid" => fail(&format!("invariant 1: paid, credited {credits} times (newly_paid {reports}, outbox {})", p.credited_from_outbox)),
+                "needs_review" => match UNDECIDABLE.iter().find(|(g, cause)| *g == p.gateway && p.note.contains(cause)) {
+                    Some((_, cause)) => *verdict.undecidable.entry(format!("{} {cause}", p.gateway)).or_default() += 1,
+                    None => fail("invariant 1: paid at the gateway, needs_review for a cause the engine does not document"),
+                },
+                other => fail(&format!("invariant 1: paid at the gateway, ends {other}")),
+            }
+        } else {
+            verdict.unpaid += 1;
+            if p.store_state == "paid" || reports > 0 || p.credited_from_outbox {
+                fail("invariant 2: unpaid at the gateway, but paid or credited");
+            }
+        }
+        // Vandar: any verify call that reached the gateway counts (it answers once).
+        // CanPay documents repeats. AtiPay and Mupra are silent: a paid payment is
+        // verified once, and again only after an answer was lost or a worker died.
+        let (verifies, allowed) = match p.gateway.as_str() {
+            "vandar" => (p.verifies_processed, 1),
+            "canpay" => (0, 0),
+            // A receipt replayed at another order is verified before it can be told apart.
+            _ => (p.gateway_view["verify_count"].as_u64().unwrap_or(0), 1 + p.verify_answers_lost + history.workers_killed as u64 + replays_of(history, p.slot)),
+        };
+        if verifies > allowed {
+            fail(&format!("invariant 3: {verifies} verify calls of a paid payment, {allowed} allowed"));
+        }
+        // The customer who paid is never told the payment failed.
+        if p.gateway_paid() && p.answers.iter().any(|a| a["op"] == "callback:genuine" && (a["result"] == "failed" || a["result"] == "cancelled")) {
+            fail("invariant 6: a genuine callback of a paid payment was told failed or cancelled");
+        }
+        let paid = p.store_state == "paid";
+        if paid && !p.acknowledged && !p.in_outbox {
+            fail("invariant 4: paid, not acknowledged, and missing from unacknowledged()");
+        }
+        if p.acknowledged && p.in_outbox {
+            fail("invariant 4: acknowledged but still in unacknowledged()");
+        }
+        if p.stored_text.iter().any(|t| t.contains(CARD)) {
+            fail("invariant 5: a stored row holds the full card number");
+        }
+    }
+    verdict
+}
+
+/// How often a slot's genuine callback was replayed at other payments.
+fn replays_of(history: &History, slot: usize) -> u64 {
+    let label = format!("callback:replayed_receipt_of_slot_{slot}");
+    history.payments.values().flat_map(|p| &p.answers).filter(|a| a["op"] == label.as_str()).count() as u64
+}
