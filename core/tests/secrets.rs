@@ -110,7 +110,7 @@ fn rand_id() -> String {
 fn stored_rows(path: &std::path::Path) -> String {
     let db = rusqlite::Connection::open(path).unwrap();
     let tables: Vec<String> = db
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%token_pairs'")
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%token_pairs' AND name NOT LIKE '%tokens'")
         .unwrap()
         .query_map([], |r| r.get(0))
         .unwrap()
