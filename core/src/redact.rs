@@ -214,19 +214,29 @@ pub fn url_password(url: &str) -> String {
 
 /// serde quotes the value it could not read (`invalid type: string "0912…"`,
 /// `` invalid value: integer `12345` ``, `` unknown variant `x` ``): that
-/// value may be a credential, so keep the message and drop the value.
+/// value may be a credential, so keep the message and its kind (`string`,
+/// `integer`, `sequence`) and drop the value.
 pub fn hide_values(message: &str) -> String {
     const MARKERS: [&str; 3] = ["invalid type: ", "invalid value: ", "unknown variant "];
     let mut out = String::with_capacity(message.len());
     let mut rest = message;
     while let Some((at, marker)) = MARKERS.iter().filter_map(|m| rest.find(m).map(|at| (at, *m))).min_by_key(|(at, _)| *at) {
         out.push_str(&rest[..at + marker.len()]);
-        out.push_str("(value hidden)");
         let after = &rest[at + marker.len()..];
-        match after.find(", expected") {
-            Some(end) => rest = &after[end..],
+        let end = after.find(", expected").unwrap_or(after.len());
+        match after[..end].find(['`', '"']) {
+            Some(open) => {
+                let kind = after[..open].trim_end();
+                out.push_str(kind);
+                out.push_str(if kind.is_empty() { "(value hidden)" } else { " (value hidden)" });
+                // Skip to the closing quote (a value may itself hold ", expected"); none: drop the rest.
+                let quote = after.as_bytes()[open];
+                let close = (open + 1..after.len()).find(|&i| after.as_bytes()[i] == quote && after.as_bytes()[i - 1] != b'\\');
+                rest = close.map_or("", |c| &after[c + 1..]);
+            }
             None => {
-                rest = "";
+                out.push_str(&after[..end]);
+                rest = &after[end..];
             }
         }
     }
@@ -272,7 +282,10 @@ mod tests {
         assert_eq!(url_password("/var/x.db"), "/var/x.db");
         assert_eq!(url_password("postgres://u:p w@[bad"), "postgres://***");
         let m = hide_values("invalid type: string \"SECRET\", expected u64 at line 1; invalid value: integer `42`, expected x");
-        assert_eq!(m, "invalid type: (value hidden), expected u64 at line 1; invalid value: (value hidden), expected x");
+        assert_eq!(m, "invalid type: string (value hidden), expected u64 at line 1; invalid value: integer (value hidden), expected x");
+        assert_eq!(hide_values("invalid type: sequence, expected a map"), "invalid type: sequence, expected a map");
+        assert_eq!(hide_values("invalid value: string \"a, expected b\", expected c"), "invalid value: string (value hidden), expected c");
+        assert_eq!(hide_values("invalid type: string \"a\\\"b\", expected u8"), "invalid type: string (value hidden), expected u8");
         assert_eq!(hide_values("unknown variant `SECRET`, expected one of `a`"), "unknown variant (value hidden), expected one of `a`");
     }
 }
