@@ -15,7 +15,7 @@ use crate::gateways::sepal::{self, SepalPaymentState, SepalSession};
 use crate::gateways::{Adapter, CallbackInfo, CreateCall, Hint, Question, Verdict};
 use crate::http::{block_on, Http, ProcessLocal};
 use crate::model::{CreatedPayment, Gateway, Outcome, OutcomeKind, Payment, PaymentRequest, PaymentState, Redirect};
-use crate::store::{self, Claim, ClaimInput, Finish, KeyUpdate, NewPayment, Resolution, Store};
+use crate::store::{self, Claim, ClaimInput, Finish, NewPayment, Resolution, Store};
 use crate::redact::{mask_card, Redactor};
 use crate::validate;
 use rand::distributions::{Alphanumeric, DistString};
@@ -74,6 +74,7 @@ pub struct RecoverReport {
 pub(crate) struct Claimed {
     pub payment: Payment,
     pub maybe_verified: bool,
+    pub receipts: Vec<String>,
 }
 
 impl Dargah {
@@ -197,9 +198,9 @@ impl Dargah {
             match self.store.claim(&payment.id, &input, self.lease_ms())? {
                 Claim::Settled(p) => return Ok(replay(p)),
                 Claim::NotStarted(_) => return Err(Error::callback("the payment was never sent to the gateway, so it cannot have been paid")),
-                Claim::Claimed { payment, maybe_verified, verify_key } => {
-                    let question = Question { hint, verify_key, trace_number: info.trace_number.clone() };
-                    return self.settle(&adapter, Claimed { payment, maybe_verified }, question, info.verify_key.clone());
+                Claim::Claimed { payment, maybe_verified, receipts } => {
+                    let question = Question { hint, verify_key: None, trace_number: info.trace_number.clone() };
+                    return self.settle(&adapter, Claimed { payment, maybe_verified, receipts }, question);
                 }
                 Claim::Busy(p) if p.state == PaymentState::Created => return Ok(Outcome { kind: OutcomeKind::InProgress, payment: p }),
                 Claim::Busy(p) => {
@@ -291,27 +292,56 @@ impl Dargah {
     }
 
     /// We hold the lease: ask the gateway, then store its answer under our
-    /// fence. `offered` is this callback's own receipt, tried when the stored
-    /// one is refused (AtiPay: the first receipt a callback left is kept until
-    /// the gateway refuses it, so a forger cannot replace a genuine one).
-    pub(crate) fn settle(&self, adapter: &Adapter, claimed: Claimed, mut question: Question, offered: Option<String>) -> Result<Outcome> {
-        let Claimed { payment, maybe_verified } = claimed;
+    /// fence. A gateway that verifies by receipt (AtiPay) is asked with each
+    /// kept receipt in turn, oldest first, until one is not disproved — at
+    /// most `GATEWAY_CALLS_PER_RESOLUTION` per claim, the rest next time — so
+    /// a forged or replayed receipt kept first cannot hide the customer's.
+    pub(crate) fn settle(&self, adapter: &Adapter, claimed: Claimed, mut question: Question) -> Result<Outcome> {
+        let Claimed { payment, maybe_verified, receipts } = claimed;
         failpoint!("claimed");
         let hint = question.hint;
+        let by_receipt = adapter.verifies_by_receipt();
+        let mut candidates: Vec<Option<String>> = match by_receipt && !receipts.is_empty() {
+            true => receipts.iter().take(crate::config::GATEWAY_CALLS_PER_RESOLUTION as usize).cloned().map(Some).collect(),
+            false => vec![None],
+        };
+        let last = candidates.len() - 1;
+        let mut remaining = receipts;
         let mut raws = Vec::new();
-        let mut offered = offered.filter(|o| question.verify_key.as_ref() != Some(o));
-        let answer = loop {
-            let answer = self.http().and_then(|http| block_on(adapter.clone().resolve(http.for_payment(&payment.id), payment.clone(), question.clone())).and_then(|r| r));
-            match (answer, offered.take()) {
-                (Ok(refused), Some(next)) if matches!(refused.verdict, Verdict::NotPaid { .. }) => {
-                    raws.push(refused.raw);
-                    question.verify_key = Some(next);
-                }
-                (answer, _) => break answer,
+        let mut answer = Err(Error::internal("no gateway call was made"));
+        for (i, candidate) in candidates.drain(..).enumerate() {
+            if by_receipt {
+                question.verify_key = candidate.clone();
+            }
+            answer = self.http().and_then(|http| block_on(adapter.clone().resolve(http.for_payment(&payment.id), payment.clone(), question.clone())).and_then(|r| r));
+            let disproved = match &answer {
+                Ok(a) => match &a.verdict {
+                    Verdict::NotPaid { .. } => true,
+                    // A receipt for another amount is another payment's.
+                    Verdict::Paid(d) => by_receipt && !amount_matches(d, payment.amount),
+                    _ => false,
+                },
+                Err(_) => false,
+            };
+            if !(disproved && i < last) {
+                break;
+            }
+            if let (Ok(a), Some(k)) = (&answer, &candidate) {
+                raws.push(a.raw.clone());
+                remaining.retain(|r| r != k);
+            }
+        }
+        failpoint!("verify_answered");
+        let tried = question.verify_key.clone();
+        // What to keep after this answer: the paid receipt alone, or those not disproved.
+        let keep = |paid: bool, disproved: bool| -> Option<Vec<String>> {
+            match (by_receipt, &tried) {
+                (false, _) | (true, None) => None,
+                (true, Some(k)) if paid => Some(vec![k.clone()]),
+                (true, Some(k)) if disproved => Some(remaining.iter().filter(|r| *r != k).cloned().collect()),
+                (true, Some(_)) => Some(remaining.clone()),
             }
         };
-        failpoint!("verify_answered");
-        let tried_key = || if adapter.verifies_by_receipt() { question.verify_key.clone().map(KeyUpdate::Set).unwrap_or_default() } else { KeyUpdate::Keep };
         let mut refuse_callback = None;
         let (resolution, kind) = match answer {
             Err(e) => {
@@ -321,7 +351,7 @@ impl Dargah {
                     note: Some(note),
                     raw: joined(raws),
                     maybe_verified: true,
-                    verify_key: tried_key(),
+                    receipts: keep(false, false),
                     ..Default::default()
                 };
                 let stored = self.finish(&payment.id, payment.fence, resolution)?;
@@ -338,18 +368,15 @@ impl Dargah {
                 let raw = joined(std::mem::take(&mut raws));
                 match answer.verdict {
                     Verdict::Paid(d) => {
-                        let matches = match d.amount {
-                            None => true,
-                            Some(a) => a == payment.amount || d.real_amount == Some(payment.amount),
-                        };
+                        let matches = amount_matches(&d, payment.amount);
                         let mut resolution = Resolution {
                             state: Some(PaymentState::Paid),
                             reference: d.reference,
                             trace_number: d.trace_number,
                             masked_card: d.masked_card,
                             verified_amount: d.amount,
-                            receipt_from_callback: adapter.verifies_by_receipt(),
-                            verify_key: tried_key(),
+                            receipt_from_callback: by_receipt,
+                            receipts: keep(matches, !matches),
                             raw,
                             ..Default::default()
                         };
@@ -364,7 +391,6 @@ impl Dargah {
                             if adapter.verifies_by_receipt() {
                                 // A receipt for another amount is another payment's: refuse the callback, keep this one open.
                                 resolution.open_before_deadline = Some(PaymentState::Awaiting);
-                                resolution.verify_key = KeyUpdate::Clear;
                                 refuse_callback = Some(Error::callback(format!("{note}; the callback's receipt is not this payment's, which stays open")));
                             }
                             resolution.note = Some(note);
@@ -392,8 +418,8 @@ impl Dargah {
                             open_before_deadline: Some(PaymentState::Awaiting),
                             note: Some(note),
                             raw,
-                            // A refused receipt is forgotten, unless a verify with it may have gone through.
-                            verify_key: if adapter.verifies_by_receipt() && !maybe_verified { KeyUpdate::Clear } else { KeyUpdate::Keep },
+                            // A refused receipt is forgotten: at the deadline, with none left, a person decides.
+                            receipts: keep(false, true),
                             ..Default::default()
                         };
                         // A refusal after a verify that may have gone through is no word on the payment.
@@ -404,7 +430,11 @@ impl Dargah {
                         let resolution = Resolution {
                             state: Some(PaymentState::NeedsReview),
                             open_before_deadline: Some(PaymentState::Awaiting),
-                            note: Some(format!("{note}; asked again until the deadline")),
+                            note: Some(match maybe_verified {
+                                true => format!("{note}; asked again until the deadline, and an earlier verify may have gone through"),
+                                false => format!("{note}; asked again until the deadline"),
+                            }),
+                            receipts: keep(false, false),
                             raw,
                             ..Default::default()
                         };
@@ -492,9 +522,9 @@ impl Dargah {
     pub(crate) fn resolve_unprompted(&self, adapter: &Adapter, id: &str) -> Result<Unprompted> {
         failpoint!("unprompted_before_claim");
         match self.store.claim(id, &ClaimInput::default(), self.lease_ms())? {
-            Claim::Claimed { payment, maybe_verified, verify_key } => {
-                let question = Question { hint: Hint::None, verify_key, trace_number: None };
-                match self.settle(adapter, Claimed { payment, maybe_verified }, question, None) {
+            Claim::Claimed { payment, maybe_verified, receipts } => {
+                let question = Question { hint: Hint::None, verify_key: None, trace_number: None };
+                match self.settle(adapter, Claimed { payment, maybe_verified, receipts }, question) {
                     Ok(outcome) => Ok(Unprompted::Resolved(Box::new(outcome))),
                     Err(e) if e.kind() == ErrorKind::Store => Err(e),
                     Err(e) => Ok(Unprompted::InDoubt(e)),
@@ -547,6 +577,14 @@ fn unpaid_kind(hint: Hint, cancelled: bool) -> OutcomeKind {
         OutcomeKind::Cancelled
     } else {
         OutcomeKind::Failed
+    }
+}
+
+/// The gateway's amount is the order's (or, with the fee on the payer, what reached the merchant is).
+fn amount_matches(d: &crate::gateways::PaidDetails, amount: u64) -> bool {
+    match d.amount {
+        None => true,
+        Some(a) => a == amount || d.real_amount == Some(amount),
     }
 }
 

@@ -85,7 +85,7 @@ impl Dargah {
             };
             // AtiPay verifies only with a callback's receipt: before the deadline, with
             // none yet, there is nothing to ask. The claim re-reads both under its lock.
-            if adapter.verifies_by_receipt() && candidate.state == PaymentState::Awaiting && store_now < candidate.deadline_at && self.store().verify_key(&candidate.id)?.is_none() {
+            if adapter.verifies_by_receipt() && candidate.state == PaymentState::Awaiting && store_now < candidate.deadline_at && self.store().receipts(&candidate.id)?.is_empty() {
                 report.still_waiting += 1;
                 continue;
             }

@@ -7,7 +7,7 @@
 mod support;
 
 use support::databases;
-use dargah_core::store::{self, Claim, ClaimInput, Finish, IdempotencyBegin, KeyUpdate, NewPayment, RefreshClaim, Resolution, Store, TokenPair};
+use dargah_core::store::{self, Claim, ClaimInput, Finish, IdempotencyBegin, NewPayment, RefreshClaim, Resolution, Store, TokenPair};
 use dargah_core::{ErrorKind, Gateway, PaymentState, Secret};
 use std::sync::{Arc, Barrier};
 
@@ -107,24 +107,31 @@ fn claim_lease_fence_and_terminal_states() {
         assert!(matches!(s.claim("c0", &ClaimInput::default(), LEASE_MS).unwrap(), Claim::Busy(_)), "{}: its create is in flight", b.name);
         awaiting(s, "c1", "T-c1");
         let input = ClaimInput { verify_key: Some("REF-50".into()), trace_number: Some("777".into()) };
-        let Claim::Claimed { payment, maybe_verified, verify_key } = s.claim("c1", &input, LEASE_MS).unwrap() else { panic!("{}", b.name) };
-        assert_eq!((payment.state, payment.fence, maybe_verified, verify_key.as_deref()), (PaymentState::Verifying, 1, false, Some("REF-50")), "{}", b.name);
+        let Claim::Claimed { payment, maybe_verified, receipts } = s.claim("c1", &input, LEASE_MS).unwrap() else { panic!("{}", b.name) };
+        assert_eq!((payment.state, payment.fence, maybe_verified, receipts), (PaymentState::Verifying, 1, false, vec!["REF-50".to_string()]), "{}", b.name);
         assert!(matches!(s.claim("c1", &ClaimInput::default(), LEASE_MS).unwrap(), Claim::Busy(_)), "{}: the lease holds", b.name);
         outlive_lease();
         assert!(matches!(s.claim("c0", &ClaimInput::default(), LEASE_MS).unwrap(), Claim::NotStarted(_)), "{}: its create lease ran out", b.name);
-        // The lease ran out: a new claim takes over with a higher fence and keeps the first receipt.
+        // The lease ran out: a new claim takes over with a higher fence; the first receipt stays first.
         let forged = ClaimInput { verify_key: Some("FORGED".into()), trace_number: Some("1".into()) };
-        let Claim::Claimed { payment, maybe_verified, verify_key } = s.claim("c1", &forged, LEASE_MS).unwrap() else { panic!("{}", b.name) };
-        assert_eq!((payment.fence, maybe_verified, verify_key.as_deref()), (2, true, Some("REF-50")), "{}", b.name);
-        assert_eq!(s.verify_key("c1").unwrap().as_deref(), Some("REF-50"));
+        let Claim::Claimed { payment, maybe_verified, receipts } = s.claim("c1", &forged, LEASE_MS).unwrap() else { panic!("{}", b.name) };
+        assert_eq!((payment.fence, maybe_verified, receipts), (2, true, vec!["REF-50".to_string(), "FORGED".to_string()]), "{}", b.name);
+        for i in 0..5 {
+            let flood = ClaimInput { verify_key: Some(format!("FLOOD-{i}")), trace_number: None };
+            let Claim::Claimed { payment, .. } = s.claim("c1", &flood, 0).unwrap() else { panic!("{}", b.name) };
+            assert_eq!(payment.fence, 3 + i, "{}", b.name);
+        }
+        let kept = s.receipts("c1").unwrap();
+        assert_eq!((kept.len(), kept[0].as_str()), (store::MAX_RECEIPTS, "REF-50"), "{}: a flood cannot push the first receipt out", b.name);
+        let Claim::Claimed { .. } = s.claim("c1", &ClaimInput::default(), LEASE_MS).unwrap() else { panic!("{}", b.name) };
         // The first worker's "not paid" comes too late: recorded, not applied.
         let not_paid = Resolution { state: Some(PaymentState::Failed), raw: "{\"late\":true}".into(), ..Default::default() };
         assert!(matches!(s.finish("c1", 1, &not_paid).unwrap(), Finish::Stale(_)), "{}", b.name);
-        let Finish::Applied(p) = s.finish("c1", 2, &paid("R1")).unwrap() else { panic!("{}", b.name) };
+        let Finish::Applied(p) = s.finish("c1", 8, &paid("R1")).unwrap() else { panic!("{}", b.name) };
         assert_eq!((p.state, p.reference.as_deref(), p.trace_number.as_deref()), (PaymentState::Paid, Some("R1"), Some("777")), "{}", b.name);
         assert!(p.paid_at.is_some());
         assert!(matches!(s.claim("c1", &ClaimInput::default(), LEASE_MS).unwrap(), Claim::Settled(_)), "{}: terminal", b.name);
-        assert!(matches!(s.finish("c1", 2, &paid("R1")).unwrap(), Finish::Stale(_)), "{}: terminal states never change", b.name);
+        assert!(matches!(s.finish("c1", 8, &paid("R1")).unwrap(), Finish::Stale(_)), "{}: terminal states never change", b.name);
         let events = s.events("c1").unwrap();
         let labels: Vec<&str> = events.iter().map(|e| e.2.as_str()).collect();
         assert_eq!(labels, vec!["stale_answer", "paid", "stale_answer"], "{}", b.name);
@@ -181,10 +188,10 @@ fn one_receipt_credits_one_payment_and_the_outbox() {
         // A receipt from a callback proves only that the callback is forged: the payment stays open.
         awaiting(s, "o3", "T-o3");
         let Claim::Claimed { payment, .. } = s.claim("o3", &ClaimInput::default(), LEASE_MS).unwrap() else { panic!() };
-        let from_callback = Resolution { receipt_from_callback: true, verify_key: KeyUpdate::Set("SAME-RECEIPT".into()), ..paid("SAME-RECEIPT") };
+        let from_callback = Resolution { receipt_from_callback: true, receipts: Some(vec!["SAME-RECEIPT".into()]), ..paid("SAME-RECEIPT") };
         let Finish::ReceiptReused(p) = s.finish("o3", payment.fence, &from_callback).unwrap() else { panic!("{}", b.name) };
         assert_eq!((p.state, p.reference.as_deref()), (PaymentState::Awaiting, None), "{}", b.name);
-        assert_eq!(s.verify_key("o3").unwrap(), None, "{}: the forged receipt is forgotten", b.name);
+        assert!(s.receipts("o3").unwrap().is_empty(), "{}: the forged receipt is forgotten", b.name);
         assert_eq!(s.find_paid_by_reference(Gateway::Vandar, "SAME-RECEIPT").unwrap().unwrap().id, "o1");
         assert_eq!(s.unacknowledged(10).unwrap().iter().map(|p| p.id.clone()).collect::<Vec<_>>(), vec!["o1"], "{}", b.name);
         assert!(s.acknowledge("o1").unwrap());

@@ -63,6 +63,9 @@ pub(crate) fn parse_callback(config: &AtiPayConfig, fields: &CallbackFields) -> 
         }
     }
     let verify_key = fields.get("referenceNumber").map(str::to_string);
+    if verify_key.as_ref().is_some_and(|k| k.is_empty() || k.len() > crate::store::MAX_RECEIPT_LEN || k.contains(char::is_whitespace)) {
+        return Err(Error::callback("atipay callback referenceNumber is malformed"));
+    }
     if hint == Hint::Paid && verify_key.is_none() {
         return Err(Error::callback("atipay callback says OK but has no referenceNumber"));
     }

@@ -44,9 +44,10 @@ pub enum Claim {
         /// A verify may already have reached the gateway under an earlier
         /// fence (a lease taken over, an answer lost). Once true, always true.
         maybe_verified: bool,
-        /// The receipt to verify with: the first one a callback left (kept
-        /// until the gateway refuses it), else this caller's.
-        verify_key: Option<String>,
+        /// The receipts to verify with (AtiPay's referenceNumber), oldest
+        /// first: every one a callback left that the gateway has not yet
+        /// disproved, this caller's included (at most `MAX_RECEIPTS`).
+        receipts: Vec<String>,
     },
     /// Another worker holds a live lease (verifying, or a create in flight).
     Busy(Payment),
@@ -56,15 +57,12 @@ pub enum Claim {
     NotStarted(Payment),
 }
 
-/// What a resolution does to the stored receipt (AtiPay's referenceNumber).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum KeyUpdate {
-    #[default]
-    Keep,
-    Set(String),
-    /// The gateway refused it: forget it, so the next callback's receipt is tried.
-    Clear,
-}
+/// How many receipts a payment keeps to try. A receipt the gateway refuses
+/// is dropped at once, so they pile up only while verifies are in doubt; a
+/// forger cannot push out a receipt already kept.
+pub const MAX_RECEIPTS: usize = 4;
+/// The longest receipt kept (AtiPay's are 50 characters).
+pub const MAX_RECEIPT_LEN: usize = 60;
 
 /// The stored answer of one verification.
 #[derive(Debug, Clone, Default)]
@@ -78,7 +76,9 @@ pub struct Resolution {
     /// (`Finish::ReceiptReused`) instead of sending it to review: the receipt
     /// came from a callback, so it proves only that the callback is forged.
     pub receipt_from_callback: bool,
-    pub verify_key: KeyUpdate,
+    /// The receipts still worth trying (the one that paid, or those the
+    /// gateway has not disproved); `None` leaves them as they are.
+    pub receipts: Option<Vec<String>>,
     /// A verify may have reached the gateway and its answer is unknown.
     pub maybe_verified: bool,
     pub reference: Option<String>,
@@ -198,8 +198,8 @@ pub trait Store: Send + Sync {
     /// awaiting payments untouched for `min_age_ms` (or past their deadline),
     /// in-doubt rows, and rows whose verify or create lease expired.
     fn reconcilable(&self, min_age_ms: i64, limit: usize) -> Result<Vec<Payment>>;
-    /// The verify key a callback left (AtiPay's referenceNumber), if any.
-    fn verify_key(&self, id: &str) -> Result<Option<String>>;
+    /// The receipts callbacks left (AtiPay's referenceNumber) not yet disproved.
+    fn receipts(&self, id: &str) -> Result<Vec<String>>;
     /// Take a rate-limit slot in `bucket` (at most `limit` per `window_ms`,
     /// shared by every process on this store, on the store's clock). `None`:
     /// taken; `Some(ms)`: full, try again in `ms`.

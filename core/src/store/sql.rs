@@ -7,7 +7,7 @@
 //! row must be locked (`FOR UPDATE`; SQLite locks the whole database in
 //! `BEGIN IMMEDIATE` instead).
 
-use super::{Claim, ClaimInput, Finish, IdempotencyBegin, KeyUpdate, NewPayment, RefreshClaim, Resolution, Store, TokenPair};
+use super::{Claim, ClaimInput, Finish, IdempotencyBegin, NewPayment, RefreshClaim, Resolution, Store, TokenPair};
 use crate::config::Secret;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Gateway, Payment, PaymentState};
@@ -530,11 +530,13 @@ impl<B: Backend> Store for SqlStore<B> {
             }
             // Taking over an expired lease, or an answer that never came: that verify may have gone through.
             let maybe_verified = maybe_verified || matches!(payment.state, PaymentState::InDoubt | PaymentState::Verifying);
-            // The first receipt stays until the gateway refuses it: a later callback cannot replace it.
-            let (verify_key, trace_number) = match stored_key {
-                Some(key) => (Some(key), None),
-                None => (input.verify_key.clone(), input.trace_number.clone()),
-            };
+            // Receipts already kept stay until the gateway disproves them: a later
+            // callback adds its own (if there is room) but cannot replace them.
+            let mut receipts = split_receipts(stored_key.as_deref());
+            let trace_number = if receipts.is_empty() { input.trace_number.clone() } else { None };
+            if let Some(key) = input.verify_key.as_ref().filter(|k| !receipts.contains(k) && receipts.len() < super::MAX_RECEIPTS) {
+                receipts.push(key.clone());
+            }
             self.exec(
                 c,
                 "UPDATE {p}payments SET state = 'verifying', fence = fence + 1, lease_until = ?, verify_key = ?,
@@ -542,7 +544,7 @@ impl<B: Backend> Store for SqlStore<B> {
                  WHERE id = ? AND fence = ?",
                 &[
                     now.saturating_add(lease_ms).into(),
-                    verify_key.clone().into(),
+                    join_receipts(&receipts).into(),
                     trace_number.into(),
                     i64::from(maybe_verified).into(),
                     now.into(),
@@ -552,7 +554,7 @@ impl<B: Backend> Store for SqlStore<B> {
             )?;
             let claimed = self.must_get(c, id, false)?.payment;
             crate::audit::audit!(debug, claimed.gateway.name(), "claim", payment_id = id, fence = claimed.fence, maybe_verified);
-            Ok(Claim::Claimed { payment: claimed, maybe_verified, verify_key })
+            Ok(Claim::Claimed { payment: claimed, maybe_verified, receipts })
         })
     }
 
@@ -614,8 +616,8 @@ impl<B: Backend> Store for SqlStore<B> {
         })
     }
 
-    fn verify_key(&self, id: &str) -> Result<Option<String>> {
-        self.read(|c| Ok(self.query(c, "SELECT verify_key FROM {p}payments WHERE id = ?", &[id.into()])?.first().and_then(|r| r[0].text())))
+    fn receipts(&self, id: &str) -> Result<Vec<String>> {
+        self.read(|c| Ok(split_receipts(self.query(c, "SELECT verify_key FROM {p}payments WHERE id = ?", &[id.into()])?.first().and_then(|r| r[0].text()).as_deref())))
     }
 
     fn rate_acquire(&self, bucket: &str, n: u32, window_ms: i64) -> Result<Option<i64>> {
@@ -800,7 +802,7 @@ const REUSED_RECEIPT: &str = "a paid payment already has this gateway receipt";
 impl<B: Backend> SqlStore<B> {
     fn finish_once(&self, id: &str, fence: i64, r: &Resolution, receipt_reused: bool) -> Result<Finish> {
         self.write(|c| {
-            let current = self.must_get(c, id, true)?.payment;
+            let StoredRow { payment: current, verify_key: stored_receipts, .. } = self.must_get(c, id, true)?;
             let now = self.clock(c)?;
             let mut state = r.state.ok_or_else(|| Error::internal("resolution without a state"))?;
             let fresh = current.state == PaymentState::Verifying && current.fence == fence;
@@ -817,7 +819,7 @@ impl<B: Backend> SqlStore<B> {
                 state = open;
             }
             let mut note = r.note.clone();
-            let mut verify_key = r.verify_key.clone();
+            let mut receipts = r.receipts.clone();
             let mut reused_by = None;
             if state == PaymentState::Paid {
                 if receipt_reused {
@@ -837,17 +839,18 @@ impl<B: Backend> SqlStore<B> {
                 if r.receipt_from_callback {
                     state = if now < current.deadline_at { PaymentState::Awaiting } else { PaymentState::NeedsReview };
                     note = Some(format!("refused a callback whose receipt already paid {other}"));
-                    verify_key = KeyUpdate::Clear;
+                    // Forget the reused receipt; keep any other still worth trying.
+                    let reused = r.reference.as_deref().unwrap_or_default();
+                    receipts = Some(receipts.unwrap_or_else(|| split_receipts(stored_receipts.as_deref())).into_iter().filter(|k| k != reused).collect());
                 } else {
                     state = PaymentState::NeedsReview;
                     note = Some(format!("the gateway reference already paid {other}"));
                 }
             }
             let paid = state == PaymentState::Paid;
-            let (key_action, key_value): (i64, Option<String>) = match &verify_key {
-                KeyUpdate::Keep => (0, None),
-                KeyUpdate::Set(k) => (1, Some(k.clone())),
-                KeyUpdate::Clear => (1, None),
+            let (key_action, key_value): (i64, Option<String>) = match &receipts {
+                None => (0, None),
+                Some(list) => (1, join_receipts(list)),
             };
             let update = self.sql(
                 "UPDATE {p}payments SET state = ?, lease_until = NULL, reference = COALESCE(?, reference),
@@ -894,4 +897,13 @@ impl<B: Backend> SqlStore<B> {
         )
         .map(|_| ())
     }
+}
+
+/// The receipts column: the kept receipts, oldest first, separated by spaces.
+fn split_receipts(column: Option<&str>) -> Vec<String> {
+    column.map(|c| c.split_whitespace().map(str::to_string).collect()).unwrap_or_default()
+}
+
+fn join_receipts(receipts: &[String]) -> Option<String> {
+    (!receipts.is_empty()).then(|| receipts.join(" "))
 }

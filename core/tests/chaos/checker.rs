@@ -1,6 +1,6 @@
 //! The invariants of verify-once, checked over a whole recorded history.
 
-use super::history::History;
+use super::history::{History, PaymentHistory};
 use std::collections::BTreeMap;
 
 /// A card number the sandbox's customers pay with; no stored row may hold it.
@@ -40,10 +40,14 @@ pub fn check(history: &History) -> Verdict {
             match p.store_state.as_str() {
                 "paid" if credits == 1 => {}
                 "paid" => fail(&format!("invariant 1: paid, credited {credits} times (newly_paid {reports}, outbox {})", p.credited_from_outbox)),
-                "needs_review" => match UNDECIDABLE.iter().find(|(g, cause)| *g == p.gateway && p.note.contains(cause)) {
-                    Some((_, cause)) => *verdict.undecidable.entry(format!("{} {cause}", p.gateway)).or_default() += 1,
-                    None => fail("invariant 1: paid at the gateway, needs_review for a cause the engine does not document"),
-                },
+                "needs_review" => {
+                    let documented: Vec<&str> = UNDECIDABLE.iter().filter(|(g, cause)| *g == p.gateway && p.note.contains(cause)).map(|(_, cause)| *cause).collect();
+                    match documented.iter().find(|cause| cause_possible(history, p, cause)) {
+                        Some(cause) => *verdict.undecidable.entry(format!("{} {cause}", p.gateway)).or_default() += 1,
+                        None if documented.is_empty() => fail("invariant 1: paid at the gateway, needs_review for a cause the engine does not document"),
+                        None => fail(&format!("invariant 1: paid at the gateway, needs_review for {documented:?}, which this history cannot explain")),
+                    }
+                }
                 other => fail(&format!("invariant 1: paid at the gateway, ends {other}")),
             }
         } else {
@@ -86,4 +90,19 @@ pub fn check(history: &History) -> Verdict {
 fn replays_of(history: &History, slot: usize) -> u64 {
     let label = format!("callback:replayed_receipt_of_slot_{slot}");
     history.payments.values().flat_map(|p| &p.answers).filter(|a| a["op"] == label.as_str()).count() as u64
+}
+
+/// A documented cause of review must fit what happened. AtiPay can verify
+/// only with the customer's receipt: if no genuine callback got past the
+/// store, review is all it can do, whatever it tried. Otherwise "may have
+/// gone through" needs a gateway that refuses repeated verifies, and "no
+/// referenceNumber" cannot be.
+fn cause_possible(history: &History, p: &PaymentHistory, cause: &str) -> bool {
+    let receipt_arrived = p.answers.iter().any(|a| a["op"] == "callback:genuine" && a["result"] != "error:store");
+    match cause {
+        _ if p.gateway == "atipay" && !receipt_arrived => true,
+        "may have gone through" => history.refuse_repeat_verify,
+        "no referenceNumber" => false,
+        _ => true,
+    }
 }

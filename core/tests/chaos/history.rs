@@ -62,6 +62,8 @@ impl PaymentHistory {
 #[derive(Debug, Default)]
 pub struct History {
     pub seed: u64,
+    /// The gateway model's reading of AtiPay's and Mupra's silence on repeated verifies.
+    pub refuse_repeat_verify: bool,
     pub payments: BTreeMap<String, PaymentHistory>,
     /// Lines about no particular payment (errors of recover or reconcile as a whole).
     pub other: Vec<Value>,

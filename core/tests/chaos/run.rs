@@ -28,8 +28,12 @@ pub struct Settings {
     pub restart: Option<&'static str>,
 }
 
-/// Refund windows are short, so the final phase can pass every deadline.
-const REFUND_WINDOW_SECS: u64 = 12;
+/// Refund windows are short, so the final phase can pass every deadline, yet
+/// long enough that every customer acts before it, as at a real gateway
+/// (whose window is the one the shop configures).
+fn refund_window_secs(payments: usize) -> u64 {
+    12 + payments as u64 / 3
+}
 /// Where a worker may be killed (with `FAILPOINTS=<step>=<n>%return`).
 const CRASH_STEPS: &[&str] = &["callback_matched", "claimed", "vandar_before_verify", "verify_answered", "outcome_stored", "unprompted_before_claim"];
 
@@ -39,7 +43,7 @@ pub fn run(settings: &Settings) -> (History, Verdict) {
     let mut rng = StdRng::seed_from_u64(settings.seed ^ 0x5eed);
     control(&world, "config", json!({"refuse_repeat_verify": plan.refuse_repeat_verify}));
     let config = config(&world, settings);
-    let mut history = History { seed: settings.seed, ..Default::default() };
+    let mut history = History { seed: settings.seed, refuse_repeat_verify: plan.refuse_repeat_verify, ..Default::default() };
 
     // Round 0: every payment is created by some worker.
     let creates = plan.creates();
@@ -80,9 +84,19 @@ pub fn run(settings: &Settings) -> (History, Verdict) {
     }
 
     // The customers act at the gateway; their browsers carry the genuine callbacks.
+    // One whose payment page has expired (within 10 s of the deadline) cannot pay
+    // any more, as at a real gateway, whose window is the one the shop configures.
+    let shop = Dargah::from_json(&config).unwrap();
+    let now = with_retries(|| shop.store().now());
     let mut genuine: BTreeMap<usize, Value> = BTreeMap::new();
     for (slot, id) in &slot_ids {
         let s = &plan.slots[*slot];
+        if with_retries(|| shop.payment(id)).deadline_at - now < 10_000 {
+            if let Some(p) = history.payments.get_mut(id) {
+                p.customer = "too late: the payment page expired".into();
+            }
+            continue;
+        }
         let action = match s.customer {
             Customer::Pays => "pay",
             Customer::Cancels => "cancel",
@@ -120,7 +134,6 @@ pub fn run(settings: &Settings) -> (History, Verdict) {
 
     // Final phase: no more faults; past every deadline, reconcile until nothing changes.
     control_delete(&world, "faults");
-    let shop = Dargah::from_json(&config).unwrap();
     let latest = shop.list_payments(None, 100_000, 0).unwrap().iter().map(|p| p.deadline_at).max().unwrap_or(0);
     while with_retries(|| shop.store().now()) <= latest {
         std::thread::sleep(Duration::from_millis(200));
@@ -148,7 +161,7 @@ fn config(world: &World, settings: &Settings) -> String {
     config["callback_wait_ms"] = json!(1500);
     config["http"] = json!({"request_timeout_ms": 900, "connect_timeout_ms": 500});
     for gateway in Gateway::ALL {
-        config[gateway.name()]["refund_window_secs"] = json!(REFUND_WINDOW_SECS);
+        config[gateway.name()]["refund_window_secs"] = json!(refund_window_secs(settings.payments));
     }
     config.to_string()
 }
@@ -228,7 +241,7 @@ fn inject_faults(base: &str, done: &AtomicBool, counts: &Mutex<BTreeMap<String, 
         if http.post(format!("{base}/_control/faults")).json(&spec).send().is_ok() {
             *counts.lock().unwrap().entry(kind.to_string()).or_default() += 1;
         }
-        std::thread::sleep(Duration::from_millis(rng.gen_range(100..400)));
+        std::thread::sleep(Duration::from_millis(rng.gen_range(150..600)));
     }
 }
 

@@ -140,21 +140,7 @@ try {
             $browser->get($callback['url']);
         } else {
             $browser->get("$sandbox/_control/stats");
-            $browser->script(<<<'JS'
-                const [action, body] = arguments;
-                const form = document.createElement('form');
-                form.method = 'POST';
-                form.action = action;
-                for (const [name, value] of new URLSearchParams(body)) {
-                    const input = document.createElement('input');
-                    input.type = 'hidden';
-                    input.name = name;
-                    input.value = value;
-                    form.appendChild(input);
-                }
-                document.body.appendChild(form);
-                form.submit();
-                JS, [$callback['url'], $callback['postData'] ?? '']);
+            $browser->post_form($callback['url'], $callback['postData'] ?? '');
         }
         $browser->until(fn($b) => $b->url() === $thanks, "the thank-you page after the second $slug callback");
         $browser->refresh();
