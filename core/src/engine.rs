@@ -204,7 +204,11 @@ impl Dargah {
                 }
                 Claim::Busy(p) if p.state == PaymentState::Created => return Ok(Outcome { kind: OutcomeKind::InProgress, payment: p }),
                 Claim::Busy(p) => {
-                    // Another worker is verifying: wait for its answer rather than ask again.
+                    // Another worker is verifying: wait for its answer rather than ask again,
+                    // and keep this callback's receipt for whoever asks next.
+                    if let (true, Some(receipt)) = (adapter.verifies_by_receipt(), &info.verify_key) {
+                        self.store.offer_receipt(&p.id, receipt)?;
+                    }
                     match self.wait_while_verifying(&p.id, deadline)? {
                         Some(p) if p.state.is_terminal() => return Ok(replay(p)),
                         // Its verify found no payment; only a callback claiming success asks again.

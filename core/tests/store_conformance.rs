@@ -114,13 +114,15 @@ fn claim_lease_fence_and_terminal_states() {
         assert!(matches!(s.claim("c0", &ClaimInput::default(), LEASE_MS).unwrap(), Claim::NotStarted(_)), "{}: its create lease ran out", b.name);
         // The lease ran out: a new claim takes over with a higher fence; the first receipt stays first.
         let forged = ClaimInput { verify_key: Some("FORGED".into()), trace_number: Some("1".into()) };
-        let Claim::Claimed { payment, maybe_verified, receipts } = s.claim("c1", &forged, LEASE_MS).unwrap() else { panic!("{}", b.name) };
+        let Claim::Claimed { payment, maybe_verified, receipts } = s.claim("c1", &forged, 0).unwrap() else { panic!("{}", b.name) };
         assert_eq!((payment.fence, maybe_verified, receipts), (2, true, vec!["REF-50".to_string(), "FORGED".to_string()]), "{}", b.name);
         for i in 0..5 {
             let flood = ClaimInput { verify_key: Some(format!("FLOOD-{i}")), trace_number: None };
             let Claim::Claimed { payment, .. } = s.claim("c1", &flood, 0).unwrap() else { panic!("{}", b.name) };
             assert_eq!(payment.fence, 3 + i, "{}", b.name);
         }
+        s.offer_receipt("c1", "LATE").unwrap();
+        s.offer_receipt("c1", "REF-50").unwrap();
         let kept = s.receipts("c1").unwrap();
         assert_eq!((kept.len(), kept[0].as_str()), (store::MAX_RECEIPTS, "REF-50"), "{}: a flood cannot push the first receipt out", b.name);
         let Claim::Claimed { .. } = s.claim("c1", &ClaimInput::default(), LEASE_MS).unwrap() else { panic!("{}", b.name) };
@@ -136,6 +138,13 @@ fn claim_lease_fence_and_terminal_states() {
         let labels: Vec<&str> = events.iter().map(|e| e.2.as_str()).collect();
         assert_eq!(labels, vec!["stale_answer", "paid", "stale_answer"], "{}", b.name);
         assert_eq!((events[0].1, events[0].3.as_str()), (1, "{\"late\":true}"), "{}: the late answer is kept", b.name);
+
+        // A callback that finds another worker verifying leaves its receipt for the next claim.
+        awaiting(s, "c3", "T-c3");
+        let Claim::Claimed { .. } = s.claim("c3", &ClaimInput { verify_key: Some("FIRST".into()), trace_number: None }, LEASE_MS).unwrap() else { panic!() };
+        s.offer_receipt("c3", "WAITER").unwrap();
+        s.offer_receipt("c3", "WAITER").unwrap();
+        assert_eq!(s.receipts("c3").unwrap(), vec!["FIRST".to_string(), "WAITER".to_string()], "{}", b.name);
 
         // Open before the deadline; in doubt stays claimable and remembers a verify may have gone through.
         awaiting(s, "c2", "T-c2");

@@ -200,6 +200,9 @@ pub trait Store: Send + Sync {
     fn reconcilable(&self, min_age_ms: i64, limit: usize) -> Result<Vec<Payment>>;
     /// The receipts callbacks left (AtiPay's referenceNumber) not yet disproved.
     fn receipts(&self, id: &str) -> Result<Vec<String>>;
+    /// Keep a callback's receipt for the next claim (one that found another
+    /// worker verifying), if it is new, there is room, and the payment is open.
+    fn offer_receipt(&self, id: &str, receipt: &str) -> Result<()>;
     /// Take a rate-limit slot in `bucket` (at most `limit` per `window_ms`,
     /// shared by every process on this store, on the store's clock). `None`:
     /// taken; `Some(ms)`: full, try again in `ms`.

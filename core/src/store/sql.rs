@@ -616,6 +616,18 @@ impl<B: Backend> Store for SqlStore<B> {
         })
     }
 
+    fn offer_receipt(&self, id: &str, receipt: &str) -> Result<()> {
+        self.write(|c| {
+            let row = self.must_get(c, id, true)?;
+            let mut receipts = split_receipts(row.verify_key.as_deref());
+            if row.payment.state.is_terminal() || receipts.iter().any(|r| r == receipt) || receipts.len() >= super::MAX_RECEIPTS {
+                return Ok(());
+            }
+            receipts.push(receipt.to_string());
+            self.exec(c, "UPDATE {p}payments SET verify_key = ? WHERE id = ?", &[join_receipts(&receipts).into(), id.into()]).map(|_| ())
+        })
+    }
+
     fn receipts(&self, id: &str) -> Result<Vec<String>> {
         self.read(|c| Ok(split_receipts(self.query(c, "SELECT verify_key FROM {p}payments WHERE id = ?", &[id.into()])?.first().and_then(|r| r[0].text()).as_deref())))
     }
