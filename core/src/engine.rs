@@ -426,8 +426,10 @@ impl Dargah {
                             receipts: keep(false, true),
                             ..Default::default()
                         };
-                        // A refusal after a verify that may have gone through is no word on the payment.
-                        let kind = if maybe_verified && !adapter.verify_repeatable() { OutcomeKind::InProgress } else { unpaid_kind(hint, cancelled) };
+                        // A refusal after a verify that may have gone through is no word on the
+                        // payment; nor is an undocumented refusal of a receipt the callback says paid.
+                        let unsure = (maybe_verified && !adapter.verify_repeatable()) || (by_receipt && hint == Hint::Paid);
+                        let kind = if unsure { OutcomeKind::InProgress } else { unpaid_kind(hint, cancelled) };
                         (resolution, kind)
                     }
                     Verdict::Unknown { note } => {

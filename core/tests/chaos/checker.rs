@@ -99,8 +99,11 @@ fn replays_of(history: &History, slot: usize) -> u64 {
 /// referenceNumber" cannot be.
 fn cause_possible(history: &History, p: &PaymentHistory, cause: &str) -> bool {
     let receipt_arrived = p.answers.iter().any(|a| a["op"] == "callback:genuine" && a["result"] != "error:store");
+    // A gateway that verifies a receipt once burns it when a forger replays it at
+    // another order first: the customer's own verify is refused from then on.
+    let receipt_burned = history.refuse_repeat_verify && replays_of(history, p.slot) > 0;
     match cause {
-        _ if p.gateway == "atipay" && !receipt_arrived => true,
+        _ if p.gateway == "atipay" && (!receipt_arrived || receipt_burned) => true,
         "may have gone through" => history.refuse_repeat_verify,
         "no referenceNumber" => false,
         _ => true,
