@@ -12,9 +12,14 @@ TEST_TARGETS :=
 DEPS_TARGETS :=
 
 # The test databases scripts/db.sh runs on loopback (data under build/db).
+# The same servers over verified TLS: the CA scripts/db.sh made, and the user dargah_tls that may connect only over TLS.
+DB_TLS := $(CURDIR)/build/db/tls
 DB_ENV := DARGAH_REQUIRE_DATABASES=1 \
 	DARGAH_TEST_POSTGRES_URL=postgres://dargah:dargah@127.0.0.1:55432/dargah \
-	DARGAH_TEST_MYSQL_URL=mysql://dargah:dargah@127.0.0.1:53306/dargah
+	DARGAH_TEST_MYSQL_URL=mysql://dargah:dargah@127.0.0.1:53306/dargah \
+	DARGAH_TEST_POSTGRES_TLS_URL='postgres://dargah_tls:dargah@127.0.0.1:55432/dargah?sslmode=verify-full&sslrootcert=$(DB_TLS)/ca.pem' \
+	DARGAH_TEST_MYSQL_TLS_URL='mysql://dargah_tls:dargah@127.0.0.1:53306/dargah?ssl-mode=VERIFY_IDENTITY&ssl-ca=$(DB_TLS)/ca.pem' \
+	DARGAH_TEST_WRONG_CA=$(DB_TLS)/wrong-ca.pem
 
 .PHONY: demo test deps build lint sandbox clean test-rust db-start db-stop chaos
 

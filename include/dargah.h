@@ -231,6 +231,17 @@ typedef enum {
 } DargahOutcomeKind;
 
 /**
+ * How much the log callback is given: a level and everything more severe.
+ */
+typedef enum {
+  DARGAH_LOG_ERROR = 1,
+  DARGAH_LOG_WARN = 2,
+  DARGAH_LOG_INFO = 3,
+  DARGAH_LOG_DEBUG = 4,
+  DARGAH_LOG_TRACE = 5,
+} DargahLogLevel;
+
+/**
  * A configured client: gateways, the payment store and (made on first use,
  * once per process) the HTTP client and I/O threads.
  *
@@ -260,6 +271,26 @@ typedef struct DargahPayment DargahPayment;
  * read it from any thread; free it once with `dargah_payment_list_free()`.
  */
 typedef struct DargahPaymentList DargahPaymentList;
+
+/**
+ * A log callback: `level` of the event; `target` "dargah" or
+ * "dargah::<gateway>"; `message` one line for people ("gateway_call
+ * gateway=vandar operation=…"); `fields_json` the event's fields as a JSON
+ * object (`event`, `gateway`, `operation`, `payment_id`, `http_status`,
+ * `duration_ms`, `outcome`, `from`, `to`, `fence`, …).
+ *
+ * The three strings are NUL-terminated UTF-8, borrowed for the duration of
+ * the call only: copy what you keep. The callback runs on the thread that
+ * called the `dargah_*` function, before that function returns; it must
+ * not unwind (no C++ exception, no longjmp) and should not call a
+ * `dargah_*` function that returns a `DargahStatus` (that would replace the
+ * last error of the call it is reporting on).
+ */
+typedef void (*DargahLogCallback)(void *user_data,
+                                  DargahLogLevel level,
+                                  const char *target,
+                                  const char *message,
+                                  const char *fields_json);
 
 #ifdef __cplusplus
 extern "C" {
@@ -681,6 +712,16 @@ const DargahPayment *dargah_outcome_payment(const DargahOutcome *outcome);
  * Free an outcome and its payment. NULL is fine.
  */
 void dargah_outcome_free(DargahOutcome *outcome);
+
+/**
+ * Register `callback` (NULL: none, the default) for the whole process,
+ * with `user_data` passed back to it unchanged, for events at `max_level`
+ * (a `DargahLogLevel`) or more severe. Replaces any earlier registration; thread-safe, but
+ * register before the threads that call the library start, or accept that
+ * a call already running keeps the callback it started with.
+ * DARGAH_INVALID_INPUT for a level outside 1..=5.
+ */
+DargahStatus dargah_set_log_callback(DargahLogCallback callback, void *user_data, int max_level);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -24,7 +24,7 @@ C_TEST_PREFIX := $(abspath $(C_BUILD)/prefix)
 C_PKG         := PKG_CONFIG_PATH=$(C_TEST_PREFIX)/lib/pkgconfig pkg-config
 C_WARN        := -std=c11 -Wall -Wextra -Werror
 C_ASAN        := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
-C_TESTS       := api flow threads fork
+C_TESTS       := api flow threads fork audit
 
 .PHONY: deps-c header header-check install c-lib c-stage c-test-build c-test examples
 

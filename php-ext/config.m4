@@ -30,6 +30,6 @@ if test "$PHP_DARGAH" != "no"; then
 
   PHP_SUBST([DARGAH_SHARED_LIBADD])
   PHP_NEW_EXTENSION([dargah],
-    [dargah.c dargah_client.c dargah_errors.c dargah_json.c dargah_values.c],
+    [dargah.c dargah_client.c dargah_errors.c dargah_json.c dargah_log.c dargah_values.c],
     [$ext_shared],, [-Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers])
 fi

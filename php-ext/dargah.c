@@ -14,6 +14,7 @@
 #include "dargah_internal.h"
 #include "ext/standard/info.h"
 #include "ext/spl/spl_exceptions.h"
+#include "zend_attributes.h" /* #[\SensitiveParameter] in the arginfo */
 #include "zend_enum.h"
 #include "zend_exceptions.h"
 #include "dargah_arginfo.h"

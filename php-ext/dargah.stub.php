@@ -48,8 +48,11 @@ namespace Dargah {
      */
     final class Client
     {
-        /** @param array|string $config an array, or the same as JSON text */
-        public function __construct(array|string $config) {}
+        /**
+         * @param array|string $config an array, or the same as JSON text
+         * (sensitive: never shown in a stack trace)
+         */
+        public function __construct(#[\SensitiveParameter] array|string $config) {}
 
         /** @param array|null $vandar Vandar's options: national_code, valid_card_number, comment, port */
         public function createPayment(
@@ -82,8 +85,24 @@ namespace Dargah {
         /** @return array{outcomes: list<Outcome>, errors: list<array<string,mixed>>} */
         public function recover(int $limit = 100): array {}
 
-        /** @param array|null $params the operation's parameters */
-        public function call(string $operation, ?array $params = null): mixed {}
+        /** @param array|null $params the operation's parameters (sensitive: never shown in a stack trace) */
+        public function call(string $operation, #[\SensitiveParameter] ?array $params = null): mixed {}
+
+        /**
+         * A payment's history, oldest first: state changes and the gateway's
+         * answers, redacted (cards masked, answers cut to what a dispute needs).
+         *
+         * @return list<array{at: int, fence: int, label: string, raw: mixed}>
+         */
+        public function events(string $paymentId): array {}
+
+        /**
+         * Where the audit trail goes: a callable fn(string $level, string
+         * $message, array $context), a PSR-3 logger (an object with
+         * log($level, $message, $context)), or null (the default: nothing is
+         * collected or printed). Called on the PHP thread when each call returns.
+         */
+        public function setLogger(mixed $logger): void {}
     }
 
     /**

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: e4440dfc4e9897d2dcdbd459b4a17fb6ca48278f */
+ * Stub hash: 2fd4f4ff00a1bcaedd93260aad10f77cfd1fade9 */
 
 ZEND_BEGIN_ARG_INFO_EX(arginfo_class_Dargah_Client___construct, 0, 0, 1)
 	ZEND_ARG_TYPE_MASK(0, config, MAY_BE_ARRAY|MAY_BE_STRING, NULL)
@@ -46,6 +46,14 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Dargah_Client_call, 0, 1, 
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, params, IS_ARRAY, 1, "null")
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Dargah_Client_events, 0, 1, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO(0, paymentId, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Dargah_Client_setLogger, 0, 1, IS_VOID, 0)
+	ZEND_ARG_TYPE_INFO(0, logger, IS_MIXED, 0)
+ZEND_END_ARG_INFO()
+
 ZEND_BEGIN_ARG_INFO_EX(arginfo_class_Dargah_Redirect___construct, 0, 0, 0)
 ZEND_END_ARG_INFO()
 
@@ -85,6 +93,8 @@ ZEND_METHOD(Dargah_Client, acknowledge);
 ZEND_METHOD(Dargah_Client, unacknowledged);
 ZEND_METHOD(Dargah_Client, recover);
 ZEND_METHOD(Dargah_Client, call);
+ZEND_METHOD(Dargah_Client, events);
+ZEND_METHOD(Dargah_Client, setLogger);
 ZEND_METHOD(Dargah_Redirect, __construct);
 ZEND_METHOD(Dargah_Redirect, isPost);
 ZEND_METHOD(Dargah_Payment, __construct);
@@ -119,6 +129,8 @@ static const zend_function_entry class_Dargah_Client_methods[] = {
 	ZEND_ME(Dargah_Client, unacknowledged, arginfo_class_Dargah_Client_unacknowledged, ZEND_ACC_PUBLIC)
 	ZEND_ME(Dargah_Client, recover, arginfo_class_Dargah_Client_recover, ZEND_ACC_PUBLIC)
 	ZEND_ME(Dargah_Client, call, arginfo_class_Dargah_Client_call, ZEND_ACC_PUBLIC)
+	ZEND_ME(Dargah_Client, events, arginfo_class_Dargah_Client_events, ZEND_ACC_PUBLIC)
+	ZEND_ME(Dargah_Client, setLogger, arginfo_class_Dargah_Client_setLogger, ZEND_ACC_PUBLIC)
 	ZEND_FE_END
 };
 
@@ -325,6 +337,11 @@ static zend_class_entry *register_class_Dargah_Client(void)
 	INIT_NS_CLASS_ENTRY(ce, "Dargah", "Client", class_Dargah_Client_methods);
 	class_entry = zend_register_internal_class_ex(&ce, NULL);
 	class_entry->ce_flags |= ZEND_ACC_FINAL|ZEND_ACC_NO_DYNAMIC_PROPERTIES|ZEND_ACC_NOT_SERIALIZABLE;
+
+
+	zend_add_parameter_attribute(zend_hash_str_find_ptr(&class_entry->function_table, "__construct", sizeof("__construct") - 1), 0, ZSTR_KNOWN(ZEND_STR_SENSITIVEPARAMETER), 0);
+
+	zend_add_parameter_attribute(zend_hash_str_find_ptr(&class_entry->function_table, "call", sizeof("call") - 1), 1, ZSTR_KNOWN(ZEND_STR_SENSITIVEPARAMETER), 0);
 
 	return class_entry;
 }

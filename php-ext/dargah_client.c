@@ -12,6 +12,7 @@
 typedef struct {
 	DargahClient *client;
 	bool owned; /* freed with this object; otherwise kept by the process */
+	zval logger; /* setLogger(): a callable, a PSR-3 logger, or null */
 	zend_object std;
 } client_object;
 
@@ -27,6 +28,7 @@ static zend_object *client_create(zend_class_entry *ce)
 	client_object *object = zend_object_alloc(sizeof(client_object), ce);
 	zend_object_std_init(&object->std, ce);
 	object_properties_init(&object->std, ce);
+	ZVAL_NULL(&object->logger);
 	object->std.handlers = &client_handlers;
 	return &object->std;
 }
@@ -37,6 +39,7 @@ static void client_free(zend_object *std)
 	if (object->owned) {
 		dargah_client_free(object->client);
 	}
+	zval_ptr_dtor(&object->logger);
 	zend_object_std_dtor(std);
 }
 
@@ -112,14 +115,24 @@ static DargahClient *client_for(zend_string *config, bool *owned)
 	return client;
 }
 
-/* The libdargah client of $this; NULL after throwing if it was never constructed. */
+/* The libdargah client of $this; NULL after throwing if it was never
+ * constructed. Its audit events are collected from here on when $this has a
+ * logger; `finish()` hands them over. */
 static DargahClient *this_client(zval *this)
 {
-	DargahClient *client = client_from(Z_OBJ_P(this))->client;
-	if (!client) {
+	client_object *object = client_from(Z_OBJ_P(this));
+	if (!object->client) {
 		zend_throw_error(NULL, "Dargah\\Client is not constructed");
+		return NULL;
 	}
-	return client;
+	dargah_log_begin(&object->logger);
+	return object->client;
+}
+
+/* After a libdargah call: its exception if it failed, then its events to $this's logger. False if anything threw. */
+static bool finish(zval *this, DargahStatus status)
+{
+	return dargah_log_finish(&client_from(Z_OBJ_P(this))->logger, status);
 }
 
 ZEND_METHOD(Dargah_Client, __construct)
@@ -159,7 +172,7 @@ ZEND_METHOD(Dargah_Client, __construct)
 }
 
 /* Run one of the core's operations: `params` (NULL: none) in, decoded JSON out. */
-static bool call_operation(DargahClient *client, const char *operation, zval *params, zval *out)
+static bool call_operation(zval *this, DargahClient *client, const char *operation, zval *params, zval *out)
 {
 	zend_string *params_json = NULL;
 	if (params) {
@@ -173,8 +186,10 @@ static bool call_operation(DargahClient *client, const char *operation, zval *pa
 	if (params_json) {
 		zend_string_release(params_json);
 	}
-	if (status != DARGAH_OK) {
-		dargah_throw_status(status);
+	if (!finish(this, status)) {
+		if (status == DARGAH_OK) {
+			dargah_string_free(answer);
+		}
 		return false;
 	}
 	return dargah_json_take(answer, out);
@@ -246,8 +261,10 @@ ZEND_METHOD(Dargah_Client, createPayment)
 	DargahPayment *payment;
 	DargahStatus status = dargah_client_create_payment(client, ZSTR_VAL(gateway), ZSTR_VAL(json), &payment);
 	zend_string_release(json);
-	if (status != DARGAH_OK) {
-		dargah_throw_status(status);
+	if (!finish(ZEND_THIS, status)) {
+		if (status == DARGAH_OK) {
+			dargah_payment_free(payment);
+		}
 		RETURN_THROWS();
 	}
 	dargah_payment_from_handle(payment, true, return_value);
@@ -267,8 +284,10 @@ ZEND_METHOD(Dargah_Client, payment)
 	}
 	DargahPayment *payment;
 	DargahStatus status = dargah_client_payment(client, ZSTR_VAL(payment_id), &payment);
-	if (status != DARGAH_OK) {
-		dargah_throw_status(status);
+	if (!finish(ZEND_THIS, status)) {
+		if (status == DARGAH_OK) {
+			dargah_payment_free(payment);
+		}
 		RETURN_THROWS();
 	}
 	dargah_payment_from_handle(payment, true, return_value);
@@ -297,7 +316,7 @@ ZEND_METHOD(Dargah_Client, payments)
 	}
 	add_assoc_long(&params, "limit", limit);
 	add_assoc_long(&params, "offset", offset);
-	bool ok = call_operation(client, "payments.list", &params, &json);
+	bool ok = call_operation(ZEND_THIS, client, "payments.list", &params, &json);
 	zval_ptr_dtor(&params);
 	if (ok) {
 		return_payments(&json, return_value);
@@ -376,11 +395,11 @@ ZEND_METHOD(Dargah_Client, handleCallback)
 		DargahStatus status = dargah_client_handle_callback(client, ZSTR_VAL(gateway),
 			query.s ? (const uint8_t *) ZSTR_VAL(query.s) : NULL, smart_str_get_len(&query),
 			body.s ? (const uint8_t *) ZSTR_VAL(body.s) : NULL, smart_str_get_len(&body), &outcome);
-		if (status == DARGAH_OK) {
+		if (finish(ZEND_THIS, status)) {
 			dargah_outcome_from_handle(outcome, return_value);
+		}
+		if (status == DARGAH_OK) {
 			dargah_outcome_free(outcome);
-		} else {
-			dargah_throw_status(status);
 		}
 	}
 	smart_str_free(&query);
@@ -400,8 +419,7 @@ ZEND_METHOD(Dargah_Client, acknowledge)
 	}
 	bool first;
 	DargahStatus status = dargah_client_acknowledge(client, ZSTR_VAL(payment_id), &first);
-	if (status != DARGAH_OK) {
-		dargah_throw_status(status);
+	if (!finish(ZEND_THIS, status)) {
 		RETURN_THROWS();
 	}
 	RETURN_BOOL(first);
@@ -428,7 +446,7 @@ ZEND_METHOD(Dargah_Client, unacknowledged)
 	}
 	zval params, json;
 	limit_params(limit, &params);
-	bool ok = call_operation(client, "unacknowledged", &params, &json);
+	bool ok = call_operation(ZEND_THIS, client, "unacknowledged", &params, &json);
 	zval_ptr_dtor(&params);
 	if (ok) {
 		return_payments(&json, return_value);
@@ -450,7 +468,7 @@ ZEND_METHOD(Dargah_Client, recover)
 	}
 	zval params, report;
 	limit_params(limit, &params);
-	bool ok = call_operation(client, "recover", &params, &report);
+	bool ok = call_operation(ZEND_THIS, client, "recover", &params, &report);
 	zval_ptr_dtor(&params);
 	if (!ok) {
 		RETURN_THROWS();
@@ -495,5 +513,39 @@ ZEND_METHOD(Dargah_Client, call)
 	if (!client) {
 		RETURN_THROWS();
 	}
-	call_operation(client, ZSTR_VAL(operation), params, return_value);
+	call_operation(ZEND_THIS, client, ZSTR_VAL(operation), params, return_value);
+}
+
+ZEND_METHOD(Dargah_Client, events)
+{
+	zend_string *payment_id;
+	ZEND_PARSE_PARAMETERS_START(1, 1)
+		Z_PARAM_PATH_STR(payment_id)
+	ZEND_PARSE_PARAMETERS_END();
+
+	DargahClient *client = this_client(ZEND_THIS);
+	if (!client) {
+		RETURN_THROWS();
+	}
+	zval params;
+	array_init(&params);
+	add_assoc_str(&params, "id", zend_string_copy(payment_id));
+	call_operation(ZEND_THIS, client, "payment.events", &params, return_value);
+	zval_ptr_dtor(&params);
+}
+
+ZEND_METHOD(Dargah_Client, setLogger)
+{
+	zval *logger;
+	ZEND_PARSE_PARAMETERS_START(1, 1)
+		Z_PARAM_ZVAL(logger)
+	ZEND_PARSE_PARAMETERS_END();
+
+	if (!dargah_log_valid(logger)) {
+		zend_argument_type_error(1, "must be a callable, an object with a log() method (PSR-3), or null, %s given", zend_zval_type_name(logger));
+		RETURN_THROWS();
+	}
+	client_object *object = client_from(Z_OBJ_P(ZEND_THIS));
+	zval_ptr_dtor(&object->logger);
+	ZVAL_COPY(&object->logger, logger);
 }

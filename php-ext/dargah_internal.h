@@ -47,6 +47,15 @@ void dargah_throw_status(DargahStatus status);
 /* Throw the exception of `kind` for an error the extension found itself. */
 void dargah_throw(enum dargah_kind kind, const char *format, ...) ZEND_ATTRIBUTE_FORMAT(printf, 2, 3);
 
+/* dargah_log.c */
+/* A callable, an object with log() (PSR-3), or null. */
+bool dargah_log_valid(zval *logger);
+/* Collect the audit events of the next libdargah call when `logger` is not null. */
+void dargah_log_begin(zval *logger);
+/* After that call: throw its error (if any), then hand its events to `logger`
+ * on this thread. False if the call failed or the logger threw. */
+bool dargah_log_finish(zval *logger, DargahStatus status);
+
 /* dargah_json.c */
 /* `value` as JSON text for libdargah (an empty array is "{}"); NULL after
  * throwing the exception of `kind`, with `what` in its message. */

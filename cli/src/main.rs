@@ -10,6 +10,10 @@ use std::process::ExitCode;
 #[derive(Parser)]
 #[command(name = "dargah", version, about = "Iranian payment gateways with verify-once callback handling")]
 struct Cli {
+    /// Print the audit trail on stderr: -v gateway calls and state changes,
+    /// -vv claims too (nothing secret is ever in it).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -68,6 +72,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    log_to_stderr(cli.verbose);
     let result = match cli.command {
         Command::Demo => demo::run(),
         Command::Sandbox { port, host, refund_window_secs } => run_sandbox(&host, port, refund_window_secs),
@@ -83,6 +88,20 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The core's audit events (targets `dargah`, `dargah::<gateway>`) on stderr.
+fn log_to_stderr(verbose: u8) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::Layer;
+    let level = match verbose {
+        0 => return,
+        1 => tracing_subscriber::filter::LevelFilter::INFO,
+        _ => tracing_subscriber::filter::LevelFilter::DEBUG,
+    };
+    let only_dargah = tracing_subscriber::filter::Targets::new().with_target("dargah", level);
+    let layer = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(false).with_filter(only_dargah);
+    let _ = tracing_subscriber::util::SubscriberInitExt::try_init(tracing_subscriber::registry().with(layer));
 }
 
 fn run_sandbox(host: &str, port: u16, refund_window_secs: u64) -> Result<ExitCode, String> {

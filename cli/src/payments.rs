@@ -50,7 +50,7 @@ pub fn load_config(path: &Path) -> Result<Config, String> {
 fn open(source: &Source) -> Result<Dargah, String> {
     let config = match (&source.config, &source.store) {
         (Some(path), _) => load_config(path)?,
-        (None, Some(store)) => Config { store: store.clone(), table_prefix: source.table_prefix.clone(), ..Config::default() },
+        (None, Some(store)) => Config { store: store.clone().into(), table_prefix: source.table_prefix.clone(), ..Config::default() },
         (None, None) => return Err("give --config FILE or --store URL".into()),
     };
     Dargah::new(config).map_err(|e| e.to_string())
@@ -93,8 +93,9 @@ pub fn run(command: PaymentsCommand) -> Result<ExitCode, String> {
             let p = dargah.payment(&id).map_err(|e| e.to_string())?;
             println!("{}", serde_json::to_string_pretty(&p).map_err(|e| e.to_string())?);
             println!("created {}  deadline {}  paid {}", when(Some(p.created_at)), when(Some(p.deadline_at)), when(p.paid_at));
-            for (at, fence, state, raw) in dargah.store().events(&id).map_err(|e| e.to_string())? {
-                println!("event at {} fence {fence} -> {state}: {raw}", when(Some(at)));
+            // The history, redacted (card data masked, answers cut to what a dispute needs).
+            for event in dargah.events(&id).map_err(|e| e.to_string())? {
+                println!("event at {} fence {} -> {}: {}", when(Some(event.at)), event.fence, event.label, event.raw);
             }
             Ok(ExitCode::SUCCESS)
         }

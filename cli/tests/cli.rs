@@ -61,3 +61,66 @@ fn reconcile_list_show_and_recover() {
     let (ok, out, _) = dargah(&["--help"]);
     assert!(ok && out.contains("reconcile") && out.contains("sandbox") && out.contains("demo"));
 }
+
+/// `-v` / `-vv` print the audit trail on stderr; with every credential a
+/// canary (the sandbox's own, then wrong ones, a store password, proxy
+/// credentials), no command's stdout or stderr shows one.
+#[test]
+fn verbose_output_shows_the_audit_trail_and_no_secret() {
+    let sandbox = Sandbox::start(SandboxConfig::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("sqlite://{}/shop.db", dir.path().display());
+    let mut config = dargah_sandbox::client_config(&sandbox.base_url(), &store);
+    let shop = Dargah::from_json(&config.to_string()).unwrap();
+    let p = shop.create_payment(Gateway::CanPay, PaymentRequest::new("cli-v", 20_000, "http://127.0.0.1:9/cb")).unwrap().payment;
+    reqwest::blocking::Client::new()
+        .post(format!("{}/_control/pay", sandbox.base_url()))
+        .json(&serde_json::json!({"gateway": "canpay", "token": p.token, "action": "pay", "card": "6037991234567890"}))
+        .send()
+        .unwrap();
+    let mut secrets: Vec<String> = Vec::new();
+    for (section, key) in [("mupra", "api_key"), ("canpay", "merchant"), ("atipay", "apiKey"), ("vandar", "api_key"), ("vandar", "access_token"), ("vandar", "refresh_token"), ("sepal", "password"), ("sepal", "api_key")] {
+        secrets.push(config[section][key].as_str().unwrap().to_string());
+    }
+    let path = dir.path().join("dargah.json");
+    std::fs::write(&path, config.to_string()).unwrap();
+    let mut outputs = Vec::new();
+    let (ok, out, err) = dargah(&["-v", "reconcile", "--config", path.to_str().unwrap(), "--min-age-secs", "0"]);
+    assert!(ok, "{err}");
+    assert!(err.contains("gateway_call") && err.contains("operation=\"POST /canpay/api/ipg/verify\"") && err.contains("state_change"), "{err}");
+    assert!(!err.contains("claim"), "claims are -vv: {err}");
+    outputs.push(out + &err);
+    let (ok, out, err) = dargah(&["-vv", "payments", "show", "--config", path.to_str().unwrap(), &p.id]);
+    assert!(ok && out.contains("603799******7890") && out.contains("event at"), "{out}");
+    outputs.push(out + &err);
+    let (ok, out, err) = dargah(&["-vv", "recover", "--config", path.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    outputs.push(out + &err);
+
+    // Wrong keys, a store password, proxy credentials.
+    for (n, (section, key)) in [("mupra", "api_key"), ("canpay", "merchant"), ("vandar", "api_key"), ("sepal", "password")].into_iter().enumerate() {
+        let canary = format!("CANARY-{section}-{n}-c0ffee");
+        config[section][key] = serde_json::json!(canary);
+        secrets.push(canary);
+    }
+    config["http"] = serde_json::json!({"proxy": "http://u:CANARY-proxy-password-beef@127.0.0.1:9"});
+    secrets.push("CANARY-proxy-password-beef".into());
+    std::fs::write(&path, config.to_string()).unwrap();
+    let p2 = shop.create_payment(Gateway::Mupra, PaymentRequest::new("cli-v2", 20_000, "http://127.0.0.1:9/cb")).unwrap().payment;
+    let _ = p2;
+    for args in [vec!["-vv", "reconcile", "--config", path.to_str().unwrap(), "--min-age-secs", "0"], vec!["-vv", "recover", "--config", path.to_str().unwrap()]] {
+        let (_, out, err) = dargah(&args);
+        outputs.push(out + &err);
+    }
+    config["store"] = serde_json::json!("postgres://shop:CANARY-store-password-f00d@127.0.0.1:9/shop");
+    secrets.push("CANARY-store-password-f00d".into());
+    std::fs::write(&path, config.to_string()).unwrap();
+    for args in [vec!["-vv", "recover", "--config", path.to_str().unwrap()], vec!["-vv", "payments", "list", "--store", "mysql://shop:CANARY-store-password-f00d@127.0.0.1:9/shop"]] {
+        let (ok, out, err) = dargah(&args);
+        assert!(!ok && err.contains("store"), "{err}");
+        outputs.push(out + &err);
+    }
+    let everything = outputs.join("\n");
+    let shown: Vec<&String> = secrets.iter().filter(|s| everything.contains(s.as_str())).collect();
+    assert!(shown.is_empty(), "shown: {shown:?}\n{everything}");
+}

@@ -22,6 +22,42 @@ impl Secret {
     }
 }
 
+/// The store URL. Debug and Display show it with its password as `***`.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct StoreUrl(String);
+
+impl StoreUrl {
+    /// The URL itself, password included, for connecting. Never log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for StoreUrl {
+    fn from(url: String) -> Self {
+        StoreUrl(url)
+    }
+}
+
+impl From<&str> for StoreUrl {
+    fn from(url: &str) -> Self {
+        StoreUrl(url.to_string())
+    }
+}
+
+impl fmt::Debug for StoreUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", crate::redact::url_password(&self.0))
+    }
+}
+
+impl fmt::Display for StoreUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::redact::url_password(&self.0))
+    }
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret(***)")
@@ -32,8 +68,12 @@ impl fmt::Debug for Secret {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
-    /// Where payments are kept: `sqlite:///absolute/path.db`, `sqlite://relative.db` or a bare path.
-    pub store: String,
+    /// Where payments are kept: `sqlite:///absolute/path.db`, `sqlite://relative.db` or a bare path;
+    /// `postgres://…` or `mysql://…` (with TLS options). Its password never prints.
+    pub store: StoreUrl,
+    /// Keys the card fingerprints kept instead of unsalted card hashes
+    /// (see `redact`); without it those hashes are dropped.
+    pub card_fingerprint_key: Option<Secret>,
     /// Put before every table name, for a database shared with the shop (e.g. `dargah_`).
     pub table_prefix: String,
     pub http: HttpConfig,
@@ -53,6 +93,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             store: "sqlite://dargah.db".into(),
+            card_fingerprint_key: None,
             table_prefix: String::new(),
             http: HttpConfig::default(),
             lease_secs: 60,
@@ -74,11 +115,15 @@ pub struct HttpConfig {
     pub request_timeout_ms: u64,
     /// Largest gateway answer accepted; bigger ones are a `malformed_response`.
     pub max_response_bytes: usize,
+    /// Every gateway call goes out through this proxy: `http://`, `https://`
+    /// or `socks5://` (`socks5h://` resolves names at the proxy), with
+    /// `user:password@` if it needs them. A secret: it never prints.
+    pub proxy: Option<Secret>,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        HttpConfig { connect_timeout_ms: 5_000, request_timeout_ms: 20_000, max_response_bytes: 1 << 20 }
+        HttpConfig { connect_timeout_ms: 5_000, request_timeout_ms: 20_000, max_response_bytes: 1 << 20, proxy: None }
     }
 }
 
@@ -216,19 +261,19 @@ impl SepalConfig {
 impl Config {
     /// Parse JSON text. Unknown keys are errors, so a typo cannot silently drop a setting.
     pub fn from_json(text: &str) -> Result<Config> {
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::config(format!("config JSON: {}", redact_value(&e.to_string()))))?;
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::config(format!("config JSON: {}", crate::redact::hide_values(&e.to_string()))))?;
         // serde would read a struct from a JSON list, field by field: a config is an object.
         if !value.is_object() {
             return Err(Error::config("config JSON must be an object"));
         }
-        let config: Config = serde_json::from_value(value).map_err(|e| Error::config(format!("config JSON: {}", redact_value(&e.to_string()))))?;
+        let config: Config = serde_json::from_value(value).map_err(|e| Error::config(format!("config JSON: {}", crate::redact::hide_values(&e.to_string()))))?;
         config.validate()?;
         Ok(config)
     }
 
     /// Parse TOML text.
     pub fn from_toml(text: &str) -> Result<Config> {
-        let config: Config = toml::from_str(text).map_err(|e| Error::config(format!("config TOML: {}", redact_value(e.message()))))?;
+        let config: Config = toml::from_str(text).map_err(|e| Error::config(format!("config TOML: {}", crate::redact::hide_values(e.message()))))?;
         config.validate()?;
         Ok(config)
     }
@@ -259,6 +304,9 @@ impl Config {
         }
         for (name, base) in bases {
             crate::validate::gateway_base_url(name, base)?;
+        }
+        if let Some(proxy) = &self.http.proxy {
+            crate::validate::proxy_url(proxy.expose())?;
         }
         self.validate_durations()
     }
@@ -326,36 +374,6 @@ fn in_range(name: &str, value: u64, min: u64, max: u64) -> Result<()> {
         return Err(Error::config(format!("{name} must be between {min} and {max}")));
     }
     Ok(())
-}
-
-/// serde quotes a mistyped value (`invalid type: integer `12345``): that value
-/// may be a credential, so keep the message and drop the value.
-fn redact_value(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut rest = message;
-    while let Some(at) = rest.find("invalid ") {
-        let (before, after) = rest.split_at(at);
-        out.push_str(before);
-        match (after.find('`'), after.find(',')) {
-            (Some(open), Some(comma)) if open < comma => match after[open + 1..].find('`') {
-                Some(close) => {
-                    out.push_str(&after[..open]);
-                    out.push_str("(value hidden)");
-                    rest = &after[open + 1 + close + 1..];
-                }
-                None => {
-                    out.push_str(after);
-                    rest = "";
-                }
-            },
-            _ => {
-                out.push_str("invalid ");
-                rest = &after["invalid ".len()..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! answer is then stored with a compare-and-set on (state, fence), so exactly
 //! one caller moves a payment to `paid` and is told `newly_paid`.
 
+use crate::audit::audit;
 use crate::callback::CallbackFields;
 use crate::config::Config;
 use crate::error::{Error, ErrorKind, Result};
@@ -15,6 +16,7 @@ use crate::gateways::{Adapter, CallbackInfo, CreateCall, Hint, Question, Verdict
 use crate::http::{block_on, Http, ProcessLocal};
 use crate::model::{CreatedPayment, Gateway, Outcome, OutcomeKind, Payment, PaymentRequest, PaymentState, Redirect};
 use crate::store::{self, Claim, ClaimInput, Finish, NewPayment, Resolution, Store};
+use crate::redact::{mask_card, Redactor};
 use crate::validate;
 use rand::distributions::{Alphanumeric, DistString};
 use std::sync::Arc;
@@ -30,12 +32,25 @@ pub struct Dargah {
     store: Arc<dyn Store>,
     http: ProcessLocal<Http>,
     sepal: Arc<SepalSession>,
+    redactor: Redactor,
 }
 
 impl std::fmt::Debug for Dargah {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Dargah").field("config", &self.config).finish_non_exhaustive()
     }
+}
+
+/// One entry of a payment's history (`Dargah::events`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PaymentEvent {
+    /// Store clock, Unix milliseconds.
+    pub at: i64,
+    pub fence: i64,
+    /// The state it moved to, or what happened (`amount_mismatch`, `refused_callback`, …).
+    pub label: String,
+    /// The gateway's answers, cut to what a dispute needs.
+    pub raw: serde_json::Value,
 }
 
 /// What resolving one payment without a callback came to.
@@ -67,14 +82,15 @@ impl Dargah {
     /// runtime or connection to a gateway is made until the first call.
     pub fn new(config: Config) -> Result<Dargah> {
         config.validate()?;
-        let store = store::open(&config.store, &config.table_prefix)?;
-        Ok(Dargah { config, store, http: ProcessLocal::new(), sepal: Arc::default() })
+        let store = store::open(config.store.expose(), &config.table_prefix)?;
+        Dargah::with_store(config, store)
     }
 
     /// Use a store opened elsewhere.
     pub fn with_store(config: Config, store: Arc<dyn Store>) -> Result<Dargah> {
         config.validate()?;
-        Ok(Dargah { config, store, http: ProcessLocal::new(), sepal: Arc::default() })
+        let redactor = Redactor::new(config.card_fingerprint_key.clone());
+        Ok(Dargah { config, store, http: ProcessLocal::new(), sepal: Arc::default(), redactor })
     }
 
     pub fn from_json(text: &str) -> Result<Dargah> {
@@ -94,7 +110,7 @@ impl Dargah {
     }
 
     pub(crate) fn http(&self) -> Result<Arc<Http>> {
-        self.http.get_or_try_init(|| Http::new(&self.config.http))
+        self.http.get_or_try_init(|| Http::new(&self.config))
     }
 
     pub(crate) fn adapter(&self, gateway: Gateway) -> Result<Adapter> {
@@ -123,7 +139,7 @@ impl Dargah {
 
         let id = format!("dp_{}", Alphanumeric.sample_string(&mut rand::rngs::OsRng, 22));
         callback.query_pairs_mut().append_pair(REF_PARAM, &id);
-        let request_json = serde_json::to_string(&request).map_err(|e| Error::internal(e.to_string()))?;
+        let request_json = self.redactor.request_json(&request);
         self.store.insert(&NewPayment {
             id: id.clone(),
             gateway,
@@ -136,18 +152,20 @@ impl Dargah {
         failpoint!("create_recorded");
 
         let call = CreateCall { request, callback_url: callback.to_string() };
-        let answer = block_on(adapter.create(self.http()?, call)).and_then(|r| r);
+        let answer = block_on(adapter.create(self.http()?.for_payment(&id), call)).and_then(|r| r);
         match answer {
             Ok(created) => {
                 failpoint!("create_answered");
                 let redirect_json = serde_json::to_string(&created.redirect).map_err(|e| Error::internal(e.to_string()))?;
                 let payment = self.store.attach_token(&id, &created.token, &redirect_json)?;
+                audit!(info, gateway.name(), "state_change", payment_id = id.as_str(), from = "created", to = payment.state.name(), fence = payment.fence);
                 failpoint!("create_stored");
                 Ok(CreatedPayment { payment, redirect: created.redirect })
             }
             Err(e) if e.kind().is_in_doubt() => {
                 // The gateway may hold a token nobody was sent to: close the row, keep the record.
                 self.store.fail_created(&id, &format!("create failed: {}", e.message()), false)?;
+                audit!(warn, gateway.name(), "state_change", payment_id = id.as_str(), from = "created", to = "failed", fence = 0_i64, reason = e.kind().name());
                 Err(e)
             }
             Err(e) => {
@@ -299,7 +317,7 @@ impl Dargah {
             if by_receipt {
                 question.verify_key = candidate.clone();
             }
-            answer = self.http().and_then(|http| block_on(adapter.clone().resolve(http, payment.clone(), question.clone())).and_then(|r| r));
+            answer = self.http().and_then(|http| block_on(adapter.clone().resolve(http.for_payment(&payment.id), payment.clone(), question.clone())).and_then(|r| r));
             let disproved = match &answer {
                 Ok(a) => match &a.verdict {
                     Verdict::NotPaid { .. } => true,
@@ -340,7 +358,7 @@ impl Dargah {
                     receipts: keep(false, false),
                     ..Default::default()
                 };
-                let stored = self.store.finish(&payment.id, payment.fence, &resolution)?;
+                let stored = self.finish(&payment.id, payment.fence, resolution)?;
                 // A newer worker may have settled it meanwhile: its word stands.
                 if let Finish::Stale(p) = stored {
                     if p.state.is_terminal() {
@@ -434,7 +452,7 @@ impl Dargah {
                 }
             }
         };
-        let stored = self.store.finish(&payment.id, payment.fence, &resolution)?;
+        let stored = self.finish(&payment.id, payment.fence, resolution)?;
         failpoint!("outcome_stored");
         let outcome = match stored {
             Finish::Applied(p) if p.state == PaymentState::Paid => Outcome { kind: OutcomeKind::NewlyPaid, payment: p },
@@ -450,6 +468,38 @@ impl Dargah {
             Some(e) if outcome.payment.state != PaymentState::Paid => Err(e),
             _ => Ok(outcome),
         }
+    }
+
+    /// Store a resolution with its card data masked and its raw answers cut
+    /// to what a dispute needs (see `redact`).
+    fn finish(&self, id: &str, fence: i64, mut resolution: Resolution) -> Result<Finish> {
+        resolution.raw = self.redactor.raw_answers(&resolution.raw);
+        resolution.masked_card = resolution.masked_card.as_deref().map(mask_card);
+        let finished = self.store.finish(id, fence, &resolution)?;
+        let (Finish::Applied(p) | Finish::Stale(p) | Finish::ReceiptReused(p)) = &finished;
+        let applied = if matches!(finished, Finish::Applied(_)) { "applied" } else { "not_applied" };
+        audit!(info, p.gateway.name(), "state_change", payment_id = id, from = "verifying", to = p.state.name(), fence = p.fence, result = applied);
+        Ok(finished)
+    }
+
+    /// A payment's history, oldest first: state changes and the gateway
+    /// answers stored with them, redacted by the rules of `redact` (also for
+    /// rows stored before those rules).
+    pub fn events(&self, payment_id: &str) -> Result<Vec<PaymentEvent>> {
+        self.payment(payment_id)?;
+        Ok(self
+            .store
+            .events(payment_id)?
+            .into_iter()
+            .map(|(at, fence, label, raw)| PaymentEvent { at, fence, label, raw: serde_json::from_str(&self.redactor.raw_answers(&raw)).unwrap_or_default() })
+            .collect())
+    }
+
+    /// A keyed fingerprint of a card number, to match against the
+    /// `card_fingerprint` kept in stored answers; `None` without
+    /// `card_fingerprint_key` in the configuration.
+    pub fn card_fingerprint(&self, card_number: &str) -> Option<String> {
+        self.config.card_fingerprint_key.as_ref().map(|key| crate::redact::card_fingerprint(key.expose(), card_number))
     }
 
     /// The configuration bounds it, and keeps it longer than the slowest gateway call.

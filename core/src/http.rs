@@ -6,11 +6,14 @@
 //! join threads that do not exist in the child or touch the parent's sockets)
 //! and builds its own. See DESIGN.md, "Fork and threads".
 
-use crate::config::HttpConfig;
+use crate::config::Config;
+use crate::audit::audit;
 use crate::error::{Error, ErrorKind, Result};
 use serde_json::Value;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tracing::instrument::WithSubscriber;
 use url::Url;
 
 /// A value that is rebuilt in every process: after a fork the child gets a
@@ -82,9 +85,14 @@ where
 {
     let rt = runtime()?;
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
-    rt.spawn(async move {
-        let _ = tx.send(future.await);
-    });
+    // The caller's subscriber goes with the task: a binding's per-call
+    // capture (audit::capture) sees the events of the I/O threads too.
+    rt.spawn(
+        async move {
+            let _ = tx.send(future.await);
+        }
+        .with_current_subscriber(),
+    );
     rx.recv().map_err(|_| Error::internal("the I/O task ended without an answer"))
 }
 
@@ -112,11 +120,32 @@ impl Answer {
 pub(crate) struct Http {
     client: reqwest::Client,
     max_response_bytes: usize,
+    /// Each configured base URL with its gateway's name, to name the gateway of a call in the audit trail.
+    gateways: Arc<Vec<(String, &'static str)>>,
+    /// The payment these calls are about, for the audit trail.
+    payment_id: Option<Arc<str>>,
 }
 
 impl Http {
-    pub(crate) fn new(config: &HttpConfig) -> Result<Http> {
-        let client = reqwest::Client::builder()
+    /// The same client, its calls recorded as being about `payment_id`.
+    pub(crate) fn for_payment(&self, payment_id: &str) -> Arc<Http> {
+        Arc::new(Http { payment_id: Some(payment_id.into()), ..self.clone() })
+    }
+
+    fn gateway_of(&self, url: &Url) -> &'static str {
+        self.gateways.iter().find(|(base, _)| url.as_str().starts_with(base.as_str())).map(|(_, name)| *name).unwrap_or("")
+    }
+
+    pub(crate) fn new(full: &Config) -> Result<Http> {
+        let config = &full.http;
+        let mut builder = reqwest::Client::builder();
+        if let Some(proxy) = &config.proxy {
+            // reqwest reads credentials in the URL as the proxy's own (Basic for
+            // http/https, username/password for socks5). Its error may quote the URL.
+            let proxy = reqwest::Proxy::all(proxy.expose()).map_err(|_| Error::config("http.proxy is not a proxy URL reqwest accepts"))?;
+            builder = builder.proxy(proxy);
+        }
+        let client = builder
             .use_rustls_tls()
             .https_only(false) // plain http is refused by config validation except to loopback
             .connect_timeout(config.connect_timeout())
@@ -127,7 +156,7 @@ impl Http {
             .user_agent(concat!("dargah/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| Error::internal(format!("cannot build the HTTP client: {e}")))?;
-        Ok(Http { client, max_response_bytes: config.max_response_bytes })
+        Ok(Http { client, max_response_bytes: config.max_response_bytes, gateways: Arc::new(gateway_bases(full)), payment_id: None })
     }
 
     pub(crate) async fn post_json(&self, url: Url, body: &Value) -> Result<Answer> {
@@ -137,6 +166,21 @@ impl Http {
     /// Send one request. The URL was built with `Url` path/query setters, so
     /// no value from a callback is ever spliced into it unescaped.
     pub(crate) async fn send(&self, method: reqwest::Method, url: Url, body: Option<&Value>, bearer: Option<&str>) -> Result<Answer> {
+        let gateway = self.gateway_of(&url);
+        let operation = format!("{method} {}", url.path());
+        let started = Instant::now();
+        let answer = self.exchange(method, url, body, bearer).await;
+        let duration_ms = started.elapsed().as_millis() as u64;
+        let payment_id = self.payment_id.as_deref().unwrap_or("");
+        match &answer {
+            Ok(a) if a.status < 400 => audit!(info, gateway, "gateway_call", operation = operation.as_str(), payment_id, http_status = a.status, duration_ms, outcome = "ok"),
+            Ok(a) => audit!(warn, gateway, "gateway_call", operation = operation.as_str(), payment_id, http_status = a.status, duration_ms, outcome = "http_error"),
+            Err(e) => audit!(warn, gateway, "gateway_call", operation = operation.as_str(), payment_id, http_status = e.http_status().unwrap_or(0), duration_ms, outcome = e.kind().name()),
+        }
+        answer
+    }
+
+    async fn exchange(&self, method: reqwest::Method, url: Url, body: Option<&Value>, bearer: Option<&str>) -> Result<Answer> {
         let host = url.host_str().unwrap_or("").to_string();
         let mut request = self.client.request(method, url).header(reqwest::header::ACCEPT, "application/json");
         if let Some(body) = body {
@@ -158,6 +202,29 @@ impl Http {
         let text = String::from_utf8(bytes).map_err(|_| Error::malformed(format!("the answer from {host} is not UTF-8")).with_http_status(status))?;
         Ok(Answer { status, text })
     }
+}
+
+/// Every configured base URL and its gateway.
+fn gateway_bases(config: &Config) -> Vec<(String, &'static str)> {
+    let mut bases = Vec::new();
+    if let Some(c) = &config.mupra {
+        bases.push((c.base_url.clone(), "mupra"));
+    }
+    if let Some(c) = &config.canpay {
+        bases.push((c.base_url.clone(), "canpay"));
+    }
+    if let Some(c) = &config.atipay {
+        bases.push((c.base_url.clone(), "atipay"));
+    }
+    if let Some(c) = &config.vandar {
+        for base in [&c.ipg_base_url, &c.api_base_url, &c.batch_base_url, &c.subscription_base_url] {
+            bases.push((base.clone(), "vandar"));
+        }
+    }
+    if let Some(c) = &config.sepal {
+        bases.push((c.base_url.clone(), "sepal"));
+    }
+    bases
 }
 
 fn transport_error(host: &str, e: &reqwest::Error) -> Error {

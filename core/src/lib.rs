@@ -12,6 +12,7 @@
 //! # Ok::<(), dargah_core::Error>(())
 //! ```
 
+pub mod audit;
 pub mod business;
 pub mod callback;
 pub mod clock;
@@ -24,13 +25,14 @@ pub mod jalali;
 mod ops;
 mod ratelimit;
 mod reconcile;
+pub mod redact;
 pub mod model;
 pub mod store;
 pub mod validate;
 
 pub use callback::CallbackFields;
-pub use config::{Config, Secret};
-pub use engine::{Dargah, RecoverReport};
+pub use config::{Config, Secret, StoreUrl};
+pub use engine::{Dargah, PaymentEvent, RecoverReport};
 pub use ops::OPERATIONS;
 pub use reconcile::{ReconcileOptions, ReconcileReport};
 pub use error::{Error, ErrorKind, Result};

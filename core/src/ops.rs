@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 pub const OPERATIONS: &[&str] = &[
     "capabilities",
     "payment",
+    "payment.events",
     "payments.list",
     "unacknowledged",
     "acknowledge",
@@ -41,7 +42,7 @@ pub const OPERATIONS: &[&str] = &[
 
 fn params<T: for<'de> Deserialize<'de>>(operation: &str, value: &Value) -> Result<T> {
     let value = if value.is_null() { json!({}) } else { value.clone() };
-    serde_json::from_value(value).map_err(|e| Error::invalid(format!("{operation}: {e}")))
+    serde_json::from_value(value).map_err(|e| Error::invalid(format!("{operation}: {}", crate::redact::hide_values(&e.to_string()))))
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<Value> {
@@ -192,6 +193,10 @@ impl Dargah {
             "payment" => {
                 let p: IdParams = params(operation, params_json)?;
                 to_json(&self.payment(&p.id)?)
+            }
+            "payment.events" => {
+                let p: IdParams = params(operation, params_json)?;
+                to_json(&self.events(&p.id)?)
             }
             "payments.list" => {
                 let p: ListParams = params(operation, params_json)?;

@@ -37,6 +37,8 @@ pub(crate) fn acquire(store: &dyn Store, bucket: &str, limit: Limit, max_wait: D
                         format!("rate limit {} per {:?} ({bucket}) still full after waiting {max_wait:?}", limit.limit, limit.window),
                     ));
                 }
+                let gateway = bucket.split(':').next().unwrap_or("");
+                crate::audit::audit!(info, gateway, "rate_limit_wait", bucket = bucket, wait_ms = wait.as_millis() as u64);
                 // A little jitter so waiting processes do not all retry in the same millisecond.
                 std::thread::sleep(wait + Duration::from_millis(rand::random::<u64>() % 15));
             }

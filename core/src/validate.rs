@@ -80,6 +80,19 @@ pub fn card_number(text: &str) -> Result<()> {
     }
 }
 
+/// `http.proxy`: an http, https or socks5 URL with a host. The URL may carry
+/// credentials, so no part of it is ever quoted back.
+pub fn proxy_url(text: &str) -> Result<()> {
+    let url = Url::parse(text).map_err(|_| Error::config("http.proxy is not a URL (http://, https:// or socks5://host:port)"))?;
+    if !matches!(url.scheme(), "http" | "https" | "socks5" | "socks5h") {
+        return Err(Error::config("http.proxy must be an http://, https://, socks5:// or socks5h:// URL"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(Error::config("http.proxy has no host"));
+    }
+    Ok(())
+}
+
 /// Invoice ids travel in URLs, forms and JSON: keep them short and plain.
 pub fn invoice_id(text: &str) -> Result<()> {
     if text.is_empty() || text.len() > 64 {

@@ -36,6 +36,13 @@ fn backends() -> Vec<Backend> {
     if let Some(url) = server_url("DARGAH_TEST_MYSQL_URL") {
         all.push(Backend { name: "mysql", store: store::open(&url, &prefix()).unwrap(), _dir: None });
     }
+    // The same servers over verified TLS, as a user who may connect only that way.
+    if let Some(url) = server_url("DARGAH_TEST_POSTGRES_TLS_URL") {
+        all.push(Backend { name: "postgres+tls", store: store::open(&url, &prefix()).unwrap(), _dir: None });
+    }
+    if let Some(url) = server_url("DARGAH_TEST_MYSQL_TLS_URL") {
+        all.push(Backend { name: "mysql+tls", store: store::open(&url, &prefix()).unwrap(), _dir: None });
+    }
     all
 }
 

@@ -118,7 +118,7 @@ pub(crate) fn catch<T>(f: impl FnOnce() -> T, on_panic: impl FnOnce(String) -> T
 /// The boundary of every function that returns a status: runs `body`, and
 /// records its failure (or none) as this thread's last error.
 pub(crate) fn boundary(body: impl FnOnce() -> Result<()>) -> DargahStatus {
-    let outcome = catch(body, |message| Err(Failure::new(DargahStatus::DARGAH_PANIC, format!("libdargah panicked (a bug; please report it): {message}"))));
+    let outcome = crate::log::logged(|| catch(body, |message| Err(Failure::new(DargahStatus::DARGAH_PANIC, format!("libdargah panicked (a bug; please report it): {message}")))));
     let record = || {
         let status = outcome.as_ref().err().map_or(DargahStatus::DARGAH_OK, |f| f.status);
         set_last_error(outcome.err());

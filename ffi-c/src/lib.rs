@@ -18,9 +18,11 @@ mod status;
 mod client;
 mod payment;
 mod outcome;
+mod log;
 
 pub use boundary::{dargah_last_error_gateway_code, dargah_last_error_gateway_message, dargah_last_error_http_status, dargah_last_error_message, dargah_last_error_status};
 pub use client::*;
+pub use log::*;
 pub use outcome::*;
 pub use payment::*;
 pub use status::*;

@@ -48,6 +48,6 @@ invoice id not UTF-8  Dargah\InvalidInputException (invalid_input, 1): request: 
 operation             Dargah\InvalidInputException (invalid_input, 1): unknown operation "no.such.operation"; known: %s
 parameter             Dargah\InvalidInputException (invalid_input, 1): payments.list: unknown field `limt`%s
 state                 Dargah\InvalidInputException (invalid_input, 1): %sbogus%s
-limit                 Dargah\InvalidInputException (invalid_input, 1): unacknowledged: invalid value: integer `-1`%s
+limit                 Dargah\InvalidInputException (invalid_input, 1): unacknowledged: invalid value: integer (value hidden)%s
 not paid              Dargah\InvalidInputException (invalid_input, 1): %s
 gateway calls: canpay.token +1, vandar.send +0

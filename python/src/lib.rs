@@ -55,7 +55,8 @@ impl Client {
     /// `{"payment": {...}, "redirect": {"method", "url", "fields"?, "html"}}`.
     fn create_payment<'py>(&self, py: Python<'py>, gateway: String, request_json: String) -> PyResult<Bound<'py, PyAny>> {
         let gateway = parse_gateway(py, &gateway)?;
-        let request: PaymentRequest = serde_json::from_str(&request_json).map_err(|e| to_pyerr(py, Error::invalid(format!("payment request: {e}"))))?;
+        let request: PaymentRequest = serde_json::from_str(&request_json)
+            .map_err(|e| to_pyerr(py, Error::invalid(format!("payment request: {}", dargah_core::redact::hide_values(&e.to_string())))))?;
         let created = self.detached(py, |d| d.create_payment(gateway, request))?;
         let payment = to_py(py, &json(py, &created.payment)?)?;
         let dict = PyDict::new(py);
@@ -93,12 +94,12 @@ impl Client {
     /// The raw gateway answers stored for a payment, oldest first:
     /// `[{"at": ms, "fence", "state", "raw"}]` (what `dargah payments show` prints).
     fn events<'py>(&self, py: Python<'py>, payment_id: String) -> PyResult<Bound<'py, PyAny>> {
-        let events = self.detached(py, |d| {
-            d.payment(&payment_id)?;
-            d.store().events(&payment_id)
-        })?;
-        let events: Vec<Value> =
-            events.into_iter().map(|(at, fence, state, raw)| serde_json::json!({"at": at, "fence": fence, "state": state, "raw": raw})).collect();
+        let events = self.detached(py, |d| d.events(&payment_id))?;
+        // "state" (the label) and "raw" as JSON text, as before; the text is redacted.
+        let events: Vec<Value> = events
+            .into_iter()
+            .map(|e| serde_json::json!({"at": e.at, "fence": e.fence, "state": e.label, "raw": e.raw.to_string()}))
+            .collect();
         to_py(py, &Value::Array(events))
     }
 
@@ -138,16 +139,32 @@ impl Client {
 
     /// `Dargah::call`: one operation, JSON parameters in, JSON out.
     fn call<'py>(&self, py: Python<'py>, operation: String, params_json: String) -> PyResult<Bound<'py, PyAny>> {
-        let params: Value = serde_json::from_str(&params_json).map_err(|e| to_pyerr(py, Error::invalid(format!("{operation}: parameters: {e}"))))?;
+        let params: Value = serde_json::from_str(&params_json)
+            .map_err(|e| to_pyerr(py, Error::invalid(format!("{operation}: parameters: {}", dargah_core::redact::hide_values(&e.to_string())))))?;
         let answer = self.detached(py, |d| d.call(&operation, &params))?;
         to_py(py, &answer)
     }
 }
 
 impl Client {
-    /// Run a core call with the GIL released; its error becomes a Python exception.
+    /// Run a core call with the GIL released; its error becomes a Python
+    /// exception. When the `dargah` logger wants them, the call's audit
+    /// events are collected and logged on this thread once it returns.
     fn detached<T: Send>(&self, py: Python<'_>, call: impl FnOnce(&Dargah) -> dargah_core::Result<T> + Send) -> PyResult<T> {
-        py.detach(|| call(&self.dargah)).map_err(|e| to_pyerr(py, e))
+        let log = log_module(py)?;
+        let level: String = log.getattr("_capture_level")?.call0()?.extract()?;
+        let Some(level) = dargah_core::audit::level_from_name(&level) else {
+            return py.detach(|| call(&self.dargah)).map_err(|e| to_pyerr(py, e));
+        };
+        let (result, events) = py.detach(|| dargah_core::audit::capture(level, || call(&self.dargah)));
+        if !events.is_empty() {
+            let records = events
+                .iter()
+                .map(|e| Ok((e.level, e.target.as_str(), e.message(), to_py(py, &Value::Object(e.fields.clone()))?)))
+                .collect::<PyResult<Vec<_>>>()?;
+            log.getattr("_emit")?.call1((records,))?;
+        }
+        result.map_err(|e| to_pyerr(py, e))
     }
 
     fn callback<'py>(&self, py: Python<'py>, gateway: Gateway, fields: &CallbackFields) -> PyResult<Bound<'py, PyAny>> {
@@ -191,6 +208,13 @@ fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
             dict.into_any()
         }
     })
+}
+
+/// `dargah._log`, which hands the audit events to `logging`.
+static LOG_MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+
+fn log_module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
+    Ok(LOG_MODULE.get_or_try_init(py, || py.import("dargah._log").map(Bound::unbind))?.bind(py))
 }
 
 /// `dargah._errors._from_core`, which picks the exception class, so the table

@@ -9,7 +9,7 @@ set -euo pipefail
 
 dargah=$1 build=$(realpath "$2") prefix=$(realpath "$3")
 here=$(cd "$(dirname "$0")" && pwd)
-tests=(api flow threads fork)
+tests=(api flow threads fork audit)
 passed=0 failed=0
 pass() { passed=$((passed + 1)); echo "ok   $1"; }
 fail() { failed=$((failed + 1)); echo "FAIL $1"; }

@@ -243,3 +243,10 @@ const char *verify_endpoint(const char *gateway) {
     if (strcmp(gateway, "atipay") == 0) return "atipay.verify-payment";
     return "vandar.verify";
 }
+
+void sandbox_fault(const char *json) {
+    char *answer = NULL;
+    int status = json ? http("POST", "/_control/faults", json, &answer) : http("DELETE", "/_control/faults", NULL, &answer);
+    if (status >= 300) die("the sandbox refused the fault %s: %s", json ? json : "(clear)", answer);
+    free(answer);
+}

@@ -62,5 +62,7 @@ DargahStatus handle(DargahClient *client, const char *gateway, const Callback *c
 /* How often the sandbox served `endpoint` (e.g. "vandar.verify") for `token`; -1 on error. */
 long sandbox_calls(const char *token, const char *endpoint);
 const char *verify_endpoint(const char *gateway);
+/* Add a sandbox fault (its JSON, sandbox/README.md), or clear them all with NULL. */
+void sandbox_fault(const char *json);
 
 #endif

@@ -186,12 +186,13 @@ pub(crate) fn resolve(config: &VandarConfig, name: &str, params: &BTreeMap<Strin
     let (method, path) = name
         .trim()
         .split_once(' ')
-        .ok_or_else(|| Error::invalid(format!("vandar endpoint {} must look like \"GET /v2/business/:business/balance\"", crate::error::quoted(name))))?;
+        // Never echo the value: a credential pasted into the wrong parameter would be shown.
+        .ok_or_else(|| Error::invalid("vandar endpoint must look like \"GET /v2/business/:business/balance\" (see vandar.endpoints)"))?;
     let method = method.to_ascii_uppercase();
     let (_, host, pattern) = ENDPOINTS
         .iter()
         .find(|(m, _, p)| *m == method && *p == path.trim())
-        .ok_or_else(|| Error::invalid(format!("vandar has no business endpoint {}; see dargah_core::vandar_endpoints()", crate::error::quoted(&format!("{method} {}", path.trim())))))?;
+        .ok_or_else(|| Error::invalid("vandar has no business endpoint by that name; see dargah_core::vandar_endpoints()"))?;
     let base = match host {
         Host::Api => &config.api_base_url,
         Host::Batch => &config.batch_base_url,
@@ -310,7 +311,9 @@ impl VandarApi {
                     }
                 }
                 RefreshClaim::Claimed { fence, pair } => {
-                    let issued = match self.rotate(&pair.refresh_token) {
+                    let rotated = self.rotate(&pair.refresh_token);
+                    crate::audit::audit!(info, "vandar", "token_refresh", outcome = if rotated.is_ok() { "ok" } else { "failed" });
+                    let issued = match rotated {
                         Ok(issued) => issued,
                         Err(e) => {
                             self.store.release_token_refresh(&name, fence)?;

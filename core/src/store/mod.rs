@@ -10,6 +10,7 @@ pub mod postgres;
 pub mod mysql;
 pub mod sql;
 pub mod sqlite;
+mod tls;
 
 use crate::error::Result;
 use crate::model::{Gateway, Payment, PaymentState};

@@ -4,9 +4,10 @@
 
 use super::pool::ProcessPool;
 use super::sql::{Backend, Conn, Dialect, SqlError, SqlStore, Val};
+use super::tls::{self, Mode};
 use crate::error::{Error, Result};
 use mysql::prelude::Queryable;
-use mysql::{Opts, OptsBuilder, TxOpts, Value};
+use mysql::{Opts, OptsBuilder, SslOpts, TxOpts, Value};
 use std::time::Duration;
 
 pub struct MySql {
@@ -17,10 +18,20 @@ pub struct MySql {
 
 pub type MySqlStore = SqlStore<MySql>;
 
-/// Connect to `mysql://user:password@host:port/database` and bring the schema up to date.
+/// Connect to `mysql://user:password@host:port/database` (TLS options: see
+/// `store::tls`) and bring the schema up to date.
 pub fn open(url: &str, prefix: &str) -> Result<MySqlStore> {
     let url = url.strip_prefix("mariadb://").map(|rest| format!("mysql://{rest}")).unwrap_or_else(|| url.to_string());
+    let (url, tls) = tls::take_options(&url)?;
     let base = Opts::from_url(&url).map_err(|_| Error::config("the mysql store URL is not valid (mysql://user:password@host:port/database)"))?;
+    let ssl = match tls.mode {
+        Mode::Disable => None,
+        Mode::Prefer => return Err(Error::config("mysql has no ssl-mode=PREFERRED here: use REQUIRED, VERIFY_CA or VERIFY_IDENTITY (or DISABLED)")),
+        mode => {
+            tls::roots(&tls)?; // a missing or unreadable CA file is a config error now, not a store error later
+            Some(SslOpts::default().with_root_cert_path(tls.ca_file.clone()).with_danger_skip_domain_validation(mode == Mode::VerifyCa))
+        }
+    };
     let place = format!("{}:{}", base.get_ip_or_hostname(), base.get_tcp_port());
     let opts: Opts = OptsBuilder::from_opts(base)
         .tcp_connect_timeout(Some(Duration::from_secs(5)))
@@ -29,13 +40,14 @@ pub fn open(url: &str, prefix: &str) -> Result<MySqlStore> {
         // UPDATE counts matched rows, as SQLite and PostgreSQL do.
         .additional_capabilities(mysql::consts::CapabilityFlags::CLIENT_FOUND_ROWS)
         .init(vec!["SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"])
+        .ssl_opts(ssl)
         .into();
     SqlStore::open(MySql { opts, place, pool: ProcessPool::new(16) }, prefix)
 }
 
 impl MySql {
     fn connect(&self) -> Result<mysql::Conn> {
-        mysql::Conn::new(self.opts.clone()).map_err(|e| Error::store(format!("cannot connect to mysql at {}: {e}", self.place)))
+        mysql::Conn::new(self.opts.clone()).map_err(|e| Error::store(tls::explain(format!("cannot connect to mysql at {}: {e}", self.place))))
     }
 }
 

@@ -4,15 +4,20 @@
 
 use super::pool::ProcessPool;
 use super::sql::{Backend, Conn, Dialect, SqlError, SqlStore, Val};
+use super::tls::{self, Mode};
 use crate::error::{Error, Result};
 use bytes::BytesMut;
 use postgres::error::SqlState;
 use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
+use postgres::config::SslMode;
 use postgres::{Client, GenericClient, NoTls};
+use tokio_postgres_rustls::MakeRustlsConnect;
 use std::time::Duration;
 
 pub struct Postgres {
     config: postgres::Config,
+    /// None: plain TCP (`sslmode=disable`, the default).
+    tls: Option<MakeRustlsConnect>,
     /// Where, without the password, for error messages.
     place: String,
     pool: ProcessPool<Client>,
@@ -20,25 +25,48 @@ pub struct Postgres {
 
 pub type PostgresStore = SqlStore<Postgres>;
 
-/// Connect to `postgres://user:password@host:port/database` and bring the schema up to date.
+/// Connect to `postgres://user:password@host:port/database` (TLS options:
+/// see `store::tls`) and bring the schema up to date.
 pub fn open(url: &str, prefix: &str) -> Result<PostgresStore> {
-    let mut config: postgres::Config = url.parse().map_err(|_| Error::config("the postgres store URL is not valid (postgres://user:password@host:port/database)"))?;
+    let (plain_url, options) = tls::take_options(url)?;
+    let mut config: postgres::Config = plain_url.parse().map_err(|_| Error::config("the postgres store URL is not valid (postgres://user:password@host:port/database)"))?;
     config.connect_timeout(Duration::from_secs(5)).keepalives(true).application_name("dargah");
+    let tls = match options.mode {
+        Mode::Disable => None,
+        mode => {
+            config.ssl_mode(if mode == Mode::Prefer { SslMode::Prefer } else { SslMode::Require });
+            Some(MakeRustlsConnect::new(tls::client_config(&options)?))
+        }
+    };
     let place = url::Url::parse(url).map(|u| format!("{}:{}", u.host_str().unwrap_or("?"), u.port().unwrap_or(5432))).unwrap_or_default();
-    SqlStore::open(Postgres { config, place, pool: ProcessPool::new(16) }, prefix)
+    SqlStore::open(Postgres { config, tls, place, pool: ProcessPool::new(16) }, prefix)
 }
 
-/// The server's own message when there is one ("db error" alone says nothing).
+/// The server's own message when there is one ("db error" alone says
+/// nothing), else the error with its causes ("error performing TLS
+/// handshake: invalid peer certificate: UnknownIssuer").
 fn describe(e: &postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => format!("postgres: {} ({})", db.message(), db.code().code()),
-        None => format!("postgres: {e}"),
+        None => {
+            let mut text = format!("postgres: {e}");
+            let mut cause = std::error::Error::source(e);
+            while let Some(c) = cause {
+                text.push_str(&format!(": {c}"));
+                cause = c.source();
+            }
+            text
+        }
     }
 }
 
 impl Postgres {
     fn connect(&self) -> Result<Client> {
-        self.config.connect(NoTls).map_err(|e| Error::store(format!("cannot connect to postgres at {}: {}", self.place, describe(&e))))
+        let connected = match &self.tls {
+            Some(tls) => self.config.connect(tls.clone()),
+            None => self.config.connect(NoTls),
+        };
+        connected.map_err(|e| Error::store(tls::explain(format!("cannot connect to postgres at {}: {}", self.place, describe(&e)))))
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Client) -> Result<T>) -> Result<T> {

@@ -525,6 +525,9 @@ impl<B: Backend> Store for SqlStore<B> {
                 PaymentState::Verifying if lease_live => return Ok(Claim::Busy(payment)),
                 _ => {}
             }
+            if payment.state == PaymentState::Verifying {
+                crate::audit::audit!(warn, payment.gateway.name(), "lease_takeover", payment_id = id, fence = payment.fence + 1, from = "verifying");
+            }
             // Taking over an expired lease, or an answer that never came: that verify may have gone through.
             let maybe_verified = maybe_verified || matches!(payment.state, PaymentState::InDoubt | PaymentState::Verifying);
             // Receipts already kept stay until the gateway disproves them: a later
@@ -549,7 +552,9 @@ impl<B: Backend> Store for SqlStore<B> {
                     payment.fence.into(),
                 ],
             )?;
-            Ok(Claim::Claimed { payment: self.must_get(c, id, false)?.payment, maybe_verified, receipts })
+            let claimed = self.must_get(c, id, false)?.payment;
+            crate::audit::audit!(debug, claimed.gateway.name(), "claim", payment_id = id, fence = claimed.fence, maybe_verified);
+            Ok(Claim::Claimed { payment: claimed, maybe_verified, receipts })
         })
     }
 

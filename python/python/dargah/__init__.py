@@ -12,6 +12,7 @@ reporting) with verify-once callback handling, on a Rust core.
 Importing this package starts nothing: no thread, runtime or connection.
 """
 
+from . import _log  # noqa: F401  (the `dargah` logger and its NullHandler)
 from ._client import CallbackPart, Client, check_config
 from ._errors import (
     ConfigError,

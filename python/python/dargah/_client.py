@@ -187,6 +187,16 @@ class Client:
         _check(payment_id, str, "payment_id")
         return [PaymentEvent._from_core(e) for e in self._native.events(payment_id)]
 
+    def events(self, payment_id: str) -> List[Dict[str, Any]]:
+        """A payment's whole history, oldest first, for "what happened to
+        order 1001?": ``[{"at": ms, "fence", "label", "raw"}]``, ``label``
+        the state it moved to or what happened (``amount_mismatch``,
+        ``refused_callback`` …), ``raw`` the gateway's answers as a dict, cut
+        to what a dispute needs (cards masked, no card hashes)."""
+        _check(payment_id, str, "payment_id")
+        events: List[Dict[str, Any]] = self._native.call("payment.events", _json({"id": payment_id}))
+        return events
+
     def unacknowledged(self, limit: int = 100) -> List[Payment]:
         """Paid payments the shop has not acknowledged: what a shop that
         stopped after ``NEWLY_PAID`` still has to fulfil."""

@@ -169,6 +169,9 @@ class Client:
     async def history(self, payment_id: str) -> List[PaymentEvent]:
         return await self._run(lambda c: c.history(payment_id))
 
+    async def events(self, payment_id: str) -> List[Dict[str, Any]]:
+        return await self._run(lambda c: c.events(payment_id))
+
     async def unacknowledged(self, limit: int = 100) -> List[Payment]:
         return await self._run(lambda c: c.unacknowledged(limit))
 

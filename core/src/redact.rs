@@ -1,0 +1,291 @@
+//! What Dargah keeps and shows of card data and secrets.
+//!
+//! Stored (the rules every backend gets, because they are applied before
+//! anything reaches a store):
+//! - card numbers are masked to their first 6 and last 4 digits
+//!   (`603799******3579`), wherever they come from (the shop's
+//!   `valid_card_number`, a gateway's `cardNumber`/`maskedPan`/`card`);
+//! - national codes keep only their last 3 digits (`*******899`);
+//! - an unsalted hash of a card (Vandar's `CID`, a SHA-256 of the full
+//!   number: the 10^6 middle digits are tried in a second) is never kept.
+//!   With `card_fingerprint_key` set in the configuration it becomes a keyed
+//!   fingerprint ([`card_fingerprint`]), so a shop can still match a payer's
+//!   card to a known card; without it, it is dropped;
+//! - a stored gateway answer keeps what a person needs to resolve a dispute
+//!   (amounts, references, trace numbers, dates, status codes and messages)
+//!   and nothing else; any 13–19 digit run left in it is masked and any
+//!   64-hex-digit run (a SHA-256) removed.
+//!
+//! Shown: the store URL's password is replaced by `***` ([`url_password`]),
+//! and values quoted in parse errors are replaced by `(value hidden)`
+//! ([`hide_values`]), because a mistyped value may be a credential.
+
+use crate::config::Secret;
+use crate::model::PaymentRequest;
+use hmac::{Hmac, Mac};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+/// A card number as `first6******last4`; anything with fewer than 10 digits as `****`.
+pub fn mask_card(card: &str) -> String {
+    let digits: Vec<char> = card.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() < 10 {
+        return "****".into();
+    }
+    let head: String = digits[..6].iter().collect();
+    let tail: String = digits[digits.len() - 4..].iter().collect();
+    format!("{head}******{tail}")
+}
+
+/// A national code with only its last 3 digits: `*******899`.
+pub fn mask_national_code(code: &str) -> String {
+    let digits: Vec<char> = code.chars().filter(char::is_ascii_digit).collect();
+    let tail: String = digits[digits.len().saturating_sub(3)..].iter().collect();
+    format!("{}{tail}", "*".repeat(digits.len().saturating_sub(3).max(1)))
+}
+
+/// A keyed fingerprint of a card: hex HMAC-SHA256, under the shop's
+/// `card_fingerprint_key`, of the upper-case hex SHA-256 of the card number
+/// (what Vandar sends as `CID`). The same card gives the same fingerprint
+/// whether it came as a number or as Vandar's CID; without the key it cannot
+/// be reversed.
+pub fn card_fingerprint(key: &str, card_number: &str) -> String {
+    let digits: String = card_number.chars().filter(char::is_ascii_digit).collect();
+    fingerprint_of_hash(key, &hex::encode_upper(Sha256::digest(digits.as_bytes())))
+}
+
+fn fingerprint_of_hash(key: &str, sha256_hex: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes a key of any length");
+    mac.update(sha256_hex.to_ascii_uppercase().as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// Keys of a gateway answer kept for a dispute.
+const KEPT: &[&str] = &[
+    // envelopes: the parts `raw_join` names and the gateways' own wrappers
+    "transaction", "verify", "verify-payment", "body", "data", "result", "errors",
+    // status and words
+    "status", "code", "message", "error", "errorCode", "errorDescription", "paid", "note", "reason",
+    // money
+    "amount", "realAmount", "wage", "shaparakWage", "callback_amount", "stored_amount",
+    // references and trace numbers
+    "transId", "refnumber", "refNumber", "reference", "referenceNumber", "reservationNumber", "trackingCode", "traceNumber", "rrn",
+    "factorNumber", "invoice_id", "terminalId",
+    // dates
+    "paymentDate", "createdAt", "date", "time", "created",
+    // what an earlier pass kept
+    "card_fingerprint",
+];
+
+/// Keys whose value is a card number (masked or not): kept, masked again.
+const CARDS: &[&str] = &["cardNumber", "card", "maskedPan", "card_number", "payer_card_number", "cardNo"];
+
+/// Keys whose value is an unsalted hash of a card: replaced by a keyed fingerprint, or dropped.
+const CARD_HASHES: &[&str] = &["CID", "cid"];
+
+/// Applies the rules above with the shop's configuration.
+#[derive(Clone, Default)]
+pub(crate) struct Redactor {
+    card_key: Option<Secret>,
+}
+
+impl Redactor {
+    pub(crate) fn new(card_key: Option<Secret>) -> Redactor {
+        Redactor { card_key }
+    }
+
+    /// The payment request as stored: national code and accepted cards
+    /// masked, the cards' keyed fingerprints beside them when a key is set.
+    pub(crate) fn request_json(&self, request: &PaymentRequest) -> String {
+        let mut value = serde_json::to_value(request).unwrap_or(Value::Null);
+        if let Some(vandar) = value.get_mut("vandar").and_then(Value::as_object_mut) {
+            if let Some(code) = vandar.get("national_code").and_then(Value::as_str).map(mask_national_code) {
+                vandar.insert("national_code".into(), Value::String(code));
+            }
+            let cards: Vec<String> = vandar.get("valid_card_number").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect();
+            vandar.insert("valid_card_number".into(), cards.iter().map(|c| Value::String(mask_card(c))).collect());
+            if let Some(key) = &self.card_key {
+                vandar.insert("valid_card_fingerprints".into(), cards.iter().map(|c| Value::String(card_fingerprint(key.expose(), c))).collect());
+            }
+        }
+        value.to_string()
+    }
+
+    /// Raw gateway answers as stored: only what a dispute needs.
+    pub(crate) fn raw_answers(&self, raw: &str) -> String {
+        match serde_json::from_str::<Value>(raw) {
+            Ok(value) => self.keep_for_dispute(value).to_string(),
+            Err(_) => Value::String(scrub_text(&truncate(raw, 512))).to_string(),
+        }
+    }
+
+    fn keep_for_dispute(&self, value: Value) -> Value {
+        match value {
+            Value::Object(map) => {
+                let mut kept = Map::new();
+                for (key, value) in map {
+                    if CARD_HASHES.contains(&key.as_str()) {
+                        if let (Some(secret), Some(hash)) = (&self.card_key, value.as_str()) {
+                            kept.insert("card_fingerprint".into(), Value::String(fingerprint_of_hash(secret.expose(), hash)));
+                        }
+                    } else if CARDS.contains(&key.as_str()) {
+                        let masked = match value {
+                            Value::String(s) if !s.is_empty() => Value::String(mask_card(&s)),
+                            Value::Number(n) => Value::String(mask_card(&n.to_string())),
+                            _ => Value::Null,
+                        };
+                        kept.insert(key, masked);
+                    } else if KEPT.contains(&key.as_str()) {
+                        kept.insert(key, self.keep_for_dispute(value));
+                    }
+                }
+                Value::Object(kept)
+            }
+            Value::Array(items) => Value::Array(items.into_iter().map(|v| self.keep_for_dispute(v)).collect()),
+            Value::String(s) => Value::String(scrub_text(&s)),
+            Value::Number(n) => match n.as_u64().filter(|u| *u >= 1_000_000_000_000) {
+                Some(long) => Value::String(scrub_text(&long.to_string())),
+                None => Value::Number(n),
+            },
+            other => other,
+        }
+    }
+}
+
+/// Masks every run of 13 to 19 digits (a card number) and removes every run
+/// of 64 hex digits (a SHA-256) in free text.
+pub fn scrub_text(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let hex_run = chars[i..].iter().take_while(|c| c.is_ascii_hexdigit()).count();
+        let digit_run = chars[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let starts_word = i == 0 || !chars[i - 1].is_ascii_alphanumeric();
+        if starts_word && hex_run >= 64 {
+            out.push_str("[hash removed]");
+            i += hex_run;
+        } else if starts_word && (13..=19).contains(&digit_run) && hex_run == digit_run {
+            out.push_str(&mask_card(&chars[i..i + digit_run].iter().collect::<String>()));
+            i += digit_run;
+        } else if starts_word && hex_run > 0 {
+            chars[i..i + hex_run].iter().for_each(|c| out.push(*c));
+            i += hex_run;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+fn truncate(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
+/// A database URL with its password replaced by `***`. Text that does not
+/// parse as a URL is shown only by its scheme.
+pub fn url_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            if parsed.password().is_some() {
+                let _ = parsed.set_password(Some("***"));
+            }
+            // Query options may carry a password too (`?password=…`).
+            let pairs: Vec<(String, String)> = parsed
+                .query_pairs()
+                .map(|(k, v)| {
+                    let secret = k.to_ascii_lowercase().contains("pass") || k.to_ascii_lowercase().contains("key");
+                    (k.into_owned(), if secret { "***".into() } else { v.into_owned() })
+                })
+                .collect();
+            if !pairs.is_empty() {
+                parsed.query_pairs_mut().clear().extend_pairs(pairs);
+            }
+            parsed.to_string()
+        }
+        Err(_) if !url.contains("://") && !url.contains('@') => url.to_string(),
+        Err(_) => format!("{}://***", url.split("://").next().unwrap_or("?")),
+    }
+}
+
+/// serde quotes the value it could not read (`invalid type: string "0912…"`,
+/// `` invalid value: integer `12345` ``, `` unknown variant `x` ``): that
+/// value may be a credential, so keep the message and its kind (`string`,
+/// `integer`, `sequence`) and drop the value.
+pub fn hide_values(message: &str) -> String {
+    const MARKERS: [&str; 3] = ["invalid type: ", "invalid value: ", "unknown variant "];
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some((at, marker)) = MARKERS.iter().filter_map(|m| rest.find(m).map(|at| (at, *m))).min_by_key(|(at, _)| *at) {
+        out.push_str(&rest[..at + marker.len()]);
+        let after = &rest[at + marker.len()..];
+        let end = after.find(", expected").unwrap_or(after.len());
+        match after[..end].find(['`', '"']) {
+            Some(open) => {
+                let kind = after[..open].trim_end();
+                out.push_str(kind);
+                out.push_str(if kind.is_empty() { "(value hidden)" } else { " (value hidden)" });
+                // Skip to the closing quote (a value may itself hold ", expected"); none: drop the rest.
+                let quote = after.as_bytes()[open];
+                let close = (open + 1..after.len()).find(|&i| after.as_bytes()[i] == quote && after.as_bytes()[i - 1] != b'\\');
+                rest = close.map_or("", |c| &after[c + 1..]);
+            }
+            None => {
+                out.push_str(&after[..end]);
+                rest = &after[end..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CARD: &str = "6037991234563579";
+
+    #[test]
+    fn cards_and_codes_are_masked() {
+        assert_eq!(mask_card(CARD), "603799******3579");
+        assert_eq!(mask_card("6037-99**-****-3579"), "603799******3579");
+        assert_eq!(mask_card("12"), "****");
+        assert_eq!(mask_national_code("0499370899"), "*******899");
+    }
+
+    #[test]
+    fn a_stored_answer_keeps_what_a_dispute_needs() {
+        let cid = hex::encode_upper(Sha256::digest(CARD.as_bytes()));
+        let raw = serde_json::json!({"transaction": {"status": 200, "body": {
+            "status": 1, "amount": "10000", "transId": 155, "refnumber": "GmshtyjwKSu", "trackingCode": "23",
+            "cardNumber": CARD, "CID": cid, "mobile": "09120000000", "description": "pay 6037991234563579",
+            "message": "card 6037991234563579 hash ".to_string() + &cid, "paymentDate": "2026-01-01 10:00:00"}}}).to_string();
+        let plain = Redactor::default().raw_answers(&raw);
+        assert!(!plain.contains(CARD) && !plain.contains(&cid) && !plain.contains("0912"), "{plain}");
+        assert!(plain.contains("603799******3579") && plain.contains("GmshtyjwKSu") && plain.contains("10000") && plain.contains("2026-01-01"), "{plain}");
+        let keyed = Redactor::new(Some(Secret::new("shop-key"))).raw_answers(&raw);
+        assert!(keyed.contains(&card_fingerprint("shop-key", CARD)), "{keyed}");
+        assert!(!keyed.contains(&cid), "{keyed}");
+        assert_eq!(Redactor::default().raw_answers("<html>6037991234563579</html>"), "\"<html>603799******3579</html>\"");
+    }
+
+    #[test]
+    fn urls_lose_their_passwords_and_errors_their_values() {
+        assert_eq!(url_password("postgres://shop:s3cr3t@db:5432/d?sslmode=require"), "postgres://shop:***@db:5432/d?sslmode=require");
+        assert_eq!(url_password("mysql://u@h/d?password=zz"), "mysql://u@h/d?password=***");
+        assert_eq!(url_password("sqlite:///var/x.db"), "sqlite:///var/x.db");
+        assert_eq!(url_password("/var/x.db"), "/var/x.db");
+        assert_eq!(url_password("postgres://u:p w@[bad"), "postgres://***");
+        let m = hide_values("invalid type: string \"SECRET\", expected u64 at line 1; invalid value: integer `42`, expected x");
+        assert_eq!(m, "invalid type: string (value hidden), expected u64 at line 1; invalid value: integer (value hidden), expected x");
+        assert_eq!(hide_values("invalid type: sequence, expected a map"), "invalid type: sequence, expected a map");
+        assert_eq!(hide_values("invalid value: string \"a, expected b\", expected c"), "invalid value: string (value hidden), expected c");
+        assert_eq!(hide_values("invalid type: string \"a\\\"b\", expected u8"), "invalid type: string (value hidden), expected u8");
+        assert_eq!(hide_values("unknown variant `SECRET`, expected one of `a`"), "unknown variant (value hidden), expected one of `a`");
+    }
+}
