@@ -310,6 +310,9 @@ impl Dargah {
             false => vec![None],
         };
         let last = candidates.len() - 1;
+        // Receipts this claim will not reach: while any is left, no answer about the
+        // others closes the payment, even past its deadline; the next claim tries them.
+        let untried_left = by_receipt && receipts.len() > candidates.len();
         let mut remaining = receipts;
         let mut raws = Vec::new();
         let mut answer = Err(Error::internal("no gateway call was made"));
@@ -386,6 +389,14 @@ impl Dargah {
                         };
                         if matches {
                             (resolution, OutcomeKind::NewlyPaid)
+                        } else if by_receipt && untried_left {
+                            let note = format!("the callback's receipt verified for {} rial, not this order's {}; other receipts are left to try", d.amount.unwrap_or_default(), payment.amount);
+                            refuse_callback = Some(Error::callback(format!("{note}; this payment stays open")));
+                            resolution.state = Some(PaymentState::Awaiting);
+                            resolution.verified_amount = None;
+                            resolution.reference = None;
+                            resolution.note = Some(note);
+                            (resolution, OutcomeKind::InProgress)
                         } else {
                             let paid = d.amount.map(|a| a.to_string()).unwrap_or_default();
                             let note = format!("amount mismatch: the gateway says {paid} rial, the order is {} rial", payment.amount);
@@ -418,7 +429,7 @@ impl Dargah {
                             _ => note,
                         };
                         let resolution = Resolution {
-                            state: Some(at_deadline),
+                            state: Some(if untried_left { PaymentState::Awaiting } else { at_deadline }),
                             open_before_deadline: Some(PaymentState::Awaiting),
                             note: Some(note),
                             raw,
