@@ -389,22 +389,18 @@ impl Dargah {
                         };
                         if matches {
                             (resolution, OutcomeKind::NewlyPaid)
-                        } else if by_receipt && untried_left {
-                            let note = format!("the callback's receipt verified for {} rial, not this order's {}; other receipts are left to try", d.amount.unwrap_or_default(), payment.amount);
-                            refuse_callback = Some(Error::callback(format!("{note}; this payment stays open")));
-                            resolution.state = Some(PaymentState::Awaiting);
-                            resolution.verified_amount = None;
-                            resolution.reference = None;
-                            resolution.note = Some(note);
-                            (resolution, OutcomeKind::InProgress)
                         } else {
                             let paid = d.amount.map(|a| a.to_string()).unwrap_or_default();
                             let note = format!("amount mismatch: the gateway says {paid} rial, the order is {} rial", payment.amount);
                             resolution.state = Some(PaymentState::NeedsReview);
                             resolution.verified_amount = None;
                             resolution.reference = None;
-                            if adapter.verifies_by_receipt() {
-                                // A receipt for another amount is another payment's: refuse the callback, keep this one open.
+                            if by_receipt {
+                                // A receipt for another amount is another payment's: refuse the callback, keep
+                                // this one open (past its deadline too, while other receipts are left to try).
+                                if untried_left {
+                                    resolution.state = Some(PaymentState::Awaiting);
+                                }
                                 resolution.open_before_deadline = Some(PaymentState::Awaiting);
                                 refuse_callback = Some(Error::callback(format!("{note}; the callback's receipt is not this payment's, which stays open")));
                             }
