@@ -99,3 +99,37 @@ CONF
     echo "php-fpm did not start" >&2
     return 1
 }
+
+# start_nginx DIR PORT URL WHAT SERVER_BODY: nginx on 127.0.0.1:PORT in front of
+# DIR/php-fpm.sock, with SERVER_BODY (root, locations) inside its server block;
+# waits until URL answers, naming WHAT if it never does.
+start_nginx() {
+    local dir=$1 port=$2 url=$3 what=$4 body=$5 user_line=""
+    [ "$(id -u)" = 0 ] && user_line="user root;"
+    mkdir -p "$dir/tmp"
+    cat >"$dir/nginx.conf" <<CONF
+$user_line
+worker_processes 1;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/nginx-error.log;
+events { worker_connections 64; }
+http {
+    access_log $dir/nginx-access.log;
+    client_body_temp_path $dir/tmp/body;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    proxy_temp_path $dir/tmp/proxy;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    scgi_temp_path $dir/tmp/scgi;
+    server {
+        listen 127.0.0.1:$port;
+        server_name localhost;
+$body
+    }
+}
+CONF
+    nginx -e "$dir/nginx-error.log" -p "$dir" -c "$dir/nginx.conf" &
+    started $!
+    for _ in $(seq 50); do curl -sf -o /dev/null "$url/" && break; sleep 0.1; done
+    curl -sf -o /dev/null "$url/" || { cat "$dir/nginx-error.log" "$dir/php-fpm.log" >&2; echo "$what does not answer" >&2; exit 1; }
+}

@@ -30,40 +30,14 @@ php_exts=(-d extension=pdo -d extension=pdo_sqlite -d "extension=$so")
 start_fpm "$dir" 2 "DARGAH_CONFIG=$DARGAH_CONFIG" "SHOP_DATA=$SHOP_DATA" "SHOP_URL=$SHOP_URL" -- "${php_exts[@]}"
 
 # ---- nginx on localhost ----
-user_line=""
-[ "$(id -u)" = 0 ] && user_line="user root;"
-cat >"$dir/nginx.conf" <<CONF
-$user_line
-worker_processes 1;
-daemon off;
-pid $dir/nginx.pid;
-error_log $dir/nginx-error.log;
-events { worker_connections 64; }
-http {
-    access_log $dir/nginx-access.log;
-    client_body_temp_path $dir/tmp/body;
-    fastcgi_temp_path $dir/tmp/fastcgi;
-    proxy_temp_path $dir/tmp/proxy;
-    uwsgi_temp_path $dir/tmp/uwsgi;
-    scgi_temp_path $dir/tmp/scgi;
-    server {
-        listen 127.0.0.1:$port;
-        server_name localhost;
-        root $repo/examples/php-shop/public;
+start_nginx "$dir" "$port" "$SHOP_URL" "the shop" "        root $repo/examples/php-shop/public;
         index index.php;
         location ~ \.php\$ {
             try_files \$uri =404;
             include /etc/nginx/fastcgi_params;
             fastcgi_param SCRIPT_FILENAME \$document_root\$fastcgi_script_name;
             fastcgi_pass unix:$dir/php-fpm.sock;
-        }
-    }
-}
-CONF
-nginx -e "$dir/nginx-error.log" -p "$dir" -c "$dir/nginx.conf" &
-started $!
-for _ in $(seq 50); do curl -sf -o /dev/null "$SHOP_URL/" && break; sleep 0.1; done
-curl -sf -o /dev/null "$SHOP_URL/" || { cat "$dir/nginx-error.log" "$dir/php-fpm.log" >&2; echo "the shop does not answer" >&2; exit 1; }
+        }"
 echo "shop at $SHOP_URL (nginx, php-fpm)"
 
 # ---- chromedriver, in a process group of its own with the Chromium it starts ----

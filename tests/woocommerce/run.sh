@@ -81,26 +81,7 @@ unit_passed=$(grep -c '^PASS ' "$dir/phpt.log" || true)
 
 # ---- 2. end to end: php-fpm (2 workers) behind nginx on localhost ----
 start_fpm "$dir" 2 "SITE_URL=$SITE_URL" -- "${php_exts[@]}"
-user_line=""
-[ "$(id -u)" = 0 ] && user_line="user root;"
-cat >"$dir/nginx.conf" <<CONF
-$user_line
-worker_processes 1;
-daemon off;
-pid $dir/nginx.pid;
-error_log $dir/nginx-error.log;
-events { worker_connections 64; }
-http {
-    access_log $dir/nginx-access.log;
-    client_body_temp_path $dir/tmp/body;
-    fastcgi_temp_path $dir/tmp/fastcgi;
-    proxy_temp_path $dir/tmp/proxy;
-    uwsgi_temp_path $dir/tmp/uwsgi;
-    scgi_temp_path $dir/tmp/scgi;
-    include /etc/nginx/mime.types;
-    server {
-        listen 127.0.0.1:$port;
-        server_name localhost;
+start_nginx "$dir" "$port" "$SITE_URL" "WordPress" "        include /etc/nginx/mime.types;
         root $wp;
         index index.php;
         location / { try_files \$uri \$uri/ /index.php?\$args; }
@@ -111,14 +92,7 @@ http {
             fastcgi_param HTTP_HOST \$host:\$server_port;
             fastcgi_param SCRIPT_FILENAME \$document_root\$fastcgi_script_name;
             fastcgi_pass unix:$dir/php-fpm.sock;
-        }
-    }
-}
-CONF
-nginx -e "$dir/nginx-error.log" -p "$dir" -c "$dir/nginx.conf" &
-started $!
-for _ in $(seq 50); do curl -sf -o /dev/null "$SITE_URL/" && break; sleep 0.1; done
-curl -sf -o /dev/null "$SITE_URL/" || { cat "$dir/nginx-error.log" "$dir/php-fpm.log" >&2; echo "WordPress does not answer" >&2; exit 1; }
+        }"
 echo "WordPress at $SITE_URL (nginx, php-fpm)"
 
 wd_port=$(free_port)
