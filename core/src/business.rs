@@ -58,7 +58,11 @@ impl Dargah {
     /// asks the gateway whether an earlier, unanswered try went through.
     fn once(&self, key: &str, operation: &str, request: &Value, send: impl FnOnce() -> Result<Value>, lookup: Option<&dyn Fn() -> Result<Option<Value>>>) -> Result<Value> {
         idempotency_key(key)?;
-        let hash = hex::encode(Sha256::digest(format!("{operation}\n{request}")));
+        // A key names one call of one account: the same key from another account is another request.
+        let hash = match self.account() {
+            crate::config::DEFAULT_ACCOUNT => hex::encode(Sha256::digest(format!("{operation}\n{request}"))),
+            account => hex::encode(Sha256::digest(format!("{operation}\n{account}\n{request}"))),
+        };
         let store = self.store();
         match store.idempotency_begin(key, operation, &hash)? {
             IdempotencyBegin::Done(answer) => return serde_json::from_str(&answer).map_err(|e| Error::store(format!("stored answer is unreadable: {e}"))),
@@ -98,7 +102,10 @@ impl Dargah {
     }
 
     fn mupra_config(&self) -> Result<Arc<crate::config::MupraConfig>> {
-        Ok(Arc::new(self.config().mupra.clone().ok_or_else(|| Error::config("mupra is not configured"))?))
+        if self.config().mupra.is_none() {
+            return Err(Error::config("mupra is not configured"));
+        }
+        Ok(Arc::new(self.config().mupra_account(self.account())?.clone()))
     }
 
     /// What Mupra has settled with the merchant so far, in rial.
@@ -137,7 +144,7 @@ impl Dargah {
     }
 
     fn sepal_parts(&self) -> Result<(Arc<sepal::SepalSession>, Arc<crate::config::SepalConfig>, Arc<crate::http::Http>)> {
-        let config = Arc::new(self.config().sepal.clone().ok_or_else(sepal::not_configured)?);
+        let config = Arc::new(self.sepal_config()?);
         Ok((self.sepal_session(), config, self.http()?))
     }
 
@@ -159,9 +166,12 @@ impl Dargah {
     }
 
     fn vandar_api(&self) -> Result<VandarApi> {
-        let config = Arc::new(self.config().vandar.clone().ok_or_else(|| Error::config("vandar is not configured"))?);
+        if self.config().vandar.is_none() {
+            return Err(Error::config("vandar is not configured"));
+        }
+        let config = Arc::new(self.config().vandar_account(self.account())?.clone());
         let refresh_lease = vandar_api::refresh_lease(&self.config().http);
-        Ok(VandarApi { config, store: self.store().clone(), http: self.http()?, refresh_lease })
+        Ok(VandarApi { config, account: self.account().to_string(), store: self.store().clone(), http: self.http()?, refresh_lease })
     }
 
     /// Any business endpoint the document lists, by `"<METHOD> <path>"`,
@@ -231,6 +241,22 @@ impl Dargah {
             || self.vandar_simple("POST /v3/business/:business/transaction/:transaction_id/refund", &[("transaction_id", transaction_id)], body.clone()),
             None,
         )
+    }
+}
+
+impl Dargah {
+    /// Refund a paid Vandar payment (its stored `transId`) through the
+    /// payment's own merchant account, at most once per idempotency key.
+    pub fn vandar_refund_payment(&self, idempotency_key: &str, payment_id: &str, body: Option<Value>) -> Result<Value> {
+        let payment = self.payment(payment_id)?;
+        if payment.gateway != crate::model::Gateway::Vandar {
+            return Err(Error::new(ErrorKind::Unsupported, format!("{} payments cannot be refunded through Dargah", payment.gateway)));
+        }
+        let transaction_id = match (&payment.state, &payment.reference) {
+            (crate::model::PaymentState::Paid, Some(reference)) => reference.clone(),
+            _ => return Err(Error::invalid(format!("payment {} is not a paid payment with a Vandar transId", payment.id))),
+        };
+        self.with_account(&payment.account)?.vandar_refund(idempotency_key, &transaction_id, body)
     }
 }
 

@@ -4,6 +4,7 @@
 
 use crate::error::{Error, Result};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
@@ -151,6 +152,10 @@ pub struct MupraConfig {
     pub base_url: String,
     #[serde(default = "default_refund_window")]
     pub refund_window_secs: u64,
+    /// Further merchant accounts at this gateway, by name (`[mupra.accounts.NAME]`),
+    /// each a complete table of its own; this table is the `default` account.
+    #[serde(default)]
+    pub accounts: BTreeMap<String, MupraConfig>,
 }
 impl MupraConfig {
     fn default_base() -> String {
@@ -166,6 +171,10 @@ pub struct CanPayConfig {
     pub base_url: String,
     #[serde(default = "default_refund_window")]
     pub refund_window_secs: u64,
+    /// Further merchant accounts at this gateway, by name (`[canpay.accounts.NAME]`),
+    /// each a complete table of its own; this table is the `default` account.
+    #[serde(default)]
+    pub accounts: BTreeMap<String, CanPayConfig>,
 }
 impl CanPayConfig {
     fn default_base() -> String {
@@ -184,6 +193,10 @@ pub struct AtiPayConfig {
     pub base_url: String,
     #[serde(default = "default_refund_window")]
     pub refund_window_secs: u64,
+    /// Further merchant accounts at this gateway, by name (`[atipay.accounts.NAME]`),
+    /// each a complete table of its own; this table is the `default` account.
+    #[serde(default)]
+    pub accounts: BTreeMap<String, AtiPayConfig>,
 }
 impl AtiPayConfig {
     fn default_base() -> String {
@@ -223,6 +236,10 @@ pub struct VandarConfig {
     pub refresh_margin_secs: u64,
     #[serde(default = "default_refund_window")]
     pub refund_window_secs: u64,
+    /// Further merchant accounts at this gateway, by name (`[vandar.accounts.NAME]`),
+    /// each a complete table of its own; this table is the `default` account.
+    #[serde(default)]
+    pub accounts: BTreeMap<String, VandarConfig>,
 }
 impl VandarConfig {
     fn default_refresh_margin() -> u64 {
@@ -251,6 +268,10 @@ pub struct SepalConfig {
     pub api_key: Option<Secret>,
     #[serde(default = "SepalConfig::default_base")]
     pub base_url: String,
+    /// Further merchant accounts at this gateway, by name (`[sepal.accounts.NAME]`),
+    /// each a complete table of its own; this table is the `default` account.
+    #[serde(default)]
+    pub accounts: BTreeMap<String, SepalConfig>,
 }
 impl SepalConfig {
     fn default_base() -> String {
@@ -278,37 +299,112 @@ impl Config {
         Ok(config)
     }
 
-    /// Check every base URL: https, or plain http only to a loopback host.
+    /// Check every base URL: https, or plain http only to a loopback host;
+    /// every account name; and that named accounts have none of their own.
     pub fn validate(&self) -> Result<()> {
-        let mut bases: Vec<(&str, &str)> = Vec::new();
-        if let Some(c) = &self.mupra {
-            bases.push(("mupra.base_url", &c.base_url));
-        }
-        if let Some(c) = &self.canpay {
-            bases.push(("canpay.base_url", &c.base_url));
-        }
+        self.validate_accounts()?;
         if let Some(c) = &self.atipay {
-            bases.push(("atipay.base_url", &c.base_url));
-            if c.terminal_id.trim().is_empty() {
-                return Err(Error::config("atipay.terminalId is empty"));
+            for (label, account) in labelled("atipay", c) {
+                if account.terminal_id.trim().is_empty() {
+                    return Err(Error::config(format!("{label}.terminalId is empty")));
+                }
             }
         }
-        if let Some(c) = &self.vandar {
-            bases.push(("vandar.ipg_base_url", &c.ipg_base_url));
-            bases.push(("vandar.api_base_url", &c.api_base_url));
-            bases.push(("vandar.batch_base_url", &c.batch_base_url));
-            bases.push(("vandar.subscription_base_url", &c.subscription_base_url));
-        }
-        if let Some(c) = &self.sepal {
-            bases.push(("sepal.base_url", &c.base_url));
-        }
-        for (name, base) in bases {
-            crate::validate::gateway_base_url(name, base)?;
+        for (name, base, _) in self.base_urls() {
+            crate::validate::gateway_base_url(&name, &base)?;
         }
         if let Some(proxy) = &self.http.proxy {
             crate::validate::proxy_url(proxy.expose())?;
         }
         self.validate_durations()
+    }
+
+    fn validate_accounts(&self) -> Result<()> {
+        fn check<T: GatewayAccounts>(config: Option<&T>) -> Result<()> {
+            let Some(config) = config else { return Ok(()) };
+            for (name, account) in config.named() {
+                // Never echo a bad name: a credential pasted into the wrong place would be shown.
+                account_name(name).map_err(|_| Error::config(format!("{}.accounts has an invalid account name: {ACCOUNT_NAME_RULE}", T::GATEWAY)))?;
+                if name == DEFAULT_ACCOUNT {
+                    return Err(Error::config(format!("{}.accounts.{DEFAULT_ACCOUNT}: the default account is the [{}] table itself", T::GATEWAY, T::GATEWAY)));
+                }
+                if !account.named().is_empty() {
+                    return Err(Error::config(format!("{}.accounts.{name} cannot have accounts of its own", T::GATEWAY)));
+                }
+            }
+            Ok(())
+        }
+        check(self.mupra.as_ref())?;
+        check(self.canpay.as_ref())?;
+        check(self.atipay.as_ref())?;
+        check(self.vandar.as_ref())?;
+        check(self.sepal.as_ref())
+    }
+
+    /// Every configured base URL, of every account: (setting name, URL, gateway).
+    pub(crate) fn base_urls(&self) -> Vec<(String, String, &'static str)> {
+        let mut bases = Vec::new();
+        if let Some(c) = &self.mupra {
+            for (label, a) in labelled("mupra", c) {
+                bases.push((format!("{label}.base_url"), a.base_url.clone(), "mupra"));
+            }
+        }
+        if let Some(c) = &self.canpay {
+            for (label, a) in labelled("canpay", c) {
+                bases.push((format!("{label}.base_url"), a.base_url.clone(), "canpay"));
+            }
+        }
+        if let Some(c) = &self.atipay {
+            for (label, a) in labelled("atipay", c) {
+                bases.push((format!("{label}.base_url"), a.base_url.clone(), "atipay"));
+            }
+        }
+        if let Some(c) = &self.vandar {
+            for (label, a) in labelled("vandar", c) {
+                bases.push((format!("{label}.ipg_base_url"), a.ipg_base_url.clone(), "vandar"));
+                bases.push((format!("{label}.api_base_url"), a.api_base_url.clone(), "vandar"));
+                bases.push((format!("{label}.batch_base_url"), a.batch_base_url.clone(), "vandar"));
+                bases.push((format!("{label}.subscription_base_url"), a.subscription_base_url.clone(), "vandar"));
+            }
+        }
+        if let Some(c) = &self.sepal {
+            for (label, a) in labelled("sepal", c) {
+                bases.push((format!("{label}.base_url"), a.base_url.clone(), "sepal"));
+            }
+        }
+        bases
+    }
+
+    /// The Mupra account by name ([`DEFAULT_ACCOUNT`] is the `[mupra]` table itself).
+    pub fn mupra_account(&self, account: &str) -> Result<&MupraConfig> {
+        pick(self.mupra.as_ref(), account)
+    }
+    pub fn canpay_account(&self, account: &str) -> Result<&CanPayConfig> {
+        pick(self.canpay.as_ref(), account)
+    }
+    pub fn atipay_account(&self, account: &str) -> Result<&AtiPayConfig> {
+        pick(self.atipay.as_ref(), account)
+    }
+    pub fn vandar_account(&self, account: &str) -> Result<&VandarConfig> {
+        pick(self.vandar.as_ref(), account)
+    }
+    pub fn sepal_account(&self, account: &str) -> Result<&SepalConfig> {
+        pick(self.sepal.as_ref(), account)
+    }
+
+    /// The account names configured for a gateway (`mupra`, …, `sepal`), `default` first.
+    pub fn account_names(&self, gateway: &str) -> Vec<String> {
+        fn names<T: GatewayAccounts>(c: Option<&T>) -> Vec<String> {
+            c.map(|c| std::iter::once(DEFAULT_ACCOUNT.to_string()).chain(c.named().keys().cloned()).collect()).unwrap_or_default()
+        }
+        match gateway {
+            "mupra" => names(self.mupra.as_ref()),
+            "canpay" => names(self.canpay.as_ref()),
+            "atipay" => names(self.atipay.as_ref()),
+            "vandar" => names(self.vandar.as_ref()),
+            "sepal" => names(self.sepal.as_ref()),
+            _ => Vec::new(),
+        }
     }
 
     /// Every duration within sane bounds (so none can wrap), and the claim's
@@ -320,19 +416,24 @@ impl Config {
         in_range("http.connect_timeout_ms", self.http.connect_timeout_ms, 1, MAX_REQUEST_TIMEOUT_MS)?;
         in_range("callback_wait_ms", self.callback_wait_ms, 0, MAX_CALLBACK_WAIT_MS)?;
         in_range("http.max_response_bytes", self.http.max_response_bytes as u64, 1024, 64 << 20)?;
-        let windows = [
-            ("mupra.refund_window_secs", self.mupra.as_ref().map(|c| c.refund_window_secs)),
-            ("canpay.refund_window_secs", self.canpay.as_ref().map(|c| c.refund_window_secs)),
-            ("atipay.refund_window_secs", self.atipay.as_ref().map(|c| c.refund_window_secs)),
-            ("vandar.refund_window_secs", self.vandar.as_ref().map(|c| c.refund_window_secs)),
-        ];
-        for (name, window) in windows {
-            if let Some(window) = window {
-                in_range(name, window, 1, MAX_REFUND_WINDOW_SECS)?;
+        let mut windows = Vec::new();
+        if let Some(c) = &self.mupra {
+            windows.extend(labelled("mupra", c).map(|(label, a)| (label, a.refund_window_secs)));
+        }
+        if let Some(c) = &self.canpay {
+            windows.extend(labelled("canpay", c).map(|(label, a)| (label, a.refund_window_secs)));
+        }
+        if let Some(c) = &self.atipay {
+            windows.extend(labelled("atipay", c).map(|(label, a)| (label, a.refund_window_secs)));
+        }
+        if let Some(c) = &self.vandar {
+            windows.extend(labelled("vandar", c).map(|(label, a)| (label, a.refund_window_secs)));
+            for (label, a) in labelled("vandar", c) {
+                in_range(&format!("{label}.refresh_margin_secs"), a.refresh_margin_secs, 0, MAX_REFUND_WINDOW_SECS)?;
             }
         }
-        if let Some(v) = &self.vandar {
-            in_range("vandar.refresh_margin_secs", v.refresh_margin_secs, 0, MAX_REFUND_WINDOW_SECS)?;
+        for (label, window) in windows {
+            in_range(&format!("{label}.refund_window_secs"), window, 1, MAX_REFUND_WINDOW_SECS)?;
         }
         let slowest_ms = self.slowest_resolution_ms();
         if self.lease_ms() <= slowest_ms as i64 {
@@ -374,6 +475,63 @@ fn in_range(name: &str, value: u64, min: u64, max: u64) -> Result<()> {
         return Err(Error::config(format!("{name} must be between {min} and {max}")));
     }
     Ok(())
+}
+
+/// The account a gateway's own table configures.
+pub const DEFAULT_ACCOUNT: &str = "default";
+
+const ACCOUNT_NAME_RULE: &str = "an account name is 1 to 32 characters: a lowercase letter first, then lowercase letters, digits, '_' or '-'";
+
+/// An account name is a short identifier: `[a-z][a-z0-9_-]{0,31}`.
+pub fn account_name(name: &str) -> Result<()> {
+    let ok = (1..=32).contains(&name.len())
+        && name.as_bytes()[0].is_ascii_lowercase()
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        // The value is never echoed: it may be a credential passed in the wrong place.
+        Err(Error::invalid(ACCOUNT_NAME_RULE))
+    }
+}
+
+/// A gateway's configuration, whose table is its default account and
+/// whose `accounts` are the named ones.
+pub trait GatewayAccounts: Sized {
+    const GATEWAY: &'static str;
+    fn named(&self) -> &BTreeMap<String, Self>;
+}
+
+macro_rules! gateway_accounts {
+    ($($t:ty => $name:literal),*) => {$(
+        impl GatewayAccounts for $t {
+            const GATEWAY: &'static str = $name;
+            fn named(&self) -> &BTreeMap<String, Self> {
+                &self.accounts
+            }
+        }
+    )*};
+}
+gateway_accounts!(MupraConfig => "mupra", CanPayConfig => "canpay", AtiPayConfig => "atipay", VandarConfig => "vandar", SepalConfig => "sepal");
+
+/// The default account and every named one, each with its setting name
+/// (`vandar`, `vandar.accounts.branch2`).
+fn labelled<'a, T: GatewayAccounts>(gateway: &'a str, config: &'a T) -> impl Iterator<Item = (String, &'a T)> + 'a {
+    std::iter::once((gateway.to_string(), config)).chain(config.named().iter().map(move |(name, a)| (format!("{gateway}.accounts.{name}"), a)))
+}
+
+/// One account of a gateway. An unknown account is a `config` error that
+/// names the configured accounts, never the value asked for.
+fn pick<'a, T: GatewayAccounts>(config: Option<&'a T>, account: &str) -> Result<&'a T> {
+    account_name(account)?;
+    let config = config.ok_or_else(|| Error::config(format!("gateway {} is not configured", T::GATEWAY)))?;
+    if account == DEFAULT_ACCOUNT {
+        return Ok(config);
+    }
+    config.named().get(account).ok_or_else(|| {
+        let known: Vec<&str> = std::iter::once(DEFAULT_ACCOUNT).chain(config.named().keys().map(String::as_str)).collect();
+        Error::config(format!("{} has no account by that name; configured: {}", T::GATEWAY, known.join(", ")))
+    })
 }
 
 #[cfg(test)]
@@ -425,5 +583,53 @@ mod tests {
         assert!(e.message().contains("object"), "{}", e.message());
         let e = Config::from_json("{not json").unwrap_err();
         assert_eq!(e.kind(), crate::ErrorKind::Config);
+    }
+
+    #[test]
+    fn named_accounts_sit_under_the_gateway_table() {
+        let c = Config::from_toml(
+            "[vandar]\napi_key = \"k1\"\n[vandar.accounts.branch2]\napi_key = \"k2\"\nipg_base_url = \"http://127.0.0.1:9/v\"\n\
+             [atipay]\napiKey = \"a1\"\nterminalId = \"T1\"\n[atipay.accounts.shop-b]\napiKey = \"a2\"\nterminalId = \"T2\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.vandar_account(DEFAULT_ACCOUNT).unwrap().api_key.expose(), "k1");
+        assert_eq!(c.vandar_account("branch2").unwrap().api_key.expose(), "k2");
+        assert_eq!(c.vandar_account("branch2").unwrap().ipg_base_url, "http://127.0.0.1:9/v");
+        assert_eq!(c.atipay_account("shop-b").unwrap().terminal_id, "T2");
+        assert_eq!(c.account_names("vandar"), ["default", "branch2"]);
+        assert!(c.account_names("mupra").is_empty());
+        let e = c.vandar_account("branch3").unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Config);
+        assert!(e.message().contains("default, branch2") && !e.message().contains("branch3"), "{}", e.message());
+        assert_eq!(c.vandar_account("Bad Name").unwrap_err().kind(), crate::ErrorKind::InvalidInput);
+        assert_eq!(c.mupra_account(DEFAULT_ACCOUNT).unwrap_err().kind(), crate::ErrorKind::Config);
+        // Secrets of named accounts never print either.
+        let printed = format!("{c:?}");
+        assert!(!printed.contains("k2") && !printed.contains("a2"), "{printed}");
+    }
+
+    #[test]
+    fn account_tables_are_checked() {
+        let bad_name = r#"{"canpay":{"merchant":"m","accounts":{"SECRET-m2":{"merchant":"m2"}}}}"#;
+        let e = Config::from_json(bad_name).unwrap_err();
+        assert!(e.message().contains("invalid account name") && !e.message().contains("SECRET"), "{}", e.message());
+        let e = Config::from_json(r#"{"canpay":{"merchant":"m","accounts":{"default":{"merchant":"m2"}}}}"#).unwrap_err();
+        assert!(e.message().contains("default account"), "{}", e.message());
+        let e = Config::from_json(r#"{"canpay":{"merchant":"m","accounts":{"b":{"merchant":"m2","accounts":{"c":{"merchant":"m3"}}}}}}"#).unwrap_err();
+        assert!(e.message().contains("canpay.accounts.b cannot have accounts"), "{}", e.message());
+        let e = Config::from_json(r#"{"canpay":{"merchant":"m","accounts":{"b":{"merchant":"m2","base_url":"http://canpay.ir/api/ipg/"}}}}"#).unwrap_err();
+        assert!(e.message().contains("canpay.accounts.b.base_url"), "{}", e.message());
+        let e = Config::from_json(r#"{"canpay":{"merchant":"m","accounts":{"b":{"merchant":"m2","refund_window_secs":0}}}}"#).unwrap_err();
+        assert!(e.message().contains("canpay.accounts.b.refund_window_secs"), "{}", e.message());
+        let e = Config::from_json(r#"{"atipay":{"apiKey":"a","terminalId":"T","accounts":{"b":{"apiKey":"a2","terminalId":" "}}}}"#).unwrap_err();
+        assert!(e.message().contains("atipay.accounts.b.terminalId"), "{}", e.message());
+        let e = Config::from_json(r#"{"canpay":{"merchant":"m","accounts":{"b":{"merchnt":"m2"}}}}"#).unwrap_err();
+        assert!(e.message().contains("merchnt"), "{}", e.message());
+        for ok in ["b", "branch2", "shop_b", "a-1", "abcdefghijklmnopqrstuvwxyz012345"] {
+            account_name(ok).unwrap();
+        }
+        for bad in ["", "B", "1a", "a b", "a.b", "abcdefghijklmnopqrstuvwxyz0123456", "ä"] {
+            assert!(account_name(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -8,7 +8,7 @@
 
 use crate::audit::audit;
 use crate::callback::CallbackFields;
-use crate::config::Config;
+use crate::config::{Config, DEFAULT_ACCOUNT};
 use crate::error::{Error, ErrorKind, Result};
 use crate::failpoint;
 use crate::gateways::sepal::{self, SepalPaymentState, SepalSession};
@@ -19,7 +19,8 @@ use crate::store::{self, Claim, ClaimInput, Finish, NewPayment, Resolution, Stor
 use crate::redact::{mask_card, Redactor};
 use crate::validate;
 use rand::distributions::{Alphanumeric, DistString};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The name of the query parameter Dargah adds to every callback URL.
@@ -28,16 +29,20 @@ pub const REF_PARAM: &str = "dargah_ref";
 /// A configured client: gateways, store and (lazily, per process) HTTP.
 /// Cheap to share between threads; safe to use after `fork()`.
 pub struct Dargah {
-    config: Config,
+    config: Arc<Config>,
     store: Arc<dyn Store>,
-    http: ProcessLocal<Http>,
-    sepal: Arc<SepalSession>,
+    http: Arc<ProcessLocal<Http>>,
+    /// Sepal's login, one per account.
+    sepal: Arc<Mutex<HashMap<String, Arc<SepalSession>>>>,
     redactor: Redactor,
+    /// The merchant account this handle's calls use where no payment names
+    /// one (see [`Dargah::with_account`]).
+    account: String,
 }
 
 impl std::fmt::Debug for Dargah {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Dargah").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("Dargah").field("config", &self.config).field("account", &self.account).finish_non_exhaustive()
     }
 }
 
@@ -90,7 +95,7 @@ impl Dargah {
     pub fn with_store(config: Config, store: Arc<dyn Store>) -> Result<Dargah> {
         config.validate()?;
         let redactor = Redactor::new(config.card_fingerprint_key.clone());
-        Ok(Dargah { config, store, http: ProcessLocal::new(), sepal: Arc::default(), redactor })
+        Ok(Dargah { config: Arc::new(config), store, http: Arc::new(ProcessLocal::new()), sepal: Arc::default(), redactor, account: DEFAULT_ACCOUNT.to_string() })
     }
 
     pub fn from_json(text: &str) -> Result<Dargah> {
@@ -113,14 +118,47 @@ impl Dargah {
         self.http.get_or_try_init(|| Http::new(&self.config))
     }
 
-    pub(crate) fn adapter(&self, gateway: Gateway) -> Result<Adapter> {
-        Adapter::from_config(&self.config, gateway)
+    /// The same client (store, connections, token pairs) speaking for another
+    /// merchant account: its business calls (balances, settlements, refunds,
+    /// reports) and the payments it creates use that account's credentials.
+    /// Calls on a stored payment always use the payment's own account,
+    /// whichever handle makes them. The name must be configured for at least
+    /// one gateway; an unknown name is a `config` error that never repeats it.
+    pub fn with_account(&self, account: &str) -> Result<Dargah> {
+        crate::config::account_name(account)?;
+        let known = ["mupra", "canpay", "atipay", "vandar", "sepal"].iter().any(|g| self.config.account_names(g).iter().any(|a| a == account));
+        if !known {
+            return Err(Error::config("no gateway has an account by that name; name it under [GATEWAY.accounts.NAME] in the configuration"));
+        }
+        Ok(Dargah {
+            config: self.config.clone(),
+            store: self.store.clone(),
+            http: self.http.clone(),
+            sepal: self.sepal.clone(),
+            redactor: self.redactor.clone(),
+            account: account.to_string(),
+        })
+    }
+
+    /// The merchant account this handle speaks for (`default` unless [`Dargah::with_account`]).
+    pub fn account(&self) -> &str {
+        &self.account
+    }
+
+    pub(crate) fn adapter(&self, gateway: Gateway, account: &str) -> Result<Adapter> {
+        Adapter::from_config(&self.config, gateway, account)
+    }
+
+    /// The adapter with the payment's own account's credentials.
+    pub(crate) fn adapter_for(&self, payment: &Payment) -> Result<Adapter> {
+        self.adapter(payment.gateway, &payment.account)
     }
 
     /// Validate, record, then ask the gateway for a token. The payment is in
     /// the store before the gateway is called, and an invoice id is used once.
     pub fn create_payment(&self, gateway: Gateway, request: PaymentRequest) -> Result<CreatedPayment> {
-        let adapter = self.adapter(gateway)?;
+        let account = request.account.clone().unwrap_or_else(|| self.account.clone());
+        let adapter = self.adapter(gateway, &account)?;
         validate::invoice_id(&request.invoice_id)?;
         if request.amount == 0 || request.amount > i64::MAX as u64 {
             return Err(Error::invalid("amount must be a positive number of rial"));
@@ -143,6 +181,7 @@ impl Dargah {
         self.store.insert(&NewPayment {
             id: id.clone(),
             gateway,
+            account,
             invoice_id: request.invoice_id.clone(),
             amount: request.amount,
             callback_url: request.callback_url.clone(),
@@ -185,11 +224,37 @@ impl Dargah {
     /// Handle a callback exactly as the browser delivered it. Exactly one
     /// caller ever gets `newly_paid` for a payment; later ones get the stored
     /// outcome without a gateway call. The callback's own status is a hint.
+    ///
+    /// The payment is found by its token (or `dargah_ref`) alone, and verified
+    /// with its own account's credentials; what the callback says of the
+    /// account (AtiPay's terminal) must be that account's.
     pub fn handle_callback(&self, gateway: Gateway, fields: &CallbackFields) -> Result<Outcome> {
-        let adapter = self.adapter(gateway)?;
-        let info = adapter.parse_callback(fields)?;
+        self.callback(gateway, None, fields)
+    }
+
+    /// A callback that arrived at the callback URL of one merchant account:
+    /// as [`Dargah::handle_callback`], and a payment of another account is
+    /// refused (`invalid_callback`, no gateway call, the payment untouched).
+    pub fn handle_account_callback(&self, gateway: Gateway, account: &str, fields: &CallbackFields) -> Result<Outcome> {
+        crate::config::account_name(account)?;
+        self.callback(gateway, Some(account), fields)
+    }
+
+    fn callback(&self, gateway: Gateway, at_account: Option<&str>, fields: &CallbackFields) -> Result<Outcome> {
+        // Reading a callback needs no credentials: any configured account of the gateway reads it.
+        let info = self.adapter(gateway, DEFAULT_ACCOUNT)?.parse_callback(fields)?;
         let payment = self.find_callback_payment(gateway, fields, &info)?;
         failpoint!("callback_matched");
+        if at_account.is_some_and(|a| a != payment.account) {
+            let why = "refused a callback that arrived at another merchant account's callback URL";
+            self.store.record_event(&payment.id, "refused_callback", &serde_json::json!({"reason": why}).to_string())?;
+            return Err(Error::callback("this callback's payment belongs to another merchant account; it stays open"));
+        }
+        let adapter = self.adapter_for(&payment)?;
+        if let Err(e) = adapter.check_callback_account(fields) {
+            self.store.record_event(&payment.id, "refused_callback", &serde_json::json!({"reason": e.message()}).to_string())?;
+            return Err(e);
+        }
         self.check_callback_claims(&adapter, &payment, &info)?;
         let input = ClaimInput { verify_key: info.verify_key.clone(), trace_number: info.trace_number.clone() };
         let hint = info.hint.unwrap_or(Hint::None);
@@ -520,7 +585,7 @@ impl Dargah {
     pub fn recover(&self, limit: usize) -> Result<RecoverReport> {
         let mut report = RecoverReport::default();
         for stale in self.store.recoverable(limit)? {
-            let adapter = self.adapter(stale.gateway)?;
+            let adapter = self.adapter_for(&stale)?;
             match self.resolve_unprompted(&adapter, &stale.id)? {
                 Unprompted::Resolved(outcome) => report.outcomes.push(*outcome),
                 Unprompted::InDoubt(e) => report.errors.push((stale.id.clone(), e)),
@@ -557,12 +622,21 @@ impl Dargah {
 
     /// Sepal's state of a payment by its payment number (logs in as needed).
     pub fn sepal_payment_state(&self, payment_number: u64) -> Result<SepalPaymentState> {
-        let config = Arc::new(self.config.sepal.clone().ok_or_else(sepal::not_configured)?);
-        block_on(sepal::payment_state(self.sepal.clone(), config, self.http()?, payment_number))?
+        let config = Arc::new(self.sepal_config()?);
+        block_on(sepal::payment_state(self.sepal_session(), config, self.http()?, payment_number))?
     }
 
+    /// This handle's Sepal account.
+    pub(crate) fn sepal_config(&self) -> Result<crate::config::SepalConfig> {
+        if self.config.sepal.is_none() {
+            return Err(sepal::not_configured());
+        }
+        Ok(self.config.sepal_account(&self.account)?.clone())
+    }
+
+    /// This handle's account's Sepal login, shared by every handle of the client.
     pub(crate) fn sepal_session(&self) -> Arc<SepalSession> {
-        self.sepal.clone()
+        self.sepal.lock().unwrap_or_else(|p| p.into_inner()).entry(self.account.clone()).or_default().clone()
     }
 
     pub fn payment(&self, id: &str) -> Result<Payment> {

@@ -204,27 +204,9 @@ impl Http {
     }
 }
 
-/// Every configured base URL and its gateway.
+/// Every configured base URL (of every account) and its gateway.
 fn gateway_bases(config: &Config) -> Vec<(String, &'static str)> {
-    let mut bases = Vec::new();
-    if let Some(c) = &config.mupra {
-        bases.push((c.base_url.clone(), "mupra"));
-    }
-    if let Some(c) = &config.canpay {
-        bases.push((c.base_url.clone(), "canpay"));
-    }
-    if let Some(c) = &config.atipay {
-        bases.push((c.base_url.clone(), "atipay"));
-    }
-    if let Some(c) = &config.vandar {
-        for base in [&c.ipg_base_url, &c.api_base_url, &c.batch_base_url, &c.subscription_base_url] {
-            bases.push((base.clone(), "vandar"));
-        }
-    }
-    if let Some(c) = &config.sepal {
-        bases.push((c.base_url.clone(), "sepal"));
-    }
-    bases
+    config.base_urls().into_iter().map(|(_, base, gateway)| (base, gateway)).collect()
 }
 
 fn transport_error(host: &str, e: &reqwest::Error) -> Error {

@@ -139,11 +139,15 @@ pub struct PaymentRequest {
     pub description: Option<String>,
     #[serde(default)]
     pub vandar: Option<VandarOptions>,
+    /// The merchant account at the gateway (`[vandar.accounts.NAME]`); the
+    /// gateway's own table (`default`) when not given. The payment keeps it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
 }
 
 impl PaymentRequest {
     pub fn new(invoice_id: impl Into<String>, amount: u64, callback_url: impl Into<String>) -> Self {
-        PaymentRequest { invoice_id: invoice_id.into(), amount, callback_url: callback_url.into(), mobile: None, description: None, vandar: None }
+        PaymentRequest { invoice_id: invoice_id.into(), amount, callback_url: callback_url.into(), mobile: None, description: None, vandar: None, account: None }
     }
     pub fn mobile(mut self, mobile: impl Into<String>) -> Self {
         self.mobile = Some(mobile.into());
@@ -155,6 +159,11 @@ impl PaymentRequest {
     }
     pub fn vandar(mut self, options: VandarOptions) -> Self {
         self.vandar = Some(options);
+        self
+    }
+    /// Take the payment with this named merchant account of the gateway.
+    pub fn account(mut self, account: impl Into<String>) -> Self {
+        self.account = Some(account.into());
         self
     }
 }
@@ -273,6 +282,9 @@ pub struct Payment {
     /// Dargah's own id; also the `dargah_ref` the library adds to the callback URL.
     pub id: String,
     pub gateway: Gateway,
+    /// The merchant account at the gateway it was created with (`default`:
+    /// the gateway's own table). Every later call for it uses this account.
+    pub account: String,
     pub invoice_id: String,
     pub amount: u64,
     /// The callback URL as the shop gave it.

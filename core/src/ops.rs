@@ -160,7 +160,12 @@ struct TransactionIdParams {
 #[serde(deny_unknown_fields)]
 struct RefundParams {
     idempotency_key: String,
-    transaction_id: String,
+    /// Vandar's transId, or
+    #[serde(default)]
+    transaction_id: Option<String>,
+    /// a paid payment's id (refunded through the payment's own account).
+    #[serde(default)]
+    payment_id: Option<String>,
     #[serde(default)]
     body: Option<Value>,
 }
@@ -184,7 +189,20 @@ fn default_limit() -> usize {
 impl Dargah {
     /// Run `operation` with JSON `params` and answer JSON. Unknown operations
     /// and wrong parameters are `invalid_input`, before any network call.
+    /// Every operation takes an optional `"account"`: the merchant account
+    /// its gateway calls use (see [`Dargah::with_account`]); operations on a
+    /// stored payment always use the payment's own account.
     pub fn call(&self, operation: &str, params_json: &Value) -> Result<Value> {
+        if let Some(account) = params_json.get("account") {
+            let Value::String(account) = account else {
+                return Err(Error::invalid(format!("{operation}: account must be a string")));
+            };
+            let mut rest = params_json.clone();
+            if let Some(map) = rest.as_object_mut() {
+                map.remove("account");
+            }
+            return self.with_account(account)?.call(operation, &rest);
+        }
         match operation {
             "capabilities" => {
                 let p: GatewayParams = params(operation, params_json)?;
@@ -283,7 +301,11 @@ impl Dargah {
             }
             "vandar.refund" => {
                 let p: RefundParams = params(operation, params_json)?;
-                self.vandar_refund(&p.idempotency_key, &p.transaction_id, p.body)
+                match (p.transaction_id, p.payment_id) {
+                    (Some(transaction_id), None) => self.vandar_refund(&p.idempotency_key, &transaction_id, p.body),
+                    (None, Some(payment_id)) => self.vandar_refund_payment(&p.idempotency_key, &payment_id, p.body),
+                    _ => Err(Error::invalid("vandar.refund: give transaction_id or payment_id (one of them)")),
+                }
             }
             "vandar.call" => {
                 let p: CallParams = params(operation, params_json)?;

@@ -77,9 +77,9 @@ impl Dargah {
         let candidates = self.store().reconcilable(min_age_ms, options.limit)?;
         let store_now = self.store().now()?;
         for candidate in candidates {
-            let adapter = match self.adapter(candidate.gateway) {
+            let adapter = match self.adapter_for(&candidate) {
                 Ok(a) => a,
-                // A gateway this client is not configured for: another host's job.
+                // A gateway or account this client is not configured for: another host's job.
                 Err(e) if e.kind() == ErrorKind::Config => continue,
                 Err(e) => return Err(e),
             };

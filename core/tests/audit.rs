@@ -12,6 +12,7 @@ fn a_claim_and_a_lease_takeover_are_events() {
     let payment = NewPayment {
         id: "dp_audit".into(),
         gateway: Gateway::Vandar,
+        account: "default".into(),
         invoice_id: "a-1".into(),
         amount: 10_000,
         callback_url: "https://shop.example/cb".into(),

@@ -50,6 +50,7 @@ fn new_payment(id: &str, invoice: &str) -> NewPayment {
     NewPayment {
         id: id.into(),
         gateway: Gateway::Vandar,
+        account: "default".into(),
         invoice_id: invoice.into(),
         amount: 10_000,
         callback_url: "https://shop.example/cb".into(),

@@ -10,7 +10,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::control::{endpoint, Endpoint, TokenFrom};
-use crate::creds;
+use crate::{creds, creds2};
 use crate::page::{self, Callback};
 use crate::state::{App, NewPayment, Payment, Status};
 use crate::wire::{form_fields, json_fields, valid_mobile, ApiError, ApiResult, ErrorKind, Gw};
@@ -56,11 +56,19 @@ pub(crate) fn envelope(e: &ApiError) -> Response {
 }
 
 fn check_api_key(key: &str) -> ApiResult<()> {
-    if key == creds::ATIPAY_API_KEY {
+    if terminal_of(key).is_some() {
         Ok(())
     } else {
         Err(ApiError::unauthorized("apiKey is not valid"))
     }
+}
+
+/// The terminal of the merchant with this apiKey.
+fn terminal_of(key: &str) -> Option<&'static str> {
+    [(creds::ATIPAY_API_KEY, creds::ATIPAY_TERMINAL_ID), (creds2::ATIPAY_API_KEY, creds2::ATIPAY_TERMINAL_ID)]
+        .into_iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, terminal)| terminal)
 }
 
 async fn get_token(
@@ -97,6 +105,7 @@ async fn get_token(
             mobile: Some(cell.to_owned()),
             description: description.map(str::to_owned),
             allowed_cards: Vec::new(),
+            merchant: f.str("apiKey")?.to_owned(),
         },
     );
     Ok(Json(
@@ -120,8 +129,9 @@ async fn verify_payment(
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
     let f = json_fields(&headers, &body)?;
-    check_api_key(f.str("apiKey")?)?;
-    if f.str("terminalId")? != creds::ATIPAY_TERMINAL_ID {
+    let key = f.str("apiKey")?;
+    check_api_key(key)?;
+    if Some(f.str("terminalId")?) != terminal_of(key) {
         return Err(
             ApiError::new(ErrorKind::Forbidden, "terminal not found").with_code("TerminalNotFound")
         );
@@ -130,8 +140,9 @@ async fn verify_payment(
     let mut st = app.state();
     let refuse_repeat = st.config.refuse_repeat_verify;
     let payment = st
+        // Another merchant's receipt is not found: each terminal sees only its own.
         .find_payment(Gw::AtiPay, |p| {
-            p.receipt.as_ref().is_some_and(|r| r.reference == reference)
+            p.merchant == key && p.receipt.as_ref().is_some_and(|r| r.reference == reference)
         })
         .ok_or_else(|| {
             ApiError::not_found("referenceNumber not found").with_code("ReferenceNotFound")
@@ -176,7 +187,7 @@ pub(crate) fn callback(p: &Payment) -> Callback {
                 receipt.map(|r| r.reference.clone()).unwrap_or_default(),
             ),
             ("reservationNumber", p.invoice.clone().unwrap_or_default()),
-            ("terminalId", creds::ATIPAY_TERMINAL_ID.to_owned()),
+            ("terminalId", terminal_of(&p.merchant).unwrap_or_default().to_owned()),
             (
                 "traceNumber",
                 receipt.map(|r| r.trace.clone()).unwrap_or_default(),

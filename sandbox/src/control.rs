@@ -38,6 +38,11 @@ pub(crate) struct Stats {
     /// to judge how often a gateway was really asked.
     processed_by_token: BTreeMap<String, BTreeMap<String, u64>>,
     answer_lost_by_token: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Calls by the merchant credential they carried (Mupra/Vandar IPG
+    /// `api_key`, CanPay `merchant`, AtiPay `apiKey`, Sepal `mobile` or
+    /// `apiKey`; the Vandar business API by the business its bearer token
+    /// belongs to), so a test can tell which account made each call.
+    by_credential: BTreeMap<String, BTreeMap<String, u64>>,
 }
 
 impl Stats {
@@ -47,6 +52,10 @@ impl Stats {
             let per_token = self.by_token.entry(token.to_owned()).or_default();
             *per_token.entry(name.to_owned()).or_default() += 1;
         }
+    }
+
+    fn record_credential(&mut self, name: &str, credential: &str) {
+        *self.by_credential.entry(credential.to_owned()).or_default().entry(name.to_owned()).or_default() += 1;
     }
 
     fn record_processed(&mut self, name: &str, token: &str, answer_lost: bool) {
@@ -127,6 +136,7 @@ pub(crate) async fn instrumented(
     gw: Gw,
     names: Vec<String>,
     token: Option<String>,
+    credential: Option<String>,
     kill: Option<ConnKill>,
     handler: impl Future<Output = Response>,
 ) -> Response {
@@ -134,6 +144,9 @@ pub(crate) async fn instrumented(
         let mut st = app.state();
         for name in &names {
             st.stats.record(name, token.as_deref());
+            if let Some(credential) = &credential {
+                st.stats.record_credential(name, credential);
+            }
         }
         let plan = st.faults.take(&names);
         if let (Some(token), None) = (token.as_deref(), plan.status) {
@@ -291,6 +304,7 @@ async fn instrument(
         TokenFrom::AtiPayReference => peek_field(&body, "referenceNumber")
             .and_then(|reference| crate::atipay::token_by_reference(&app, &reference)),
     };
+    let credential = credential_of(ep.gw, &body);
     let kill = parts.extensions.get::<ConnKill>().cloned();
     let method_ok = parts.method == ep.method;
     let req = Request::from_parts(parts, Body::from(body));
@@ -301,7 +315,18 @@ async fn instrument(
         }
         next.run(req).await
     };
-    instrumented(&app, ep.gw, vec![ep.name()], token, kill, handler).await
+    instrumented(&app, ep.gw, vec![ep.name()], token, credential, kill, handler).await
+}
+
+/// The merchant credential a gateway request carries in its body, if any.
+fn credential_of(gw: Gw, body: &[u8]) -> Option<String> {
+    let fields: &[&str] = match gw {
+        Gw::Mupra | Gw::Vandar => &["api_key"],
+        Gw::CanPay => &["merchant"],
+        Gw::AtiPay => &["apiKey"],
+        Gw::Sepal => &["mobile", "apiKey"],
+    };
+    fields.iter().find_map(|f| peek_field(body, f)).map(|c| c.chars().take(64).collect())
 }
 
 pub(crate) fn routes() -> Router<App> {

@@ -47,6 +47,24 @@ pub mod creds {
     pub const SEPAL_API_KEY: &str = "sandbox-sepal-api-key";
 }
 
+/// A second merchant account at every gateway, for shops with several
+/// accounts (`[GATEWAY.accounts.NAME]`). Each gateway accepts both; a
+/// payment can only be verified (or refunded) with the credentials it was
+/// created with, as at the real gateways.
+pub mod creds2 {
+    pub const MUPRA_API_KEY: &str = "sandbox-mupra-api-key-2";
+    pub const CANPAY_MERCHANT: &str = "sandbox-canpay-merchant-2";
+    pub const ATIPAY_API_KEY: &str = "sandbox-atipay-api-key-2";
+    pub const ATIPAY_TERMINAL_ID: &str = "87654321";
+    pub const VANDAR_API_KEY: &str = "sandbox-vandar-ipg-api-key-2";
+    pub const VANDAR_ACCESS_TOKEN: &str = "sandbox-vandar-access-token-2";
+    pub const VANDAR_REFRESH_TOKEN: &str = "sandbox-vandar-refresh-token-2";
+    pub const VANDAR_BUSINESS: &str = "sandbox-shop-2";
+    pub const SEPAL_MOBILE: &str = "09120000002";
+    pub const SEPAL_PASSWORD: &str = "sandbox-sepal-password-2";
+    pub const SEPAL_API_KEY: &str = "sandbox-sepal-api-key-2";
+}
+
 #[derive(Clone, Debug)]
 pub struct SandboxConfig {
     /// A paid payment not verified within this is refunded (CanPay: 15 min).
@@ -186,6 +204,31 @@ pub fn client_config(base: &str, store: &str) -> serde_json::Value {
     })
 }
 
+/// [`client_config`] with the sandbox's second merchant account named
+/// `account` at every gateway (`"vandar": {…, "accounts": {account: {…}}}`).
+pub fn client_config_with_accounts(base: &str, store: &str, account: &str) -> serde_json::Value {
+    let mut config = client_config(base, store);
+    let second = json!({
+        "mupra": {"api_key": creds2::MUPRA_API_KEY, "base_url": format!("{base}/mupra/restapi/api/ipg/")},
+        "canpay": {"merchant": creds2::CANPAY_MERCHANT, "base_url": format!("{base}/canpay/api/ipg/")},
+        "atipay": {"apiKey": creds2::ATIPAY_API_KEY, "terminalId": creds2::ATIPAY_TERMINAL_ID, "base_url": format!("{base}/atipay/v1/")},
+        "vandar": {
+            "api_key": creds2::VANDAR_API_KEY,
+            "ipg_base_url": format!("{base}/vandar/ipg"),
+            "api_base_url": format!("{base}/vandar/api"),
+            "batch_base_url": format!("{base}/vandar/batch"),
+            "subscription_base_url": format!("{base}/vandar/subscription"),
+            "access_token": creds2::VANDAR_ACCESS_TOKEN,
+            "refresh_token": creds2::VANDAR_REFRESH_TOKEN,
+            "business": creds2::VANDAR_BUSINESS
+        },
+        "sepal": {"mobile": creds2::SEPAL_MOBILE, "password": creds2::SEPAL_PASSWORD, "api_key": creds2::SEPAL_API_KEY, "base_url": format!("{base}/sepal")}
+    });
+    for gateway in ["mupra", "canpay", "atipay", "vandar", "sepal"] {
+        config[gateway]["accounts"] = json!({ account: second[gateway].clone() });
+    }
+    config
+}
 
 /// Serves the sandbox on `listener` until the task is dropped (for
 /// `dargah sandbox --port 8700`).

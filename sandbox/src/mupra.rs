@@ -10,7 +10,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::control::{endpoint, Endpoint, TokenFrom};
-use crate::creds;
+use crate::{creds, creds2};
 use crate::page::{self, Callback};
 use crate::state::{random_number, App, NewPayment, Payment, Status};
 use crate::wire::{
@@ -84,7 +84,7 @@ fn ok(result: Value) -> Json<Value> {
 /// Parses the body and checks `api_key` before anything else.
 fn authorized(headers: &HeaderMap, body: &[u8]) -> ApiResult<Fields> {
     let fields = json_fields(headers, body)?;
-    if fields.str("api_key")? != creds::MUPRA_API_KEY {
+    if ![creds::MUPRA_API_KEY, creds2::MUPRA_API_KEY].contains(&fields.str("api_key")?) {
         return Err(ApiError::unauthorized("ApiKey_Not_Found"));
     }
     Ok(fields)
@@ -129,6 +129,7 @@ async fn send(State(app): State<App>, headers: HeaderMap, body: Bytes) -> ApiRes
             mobile: mobile.map(str::to_owned),
             description: description.map(str::to_owned),
             allowed_cards: Vec::new(),
+            merchant: f.str("api_key")?.to_owned(),
         },
     );
     // The payment URL is the result; its last path segment is the token.
@@ -147,6 +148,8 @@ async fn verify(State(app): State<App>, headers: HeaderMap, body: Bytes) -> ApiR
     let refuse_repeat = st.config.refuse_repeat_verify;
     let payment = st
         .payment(Gw::Mupra, token)
+        // Another merchant's token is not found: each merchant sees only its own.
+        .filter(|p| p.merchant == f.str("api_key").unwrap_or_default())
         .ok_or_else(|| ApiError::not_found("Token_Not_Found"))?;
     if refuse_repeat && payment.is_verified() {
         return Err(ApiError::failed("already verified"));

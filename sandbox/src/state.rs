@@ -31,7 +31,10 @@ impl Shared {
             jwt_secret: rand::thread_rng().gen(),
             state: Mutex::new(State {
                 mupra: mupra::Ledger::new(),
-                vandar: vandar::Account::new(now, config.vandar_token_lifetime),
+                vandar: [
+                    vandar::Account::new(now, config.vandar_token_lifetime, 0),
+                    vandar::Account::new(now, config.vandar_token_lifetime, 1),
+                ],
                 sepal: sepal::Reports::seeded(),
                 config,
                 payments: HashMap::new(),
@@ -56,7 +59,8 @@ pub(crate) struct State {
     payments: HashMap<(Gw, String), Payment>,
     next_seq: u64,
     pub mupra: mupra::Ledger,
-    pub vandar: vandar::Account,
+    /// Two Vandar businesses: the sandbox's first merchant account and its second (`creds2`).
+    pub vandar: [vandar::Account; 2],
     pub sepal: sepal::Reports,
     pub stats: Stats,
     pub faults: Faults,
@@ -71,6 +75,9 @@ pub(crate) struct NewPayment {
     pub description: Option<String>,
     /// Vandar's `valid_card_number`: if non-empty only these cards may pay.
     pub allowed_cards: Vec<String>,
+    /// The merchant credential it was created with (api key, merchant id):
+    /// only the same merchant may verify it.
+    pub merchant: String,
 }
 
 impl State {
@@ -88,6 +95,7 @@ impl State {
             mobile: new.mobile,
             description: new.description,
             allowed_cards: new.allowed_cards,
+            merchant: new.merchant,
             created_at: calendar::tehran_now(),
             trans_id: random_number(12),
             status: Status::Pending,
@@ -174,6 +182,8 @@ pub(crate) struct Payment {
     pub mobile: Option<String>,
     pub description: Option<String>,
     pub allowed_cards: Vec<String>,
+    /// The merchant credential that created it.
+    pub merchant: String,
     pub created_at: OffsetDateTime,
     /// The gateway's numeric transaction id (Vandar transId, Mupra transId).
     pub trans_id: u64,

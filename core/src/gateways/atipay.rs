@@ -49,7 +49,7 @@ pub(crate) async fn create(config: &AtiPayConfig, http: &Http, call: &CreateCall
     Ok(Created { token: token.clone(), redirect: Redirect::Post { url, fields: vec![("token".into(), token)] } })
 }
 
-pub(crate) fn parse_callback(config: &AtiPayConfig, fields: &CallbackFields) -> Result<CallbackInfo> {
+pub(crate) fn parse_callback(fields: &CallbackFields) -> Result<CallbackInfo> {
     // Decide on `state` (the name) first; the numeric `status` is secondary.
     let state = fields.require("state")?;
     let hint = match state {
@@ -57,11 +57,6 @@ pub(crate) fn parse_callback(config: &AtiPayConfig, fields: &CallbackFields) -> 
         "CanceledByUser" => Hint::Cancelled,
         _ => Hint::Failed,
     };
-    if let Some(terminal) = fields.get("terminalId") {
-        if terminal != config.terminal_id {
-            return Err(Error::callback("atipay callback terminalId is not this merchant's terminal"));
-        }
-    }
     let verify_key = fields.get("referenceNumber").map(str::to_string);
     if verify_key.as_ref().is_some_and(|k| k.is_empty() || k.len() > crate::store::MAX_RECEIPT_LEN || k.contains(char::is_whitespace)) {
         return Err(Error::callback("atipay callback referenceNumber is malformed"));
@@ -77,6 +72,16 @@ pub(crate) fn parse_callback(config: &AtiPayConfig, fields: &CallbackFields) -> 
         trace_number: fields.get("traceNumber").map(str::to_string),
         amount: None,
     })
+}
+
+/// The callback's terminal must be the payment's own account's.
+pub(crate) fn check_account(config: &AtiPayConfig, fields: &CallbackFields) -> Result<()> {
+    if let Some(terminal) = fields.get("terminalId") {
+        if terminal != config.terminal_id {
+            return Err(Error::callback("atipay callback terminalId is not this merchant's terminal"));
+        }
+    }
+    Ok(())
 }
 
 pub(crate) async fn verify(config: &AtiPayConfig, http: &Http, question: &Question) -> Result<GatewayAnswer> {

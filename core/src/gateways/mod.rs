@@ -104,13 +104,13 @@ pub(crate) enum Adapter {
 }
 
 impl Adapter {
-    pub(crate) fn from_config(config: &Config, gateway: Gateway) -> Result<Adapter> {
-        let missing = || Error::config(format!("gateway {gateway} is not configured"));
+    /// The gateway's adapter with one account's credentials and base URLs.
+    pub(crate) fn from_config(config: &Config, gateway: Gateway, account: &str) -> Result<Adapter> {
         Ok(match gateway {
-            Gateway::Mupra => Adapter::Mupra(Arc::new(config.mupra.clone().ok_or_else(missing)?)),
-            Gateway::CanPay => Adapter::CanPay(Arc::new(config.canpay.clone().ok_or_else(missing)?)),
-            Gateway::AtiPay => Adapter::AtiPay(Arc::new(config.atipay.clone().ok_or_else(missing)?)),
-            Gateway::Vandar => Adapter::Vandar(Arc::new(config.vandar.clone().ok_or_else(missing)?)),
+            Gateway::Mupra => Adapter::Mupra(Arc::new(config.mupra_account(account)?.clone())),
+            Gateway::CanPay => Adapter::CanPay(Arc::new(config.canpay_account(account)?.clone())),
+            Gateway::AtiPay => Adapter::AtiPay(Arc::new(config.atipay_account(account)?.clone())),
+            Gateway::Vandar => Adapter::Vandar(Arc::new(config.vandar_account(account)?.clone())),
         })
     }
 
@@ -170,8 +170,18 @@ impl Adapter {
         match self {
             Adapter::Mupra(_) => mupra::parse_callback(fields),
             Adapter::CanPay(_) => canpay::parse_callback(fields),
-            Adapter::AtiPay(c) => atipay::parse_callback(c, fields),
+            Adapter::AtiPay(_) => atipay::parse_callback(fields),
             Adapter::Vandar(_) => vandar::parse_callback(fields),
+        }
+    }
+
+    /// What a callback says of the merchant account (AtiPay's `terminalId`)
+    /// must be this adapter's account: a callback is never verified with
+    /// another account's credentials.
+    pub(crate) fn check_callback_account(&self, fields: &CallbackFields) -> Result<()> {
+        match self {
+            Adapter::AtiPay(c) => atipay::check_account(c, fields),
+            Adapter::Mupra(_) | Adapter::CanPay(_) | Adapter::Vandar(_) => Ok(()),
         }
     }
 

@@ -232,6 +232,8 @@ pub(crate) fn resolve(config: &VandarConfig, name: &str, params: &BTreeMap<Strin
 /// The business API client of one `Dargah`.
 pub(crate) struct VandarApi {
     pub config: Arc<VandarConfig>,
+    /// The merchant account: its tokens and rate windows are its own.
+    pub account: String,
     pub store: Arc<dyn Store>,
     pub http: Arc<Http>,
     /// See [`refresh_lease`].
@@ -239,9 +241,23 @@ pub(crate) struct VandarApi {
 }
 
 impl VandarApi {
-    /// The name the token pair is stored under.
+    /// The name the token pair is stored under: gateway, account (the
+    /// default account keeps the name it had before accounts) and business.
     fn pair_name(&self) -> String {
-        format!("vandar:{}", self.config.business.as_deref().unwrap_or("default"))
+        format!("{}:{}", self.scope(), self.config.business.as_deref().unwrap_or("default"))
+    }
+
+    /// `vandar` for the default account, `vandar@NAME` for a named one.
+    fn scope(&self) -> String {
+        match self.account.as_str() {
+            crate::config::DEFAULT_ACCOUNT => "vandar".to_string(),
+            account => format!("vandar@{account}"),
+        }
+    }
+
+    /// The rate window for a method, kept per account.
+    fn bucket(&self, post: bool) -> String {
+        format!("{}:{}", self.scope(), if post { "POST" } else { "other" })
     }
 
     /// The current pair, seeding the store from the config the first time.
@@ -333,7 +349,7 @@ impl VandarApi {
     }
 
     fn rotate(&self, refresh_token: &Secret) -> Result<Issued> {
-        ratelimit::acquire(self.store.as_ref(), "vandar:POST", POST_LIMIT, MAX_RATE_WAIT)?;
+        ratelimit::acquire(self.store.as_ref(), &self.bucket(true), POST_LIMIT, MAX_RATE_WAIT)?;
         let url = crate::http::endpoint(&self.config.api_base_url, "v3/refreshtoken")?;
         let body = json!({"refreshtoken": refresh_token.expose()});
         let http = self.http.clone();
@@ -356,10 +372,11 @@ impl VandarApi {
     /// the pair that was refused — only if that pair is still the stored one
     /// — and sends again with the newer pair.
     pub(crate) fn send(&self, request: &Request) -> Result<Value> {
-        let (bucket, limit) = if request.method == reqwest::Method::POST { ("vandar:POST", POST_LIMIT) } else { ("vandar:other", OTHER_LIMIT) };
+        let post = request.method == reqwest::Method::POST;
+        let (bucket, limit) = (self.bucket(post), if post { POST_LIMIT } else { OTHER_LIMIT });
         let (mut retries, mut throttled) = (0, 0);
         loop {
-            ratelimit::acquire(self.store.as_ref(), bucket, limit, MAX_RATE_WAIT)?;
+            ratelimit::acquire(self.store.as_ref(), &bucket, limit, MAX_RATE_WAIT)?;
             let pair = self.usable_pair()?;
             let (http, req, bearer) = (self.http.clone(), request.clone(), pair.access_token.expose().to_string());
             let answer = block_on(async move { http.send(req.method, req.url, req.body.as_ref(), Some(&bearer)).await })??;

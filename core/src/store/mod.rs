@@ -20,6 +20,8 @@ use crate::model::{Gateway, Payment, PaymentState};
 pub struct NewPayment {
     pub id: String,
     pub gateway: Gateway,
+    /// The merchant account (`default`: the gateway's own table).
+    pub account: String,
     pub invoice_id: String,
     pub amount: u64,
     pub callback_url: String,

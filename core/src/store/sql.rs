@@ -99,7 +99,7 @@ pub trait Backend: Send + Sync + 'static {
 }
 
 /// The schema version this library migrates a store to.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Migrations, each a list of statements; `{id}` a key column, `{text}` a long
 /// text, `{serial}` an auto-increment primary key.
@@ -197,11 +197,14 @@ const MIGRATIONS: &[&str] = &[
     );
     {insert_ignore} INTO {p}tokens (name, access_token, refresh_token, expires_at, generation, refresh_fence, updated_at)
         SELECT name, access_token, refresh_token, expires_at, 0, 0, updated_at FROM {p}token_pairs{on_conflict_nothing}",
+    // Several merchant accounts per gateway (issue 17): each payment keeps the
+    // account it was created with; rows from before belong to the default one.
+    "ALTER TABLE {p}payments ADD COLUMN {if_not_exists}account VARCHAR(64) NOT NULL DEFAULT 'default'",
 ];
 
 const COLUMNS: &str = "id, gateway, invoice_id, amount, callback_url, token, state, fence, reference, trace_number, \
                        masked_card, verified_amount, note, created_at, updated_at, deadline_at, paid_at, acknowledged_at, \
-                       lease_until, verify_key, maybe_verified";
+                       lease_until, verify_key, maybe_verified, account";
 
 /// A payment row with the columns only the store itself reads.
 struct StoredRow {
@@ -218,6 +221,7 @@ fn row_to_payment(row: &[Val]) -> Result<StoredRow> {
     let payment = Payment {
         id: required(0)?,
         gateway: required(1)?.parse().map_err(|_| Error::store("unknown gateway in the store"))?,
+        account: text(21).unwrap_or_else(|| crate::config::DEFAULT_ACCOUNT.to_string()),
         invoice_id: required(2)?,
         amount: int(3)?.unwrap_or(0) as u64,
         callback_url: required(4)?,
@@ -421,14 +425,15 @@ impl<B: Backend> Store for SqlStore<B> {
 
     fn insert(&self, p: &NewPayment, lease_ms: i64) -> Result<()> {
         let sql = self.sql(
-            "INSERT INTO {p}payments (id, gateway, invoice_id, amount, callback_url, request, state, fence, created_at, updated_at, deadline_at, lease_until)
-             VALUES (?, ?, ?, ?, ?, ?, 'created', 0, ?, ?, ?, ?)",
+            "INSERT INTO {p}payments (id, gateway, account, invoice_id, amount, callback_url, request, state, fence, created_at, updated_at, deadline_at, lease_until)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 'created', 0, ?, ?, ?, ?)",
         );
         let inserted = self.write(|c| {
             let now = self.clock(c)?;
             let args = [
                 p.id.as_str().into(),
                 p.gateway.name().into(),
+                p.account.as_str().into(),
                 p.invoice_id.as_str().into(),
                 (p.amount as i64).into(),
                 p.callback_url.as_str().into(),

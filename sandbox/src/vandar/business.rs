@@ -20,7 +20,7 @@ use crate::control::instrumented;
 use crate::server::ConnKill;
 use crate::state::{random_alnum, random_number, App, State as Sandbox, Status};
 use crate::wire::{json_fields, valid_iban, ApiError, ApiResult, ErrorKind, Gw};
-use crate::{calendar, creds};
+use crate::{calendar, creds, creds2};
 
 /// "POST: 30 requests per 3 seconds; every other method 100 per 3 seconds."
 const WINDOW: Duration = Duration::from_secs(3);
@@ -29,6 +29,10 @@ const OTHER_LIMIT: usize = 100;
 
 /// The business's wallet and credentials.
 pub(crate) struct Account {
+    /// The business's English name (`:business` in paths).
+    business: &'static str,
+    /// The IPG key whose payments reach this wallet.
+    ipg_api_key: &'static str,
     balance: u64,
     /// Access token → expiry. Old tokens stay valid until they expire, unless
     /// the `vandar_refresh_revokes_access_tokens` fault mode is on.
@@ -41,14 +45,19 @@ pub(crate) struct Account {
 }
 
 impl Account {
-    pub(crate) fn new(now: Instant, token_lifetime: Duration) -> Self {
+    /// The sandbox's first business (`index` 0, `creds`) or its second (1, `creds2`).
+    pub(crate) fn new(now: Instant, token_lifetime: Duration, index: usize) -> Self {
+        let (business, ipg_api_key, access, refresh) = if index == 0 {
+            (creds::VANDAR_BUSINESS, creds::VANDAR_API_KEY, creds::VANDAR_ACCESS_TOKEN, creds::VANDAR_REFRESH_TOKEN)
+        } else {
+            (creds2::VANDAR_BUSINESS, creds2::VANDAR_API_KEY, creds2::VANDAR_ACCESS_TOKEN, creds2::VANDAR_REFRESH_TOKEN)
+        };
         Account {
+            business,
+            ipg_api_key,
             balance: 100_000_000,
-            access_tokens: HashMap::from([(
-                creds::VANDAR_ACCESS_TOKEN.to_owned(),
-                now + token_lifetime,
-            )]),
-            refresh_token: creds::VANDAR_REFRESH_TOKEN.to_owned(),
+            access_tokens: HashMap::from([(access.to_owned(), now + token_lifetime)]),
+            refresh_token: refresh.to_owned(),
             recent_posts: VecDeque::new(),
             recent_others: VecDeque::new(),
             settlements: Vec::new(),
@@ -79,6 +88,24 @@ impl Account {
         }
         recent.push_back(now);
         Ok(())
+    }
+
+    /// The business that issued this request's bearer token (the first one
+    /// for an unknown token, which it then refuses).
+    fn of_bearer(st: &Sandbox, headers: &HeaderMap) -> usize {
+        let token = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .unwrap_or_default();
+        st.vandar.iter().position(|a| a.access_tokens.contains_key(token)).unwrap_or(0)
+    }
+
+    /// The business whose current refresh token this request presents.
+    fn of_refresh(st: &Sandbox, body: &[u8]) -> usize {
+        let presented = crate::wire::peek_field(body, "refreshtoken").unwrap_or_default();
+        st.vandar.iter().position(|a| a.refresh_token == presented).unwrap_or(0)
     }
 
     fn authenticate(&self, headers: &HeaderMap) -> ApiResult<()> {
@@ -357,8 +384,13 @@ async fn dispatch(
     let path = uri.path().strip_prefix("/vandar").unwrap_or(uri.path());
     if path == "/api/v3/refreshtoken" {
         let names = vec!["vandar.refreshtoken".to_owned()];
+        // Counted per business: the one whose refresh token is presented.
+        let business = {
+            let st = app.state();
+            st.vandar[Account::of_refresh(&st, &body)].business.to_owned()
+        };
         let handler = async { refresh(&app, &method, &headers, &body).into_response() };
-        return instrumented(&app, Gw::Vandar, names, None, kill, handler).await;
+        return instrumented(&app, Gw::Vandar, names, None, Some(business), kill, handler).await;
     }
     let matched = ROUTES.iter().find_map(|route| {
         route
@@ -372,8 +404,12 @@ async fn dispatch(
             route.method, route.pattern
         ));
     }
+    let business = {
+        let st = app.state();
+        st.vandar[Account::of_bearer(&st, &headers)].business.to_owned()
+    };
     let handler = async { handle(&app, &method, &headers, matched, &body).into_response() };
-    instrumented(&app, Gw::Vandar, names, None, kill, handler).await
+    instrumented(&app, Gw::Vandar, names, None, Some(business), kill, handler).await
 }
 
 /// Rate limit, then authentication, then the endpoint.
@@ -385,14 +421,17 @@ fn handle(
     body: &[u8],
 ) -> ApiResult<Json<Value>> {
     let mut st = app.state();
+    // Each business has its own tokens and its own rate windows.
+    let acct = Account::of_bearer(&st, headers);
     if st.config.rate_limits {
-        st.vandar.admit(method)?;
+        st.vandar[acct].admit(method)?;
     }
-    st.vandar.authenticate(headers)?;
+    st.vandar[acct].authenticate(headers)?;
     let (route, params) = matched.ok_or_else(|| ApiError::not_found("not found"))?;
+    let business = st.vandar[acct].business;
     if params
         .iter()
-        .any(|(name, value)| *name == "business" && value != creds::VANDAR_BUSINESS)
+        .any(|(name, value)| *name == "business" && value != business)
     {
         return Err(ApiError::new(
             ErrorKind::Forbidden,
@@ -422,13 +461,13 @@ fn handle(
             ))
         }
         Kind::Balance => Ok(ok(
-            json!({ "wallet": st.vandar.balance, "currency": "IRR" }),
+            json!({ "wallet": st.vandar[acct].balance, "currency": "IRR" }),
         )),
-        Kind::Transactions => Ok(ok(transactions(&mut st))),
-        Kind::SettlementStore => settlement_store(&mut st, headers, body),
+        Kind::Transactions => Ok(ok(transactions(&mut st, acct))),
+        Kind::SettlementStore => settlement_store(&mut st, acct, headers, body),
         Kind::SettlementList => {
             let list: Vec<Value> = st
-                .vandar
+                .vandar[acct]
                 .settlements
                 .iter()
                 .rev()
@@ -437,13 +476,13 @@ fn handle(
             Ok(ok(json!({ "settlements": list })))
         }
         Kind::SettlementShow => st
-            .vandar
+            .vandar[acct]
             .settlements
             .iter()
             .find(|s| s.id == param("settlement_id"))
             .map(|s| ok(json!({ "settlement": s.to_json() })))
             .ok_or_else(|| ApiError::not_found("settlement not found")),
-        Kind::SettlementCancel => settlement_cancel(&mut st, param("transaction_id")),
+        Kind::SettlementCancel => settlement_cancel(&mut st, acct, param("transaction_id")),
         Kind::SettlementBanks => Ok(ok(json!({ "banks": [
             { "code": "017", "name": "بانک ملی ایران" },
             { "code": "054", "name": "بانک پارسیان" },
@@ -451,7 +490,7 @@ fn handle(
             { "code": "057", "name": "بانک پاسارگاد" },
             { "code": "062", "name": "بانک آینده" },
         ] }))),
-        Kind::IpgRefund => ipg_refund(&mut st, param("transaction_id")),
+        Kind::IpgRefund => ipg_refund(&mut st, acct, param("transaction_id")),
     }
 }
 
@@ -464,8 +503,9 @@ fn ok(data: Value) -> Json<Value> {
 /// expiry (the document is silent on them), or die now in the fault mode.
 fn refresh(app: &App, method: &Method, headers: &HeaderMap, body: &[u8]) -> ApiResult<Json<Value>> {
     let mut st = app.state();
+    let acct = Account::of_refresh(&st, body);
     if st.config.rate_limits {
-        st.vandar.admit(method)?;
+        st.vandar[acct].admit(method)?;
     }
     if method != Method::POST {
         return Err(ApiError::new(
@@ -474,7 +514,7 @@ fn refresh(app: &App, method: &Method, headers: &HeaderMap, body: &[u8]) -> ApiR
         ));
     }
     let f = json_fields(headers, body)?;
-    if f.str("refreshtoken")? != st.vandar.refresh_token {
+    if f.str("refreshtoken")? != st.vandar[acct].refresh_token {
         return Err(ApiError::unauthorized(
             "refresh token is invalid or already used",
         ));
@@ -484,12 +524,12 @@ fn refresh(app: &App, method: &Method, headers: &HeaderMap, body: &[u8]) -> ApiR
     let refresh = format!("def50200{}", random_alnum(56));
     if st.config.vandar_refresh_revokes_access_tokens {
         // Fault mode: the document does not say older access tokens die here.
-        st.vandar.access_tokens.clear();
+        st.vandar[acct].access_tokens.clear();
     }
-    st.vandar
+    st.vandar[acct]
         .access_tokens
         .insert(access.clone(), Instant::now() + lifetime);
-    st.vandar.refresh_token = refresh.clone();
+    st.vandar[acct].refresh_token = refresh.clone();
     Ok(Json(json!({
         "token_type": "Bearer",
         "expires_in": lifetime.as_secs(),
@@ -499,11 +539,12 @@ fn refresh(app: &App, method: &Method, headers: &HeaderMap, body: &[u8]) -> ApiR
 }
 
 /// The wallet statement: verified IPG payments in, settlements out.
-fn transactions(st: &mut Sandbox) -> Value {
+fn transactions(st: &mut Sandbox, acct: usize) -> Value {
+    let key = st.vandar[acct].ipg_api_key;
     let mut list: Vec<Value> = st
         .payments_of(Gw::Vandar)
         .into_iter()
-        .filter(|p| p.is_verified())
+        .filter(|p| p.is_verified() && p.merchant == key)
         .map(|p| {
             json!({
                 "id": p.trans_id,
@@ -516,7 +557,7 @@ fn transactions(st: &mut Sandbox) -> Value {
             })
         })
         .collect();
-    list.extend(st.vandar.settlements.iter().rev().map(|s| {
+    list.extend(st.vandar[acct].settlements.iter().rev().map(|s| {
         json!({
             "id": s.transaction_id,
             "type": "settlement",
@@ -528,7 +569,7 @@ fn transactions(st: &mut Sandbox) -> Value {
     json!({ "transactions": list })
 }
 
-fn settlement_store(st: &mut Sandbox, headers: &HeaderMap, body: &[u8]) -> ApiResult<Json<Value>> {
+fn settlement_store(st: &mut Sandbox, acct: usize, headers: &HeaderMap, body: &[u8]) -> ApiResult<Json<Value>> {
     let f = json_fields(headers, body)?;
     let amount = f.uint("amount")?;
     if amount < 1000 {
@@ -540,7 +581,7 @@ fn settlement_store(st: &mut Sandbox, headers: &HeaderMap, body: &[u8]) -> ApiRe
     }
     let track_id = f.opt_str("track_id")?;
     let description = f.opt_str("description")?;
-    let account = &mut st.vandar;
+    let account = &mut st.vandar[acct];
     if track_id.is_some_and(|t| {
         account
             .settlements
@@ -570,8 +611,8 @@ fn settlement_store(st: &mut Sandbox, headers: &HeaderMap, body: &[u8]) -> ApiRe
 
 /// Cancels a pending settlement (by its transaction id) and gives the money
 /// back to the wallet.
-fn settlement_cancel(st: &mut Sandbox, transaction_id: &str) -> ApiResult<Json<Value>> {
-    let account = &mut st.vandar;
+fn settlement_cancel(st: &mut Sandbox, acct: usize, transaction_id: &str) -> ApiResult<Json<Value>> {
+    let account = &mut st.vandar[acct];
     let settlement = account
         .settlements
         .iter_mut()
@@ -587,13 +628,14 @@ fn settlement_cancel(st: &mut Sandbox, transaction_id: &str) -> ApiResult<Json<V
 }
 
 /// Pays a verified IPG transaction back to the payer's card, out of the wallet.
-fn ipg_refund(st: &mut Sandbox, transaction_id: &str) -> ApiResult<Json<Value>> {
+fn ipg_refund(st: &mut Sandbox, acct: usize, transaction_id: &str) -> ApiResult<Json<Value>> {
     let id: u64 = transaction_id
         .parse()
         .map_err(|_| ApiError::invalid("transaction_id must be a number"))?;
-    let balance = st.vandar.balance;
+    let (balance, key) = (st.vandar[acct].balance, st.vandar[acct].ipg_api_key);
     let payment = st
-        .find_payment(Gw::Vandar, |p| p.trans_id == id)
+        // Only this business's own IPG transactions.
+        .find_payment(Gw::Vandar, |p| p.trans_id == id && p.merchant == key)
         .ok_or_else(|| ApiError::not_found("transaction not found"))?;
     if payment.status == Status::Refunded {
         return Err(ApiError::failed("transaction is already refunded"));
@@ -608,7 +650,7 @@ fn ipg_refund(st: &mut Sandbox, transaction_id: &str) -> ApiResult<Json<Value>> 
         return Err(ApiError::failed("insufficient wallet balance"));
     }
     payment.status = Status::Refunded;
-    st.vandar.balance -= amount;
+    st.vandar[acct].balance -= amount;
     Ok(ok(json!({
         "refund_id": random_number(12),
         "transaction_id": id,
