@@ -54,7 +54,12 @@ namespace Dargah {
          */
         public function __construct(#[\SensitiveParameter] array|string $config) {}
 
-        /** @param array|null $vandar Vandar's options: national_code, valid_card_number, comment, port */
+        /**
+         * @param array|null $vandar Vandar's options: national_code, valid_card_number, comment, port
+         * @param string|null $account the gateway's merchant account (`accounts.NAME` in the
+         * configuration; the gateway's own table when null). The payment keeps it: its
+         * callbacks, recovery, reconciliation and refunds use that account.
+         */
         public function createPayment(
             string $gateway,
             string $invoiceId,
@@ -63,6 +68,7 @@ namespace Dargah {
             ?string $mobile = null,
             ?string $description = null,
             ?array $vandar = null,
+            ?string $account = null,
         ): Payment {}
 
         /** A stored payment, with its redirect when it still has one. */
@@ -74,8 +80,11 @@ namespace Dargah {
         /**
          * @param array|string|null $query $_GET, or the raw query string
          * @param array|string|null $body $_POST, or the raw urlencoded body
+         * @param string|null $account the merchant account whose callback URL this is: a
+         * payment of another account is refused (InvalidCallbackException, no gateway call).
+         * Either way a payment is verified only with its own account's credentials.
          */
-        public function handleCallback(string $gateway, array|string|null $query = null, array|string|null $body = null): Outcome {}
+        public function handleCallback(string $gateway, array|string|null $query = null, array|string|null $body = null, ?string $account = null): Outcome {}
 
         public function acknowledge(string $paymentId): bool {}
 
@@ -134,6 +143,8 @@ namespace Dargah {
     {
         public readonly string $id;
         public readonly string $gateway;
+        /** The merchant account it was created with ("default": the gateway's own table). */
+        public readonly string $account;
         public readonly string $invoiceId;
         public readonly int $amount;
         public readonly ?int $verifiedAmount;

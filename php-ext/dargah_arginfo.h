@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 2fd4f4ff00a1bcaedd93260aad10f77cfd1fade9 */
+ * Stub hash: fcd749419f9e066841ec92f75a785fe1b682abdd */
 
 ZEND_BEGIN_ARG_INFO_EX(arginfo_class_Dargah_Client___construct, 0, 0, 1)
 	ZEND_ARG_TYPE_MASK(0, config, MAY_BE_ARRAY|MAY_BE_STRING, NULL)
@@ -13,6 +13,7 @@ ZEND_BEGIN_ARG_WITH_RETURN_OBJ_INFO_EX(arginfo_class_Dargah_Client_createPayment
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, mobile, IS_STRING, 1, "null")
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, description, IS_STRING, 1, "null")
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, vandar, IS_ARRAY, 1, "null")
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, account, IS_STRING, 1, "null")
 ZEND_END_ARG_INFO()
 
 ZEND_BEGIN_ARG_WITH_RETURN_OBJ_INFO_EX(arginfo_class_Dargah_Client_payment, 0, 1, Dargah\\Payment, 0)
@@ -29,6 +30,7 @@ ZEND_BEGIN_ARG_WITH_RETURN_OBJ_INFO_EX(arginfo_class_Dargah_Client_handleCallbac
 	ZEND_ARG_TYPE_INFO(0, gateway, IS_STRING, 0)
 	ZEND_ARG_TYPE_MASK(0, query, MAY_BE_ARRAY|MAY_BE_STRING|MAY_BE_NULL, "null")
 	ZEND_ARG_TYPE_MASK(0, body, MAY_BE_ARRAY|MAY_BE_STRING|MAY_BE_NULL, "null")
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, account, IS_STRING, 1, "null")
 ZEND_END_ARG_INFO()
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Dargah_Client_acknowledge, 0, 1, _IS_BOOL, 0)
@@ -400,6 +402,12 @@ static zend_class_entry *register_class_Dargah_Payment(void)
 	zend_string *property_gateway_name = zend_string_init("gateway", sizeof("gateway") - 1, 1);
 	zend_declare_typed_property(class_entry, property_gateway_name, &property_gateway_default_value, ZEND_ACC_PUBLIC|ZEND_ACC_READONLY, NULL, (zend_type) ZEND_TYPE_INIT_MASK(MAY_BE_STRING));
 	zend_string_release(property_gateway_name);
+
+	zval property_account_default_value;
+	ZVAL_UNDEF(&property_account_default_value);
+	zend_string *property_account_name = zend_string_init("account", sizeof("account") - 1, 1);
+	zend_declare_typed_property(class_entry, property_account_name, &property_account_default_value, ZEND_ACC_PUBLIC|ZEND_ACC_READONLY, NULL, (zend_type) ZEND_TYPE_INIT_MASK(MAY_BE_STRING));
+	zend_string_release(property_account_name);
 
 	zval property_invoiceId_default_value;
 	ZVAL_UNDEF(&property_invoiceId_default_value);

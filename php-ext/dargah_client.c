@@ -216,10 +216,10 @@ static void return_payments(zval *json, zval *return_value)
 
 ZEND_METHOD(Dargah_Client, createPayment)
 {
-	zend_string *gateway, *invoice_id, *callback_url, *mobile = NULL, *description = NULL;
+	zend_string *gateway, *invoice_id, *callback_url, *mobile = NULL, *description = NULL, *account = NULL;
 	zend_long amount;
 	HashTable *vandar = NULL;
-	ZEND_PARSE_PARAMETERS_START(4, 7)
+	ZEND_PARSE_PARAMETERS_START(4, 8)
 		Z_PARAM_PATH_STR(gateway)
 		Z_PARAM_STR(invoice_id)
 		Z_PARAM_LONG(amount)
@@ -228,6 +228,7 @@ ZEND_METHOD(Dargah_Client, createPayment)
 		Z_PARAM_STR_OR_NULL(mobile)
 		Z_PARAM_STR_OR_NULL(description)
 		Z_PARAM_ARRAY_HT_OR_NULL(vandar)
+		Z_PARAM_STR_OR_NULL(account)
 	ZEND_PARSE_PARAMETERS_END();
 
 	DargahClient *client = this_client(ZEND_THIS);
@@ -251,6 +252,9 @@ ZEND_METHOD(Dargah_Client, createPayment)
 	if (vandar) {
 		GC_TRY_ADDREF(vandar);
 		add_assoc_array(&request, "vandar", vandar);
+	}
+	if (account) {
+		add_assoc_str(&request, "account", zend_string_copy(account));
 	}
 	zend_string *json = dargah_json_encode(&request, KIND_INVALID_INPUT, "request");
 	zval_ptr_dtor(&request);
@@ -375,13 +379,14 @@ static bool callback_part(uint32_t arg, HashTable *fields, zend_string *raw, sma
 
 ZEND_METHOD(Dargah_Client, handleCallback)
 {
-	zend_string *gateway, *query_raw = NULL, *body_raw = NULL;
+	zend_string *gateway, *query_raw = NULL, *body_raw = NULL, *account = NULL;
 	HashTable *query_fields = NULL, *body_fields = NULL;
-	ZEND_PARSE_PARAMETERS_START(1, 3)
+	ZEND_PARSE_PARAMETERS_START(1, 4)
 		Z_PARAM_PATH_STR(gateway)
 		Z_PARAM_OPTIONAL
 		Z_PARAM_ARRAY_HT_OR_STR_OR_NULL(query_fields, query_raw)
 		Z_PARAM_ARRAY_HT_OR_STR_OR_NULL(body_fields, body_raw)
+		Z_PARAM_PATH_STR_OR_NULL(account)
 	ZEND_PARSE_PARAMETERS_END();
 
 	DargahClient *client = this_client(ZEND_THIS);
@@ -392,9 +397,13 @@ ZEND_METHOD(Dargah_Client, handleCallback)
 	if (callback_part(2, query_fields, query_raw, &query) && callback_part(3, body_fields, body_raw, &body)) {
 		DargahOutcome *outcome;
 		/* Lengths, not NULs: raw bodies are bytes. A NULL pointer is allowed with length 0. */
-		DargahStatus status = dargah_client_handle_callback(client, ZSTR_VAL(gateway),
-			query.s ? (const uint8_t *) ZSTR_VAL(query.s) : NULL, smart_str_get_len(&query),
-			body.s ? (const uint8_t *) ZSTR_VAL(body.s) : NULL, smart_str_get_len(&body), &outcome);
+		const uint8_t *query_bytes = query.s ? (const uint8_t *) ZSTR_VAL(query.s) : NULL;
+		const uint8_t *body_bytes = body.s ? (const uint8_t *) ZSTR_VAL(body.s) : NULL;
+		DargahStatus status = account
+			? dargah_client_handle_account_callback(client, ZSTR_VAL(gateway), ZSTR_VAL(account),
+				query_bytes, smart_str_get_len(&query), body_bytes, smart_str_get_len(&body), &outcome)
+			: dargah_client_handle_callback(client, ZSTR_VAL(gateway),
+				query_bytes, smart_str_get_len(&query), body_bytes, smart_str_get_len(&body), &outcome);
 		if (finish(ZEND_THIS, status)) {
 			dargah_outcome_from_handle(outcome, return_value);
 		}

@@ -22,6 +22,7 @@ static const struct payment_field {
 } payment_fields[] = {
 	{"id", "id", FIELD_STRING, false},
 	{"gateway", "gateway", FIELD_STRING, false},
+	{"account", "account", FIELD_STRING, false},
 	{"invoice_id", "invoiceId", FIELD_STRING, false},
 	{"amount", "amount", FIELD_INT, false},
 	{"verified_amount", "verifiedAmount", FIELD_INT, true},

@@ -60,6 +60,28 @@ enum Command {
         #[command(flatten)]
         source: payments::Source,
     },
+    /// Run one operation of the library's `call()` (balances, settlements,
+    /// refunds, reports, …) and print its JSON answer.
+    Call {
+        /// The client configuration (JSON or TOML).
+        #[arg(long)]
+        config: std::path::PathBuf,
+        /// The merchant account whose credentials the gateway calls use
+        /// (`[GATEWAY.accounts.NAME]`); the gateway's own table when absent.
+        #[arg(long)]
+        account: Option<String>,
+        /// e.g. vandar.balance, vandar.refund, mupra.transactions, payments.list
+        operation: String,
+        /// The operation's parameters as a JSON object.
+        #[arg(default_value = "{}")]
+        params: String,
+    },
+    /// List the merchant accounts the configuration names, per gateway.
+    Accounts {
+        /// The client configuration (JSON or TOML).
+        #[arg(long)]
+        config: std::path::PathBuf,
+    },
     /// Resolve payments left in doubt or under an expired lease (a crash mid-verify).
     Recover {
         /// The client configuration (JSON or TOML).
@@ -79,6 +101,8 @@ fn main() -> ExitCode {
         Command::Payments { command } => payments::run(command),
         Command::Recover { config, limit } => payments::recover(&config, limit),
         Command::Migrate { source } => payments::migrate(&source),
+        Command::Call { config, account, operation, params } => payments::call(&config, account.as_deref(), &operation, &params),
+        Command::Accounts { config } => payments::accounts(&config),
         Command::Reconcile { config, min_age_secs, limit, watch } => payments::reconcile(&config, min_age_secs, limit, watch),
     };
     match result {

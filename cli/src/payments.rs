@@ -14,6 +14,9 @@ pub enum PaymentsCommand {
         /// Only this state (awaiting, paid, in_doubt, needs_review, ...).
         #[arg(long)]
         state: Option<String>,
+        /// Only payments of this merchant account (`default` or a name from `GATEWAY.accounts`).
+        #[arg(long)]
+        account: Option<String>,
         #[arg(long, default_value_t = 50)]
         limit: usize,
         /// Print JSON lines instead of a table.
@@ -62,21 +65,26 @@ fn when(ms: Option<i64>) -> String {
 
 pub fn run(command: PaymentsCommand) -> Result<ExitCode, String> {
     match command {
-        PaymentsCommand::List { source, state, limit, json } => {
+        PaymentsCommand::List { source, state, account, limit, json } => {
             let dargah = open(&source)?;
             let state = state.map(|s| PaymentState::parse(&s).map_err(|_| format!("unknown state {s:?}"))).transpose()?;
-            let payments = dargah.list_payments(state, limit, 0).map_err(|e| e.to_string())?;
+            if let Some(account) = &account {
+                dargah_core::config::account_name(account).map_err(|e| e.to_string())?;
+            }
+            let mut payments = dargah.list_payments(state, limit, 0).map_err(|e| e.to_string())?;
+            payments.retain(|p| account.as_deref().is_none_or(|a| p.account == a));
             if json {
                 for p in &payments {
                     println!("{}", serde_json::to_string(p).map_err(|e| e.to_string())?);
                 }
             } else {
-                println!("{:<26} {:<7} {:<20} {:>12} {:<12} {:<14} {:<5}", "id", "gateway", "invoice", "amount", "state", "reference", "acked");
+                println!("{:<26} {:<7} {:<12} {:<20} {:>12} {:<12} {:<14} {:<5}", "id", "gateway", "account", "invoice", "amount", "state", "reference", "acked");
                 for p in &payments {
                     println!(
-                        "{:<26} {:<7} {:<20} {:>12} {:<12} {:<14} {:<5}",
+                        "{:<26} {:<7} {:<12} {:<20} {:>12} {:<12} {:<14} {:<5}",
                         p.id,
                         p.gateway.name(),
+                        p.account,
                         p.invoice_id,
                         p.amount,
                         p.state.name(),
@@ -100,6 +108,31 @@ pub fn run(command: PaymentsCommand) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `dargah call [--account NAME] OPERATION [PARAMS]`: the answer as JSON on stdout.
+pub fn call(config: &Path, account: Option<&str>, operation: &str, params: &str) -> Result<ExitCode, String> {
+    let dargah = Dargah::new(load_config(config)?).map_err(|e| e.to_string())?;
+    let params: serde_json::Value = serde_json::from_str(params).map_err(|_| "PARAMS must be a JSON object".to_string())?;
+    let dargah = match account {
+        Some(account) => dargah.with_account(account).map_err(|e| e.to_string())?,
+        None => dargah,
+    };
+    let answer = dargah.call(operation, &params).map_err(|e| e.to_string())?;
+    println!("{}", serde_json::to_string_pretty(&answer).map_err(|e| e.to_string())?);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `dargah accounts`: every configured merchant account, one line per gateway.
+pub fn accounts(config: &Path) -> Result<ExitCode, String> {
+    let config = load_config(config)?;
+    for gateway in ["mupra", "canpay", "atipay", "vandar", "sepal"] {
+        let names = config.account_names(gateway);
+        if !names.is_empty() {
+            println!("{gateway:<7} {}", names.join(" "));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 pub fn recover(config: &Path, limit: usize) -> Result<ExitCode, String> {

@@ -64,9 +64,13 @@ pub extern "C" fn dargah_client_free(client: *mut DargahClient) {
 ///
 /// `request_json`: a JSON object,
 /// `{"invoice_id":"order-1001","amount":250000,"callback_url":"https://shop.example/pay/callback",
-///   "mobile":"09123456789","description":"…","vandar":{"national_code":"…","valid_card_number":["…"],"comment":"…","port":"SAMAN"}}`,
-/// amount in rial; mobile, description and vandar are optional; unknown keys
-/// are refused. JSON rather than a builder: one function takes every
+///   "mobile":"09123456789","description":"…","vandar":{"national_code":"…","valid_card_number":["…"],"comment":"…","port":"SAMAN"},
+///   "account":"branch2"}`,
+/// amount in rial; mobile, description, vandar and account are optional;
+/// unknown keys are refused. `account` names one of the gateway's merchant
+/// accounts (`GATEWAY.accounts.NAME` in the configuration; "default", the
+/// gateway's own table, when absent); the payment keeps it, and its
+/// callbacks, recovery, reconciliation and refunds use that account. JSON rather than a builder: one function takes every
 /// gateway's options, a field added later needs no new symbol, the PHP
 /// extension passes a PHP array through `json_encode` unchanged, and the text
 /// is the same one the Python binding and the CLI accept. Values must be
@@ -78,7 +82,7 @@ pub extern "C" fn dargah_client_free(client: *mut DargahClient) {
 /// On success writes `*out_payment`: owned, free it with `dargah_payment_free()`.
 /// Errors: DARGAH_NULL_ARGUMENT, DARGAH_INVALID_UTF8, DARGAH_INVALID_INPUT
 /// (bad JSON, unknown gateway, invalid amount, mobile or URL),
-/// DARGAH_CONFIG (gateway not configured), DARGAH_DUPLICATE_INVOICE,
+/// DARGAH_CONFIG (gateway or account not configured), DARGAH_DUPLICATE_INVOICE,
 /// DARGAH_GATEWAY_REJECTED, DARGAH_STORE, and the in-doubt statuses
 /// (NETWORK, TIMEOUT, GATEWAY_UNAVAILABLE, MALFORMED_RESPONSE: the payment is
 /// recorded as failed, nobody was sent to pay it; try again with a new order id).
@@ -168,6 +172,41 @@ pub extern "C" fn dargah_client_handle_callback(
     })
 }
 
+/// As `dargah_client_handle_callback()`, for a callback that arrived at the
+/// callback URL of one merchant account (`account`, e.g. "branch2" or
+/// "default"): a callback whose payment belongs to another account is
+/// DARGAH_INVALID_CALLBACK, costs no gateway call and leaves that payment
+/// open. Either way a payment is only ever verified with its own account's
+/// credentials.
+///
+/// On success writes `*out_outcome`: owned, free it with `dargah_outcome_free()`.
+/// Errors: those of `dargah_client_handle_callback()`, and
+/// DARGAH_INVALID_INPUT for an account name that is not an identifier.
+#[no_mangle]
+pub extern "C" fn dargah_client_handle_account_callback(
+    client: *const DargahClient,
+    gateway: *const c_char,
+    account: *const c_char,
+    query: *const u8,
+    query_len: usize,
+    body: *const u8,
+    body_len: usize,
+    out_outcome: *mut *mut DargahOutcome,
+) -> DargahStatus {
+    boundary::boundary(|| {
+        let client = handle(client, "client")?;
+        let gateway_name = text(gateway, "gateway")?;
+        let account = text(account, "account")?;
+        let (query, body) = (bytes(query, query_len, "query")?, bytes(body, body_len, "body")?);
+        let out_outcome = out(out_outcome, "out_outcome")?;
+        let gateway: Gateway = gateway_name.parse()?;
+        let fields = CallbackFields::from_raw(query, body)?;
+        let outcome = client.dargah.handle_account_callback(gateway, account, &fields)?;
+        out_outcome.write(into_handle(DargahOutcome::new(outcome)));
+        Ok(())
+    })
+}
+
 /// Record that the shop fulfilled (credited) this paid payment, so it leaves
 /// `dargah_client_unacknowledged()`. Call it after crediting a NEWLY_PAID
 /// outcome. Acknowledging again is harmless.
@@ -232,6 +271,10 @@ pub extern "C" fn dargah_client_recover(client: *const DargahClient, limit: usiz
 /// "payments.list" `{"state":"paid","limit":100,"offset":0}`,
 /// "unacknowledged" `{"limit":100}`, "acknowledge" `{"id":"dp_…"}`,
 /// "recover" `{"limit":100}`, "sepal.payment_state" `{"payment_number":…}`.
+/// Every operation also takes `"account":"branch2"`: the merchant account its
+/// gateway calls use (balances, settlements, refunds by `transaction_id`);
+/// operations on a stored payment (`"vandar.refund"` with `payment_id`,
+/// recover, reconcile) always use the payment's own account.
 ///
 /// `operation`, `params_json`: NUL-terminated UTF-8; `params_json` is a JSON
 /// value (`"{}"` or `"null"` when there are none).

@@ -19,6 +19,7 @@ pub struct DargahPayment {
 struct Text {
     id: CString,
     gateway: CString,
+    account: CString,
     invoice_id: CString,
     callback_url: CString,
     state: CString,
@@ -64,6 +65,7 @@ impl DargahPayment {
         let text = Text {
             id: c_string(&payment.id),
             gateway: c_string(payment.gateway.name()),
+            account: c_string(&payment.account),
             invoice_id: c_string(&payment.invoice_id),
             callback_url: c_string(&payment.callback_url),
             state: c_string(payment.state.name()),
@@ -92,6 +94,16 @@ pub extern "C" fn dargah_payment_id(payment: *const DargahPayment) -> *const c_c
 #[no_mangle]
 pub extern "C" fn dargah_payment_gateway(payment: *const DargahPayment) -> *const c_char {
     read(payment, ptr::null(), |p| p.text.gateway.as_ptr())
+}
+
+/// The merchant account at the gateway the payment was created with:
+/// "default" (the gateway's own table in the configuration) or a name from
+/// `GATEWAY.accounts`. Every later call for the payment (callback, recover,
+/// reconcile, refund) uses this account's credentials. Borrowed from
+/// `payment`; NULL only for a NULL handle.
+#[no_mangle]
+pub extern "C" fn dargah_payment_account(payment: *const DargahPayment) -> *const c_char {
+    read(payment, ptr::null(), |p| p.text.account.as_ptr())
 }
 
 /// The shop's order (invoice) id, as given in the request. Borrowed from

@@ -71,24 +71,29 @@ impl Client {
         redirect_to_py(py, &redirect)
     }
 
-    /// A callback as already-parsed (key, value) pairs: the query, then the form.
+    /// A callback as already-parsed (key, value) pairs: the query, then the
+    /// form. With `account`, it arrived at that merchant account's callback
+    /// URL: a payment of another account is refused.
+    #[pyo3(signature = (gateway, query, form, account=None))]
     fn handle_callback<'py>(
         &self,
         py: Python<'py>,
         gateway: String,
         query: Vec<(String, String)>,
         form: Vec<(String, String)>,
+        account: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let gateway = parse_gateway(py, &gateway)?;
         let fields = CallbackFields::from_pairs(query, form).map_err(|e| to_pyerr(py, e))?;
-        self.callback(py, gateway, &fields)
+        self.callback(py, gateway, account.as_deref(), &fields)
     }
 
     /// A callback as the raw query string and the raw urlencoded body.
-    fn handle_callback_raw<'py>(&self, py: Python<'py>, gateway: String, query: &[u8], body: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (gateway, query, body, account=None))]
+    fn handle_callback_raw<'py>(&self, py: Python<'py>, gateway: String, query: &[u8], body: &[u8], account: Option<String>) -> PyResult<Bound<'py, PyAny>> {
         let gateway = parse_gateway(py, &gateway)?;
         let fields = CallbackFields::from_raw(query, body).map_err(|e| to_pyerr(py, e))?;
-        self.callback(py, gateway, &fields)
+        self.callback(py, gateway, account.as_deref(), &fields)
     }
 
     /// The raw gateway answers stored for a payment, oldest first:
@@ -167,8 +172,11 @@ impl Client {
         result.map_err(|e| to_pyerr(py, e))
     }
 
-    fn callback<'py>(&self, py: Python<'py>, gateway: Gateway, fields: &CallbackFields) -> PyResult<Bound<'py, PyAny>> {
-        let outcome = self.detached(py, |d| d.handle_callback(gateway, fields))?;
+    fn callback<'py>(&self, py: Python<'py>, gateway: Gateway, account: Option<&str>, fields: &CallbackFields) -> PyResult<Bound<'py, PyAny>> {
+        let outcome = self.detached(py, |d| match account {
+            Some(account) => d.handle_account_callback(gateway, account, fields),
+            None => d.handle_callback(gateway, fields),
+        })?;
         to_py(py, &json(py, &outcome)?)
     }
 }

@@ -37,9 +37,15 @@ impl Sandbox {
         &self.base_url
     }
 
-    /// A client configuration (JSON) for every gateway of this sandbox, on `store`.
-    fn client_config(&self, store: &str) -> String {
-        dargah_sandbox::client_config(&self.base_url, store).to_string()
+    /// A client configuration (JSON) for every gateway of this sandbox, on
+    /// `store`; with `second_account`, the sandbox's second merchant account
+    /// is under every gateway by that name.
+    #[pyo3(signature = (store, second_account=None))]
+    fn client_config(&self, store: &str, second_account: Option<&str>) -> String {
+        match second_account {
+            Some(account) => dargah_sandbox::client_config_with_accounts(&self.base_url, store, account).to_string(),
+            None => dargah_sandbox::client_config(&self.base_url, store).to_string(),
+        }
     }
 
     /// The control-API counter of `gateway`'s verify call.

@@ -3,7 +3,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{query_value, Harness};
-use dargah_sandbox::creds;
+use dargah_sandbox::{creds, creds2};
 use serde_json::{json, Value};
 
 async fn vandar_paid(h: &Harness) -> String {
@@ -45,11 +45,63 @@ async fn stats_count_every_call_and_reset_keeps_payments() {
     assert_eq!(h.stats().await["by_token"][&token]["vandar.page"], 1);
 
     assert_eq!(h.post_json("/_control/reset", json!({})).await.status, 200);
-    assert_eq!(h.stats().await, json!({ "calls": {}, "by_token": {}, "processed_by_token": {}, "answer_lost_by_token": {} }));
+    assert_eq!(h.stats().await, json!({ "calls": {}, "by_token": {}, "processed_by_token": {}, "answer_lost_by_token": {}, "by_credential": {} }));
     let state = h.payment("vandar", &token).await;
     assert_eq!(state["verified"], true);
     assert_eq!(state["verify_count"], 1);
     assert_eq!(state["amount"], 20_000);
+}
+
+/// Two merchant accounts: each gateway takes both, counts calls per
+/// credential, and a payment is only verified with the credential it was
+/// created with (another merchant's token is not found).
+#[tokio::test]
+async fn second_account_is_counted_per_credential_and_cannot_verify_the_firsts_payments() {
+    let h = Harness::new();
+    let token = vandar_paid(&h).await;
+    let other = h.post_json(VERIFY, json!({ "api_key": creds2::VANDAR_API_KEY, "token": token })).await;
+    assert_eq!(other.status, 404, "{}", other.json);
+    assert_eq!(h.post_json(VERIFY, verify_body(&token)).await.status, 200);
+    let r = h
+        .post_json("/canpay/api/ipg/token", json!({ "merchant": creds2::CANPAY_MERCHANT, "amount": 10_000, "callback_url": "https://shop.test/c", "invoice_id": "two-1" }))
+        .await;
+    let canpay = r.json["data"]["token"].as_str().unwrap().to_owned();
+    h.pay("canpay", &canpay, "pay").await;
+    let wrong = h.post_json("/canpay/api/ipg/verify", json!({ "merchant": creds::CANPAY_MERCHANT, "token": canpay })).await;
+    assert_eq!(wrong.status, 404);
+    assert_eq!(h.post_json("/canpay/api/ipg/verify", json!({ "merchant": creds2::CANPAY_MERCHANT, "token": canpay })).await.status, 200);
+    // AtiPay: the second terminal's callback names its own terminal; the first terminal cannot verify it.
+    let r = h
+        .post_json("/atipay/v1/get-token", json!({ "apiKey": creds2::ATIPAY_API_KEY, "amount": 10_000, "cellNumber": "09123456789", "invoiceNumber": "two-2", "redirectUrl": "https://shop.test/a" }))
+        .await;
+    let atipay = r.json["token"].as_str().unwrap().to_owned();
+    let callback = h.pay("atipay", &atipay, "pay").await;
+    assert_eq!(callback["form"]["terminalId"], creds2::ATIPAY_TERMINAL_ID);
+    let reference = callback["form"]["referenceNumber"].as_str().unwrap().to_owned();
+    let cross = h.post_json("/atipay/v1/verify-payment", json!({ "apiKey": creds::ATIPAY_API_KEY, "terminalId": creds::ATIPAY_TERMINAL_ID, "referenceNumber": reference })).await;
+    assert_eq!(cross.status, 404);
+    let mixed = h.post_json("/atipay/v1/verify-payment", json!({ "apiKey": creds2::ATIPAY_API_KEY, "terminalId": creds::ATIPAY_TERMINAL_ID, "referenceNumber": reference })).await;
+    assert_eq!(mixed.status, 403, "an apiKey with another merchant's terminal");
+    let own = h.post_json("/atipay/v1/verify-payment", json!({ "apiKey": creds2::ATIPAY_API_KEY, "terminalId": creds2::ATIPAY_TERMINAL_ID, "referenceNumber": reference })).await;
+    assert_eq!(own.json["amount"], 10_000);
+
+    let stats = h.stats().await;
+    let by = &stats["by_credential"];
+    assert_eq!(by[creds::VANDAR_API_KEY]["vandar.verify"], 1);
+    assert_eq!(by[creds2::VANDAR_API_KEY]["vandar.verify"], 1);
+    assert_eq!(by[creds::CANPAY_MERCHANT]["canpay.verify"], 1);
+    assert_eq!(by[creds2::CANPAY_MERCHANT]["canpay.verify"], 1);
+    assert_eq!(by[creds2::CANPAY_MERCHANT]["canpay.token"], 1);
+    assert_eq!(by[creds::ATIPAY_API_KEY]["atipay.verify-payment"], 1);
+    assert_eq!(by[creds2::ATIPAY_API_KEY]["atipay.verify-payment"], 2);
+
+    // The business API: each business's own bearer token, counted under the business.
+    let balance = |token: &'static str| h.send(h.http.get(h.url("/vandar/api/v2/business/sandbox-shop-2/balance")).bearer_auth(token));
+    assert_eq!(balance(creds2::VANDAR_ACCESS_TOKEN).await.status, 200);
+    assert_eq!(balance(creds::VANDAR_ACCESS_TOKEN).await.status, 403, "the first business's token may not act for the second");
+    let stats = h.stats().await;
+    assert_eq!(stats["by_credential"][creds2::VANDAR_BUSINESS]["vandar.business"], 1);
+    assert_eq!(stats["by_credential"][creds::VANDAR_BUSINESS]["vandar.business"], 1);
 }
 
 #[tokio::test]

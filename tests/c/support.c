@@ -237,6 +237,17 @@ long sandbox_calls(const char *token, const char *endpoint) {
     return calls;
 }
 
+long sandbox_credential_calls(const char *credential, const char *endpoint) {
+    char *answer = NULL;
+    int status = http("GET", "/_control/stats", NULL, &answer);
+    cJSON *json = cJSON_Parse(answer);
+    const cJSON *count = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(json, "by_credential"), credential), endpoint);
+    long calls = status != 200 || !json ? -1 : cJSON_IsNumber(count) ? (long)count->valuedouble : 0;
+    cJSON_Delete(json);
+    free(answer);
+    return calls;
+}
+
 const char *verify_endpoint(const char *gateway) {
     if (strcmp(gateway, "mupra") == 0) return "mupra.verify";
     if (strcmp(gateway, "canpay") == 0) return "canpay.verify";

@@ -62,6 +62,9 @@ DargahStatus handle(DargahClient *client, const char *gateway, const Callback *c
 /* How often the sandbox served `endpoint` (e.g. "vandar.verify") for `token`; -1 on error. */
 long sandbox_calls(const char *token, const char *endpoint);
 const char *verify_endpoint(const char *gateway);
+/* How often the sandbox served `endpoint` to requests carrying `credential`
+ * (an api key, merchant id or Vandar business); -1 on error. */
+long sandbox_credential_calls(const char *credential, const char *endpoint);
 /* Add a sandbox fault (its JSON, sandbox/README.md), or clear them all with NULL. */
 void sandbox_fault(const char *json);
 

@@ -204,6 +204,84 @@ static void test_errors_carry_the_gateways_details(void) {
     CHECK(dargah_last_error_gateway_code() == NULL && dargah_last_error_http_status() == 0);
 }
 
+/* The sandbox's two merchant accounts at each gateway (sandbox/README.md). */
+static const char *const DEFAULT_CREDENTIAL[4] = {"sandbox-mupra-api-key", "sandbox-canpay-merchant", "sandbox-atipay-api-key", "sandbox-vandar-ipg-api-key"};
+static const char *const BRANCH2_CREDENTIAL[4] = {"sandbox-mupra-api-key-2", "sandbox-canpay-merchant-2", "sandbox-atipay-api-key-2", "sandbox-vandar-ipg-api-key-2"};
+
+static void test_two_merchant_accounts(void) {
+    const char *b = sandbox_url();
+    char store[256], *config = NULL;
+    temp_store(store, sizeof store);
+    if (asprintf(&config,
+                 "{\"store\":\"%s\","
+                 "\"mupra\":{\"api_key\":\"sandbox-mupra-api-key\",\"base_url\":\"%s/mupra/restapi/api/ipg/\","
+                 "\"accounts\":{\"branch2\":{\"api_key\":\"sandbox-mupra-api-key-2\",\"base_url\":\"%s/mupra/restapi/api/ipg/\"}}},"
+                 "\"canpay\":{\"merchant\":\"sandbox-canpay-merchant\",\"base_url\":\"%s/canpay/api/ipg/\","
+                 "\"accounts\":{\"branch2\":{\"merchant\":\"sandbox-canpay-merchant-2\",\"base_url\":\"%s/canpay/api/ipg/\"}}},"
+                 "\"atipay\":{\"apiKey\":\"sandbox-atipay-api-key\",\"terminalId\":\"12345678\",\"base_url\":\"%s/atipay/v1/\","
+                 "\"accounts\":{\"branch2\":{\"apiKey\":\"sandbox-atipay-api-key-2\",\"terminalId\":\"87654321\",\"base_url\":\"%s/atipay/v1/\"}}},"
+                 "\"vandar\":{\"api_key\":\"sandbox-vandar-ipg-api-key\",\"ipg_base_url\":\"%s/vandar/ipg\",\"api_base_url\":\"%s/vandar/api\","
+                 "\"accounts\":{\"branch2\":{\"api_key\":\"sandbox-vandar-ipg-api-key-2\",\"ipg_base_url\":\"%s/vandar/ipg\",\"api_base_url\":\"%s/vandar/api\","
+                 "\"access_token\":\"sandbox-vandar-access-token-2\",\"refresh_token\":\"sandbox-vandar-refresh-token-2\",\"business\":\"sandbox-shop-2\"}}}}",
+                 store, b, b, b, b, b, b, b, b, b, b) < 0)
+        return;
+    DargahClient *shop = NULL;
+    CHECK_OK(dargah_client_new(config, &shop));
+    free(config);
+    if (!shop) return;
+    for (int g = 0; g < 4; g++) {
+        const char *gateway = GATEWAYS[g], *verify = verify_endpoint(gateway);
+        long default_before = sandbox_credential_calls(DEFAULT_CREDENTIAL[g], verify);
+        long branch2_before = sandbox_credential_calls(BRANCH2_CREDENTIAL[g], verify);
+        char invoice[64], request[512];
+        unique_invoice(invoice, sizeof invoice, "acct");
+        snprintf(request, sizeof request,
+                 "{\"invoice_id\":\"%s\",\"amount\":21000,\"callback_url\":\"http://127.0.0.1:9/cb/branch2\",\"mobile\":\"09123456789\",\"account\":\"branch2\"}", invoice);
+        DargahPayment *in_b = NULL, *in_a = create_payment(shop, gateway, 22000);
+        CHECK_OK(dargah_client_create_payment(shop, gateway, request, &in_b));
+        if (!CHECK(in_a && in_b)) goto next;
+        CHECK_STR("default", dargah_payment_account(in_a));
+        CHECK_STR("branch2", dargah_payment_account(in_b));
+        Callback cb_a = {0}, cb_b = {0};
+        CHECK(sandbox_pay(gateway, dargah_payment_token(in_b), "pay", &cb_b));
+        CHECK(sandbox_pay(gateway, dargah_payment_token(in_a), "pay", &cb_a));
+
+        /* B's payment presented at the default account's callback URL: refused, no gateway call. */
+        DargahOutcome *outcome = NULL;
+        CHECK_STATUS(DARGAH_INVALID_CALLBACK, dargah_client_handle_account_callback(shop, gateway, "default",
+            (const uint8_t *)cb_b.query, strlen(cb_b.query), (const uint8_t *)cb_b.body, strlen(cb_b.body), &outcome));
+        CHECK(outcome == NULL);
+        CHECK(sandbox_calls(dargah_payment_token(in_b), verify) == 0);
+
+        /* At its own account's URL, and A's through the plain call: each verified with its own credentials. */
+        CHECK_OK(dargah_client_handle_account_callback(shop, gateway, "branch2",
+            (const uint8_t *)cb_b.query, strlen(cb_b.query), (const uint8_t *)cb_b.body, strlen(cb_b.body), &outcome));
+        CHECK(dargah_outcome_kind(outcome) == DARGAH_OUTCOME_NEWLY_PAID);
+        CHECK_STR("branch2", dargah_payment_account(dargah_outcome_payment(outcome)));
+        dargah_outcome_free(outcome);
+        outcome = NULL;
+        CHECK_OK(handle(shop, gateway, &cb_a, &outcome));
+        CHECK(dargah_outcome_kind(outcome) == DARGAH_OUTCOME_NEWLY_PAID);
+        dargah_outcome_free(outcome);
+        CHECK(sandbox_credential_calls(DEFAULT_CREDENTIAL[g], verify) == default_before + 1);
+        CHECK(sandbox_credential_calls(BRANCH2_CREDENTIAL[g], verify) == branch2_before + 1);
+        callback_free(&cb_a);
+        callback_free(&cb_b);
+    next:
+        dargah_payment_free(in_a);
+        dargah_payment_free(in_b);
+    }
+    /* The business API per account, through the generic call; an unknown account is a named error. */
+    char *answer = NULL;
+    CHECK_OK(dargah_client_call(shop, "vandar.balance", "{\"account\":\"branch2\"}", &answer));
+    CHECK(answer && strstr(answer, "wallet"));
+    dargah_string_free(answer);
+    answer = NULL;
+    CHECK_STATUS(DARGAH_CONFIG, dargah_client_call(shop, "vandar.balance", "{\"account\":\"nosuch\"}", &answer));
+    CHECK(answer == NULL && strstr(dargah_last_error_message(), "nosuch") == NULL);
+    dargah_client_free(shop);
+}
+
 static void test_network_errors_are_in_doubt(void) {
     /* Port 1 on loopback: nothing listens, the connection is refused. */
     char store[256], config[512];
@@ -229,6 +307,7 @@ int main(void) {
     run_test("recover and the generic call", test_recover_and_call);
     run_test("errors carry the gateway's code, message and HTTP status", test_errors_carry_the_gateways_details);
     run_test("network errors are in doubt", test_network_errors_are_in_doubt);
+    run_test("two merchant accounts at every gateway, each verified with its own credentials", test_two_merchant_accounts);
     dargah_client_free(client);
     return finish();
 }

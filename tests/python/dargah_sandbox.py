@@ -49,8 +49,12 @@ class Sandbox:
         return cls(dargah.testing.Sandbox())
 
     def client_config(self, store: str, **overrides: Any) -> Dict[str, Any]:
-        """A client configuration for every gateway of this sandbox, on `store`."""
+        """A client configuration for every gateway of this sandbox, on `store`
+        (`second_account="branch2"`: the sandbox's second merchant account too)."""
         return self._kit.config(store, **overrides)
+
+    def credential_calls(self, credential: str, endpoint: str) -> int:
+        return self._kit.credential_calls(credential, endpoint)
 
     def pay(self, gateway: str, token: str, action: str = "pay", card: str = CARD) -> Callback:
         """Press Pay (or Cancel) on the payment page; the callback the browser would make."""

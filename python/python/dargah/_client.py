@@ -110,10 +110,34 @@ class Client:
 
     def __init__(self, config: Union[Mapping[str, Any], str]) -> None:
         self._native = _native.Client(*_config_text(config))
+        self._account: Optional[str] = None
 
     def __repr__(self) -> str:
         # Never the configuration: it holds the gateways' credentials.
-        return f"<dargah.Client gateways={','.join(self._native.gateways()) or 'none'}>"
+        account = f" account={self._account}" if self._account is not None else ""
+        return f"<dargah.Client gateways={','.join(self._native.gateways()) or 'none'}{account}>"
+
+    @property
+    def account(self) -> str:
+        """The merchant account this client speaks for (``"default"``: each
+        gateway's own table in the configuration)."""
+        return self._account or "default"
+
+    def with_account(self, account: str) -> "Client":
+        """The same client (store, connections, token pairs) speaking for
+        another merchant account (``[vandar.accounts.branch2]`` in the
+        configuration): payments it creates, and its business calls
+        (balances, settlements, refunds, reports), use that account's
+        credentials. Calls on a stored payment always use the payment's own
+        account. An account no gateway has raises ``ConfigError`` (the name
+        is never repeated)."""
+        _check(account, str, "account")
+        # Checked by the core, with no network call.
+        self._native.call("vandar.endpoints", _json({"account": account}))
+        scoped = Client.__new__(Client)
+        scoped._native = self._native
+        scoped._account = account
+        return scoped
 
     def create_payment(
         self,
@@ -125,11 +149,17 @@ class Client:
         mobile: Optional[str] = None,
         description: Optional[str] = None,
         vandar: Optional[VandarOptions] = None,
+        account: Optional[str] = None,
     ) -> CreatedPayment:
         """Record a payment of ``amount`` rial for the order ``invoice_id``
         (unique per gateway), ask the gateway for it, and say where to send
         the customer (``.redirect``). The gateway calls ``callback_url`` back,
-        with ``dargah_ref`` added to its query."""
+        with ``dargah_ref`` added to its query.
+
+        ``account`` names the gateway's merchant account (this client's
+        account, ``"default"`` unless ``with_account``, when not given); the
+        payment keeps it, and its callbacks, recovery, reconciliation and
+        refunds use that account."""
         _check(invoice_id, str, "invoice_id")
         _check(amount, int, "amount")
         _check(callback_url, str, "callback_url")
@@ -139,7 +169,8 @@ class Client:
             "amount": min(max(amount, 0), _U64_MAX),
             "callback_url": callback_url,
         }
-        for name, value, kind in (("mobile", mobile, str), ("description", description, str), ("vandar", vandar, dict)):
+        account = account if account is not None else self._account
+        for name, value, kind in (("mobile", mobile, str), ("description", description, str), ("vandar", vandar, dict), ("account", account, str)):
             if value is not None:
                 _check(value, kind, name)
                 request[name] = value
@@ -151,21 +182,28 @@ class Client:
         _check(payment_id, str, "payment_id")
         return Redirect._from_core(self._native.redirect(payment_id))
 
-    def handle_callback(self, gateway: Union[Gateway, str], query: CallbackPart = None, form: CallbackPart = None) -> Outcome:
+    def handle_callback(
+        self, gateway: Union[Gateway, str], query: CallbackPart = None, form: CallbackPart = None, *, account: Optional[str] = None
+    ) -> Outcome:
         """Handle the gateway's callback exactly as the browser delivered it:
         ``handle_callback("canpay", request.GET, request.POST)``.
 
-        The payment is verified with the gateway at most as often as it needs;
-        exactly one caller ever gets ``OutcomeKind.NEWLY_PAID`` (credit the
-        order, then ``acknowledge``), every later one the stored outcome.
+        The payment is verified with the gateway at most as often as it needs,
+        always with its own merchant account's credentials; exactly one caller
+        ever gets ``OutcomeKind.NEWLY_PAID`` (credit the order, then
+        ``acknowledge``), every later one the stored outcome. ``account``: the
+        merchant account whose callback URL this is; a payment of another
+        account is refused (``InvalidCallbackError``, no gateway call).
         """
         gateway_name = _gateway(gateway)
+        if account is not None:
+            _check(account, str, "account")
         query_part, form_part = _callback_part(query, "query"), _callback_part(form, "form")
         if isinstance(query_part, list) and isinstance(form_part, list):
-            return Outcome._from_core(self._native.handle_callback(gateway_name, query_part, form_part))
+            return Outcome._from_core(self._native.handle_callback(gateway_name, query_part, form_part, account))
         # At least one half is raw text: hand the core both halves raw.
         raw_query, raw_form = (p if isinstance(p, bytes) else urlencode(p).encode() for p in (query_part, form_part))
-        return Outcome._from_core(self._native.handle_callback_raw(gateway_name, raw_query, raw_form))
+        return Outcome._from_core(self._native.handle_callback_raw(gateway_name, raw_query, raw_form, account))
 
     def payment(self, payment_id: str) -> Payment:
         """A stored payment by Dargah's id."""
@@ -347,4 +385,6 @@ class Client:
         _check(operation, str, "operation")
         if params is not None and not isinstance(params, Mapping):
             raise TypeError(f"params must be a mapping, not {type(params).__name__}")
+        if self._account is not None and (params is None or "account" not in params):
+            params = {**(params or {}), "account": self._account}
         return self._native.call(operation, _json(params))

@@ -127,6 +127,9 @@ class Payment:
     deadline_at: datetime
     paid_at: Optional[datetime]
     acknowledged_at: Optional[datetime]
+    #: The merchant account it was created with (``"default"``: the gateway's
+    #: own table); its callbacks, recovery and refunds use this account.
+    account: str = "default"
 
     @classmethod
     def _fields_from_core(cls, data: Mapping[str, Any]) -> Dict[str, Any]:

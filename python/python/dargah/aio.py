@@ -141,24 +141,27 @@ class Client:
         mobile: Optional[str] = None,
         description: Optional[str] = None,
         vandar: Optional[VandarOptions] = None,
+        account: Optional[str] = None,
     ) -> CreatedPayment:
         """See ``dargah.Client.create_payment``."""
         return await self._run(
             lambda c: c.create_payment(
-                gateway, invoice_id, amount, callback_url, mobile=mobile, description=description, vandar=vandar
+                gateway, invoice_id, amount, callback_url, mobile=mobile, description=description, vandar=vandar, account=account
             )
         )
 
     async def redirect(self, payment_id: str) -> Redirect:
         return await self._run(lambda c: c.redirect(payment_id))
 
-    async def handle_callback(self, gateway: Union[Gateway, str], query: CallbackPart = None, form: CallbackPart = None) -> Outcome:
+    async def handle_callback(
+        self, gateway: Union[Gateway, str], query: CallbackPart = None, form: CallbackPart = None, *, account: Optional[str] = None
+    ) -> Outcome:
         """See ``dargah.Client.handle_callback``: exactly one caller, in any
         task, thread or process, gets ``NEWLY_PAID``. Starlette's
         ``request.query_params`` and ``await request.form()`` go in as they are."""
         # Read the (possibly lazy) mappings here, on the loop's thread.
         query_part, form_part = _snapshot(query, "query"), _snapshot(form, "form")
-        return await self._run(lambda c: c.handle_callback(gateway, query_part, form_part))
+        return await self._run(lambda c: c.handle_callback(gateway, query_part, form_part, account=account))
 
     async def payment(self, payment_id: str) -> Payment:
         return await self._run(lambda c: c.payment(payment_id))

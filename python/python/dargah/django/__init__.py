@@ -4,6 +4,7 @@
     DARGAH = {"store": "sqlite:///var/lib/shop/dargah.db", "vandar": {"api_key": "..."}}   # as dargah.Client takes
     DARGAH_CALLBACK_BASE_URL = "https://shop.example"       # where gateways send the customer back
     DARGAH_RETURN_URLS = {"paid": "/orders/{invoice_id}/", "failed": "/orders/{invoice_id}/?retry=1", ...}
+    DARGAH_ACCOUNTS = {"vandar": "branch2"}   # optional: the merchant account per gateway ([vandar.accounts.branch2])
 
     # urls.py
     path("payments/", include("dargah.django.urls"))

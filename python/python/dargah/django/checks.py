@@ -3,7 +3,7 @@ over https in production, the store answers."""
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Sequence
+from typing import Any, List, Mapping, Optional, Sequence
 from urllib.parse import urlsplit
 
 from django.apps import AppConfig
@@ -91,4 +91,34 @@ def check_callback_urls(app_configs: Optional[Sequence[AppConfig]], **kwargs: An
                 id="dargah.E006",
             )
         )
+    return messages
+
+
+@register("dargah")
+def check_accounts(app_configs: Optional[Sequence[AppConfig]], **kwargs: Any) -> List[CheckMessage]:
+    """``DARGAH_ACCOUNTS`` names, per gateway, a merchant account the configuration has."""
+    accounts = getattr(settings, "DARGAH_ACCOUNTS", None) or {}
+    if not isinstance(accounts, Mapping):
+        return [Error("DARGAH_ACCOUNTS must be a dict of gateway -> account name", id="dargah.E008")]
+    if check_config(app_configs):
+        return []  # reported above
+    messages: List[CheckMessage] = []
+    configured = client.config()
+    for gateway, account in accounts.items():
+        try:
+            name = dargah.Gateway(gateway).value
+        except ValueError:
+            messages.append(Error(f"DARGAH_ACCOUNTS has an unknown gateway {gateway!r}", hint="mupra, canpay, atipay or vandar", id="dargah.E008"))
+            continue
+        table = configured.get(name) if isinstance(configured, Mapping) else None
+        known = ["default"] + sorted((table or {}).get("accounts", {})) if isinstance(configured, Mapping) else None
+        if not isinstance(account, str) or (known is not None and account not in known):
+            # The value itself is not shown: it may be a credential put in the wrong place.
+            messages.append(
+                Error(
+                    f"DARGAH_ACCOUNTS[{gateway!r}] is not an account of {name}",
+                    hint=f"Name one of {', '.join(known)} (the [{name}.accounts.NAME] tables of settings.DARGAH)." if known else None,
+                    id="dargah.E009",
+                )
+            )
     return messages

@@ -100,6 +100,14 @@ def return_url(kind: str, payment: Optional[dargah.Payment]) -> str:
     return template.format(invoice_id=payment.invoice_id, payment_id=payment.id, gateway=payment.gateway.value, kind=kind)
 
 
+def account_for(gateway: Union[dargah.Gateway, str]) -> Optional[str]:
+    """The merchant account ``settings.DARGAH_ACCOUNTS`` chooses for
+    ``gateway`` (``{"vandar": "branch2"}``), or None: the gateway's default."""
+    accounts: Mapping[str, str] = getattr(settings, "DARGAH_ACCOUNTS", None) or {}
+    name = dargah.Gateway(gateway).value if isinstance(gateway, dargah.Gateway) else str(gateway)
+    return accounts.get(name)
+
+
 def callback_base_url() -> Optional[str]:
     base: Optional[str] = getattr(settings, "DARGAH_CALLBACK_BASE_URL", None)
     return base
@@ -131,9 +139,14 @@ def start_payment(
 ) -> Tuple[dargah.CreatedPayment, HttpResponse]:
     """Create the payment (its callback is this app's view) and the response
     that sends the customer to pay: a redirect, or AtiPay's self-submitting form.
-    ``options`` are ``create_payment``'s (``mobile``, ``description``, ``vandar``).
+    ``options`` are ``create_payment``'s (``mobile``, ``description``, ``vandar``,
+    ``account``). Without ``account``, ``settings.DARGAH_ACCOUNTS[gateway]``
+    names the merchant account (e.g. ``{"vandar": "branch2"}``), else the
+    gateway's default one; the payment keeps it for its callback.
     Errors are ``dargah.DargahError``: ``InvalidInputError`` for the
     customer's input, the others for the gateway."""
+    if options.get("account") is None:
+        options["account"] = account_for(gateway)
     created = get_client().create_payment(gateway, invoice_id, amount, callback_url(gateway, request), **options)
     if created.redirect.is_post:
         return created, HttpResponse(created.redirect.html)

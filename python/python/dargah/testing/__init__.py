@@ -105,12 +105,14 @@ class Sandbox:
     def __repr__(self) -> str:
         return f"<dargah.testing.Sandbox {self.base_url}{'' if self._native.is_running() else ' stopped'}>"
 
-    def config(self, store: str, **overrides: Any) -> Dict[str, Any]:
+    def config(self, store: str, *, second_account: Optional[str] = None, **overrides: Any) -> Dict[str, Any]:
         """A ``Client`` configuration for every gateway of this sandbox (and
         Sepal), with the sandbox's credentials, keeping payments in ``store``
-        (``sqlite:///path/dargah.db``, ``postgres://...``). ``overrides`` are
+        (``sqlite:///path/dargah.db``, ``postgres://...``). With
+        ``second_account="branch2"`` the sandbox's second merchant account is
+        under every gateway as ``accounts.branch2``. ``overrides`` are
         further top-level keys (``refund_window_secs``, ``http``...)."""
-        config: Dict[str, Any] = json.loads(self._native.client_config(store))
+        config: Dict[str, Any] = json.loads(self._native.client_config(store, second_account))
         config.update(overrides)
         return config
 
@@ -175,6 +177,11 @@ class Sandbox:
         _, token = _token_of(payment)
         counter = "processed_by_token" if processed else "by_token"
         return int(self.stats().get(counter, {}).get(token, {}).get(endpoint, 0))
+
+    def credential_calls(self, credential: str, endpoint: str) -> int:
+        """How often the sandbox served ``endpoint`` to requests carrying
+        ``credential`` (an api key, merchant id, or Vandar business)."""
+        return int(self.stats().get("by_credential", {}).get(credential, {}).get(endpoint, 0))
 
     def verify_calls(self, payment: Union[Payment, Tuple[str, str]], *, processed: bool = False) -> int:
         """How often the gateway was asked to verify this payment: verify-once means 1."""
