@@ -62,8 +62,12 @@ abstract class Dargah_WC_Gateway extends WC_Payment_Gateway {
 	 */
 	public static function dargah_config( array $settings ): ?array {
 		if ( 'yes' === ( $settings['sandbox'] ?? 'no' ) ) {
-			$url = untrailingslashit( (string) ( $settings['sandbox_url'] ?? '' ) );
-			return static::sandbox_config( '' !== $url ? $url : self::DEFAULT_SANDBOX_URL );
+			$url     = untrailingslashit( (string) ( $settings['sandbox_url'] ?? '' ) );
+			$url     = '' !== $url ? $url : self::DEFAULT_SANDBOX_URL;
+			$section = static::sandbox_config( $url );
+			// The sandbox's second merchant account, as "branch2".
+			$section['accounts'] = array( 'branch2' => static::sandbox_second_account( $url ) );
+			return $section;
 		}
 		$section = array();
 		foreach ( array_keys( static::credential_fields() ) as $key ) {
@@ -77,11 +81,47 @@ abstract class Dargah_WC_Gateway extends WC_Payment_Gateway {
 				return null;
 			}
 		}
+		$accounts = self::named_accounts( $settings );
+		if ( $accounts ) {
+			$section['accounts'] = $accounts;
+		}
 		return $section;
 	}
 
 	/** @return list<string> */
 	abstract protected static function required_credentials(): array;
+
+	/**
+	 * The sandbox's second merchant account (sandbox/README.md, `creds2`).
+	 *
+	 * @return array<string, mixed>
+	 */
+	abstract protected static function sandbox_second_account( string $url ): array;
+
+	/**
+	 * The named accounts of the "Further merchant accounts" setting (JSON);
+	 * empty when it is empty or not a JSON object (Dargah refuses bad names).
+	 *
+	 * @param array<string, mixed> $settings
+	 * @return array<string, array<string, mixed>>
+	 */
+	public static function named_accounts( array $settings ): array {
+		$text = trim( (string) ( $settings['accounts'] ?? '' ) );
+		if ( '' === $text ) {
+			return array();
+		}
+		$accounts = json_decode( $text, true );
+		if ( ! is_array( $accounts ) || array_is_list( $accounts ) ) {
+			return array();
+		}
+		return array_filter( $accounts, 'is_array' );
+	}
+
+	/** The merchant account this payment method's payments are made with; null: the default one. */
+	public function account(): ?string {
+		$account = trim( (string) $this->get_option( 'account', 'default' ) );
+		return '' === $account || 'default' === $account ? null : $account;
+	}
 
 	/**
 	 * The section pointing the gateway at a local `dargah sandbox` with its
@@ -120,6 +160,20 @@ abstract class Dargah_WC_Gateway extends WC_Payment_Gateway {
 			),
 			static::credential_fields(),
 			array(
+				'accounts'    => array(
+					'title'       => __( 'Further merchant accounts', 'dargah-woocommerce' ),
+					'type'        => 'textarea',
+					'description' => __( 'Other merchant accounts at this gateway (a second brand or terminal), as JSON: {"branch2": {…the same credential fields…}}. The fields above are the "default" account.', 'dargah-woocommerce' ),
+					'default'     => '',
+					'desc_tip'    => true,
+				),
+				'account'     => array(
+					'title'       => __( 'Account for this payment method', 'dargah-woocommerce' ),
+					'type'        => 'text',
+					'description' => __( 'Which merchant account takes payments made with this method: "default" (the credentials above) or a name from the accounts field. Each payment keeps its account, so changing this never affects payments already made.', 'dargah-woocommerce' ),
+					'default'     => 'default',
+					'desc_tip'    => true,
+				),
 				'sandbox'     => array(
 					'title'       => __( 'Sandbox mode', 'dargah-woocommerce' ),
 					'type'        => 'checkbox',
@@ -192,7 +246,9 @@ abstract class Dargah_WC_Gateway extends WC_Payment_Gateway {
 				$amount,
 				Dargah_WC_Callback::callback_url( static::SLUG ),
 				$mobile,
-				$description
+				$description,
+				null,
+				$this->account()
 			);
 		} catch ( Dargah\InvalidInputException $e ) {
 			$this->log( 'warning', "order {$order->get_id()}: payment refused: " . Dargah_WC_Log::describe( $e ) );

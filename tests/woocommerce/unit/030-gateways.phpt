@@ -33,6 +33,14 @@ check($config['vandar']['ipg_base_url'] === "$sandbox/vandar/ipg" && $config['at
 check(Dargah_WC_Gateway_Mupra::dargah_config(['api_key' => ' k1 ']) === ['api_key' => 'k1'], 'credentials become the gateway section');
 check(Dargah_WC_Gateway_AtiPay::dargah_config(['apiKey' => 'k']) === null, 'a gateway missing a credential is not configured');
 check(Dargah_WC_Gateway_Vandar::dargah_config(['sandbox' => 'yes'])['api_base_url'] === 'http://127.0.0.1:8700/vandar/api', 'the sandbox address defaults to dargah sandbox --port 8700');
+check(Dargah_WC_Gateway_Mupra::dargah_config(['api_key' => 'k1', 'accounts' => '{"branch2": {"api_key": "k2"}}']) === ['api_key' => 'k1', 'accounts' => ['branch2' => ['api_key' => 'k2']]], 'further merchant accounts become the gateway\'s named accounts');
+check(!isset(Dargah_WC_Gateway_Mupra::dargah_config(['api_key' => 'k1', 'accounts' => '["not", "an object"]'])['accounts']), 'accounts that are not a JSON object are left out');
+check(Dargah_WC_Gateway_CanPay::dargah_config(['sandbox' => 'yes'])['accounts']['branch2']['merchant'] === 'sandbox-canpay-merchant-2', 'sandbox mode has the sandbox\'s second account as branch2');
+$choice = $gateways['dargah_canpay'];
+$choice->settings['account'] = 'branch2';
+check($choice->account() === 'branch2', 'the payment method\'s account setting chooses the account');
+$choice->settings['account'] = 'default';
+check($choice->account() === null, 'default is the gateway\'s own credentials');
 $disabled = $gateways['dargah_mupra'];
 $disabled->settings['sandbox'] = 'no';
 check(!$disabled->is_available(), 'an unconfigured gateway is not offered');
@@ -80,6 +88,11 @@ ok - sandbox mode points every gateway at the sandbox
 ok - credentials become the gateway section
 ok - a gateway missing a credential is not configured
 ok - the sandbox address defaults to dargah sandbox --port 8700
+ok - further merchant accounts become the gateway's named accounts
+ok - accounts that are not a JSON object are left out
+ok - sandbox mode has the sandbox's second account as branch2
+ok - the payment method's account setting chooses the account
+ok - default is the gateway's own credentials
 ok - an unconfigured gateway is not offered
 ok - the store is WordPress's database, under the site's table prefix
 ok - Dargah's tables sit beside WordPress's

@@ -34,6 +34,14 @@ class Dargah_WC_Gateway_AtiPay extends Dargah_WC_Gateway {
 		return array( 'apiKey', 'terminalId' );
 	}
 
+	protected static function sandbox_second_account( string $url ): array {
+		return array(
+			'apiKey'     => 'sandbox-atipay-api-key-2',
+			'terminalId' => '87654321',
+			'base_url'   => "$url/atipay/v1/",
+		);
+	}
+
 	protected static function sandbox_config( string $url ): array {
 		return array(
 			'apiKey'     => 'sandbox-atipay-api-key',

@@ -26,6 +26,13 @@ class Dargah_WC_Gateway_CanPay extends Dargah_WC_Gateway {
 		return array( 'merchant' );
 	}
 
+	protected static function sandbox_second_account( string $url ): array {
+		return array(
+			'merchant' => 'sandbox-canpay-merchant-2',
+			'base_url' => "$url/canpay/api/ipg/",
+		);
+	}
+
 	protected static function sandbox_config( string $url ): array {
 		return array(
 			'merchant' => 'sandbox-canpay-merchant',

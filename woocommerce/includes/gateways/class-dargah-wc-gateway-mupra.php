@@ -26,6 +26,13 @@ class Dargah_WC_Gateway_Mupra extends Dargah_WC_Gateway {
 		return array( 'api_key' );
 	}
 
+	protected static function sandbox_second_account( string $url ): array {
+		return array(
+			'api_key'  => 'sandbox-mupra-api-key-2',
+			'base_url' => "$url/mupra/restapi/api/ipg/",
+		);
+	}
+
 	protected static function sandbox_config( string $url ): array {
 		return array(
 			'api_key'  => 'sandbox-mupra-api-key',

@@ -54,6 +54,19 @@ class Dargah_WC_Gateway_Vandar extends Dargah_WC_Gateway {
 		return array( 'api_key' );
 	}
 
+	protected static function sandbox_second_account( string $url ): array {
+		return array(
+			'api_key'               => 'sandbox-vandar-ipg-api-key-2',
+			'business'              => 'sandbox-shop-2',
+			'access_token'          => 'sandbox-vandar-access-token-2',
+			'refresh_token'         => 'sandbox-vandar-refresh-token-2',
+			'ipg_base_url'          => "$url/vandar/ipg",
+			'api_base_url'          => "$url/vandar/api",
+			'batch_base_url'        => "$url/vandar/batch",
+			'subscription_base_url' => "$url/vandar/subscription",
+		);
+	}
+
 	protected static function sandbox_config( string $url ): array {
 		return array(
 			'api_key'               => 'sandbox-vandar-ipg-api-key',
@@ -81,10 +94,6 @@ class Dargah_WC_Gateway_Vandar extends Dargah_WC_Gateway {
 		if ( ! $order ) {
 			return new WP_Error( 'dargah_refund', __( 'No such order.', 'dargah-woocommerce' ) );
 		}
-		$config = static::dargah_config( $this->settings );
-		if ( ! isset( $config['business'], $config['access_token'] ) ) {
-			return new WP_Error( 'dargah_refund', __( 'Refunds need Vandar\'s business API credentials (business name and tokens) in the gateway settings.', 'dargah-woocommerce' ) );
-		}
 		$credited = $order->get_meta( Dargah_WC_Orders::META_CREDITED, true );
 		$id       = is_array( $credited ) && $credited ? end( $credited ) : null;
 		try {
@@ -94,6 +103,12 @@ class Dargah_WC_Gateway_Vandar extends Dargah_WC_Gateway {
 		}
 		if ( ! $payment || ! $payment->isPaid() || ! $payment->reference ) {
 			return new WP_Error( 'dargah_refund', __( 'This order has no paid Vandar payment to refund.', 'dargah-woocommerce' ) );
+		}
+		// The refund goes through the payment's own merchant account: its business API credentials are needed.
+		$config  = static::dargah_config( $this->settings ) ?? array();
+		$account = 'default' === $payment->account ? $config : ( $config['accounts'][ $payment->account ] ?? array() );
+		if ( ! isset( $account['business'], $account['access_token'] ) ) {
+			return new WP_Error( 'dargah_refund', __( 'Refunds need Vandar\'s business API credentials (business name and tokens) in the gateway settings, for the payment\'s merchant account.', 'dargah-woocommerce' ) );
 		}
 		$rial = Dargah_WC_Currency::to_rial( null === $amount ? $order->get_total() : $amount, $order->get_currency() );
 		if ( $rial !== $payment->amount ) {
@@ -114,7 +129,7 @@ class Dargah_WC_Gateway_Vandar extends Dargah_WC_Gateway {
 				'vandar.refund',
 				array(
 					'idempotency_key' => $key,
-					'transaction_id'  => $payment->reference,
+					'payment_id'      => $payment->id,
 				)
 			);
 		} catch ( Dargah\Exception $e ) {
