@@ -124,3 +124,34 @@ fn verbose_output_shows_the_audit_trail_and_no_secret() {
     let shown: Vec<&String> = secrets.iter().filter(|s| everything.contains(s.as_str())).collect();
     assert!(shown.is_empty(), "shown: {shown:?}\n{everything}");
 }
+
+#[test]
+fn accounts_call_with_an_account_and_list_by_account() {
+    let sandbox = Sandbox::start(SandboxConfig::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("sqlite://{}/shop.db", dir.path().display());
+    let config_path = dir.path().join("dargah.json");
+    let config = dargah_sandbox::client_config_with_accounts(&sandbox.base_url(), &store, "branch2").to_string();
+    std::fs::write(&config_path, &config).unwrap();
+    let config_arg = config_path.to_str().unwrap();
+
+    let (ok, out, err) = dargah(&["accounts", "--config", config_arg]);
+    assert!(ok, "{err}");
+    assert!(out.contains("vandar  default branch2"), "{out}");
+
+    // The business API of the second account: its own business and token.
+    let (ok, out, err) = dargah(&["call", "--config", config_arg, "--account", "branch2", "vandar.balance"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("\"wallet\""), "{out}");
+    let stats: serde_json::Value = reqwest::blocking::get(format!("{}/_control/stats", sandbox.base_url())).unwrap().json().unwrap();
+    assert_eq!(stats["by_credential"][dargah_sandbox::creds2::VANDAR_BUSINESS]["vandar.business"], 1, "{stats}");
+    let (ok, _, err) = dargah(&["call", "--config", config_arg, "--account", "nosuch", "vandar.balance"]);
+    assert!(!ok && !err.contains("nosuch"), "{err}");
+
+    let shop = Dargah::from_json(&config).unwrap();
+    let b = shop.create_payment(Gateway::CanPay, PaymentRequest::new("cli-acc-1", 20_000, "http://127.0.0.1:9/cb").account("branch2")).unwrap().payment;
+    shop.create_payment(Gateway::CanPay, PaymentRequest::new("cli-acc-2", 20_000, "http://127.0.0.1:9/cb")).unwrap();
+    let (ok, out, err) = dargah(&["payments", "list", "--store", &store, "--account", "branch2"]);
+    assert!(ok, "{err}");
+    assert!(out.contains(&b.id) && out.contains("branch2") && !out.contains("cli-acc-2"), "{out}");
+}
