@@ -37,18 +37,18 @@ def test_each_payment_is_verified_with_its_own_accounts_credentials(shop: dargah
     a = shop.create_payment(gateway, invoice(), AMOUNT, callback_url(gateway), mobile="09123456789")
     b = branch2.create_payment(gateway, invoice(), AMOUNT, callback_url(gateway), mobile="09123456789")
     b2 = shop.create_payment(gateway, invoice(), AMOUNT, callback_url(gateway), mobile="09123456789", account="branch2")
-    assert (a.payment.account, b.payment.account, b2.payment.account) == ("default", "branch2", "branch2")
-    callbacks = {p.id: sandbox.pay(gateway, p.token or "") for p in (b2.payment, a.payment, b.payment)}
+    assert (a.account, b.account, b2.account) == ("default", "branch2", "branch2")
+    callbacks = {p.id: sandbox.pay(gateway, p.token or "") for p in (b2, a, b)}
 
     # B's callback at the default account's callback URL: refused, with no gateway call.
     with pytest.raises(dargah.InvalidCallbackError):
-        shop.handle_callback(gateway, callbacks[b.id].query, callbacks[b.id].form, account="default")
+        shop.handle_callback(gateway, dict(callbacks[b.id].query), callbacks[b.id].form, account="default")
     assert sandbox.verify_calls(gateway, b.token or "") == 0
 
     outcomes = [
-        shop.handle_callback(gateway, callbacks[b.id].query, callbacks[b.id].form, account="branch2"),
-        shop.handle_callback(gateway, callbacks[a.id].query, callbacks[a.id].form),
-        shop.handle_callback(gateway, callbacks[b2.id].query, callbacks[b2.id].form),
+        shop.handle_callback(gateway, dict(callbacks[b.id].query), callbacks[b.id].form, account="branch2"),
+        shop.handle_callback(gateway, dict(callbacks[a.id].query), callbacks[a.id].form),
+        shop.handle_callback(gateway, dict(callbacks[b2.id].query), callbacks[b2.id].form),
     ]
     assert [o.kind for o in outcomes] == [dargah.OutcomeKind.NEWLY_PAID] * 3
     assert [o.payment.account for o in outcomes] == ["branch2", "default", "branch2"]
@@ -65,7 +65,7 @@ def test_business_calls_and_refunds_use_the_right_account(shop: dargah.Client, s
     assert sandbox.credential_calls("sandbox-shop-2", "vandar.business") >= 1
     created = branch2.create_payment("vandar", invoice(), AMOUNT, callback_url("vandar"), mobile="09123456789")
     callback = sandbox.pay("vandar", created.token or "")
-    paid = shop.handle_callback("vandar", callback.query, callback.form).payment
+    paid = shop.handle_callback("vandar", dict(callback.query), callback.form).payment
     assert paid.account == "branch2" and paid.reference
     # The default account does not hold branch2's transaction; the payment's own account does.
     with pytest.raises(dargah.GatewayRejectedError):

@@ -129,7 +129,7 @@ class Payment:
     acknowledged_at: Optional[datetime]
     #: The merchant account it was created with (``"default"``: the gateway's
     #: own table); its callbacks, recovery and refunds use this account.
-    account: str = "default"
+    account: str
 
     @classmethod
     def _fields_from_core(cls, data: Mapping[str, Any]) -> Dict[str, Any]:

@@ -131,6 +131,12 @@ class Client:
         if pool is not None:
             pool.shutdown(wait=False)
 
+    async def with_account(self, account: str) -> "Client":
+        """See ``dargah.Client.with_account``: an awaitable client for
+        another merchant account, sharing this one's store and connections."""
+        scoped = await self._run(lambda c: c.with_account(account))
+        return Client(scoped, max_threads=self._max_threads)
+
     async def create_payment(
         self,
         gateway: Union[Gateway, str],
