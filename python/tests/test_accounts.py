@@ -10,7 +10,8 @@ from typing import Dict, Tuple
 import pytest
 
 import dargah
-from conftest import AMOUNT, GATEWAYS, Sandbox, callback_url, invoice
+from conftest import AMOUNT, GATEWAYS, callback_url, invoice
+from dargah_sandbox import Sandbox
 
 # The sandbox's two merchant accounts at each gateway (sandbox/README.md).
 CREDENTIALS: Dict[str, Tuple[str, str]] = {
@@ -81,6 +82,6 @@ def test_unknown_accounts_are_named_and_never_echoed(shop: dargah.Client) -> Non
     with pytest.raises(dargah.ConfigError) as e:
         shop.create_payment("canpay", invoice(), AMOUNT, callback_url("canpay"), account="nosuch")
     assert "nosuch" not in str(e.value) and "default, branch2" in str(e.value)
-    with pytest.raises(dargah.InvalidInputError) as e:
+    with pytest.raises(dargah.InvalidInputError) as bad:
         shop.create_payment("canpay", invoice(), AMOUNT, callback_url("canpay"), account="SECRET key")
-    assert "SECRET" not in str(e.value)
+    assert "SECRET" not in str(bad.value)
