@@ -329,3 +329,21 @@ fn migration_five_gives_existing_rows_the_default_account() {
         assert_eq!(store.get(&p.id).unwrap().unwrap().account, "default", "{name}");
     }
 }
+
+/// Sepal's login is kept per account: each account logs in with its own
+/// mobile and password, once.
+#[test]
+fn sepal_logs_in_per_account() {
+    let world = World::start();
+    let shop = client(&world);
+    let branch2 = shop.with_account(B).unwrap();
+    for _ in 0..2 {
+        shop.sepal_payment_state(1755366969864145).unwrap();
+        branch2.sepal_payment_state(1755366969864145).unwrap();
+    }
+    assert_eq!(calls_with(&world, creds::SEPAL_MOBILE, "sepal.login"), 1);
+    assert_eq!(calls_with(&world, creds2::SEPAL_MOBILE, "sepal.login"), 1);
+    let terminals = branch2.sepal_gateway_balance(None).unwrap();
+    assert!(!terminals.is_empty());
+    assert_eq!(calls_with(&world, creds2::SEPAL_API_KEY, "sepal.balance"), 1, "branch2's own apiKey");
+}
