@@ -1,6 +1,7 @@
 //! The invariants of verify-once, checked over a whole recorded history.
 
 use super::history::{History, PaymentHistory};
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// A card number the sandbox's customers pay with; no stored row may hold it.
@@ -98,7 +99,12 @@ fn replays_of(history: &History, slot: usize) -> u64 {
 /// gone through" needs a gateway that refuses repeated verifies, and "no
 /// referenceNumber" cannot be.
 fn cause_possible(history: &History, p: &PaymentHistory, cause: &str) -> bool {
-    let receipt_arrived = p.answers.iter().any(|a| a["op"] == "callback:genuine" && a["result"] != "error:store");
+    // A browser that came back only after the deadline had closed the payment
+    // finds it in review: its receipt came too late to count. A review that
+    // began before the deadline cannot be explained this way.
+    let closed_at_deadline = p.reviewed_at.is_some_and(|at| at >= p.deadline_at);
+    let in_time = |a: &Value| a["result"] != "error:store" && !(a["result"] == "needs_review" && closed_at_deadline);
+    let receipt_arrived = p.answers.iter().any(|a| a["op"] == "callback:genuine" && in_time(a));
     // A gateway that verifies a receipt once burns it when a forger replays it at
     // another order first: the customer's own verify is refused from then on.
     let receipt_burned = history.refuse_repeat_verify && replays_of(history, p.slot) > 0;

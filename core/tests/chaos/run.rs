@@ -260,7 +260,10 @@ fn collect_ends(world: &World, shop: &Dargah, history: &mut History) {
         p.note = stored.note.clone().unwrap_or_default();
         p.acknowledged = stored.acknowledged_at.is_some();
         p.in_outbox = outbox.contains(&p.id);
-        p.events = with_retries(|| shop.store().events(&p.id)).into_iter().map(|(_, _, label, raw)| (label, raw)).collect();
+        let events = with_retries(|| shop.store().events(&p.id));
+        p.reviewed_at = events.iter().find(|(_, _, label, _)| label == "needs_review").map(|(at, ..)| *at);
+        p.deadline_at = stored.deadline_at;
+        p.events = events.into_iter().map(|(_, _, label, raw)| (label, raw)).collect();
         p.stored_text = [stored.masked_card, stored.reference, stored.note, stored.trace_number].into_iter().flatten().chain(p.events.iter().map(|(_, raw)| raw.clone())).collect();
         // The shop credits what the outbox holds, idempotently: only what no request was told.
         if p.in_outbox {
