@@ -851,15 +851,22 @@ impl<B: Backend> SqlStore<B> {
                 if r.receipt_from_callback {
                     state = if now < current.deadline_at { PaymentState::Awaiting } else { PaymentState::NeedsReview };
                     note = Some(format!("refused a callback whose receipt already paid {other}"));
-                    // Forget the reused receipt; keep any other still worth trying.
+                    // Forget the reused receipt; keep every other still worth trying.
                     let reused = r.reference.as_deref().unwrap_or_default();
-                    receipts = Some(receipts.unwrap_or_else(|| split_receipts(stored_receipts.as_deref())).into_iter().filter(|k| k != reused).collect());
+                    receipts = Some(split_receipts(stored_receipts.as_deref()).into_iter().filter(|k| k != reused).collect());
                 } else {
                     state = PaymentState::NeedsReview;
                     note = Some(format!("the gateway reference already paid {other}"));
                 }
             }
             let paid = state == PaymentState::Paid;
+            if let (Some(list), false) = (receipts.as_mut(), paid) {
+                for late in split_receipts(stored_receipts.as_deref()) {
+                    if !r.receipts_known.contains(&late) && !list.contains(&late) && list.len() < super::MAX_RECEIPTS {
+                        list.push(late);
+                    }
+                }
+            }
             let (key_action, key_value): (i64, Option<String>) = match &receipts {
                 None => (0, None),
                 Some(list) => (1, join_receipts(list)),
