@@ -74,6 +74,10 @@ pub struct Config {
     /// Keys the card fingerprints kept instead of unsalted card hashes
     /// (see `redact`); without it those hashes are dropped.
     pub card_fingerprint_key: Option<Secret>,
+    /// Encrypts the secrets the store keeps (Vandar's business API tokens)
+    /// with AES-256-GCM; at least 32 characters. Required to use Vandar's
+    /// business API; see `crypto`.
+    pub token_encryption_key: Option<Secret>,
     /// Put before every table name, for a database shared with the shop (e.g. `dargah_`).
     pub table_prefix: String,
     pub http: HttpConfig,
@@ -94,6 +98,7 @@ impl Default for Config {
         Config {
             store: "sqlite://dargah.db".into(),
             card_fingerprint_key: None,
+            token_encryption_key: None,
             table_prefix: String::new(),
             http: HttpConfig::default(),
             lease_secs: 60,
@@ -307,6 +312,9 @@ impl Config {
         }
         if let Some(proxy) = &self.http.proxy {
             crate::validate::proxy_url(proxy.expose())?;
+        }
+        if let Some(key) = &self.token_encryption_key {
+            crate::crypto::check_key(key)?;
         }
         self.validate_durations()
     }
