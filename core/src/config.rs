@@ -124,11 +124,15 @@ pub struct HttpConfig {
     /// or `socks5://` (`socks5h://` resolves names at the proxy), with
     /// `user:password@` if it needs them. A secret: it never prints.
     pub proxy: Option<Secret>,
+    /// A PEM file of CA certificates trusted besides the built-in (Mozilla)
+    /// roots, for every TLS connection of the gateway client: the certificate
+    /// of an `https://` proxy signed by the shop's own CA.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        HttpConfig { connect_timeout_ms: 5_000, request_timeout_ms: 20_000, max_response_bytes: 1 << 20, proxy: None }
+        HttpConfig { connect_timeout_ms: 5_000, request_timeout_ms: 20_000, max_response_bytes: 1 << 20, proxy: None, ca_file: None }
     }
 }
 
