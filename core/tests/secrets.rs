@@ -209,6 +209,10 @@ fn a_pair_stored_in_clear_by_an_older_version_is_rewritten_encrypted() {
     let later = dargah.store().now().unwrap() + 3_600_000;
     dargah.store().seed_token_pair(PAIR, &dargah_core::Secret::new(access.as_str()), &dargah_core::Secret::new(refresh.as_str()), Some(later)).unwrap();
     assert_eq!(token_row(&world.dir.path().join("dargah.db")), (access.clone(), refresh.clone()), "stored in clear, as before");
+    // And the copy schema 2's table kept (schema 4 copied it into `tokens`).
+    let db = rusqlite::Connection::open(world.dir.path().join("dargah.db")).unwrap();
+    let legacy = "SELECT COUNT(*) FROM token_pairs WHERE name = ?1";
+    db.execute("INSERT INTO token_pairs (name, access_token, refresh_token, updated_at) VALUES (?1, ?2, ?3, 0)", [PAIR, access.as_str(), refresh.as_str()]).unwrap();
 
     let ((), events) = capture(Level::INFO, || assert!(dargah.vandar_balance().unwrap()["data"]["wallet"].is_number()));
     let (a, r) = token_row(&world.dir.path().join("dargah.db"));
@@ -218,6 +222,7 @@ fn a_pair_stored_in_clear_by_an_older_version_is_rewritten_encrypted() {
     let pair = dargah.store().token_pair(PAIR).unwrap().unwrap();
     assert!(pair.expires_at.is_some_and(|at| at <= later && at > later - 2_000), "the expiry is kept (never later): {:?}", pair.expires_at);
     assert_eq!(world.calls("vandar.refreshtoken"), 0, "the same tokens, not a refresh");
+    assert_eq!(db.query_row(legacy, [PAIR], |r| r.get::<_, i64>(0)).unwrap(), 0, "the clear copy in token_pairs is gone");
     // Read again: no second rewrite, and the pair still works.
     dargah.vandar_balance().unwrap();
     assert_eq!(token_row(&world.dir.path().join("dargah.db")), (a, r));
