@@ -310,11 +310,12 @@ impl VandarApi {
         let lease_ms = i64::try_from(self.refresh_lease.as_millis()).unwrap_or(i64::MAX);
         match self.store.claim_token_refresh(name, stored.generation, lease_ms)? {
             RefreshClaim::Claimed { fence, pair: locked } => {
-                let (current, _) = self.open(name, &locked)?;
-                // The expiry is counted from the claim (`locked.read_at`), rounded down to whole seconds.
-                let expires_in_secs = current.expires_at.map(|at| at.saturating_sub(locked.read_at).max(0) / 1000);
-                let sealed = self.seal(name, &current.access_token).and_then(|a| Ok((a, self.seal(name, &current.refresh_token)?)));
-                let stored_again = sealed.and_then(|(access, refresh)| self.store.store_token_pair(name, fence, &access, &refresh, expires_in_secs));
+                let stored_again = self.open(name, &locked).and_then(|(current, _)| {
+                    // The expiry is counted from the claim (`locked.read_at`), rounded down to whole seconds.
+                    let expires_in_secs = current.expires_at.map(|at| at.saturating_sub(locked.read_at).max(0) / 1000);
+                    let (access, refresh) = (self.seal(name, &current.access_token)?, self.seal(name, &current.refresh_token)?);
+                    self.store.store_token_pair(name, fence, &access, &refresh, expires_in_secs)
+                });
                 match stored_again {
                     Ok(done) => {
                         crate::audit::audit!(info, "vandar", "token_encrypted", outcome = if done { "ok" } else { "fenced_out" });
