@@ -718,14 +718,18 @@ impl<B: Backend> Store for SqlStore<B> {
             }
             let started = row[1].int()?.unwrap_or(now);
             let expires_at = expires_in_secs.map(|secs| started.saturating_add(secs.saturating_mul(1000)));
-            self.exec(
+            let stored = self.exec(
                 c,
                 "UPDATE {p}tokens SET access_token = ?, refresh_token = ?, expires_at = ?, generation = generation + 1,
                         refreshing_until = NULL, refresh_started_at = NULL, updated_at = ?
                  WHERE name = ? AND refresh_fence = ?",
                 &[access.expose().into(), refresh.expose().into(), expires_at.into(), now.into(), name.into(), fence.into()],
-            )
-            .map(|n| n == 1)
+            )? == 1;
+            if stored {
+                // The copy schema 2 kept (in clear, and superseded by this pair): gone.
+                self.exec(c, "DELETE FROM {p}token_pairs WHERE name = ?", &[name.into()])?;
+            }
+            Ok(stored)
         })
     }
 
