@@ -41,6 +41,9 @@ pub fn check(history: &History) -> Verdict {
             match p.store_state.as_str() {
                 "paid" if credits == 1 => {}
                 "paid" => fail(&format!("invariant 1: paid, credited {credits} times (newly_paid {reports}, outbox {})", p.credited_from_outbox)),
+                "needs_review" if receipt_spent_elsewhere(history, p) => {
+                    *verdict.undecidable.entry(format!("{} receipt replayed at an order of the same amount", p.gateway)).or_default() += 1
+                }
                 "needs_review" => {
                     let documented: Vec<&str> = UNDECIDABLE.iter().filter(|(g, cause)| *g == p.gateway && p.note.contains(cause)).map(|(_, cause)| *cause).collect();
                     match documented.iter().find(|cause| cause_possible(history, p, cause)) {
@@ -85,6 +88,17 @@ pub fn check(history: &History) -> Verdict {
         }
     }
     verdict
+}
+
+/// AtiPay's verify answers only an amount: a forger who replays a customer's
+/// receipt at another order of the same amount gets that order paid with it,
+/// and the customer's own callback is then refused (one receipt credits one
+/// payment), so a person must look. The documented API cannot tell them apart.
+fn receipt_spent_elsewhere(history: &History, p: &PaymentHistory) -> bool {
+    let Some(receipt) = p.gateway_view["reference"].as_str().filter(|_| p.gateway == "atipay") else { return false };
+    history.payments.values().any(|other| {
+        other.id != p.id && other.store_state == "paid" && other.reference.as_deref() == Some(receipt) && other.gateway_view["amount"] == p.gateway_view["amount"]
+    })
 }
 
 /// How often a slot's genuine callback was replayed at other payments.

@@ -21,6 +21,8 @@ pub struct PaymentHistory {
     pub verifies_processed: u64,
     pub verify_answers_lost: u64,
     pub store_state: String,
+    /// The gateway reference the store holds for it (the receipt that paid it, for AtiPay).
+    pub reference: Option<String>,
     pub note: String,
     pub acknowledged: bool,
     pub in_outbox: bool,

@@ -257,6 +257,7 @@ fn collect_ends(world: &World, shop: &Dargah, history: &mut History) {
         p.verify_answers_lost = stats["answer_lost_by_token"][&p.token][verify].as_u64().unwrap_or(0);
         let stored = with_retries(|| shop.payment(&p.id));
         p.store_state = stored.state.name().into();
+        p.reference = stored.reference.clone();
         p.note = stored.note.clone().unwrap_or_default();
         p.acknowledged = stored.acknowledged_at.is_some();
         p.in_outbox = outbox.contains(&p.id);
