@@ -52,6 +52,9 @@ pub fn check(history: &History) -> Verdict {
                         None => fail(&format!("invariant 1: paid at the gateway, needs_review for {documented:?}, which this history cannot explain")),
                     }
                 }
+                "cancelled" | "failed" if closed_on_an_unverifiable_callback(p) => {
+                    *verdict.undecidable.entry(format!("{} closed at the deadline on an unverifiable callback, never verified", p.gateway)).or_default() += 1
+                }
                 other => fail(&format!("invariant 1: paid at the gateway, ends {other}")),
             }
         } else {
@@ -101,6 +104,28 @@ fn receipt_spent_elsewhere(history: &History, p: &PaymentHistory) -> bool {
     })
 }
 
+/// Whether the customer's own callback reached the store while its payment
+/// was open. A browser that came back only after the deadline had closed the
+/// payment finds it closed: its receipt came too late to count. A payment
+/// closed before its deadline cannot be explained this way.
+fn receipt_arrived_in_time(p: &PaymentHistory) -> bool {
+    let closed_at_deadline = p.closed_at.is_some_and(|at| at >= p.deadline_at);
+    let in_time = |a: &Value| a["result"] != "error:store" && !(closed_at_deadline && a["result"] == p.store_state.as_str());
+    p.answers.iter().any(|a| a["op"] == "callback:genuine" && in_time(a))
+}
+
+/// AtiPay verifies only with the receipt the customer's browser brings, and
+/// returns money it was never asked to verify to the buyer (GATEWAYS.md). When
+/// that browser never came back in time, a callback saying "cancelled" or
+/// "failed" — the customer's, or a forger's, they cannot be told apart — is the
+/// only word there is: at the deadline the payment closes on it.
+fn closed_on_an_unverifiable_callback(p: &PaymentHistory) -> bool {
+    p.gateway == "atipay"
+        && p.gateway_view["verified"] == false
+        && p.closed_at.is_some_and(|at| at >= p.deadline_at)
+        && !receipt_arrived_in_time(p)
+}
+
 /// How often a slot's genuine callback was replayed at other payments.
 fn replays_of(history: &History, slot: usize) -> u64 {
     let label = format!("callback:replayed_receipt_of_slot_{slot}");
@@ -116,9 +141,7 @@ fn cause_possible(history: &History, p: &PaymentHistory, cause: &str) -> bool {
     // A browser that came back only after the deadline had closed the payment
     // finds it in review: its receipt came too late to count. A review that
     // began before the deadline cannot be explained this way.
-    let closed_at_deadline = p.reviewed_at.is_some_and(|at| at >= p.deadline_at);
-    let in_time = |a: &Value| a["result"] != "error:store" && !(a["result"] == "needs_review" && closed_at_deadline);
-    let receipt_arrived = p.answers.iter().any(|a| a["op"] == "callback:genuine" && in_time(a));
+    let receipt_arrived = receipt_arrived_in_time(p);
     // A gateway that verifies a receipt once burns it when a forger replays it at
     // another order first: the customer's own verify is refused from then on.
     let receipt_burned = history.refuse_repeat_verify && replays_of(history, p.slot) > 0;

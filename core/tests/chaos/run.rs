@@ -8,7 +8,7 @@ use super::history::{History, PaymentHistory};
 use super::plan::{Customer, Op, Plan};
 use super::worker::{self, Spawn};
 use crate::support::sandbox::World;
-use dargah_core::{Dargah, Gateway, ReconcileOptions};
+use dargah_core::{Dargah, Gateway, PaymentState, ReconcileOptions};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -262,7 +262,8 @@ fn collect_ends(world: &World, shop: &Dargah, history: &mut History) {
         p.acknowledged = stored.acknowledged_at.is_some();
         p.in_outbox = outbox.contains(&p.id);
         let events = with_retries(|| shop.store().events(&p.id));
-        p.reviewed_at = events.iter().find(|(_, _, label, _)| label == "needs_review").map(|(at, ..)| *at);
+        let closing = |label: &str| PaymentState::parse(label).is_ok_and(|s| s.is_terminal());
+        p.closed_at = events.iter().find(|(_, _, label, _)| closing(label)).map(|(at, ..)| *at);
         p.deadline_at = stored.deadline_at;
         p.events = events.into_iter().map(|(_, _, label, raw)| (label, raw)).collect();
         p.stored_text = [stored.masked_card, stored.reference, stored.note, stored.trace_number].into_iter().flatten().chain(p.events.iter().map(|(_, raw)| raw.clone())).collect();
