@@ -8,6 +8,7 @@
 //! | `lease_takeover` | warn | payment_id, fence, from (the state the expired lease left) |
 //! | `state_change` | info (warn for a failed create) | payment_id, gateway, from, to, fence, result (`applied`, or `not_applied` when a newer claim holds the payment) |
 //! | `token_refresh` | info | gateway, outcome |
+//! | `token_encrypted` | info | gateway, outcome (`ok`, or `fenced_out`): a token pair an older version stored in clear, stored again encrypted |
 //! | `rate_limit_wait` | info | gateway, bucket, wait_ms |
 //!
 //! Targets are `dargah` and `dargah::<gateway>` (`dargah::vandar` …), so a

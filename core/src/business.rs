@@ -5,7 +5,10 @@
 //! before they are sent, so a retry after a timeout never moves money twice:
 //! a finished call answers from the store, and a call whose answer was lost
 //! is not sent again (`in_doubt`) unless the gateway can be asked whether it
-//! happened (Vandar settlements carry the key as `track_id`).
+//! happened (Vandar settlements carry the key as `track_id`). The answer
+//! kept for a key holds only what a replay and a dispute need (ids, amounts,
+//! states, dates; IBANs, cards and national codes masked; no free text, no
+//! secrets: `redact`), and the first try answers with the same.
 
 use crate::engine::Dargah;
 use crate::error::{Error, ErrorKind, Result};
@@ -65,7 +68,7 @@ impl Dargah {
         };
         let store = self.store();
         match store.idempotency_begin(key, operation, &hash)? {
-            IdempotencyBegin::Done(answer) => return serde_json::from_str(&answer).map_err(|e| Error::store(format!("stored answer is unreadable: {e}"))),
+            IdempotencyBegin::Done(answer) => return serde_json::from_str(&answer).map_err(|_| Error::store("a stored idempotent answer is not JSON")),
             IdempotencyBegin::InDoubt => {
                 let found = match lookup {
                     Some(lookup) => lookup()?,
@@ -73,8 +76,9 @@ impl Dargah {
                 };
                 return match found {
                     Some(answer) => {
-                        store.idempotency_finish(key, Some(&answer.to_string()))?;
-                        Ok(answer)
+                        let kept = self.kept_answer(&answer);
+                        store.idempotency_finish(key, Some(&kept.to_string()))?;
+                        Ok(kept)
                     }
                     None => Err(Error::new(
                         ErrorKind::InDoubt,
@@ -86,8 +90,9 @@ impl Dargah {
         }
         match send() {
             Ok(answer) => {
-                store.idempotency_finish(key, Some(&answer.to_string()))?;
-                Ok(answer)
+                let kept = self.kept_answer(&answer);
+                store.idempotency_finish(key, Some(&kept.to_string()))?;
+                Ok(kept)
             }
             Err(e) if e.kind().is_in_doubt() => {
                 store.idempotency_in_doubt(key)?;
@@ -99,6 +104,13 @@ impl Dargah {
                 Err(e)
             }
         }
+    }
+
+    /// A money move's answer as the store keeps it for replays and disputes
+    /// (see `redact::Redactor::money_move_answer`). The first try answers
+    /// with it too, so a replay answers exactly as the first try did.
+    fn kept_answer(&self, answer: &Value) -> Value {
+        crate::redact::Redactor::new(self.config().card_fingerprint_key.clone()).money_move_answer(answer)
     }
 
     fn mupra_config(&self) -> Result<Arc<crate::config::MupraConfig>> {
@@ -171,7 +183,8 @@ impl Dargah {
         }
         let config = Arc::new(self.config().vandar_account(self.account())?.clone());
         let refresh_lease = vandar_api::refresh_lease(&self.config().http);
-        Ok(VandarApi { config, account: self.account().to_string(), store: self.store().clone(), http: self.http()?, refresh_lease })
+        let cipher = self.config().token_encryption_key.as_ref().map(crate::crypto::TokenCipher::new).transpose()?.map(Arc::new);
+        Ok(VandarApi { config, account: self.account().to_string(), store: self.store().clone(), http: self.http()?, refresh_lease, cipher })
     }
 
     /// Any business endpoint the document lists, by `"<METHOD> <path>"`,

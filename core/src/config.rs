@@ -75,6 +75,10 @@ pub struct Config {
     /// Keys the card fingerprints kept instead of unsalted card hashes
     /// (see `redact`); without it those hashes are dropped.
     pub card_fingerprint_key: Option<Secret>,
+    /// Encrypts the secrets the store keeps (Vandar's business API tokens)
+    /// with AES-256-GCM; at least 32 characters. Required to use Vandar's
+    /// business API; see `crypto`.
+    pub token_encryption_key: Option<Secret>,
     /// Put before every table name, for a database shared with the shop (e.g. `dargah_`).
     pub table_prefix: String,
     pub http: HttpConfig,
@@ -95,6 +99,7 @@ impl Default for Config {
         Config {
             store: "sqlite://dargah.db".into(),
             card_fingerprint_key: None,
+            token_encryption_key: None,
             table_prefix: String::new(),
             http: HttpConfig::default(),
             lease_secs: 60,
@@ -120,11 +125,15 @@ pub struct HttpConfig {
     /// or `socks5://` (`socks5h://` resolves names at the proxy), with
     /// `user:password@` if it needs them. A secret: it never prints.
     pub proxy: Option<Secret>,
+    /// A PEM file of CA certificates trusted besides the built-in (Mozilla)
+    /// roots, for every TLS connection of the gateway client: the certificate
+    /// of an `https://` proxy signed by the shop's own CA.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        HttpConfig { connect_timeout_ms: 5_000, request_timeout_ms: 20_000, max_response_bytes: 1 << 20, proxy: None }
+        HttpConfig { connect_timeout_ms: 5_000, request_timeout_ms: 20_000, max_response_bytes: 1 << 20, proxy: None, ca_file: None }
     }
 }
 
@@ -315,6 +324,9 @@ impl Config {
         }
         if let Some(proxy) = &self.http.proxy {
             crate::validate::proxy_url(proxy.expose())?;
+        }
+        if let Some(key) = &self.token_encryption_key {
+            crate::crypto::check_key(key)?;
         }
         self.validate_durations()
     }

@@ -378,6 +378,7 @@ impl Dargah {
         // Receipts this claim will not reach: while any is left, no answer about the
         // others closes the payment, even past its deadline; the next claim tries them.
         let untried_left = by_receipt && receipts.len() > candidates.len();
+        let known = receipts.clone();
         let mut remaining = receipts;
         let mut raws = Vec::new();
         let mut answer = Err(Error::internal("no gateway call was made"));
@@ -424,6 +425,7 @@ impl Dargah {
                     raw: joined(raws),
                     maybe_verified: true,
                     receipts: keep(false, false),
+                    receipts_known: known,
                     ..Default::default()
                 };
                 let stored = self.finish(&payment.id, payment.fence, resolution)?;
@@ -524,6 +526,7 @@ impl Dargah {
                 }
             }
         };
+        let resolution = Resolution { receipts_known: known, ..resolution };
         let stored = self.finish(&payment.id, payment.fence, resolution)?;
         failpoint!("outcome_stored");
         let outcome = match stored {

@@ -145,6 +145,17 @@ impl Http {
             let proxy = reqwest::Proxy::all(proxy.expose()).map_err(|_| Error::config("http.proxy is not a proxy URL reqwest accepts"))?;
             builder = builder.proxy(proxy);
         }
+        if let Some(path) = &config.ca_file {
+            let unreadable = |why: String| Error::config(format!("http.ca_file {}: {why}", path.display()));
+            let pem = std::fs::read(path).map_err(|e| unreadable(format!("cannot be read: {e}")))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|_| unreadable("is not a PEM file of certificates".into()))?;
+            if certs.is_empty() {
+                return Err(unreadable("holds no certificate".into()));
+            }
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
         let client = builder
             .use_rustls_tls()
             .https_only(false) // plain http is refused by config validation except to loopback

@@ -17,6 +17,7 @@ pub mod business;
 pub mod callback;
 pub mod clock;
 pub mod config;
+pub mod crypto;
 mod engine;
 pub mod error;
 mod gateways;

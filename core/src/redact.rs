@@ -16,6 +16,13 @@
 //!   and nothing else; any 13–19 digit run left in it is masked and any
 //!   64-hex-digit run (a SHA-256) removed.
 //!
+//! - a money move's answer kept for its idempotency key (Mupra's PAYA
+//!   transfer, Vandar's settlement and refund) keeps, besides the above,
+//!   what replaying it needs — ids, track ids, states, dates, balances —
+//!   with IBANs masked to their first and last 4 characters
+//!   (`IR82******************9002`) and national codes masked; free text
+//!   such as descriptions, the bank's `cif`, tokens and secrets are dropped.
+//!
 //! Shown: the store URL's password is replaced by `***` ([`url_password`]),
 //! and values quoted in parse errors are replaced by `(value hidden)`
 //! ([`hide_values`]), because a mistyped value may be a credential.
@@ -77,6 +84,29 @@ const KEPT: &[&str] = &[
     "card_fingerprint",
 ];
 
+/// Keys a money move's answer also keeps (see [`Redactor::money_move_answer`]).
+const MONEY_MOVES: &[&str] = &[
+    "id", "refund_id", "transferId", "transfer_id", "transaction_id", "track_id", "payment_number", "settlement", "settlements",
+    "state", "type", "created_at", "updated_at", "settlement_date", "settlement_time", "done_time", "balance", "wallet", "currency", "is_instant",
+];
+
+/// Keys whose value is an IBAN: kept, masked.
+const IBANS: &[&str] = &["iban", "IBAN", "sheba"];
+
+/// Keys whose value is a national code: kept, masked.
+const NATIONAL_CODES: &[&str] = &["national_code", "nationalCode", "national_id", "nid"];
+
+/// An IBAN with only its first 4 and last 4 characters: `IR82******************9002`.
+pub fn mask_iban(iban: &str) -> String {
+    let chars: Vec<char> = iban.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    if chars.len() < 12 {
+        return "****".into();
+    }
+    let head: String = chars[..4].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 8))
+}
+
 /// Keys whose value is a card number (masked or not): kept, masked again.
 const CARDS: &[&str] = &["cardNumber", "card", "maskedPan", "card_number", "payer_card_number", "cardNo"];
 
@@ -119,12 +149,31 @@ impl Redactor {
         }
     }
 
+    /// A money move's answer as kept for its idempotency key: what a
+    /// dispute needs and what replaying it needs, nothing else.
+    pub(crate) fn money_move_answer(&self, answer: &Value) -> Value {
+        self.keep(answer.clone(), MONEY_MOVES)
+    }
+
     fn keep_for_dispute(&self, value: Value) -> Value {
+        self.keep(value, &[])
+    }
+
+    /// The rules above, keeping `KEPT` and `also`.
+    fn keep(&self, value: Value, also: &[&str]) -> Value {
         match value {
             Value::Object(map) => {
                 let mut kept = Map::new();
                 for (key, value) in map {
-                    if CARD_HASHES.contains(&key.as_str()) {
+                    if !also.is_empty() && (IBANS.contains(&key.as_str()) || NATIONAL_CODES.contains(&key.as_str())) {
+                        let text = match &value {
+                            Value::String(s) => s.clone(),
+                            Value::Number(n) => n.to_string(),
+                            _ => continue,
+                        };
+                        let masked = if IBANS.contains(&key.as_str()) { mask_iban(&text) } else { mask_national_code(&text) };
+                        kept.insert(key, Value::String(masked));
+                    } else if CARD_HASHES.contains(&key.as_str()) {
                         if let (Some(secret), Some(hash)) = (&self.card_key, value.as_str()) {
                             kept.insert("card_fingerprint".into(), Value::String(fingerprint_of_hash(secret.expose(), hash)));
                         }
@@ -135,13 +184,13 @@ impl Redactor {
                             _ => Value::Null,
                         };
                         kept.insert(key, masked);
-                    } else if KEPT.contains(&key.as_str()) {
-                        kept.insert(key, self.keep_for_dispute(value));
+                    } else if KEPT.contains(&key.as_str()) || also.contains(&key.as_str()) {
+                        kept.insert(key, self.keep(value, also));
                     }
                 }
                 Value::Object(kept)
             }
-            Value::Array(items) => Value::Array(items.into_iter().map(|v| self.keep_for_dispute(v)).collect()),
+            Value::Array(items) => Value::Array(items.into_iter().map(|v| self.keep(v, also)).collect()),
             Value::String(s) => Value::String(scrub_text(&s)),
             Value::Number(n) => match n.as_u64().filter(|u| *u >= 1_000_000_000_000) {
                 Some(long) => Value::String(scrub_text(&long.to_string())),
@@ -272,6 +321,24 @@ mod tests {
         assert!(keyed.contains(&card_fingerprint("shop-key", CARD)), "{keyed}");
         assert!(!keyed.contains(&cid), "{keyed}");
         assert_eq!(Redactor::default().raw_answers("<html>6037991234563579</html>"), "\"<html>603799******3579</html>\"");
+    }
+
+    #[test]
+    fn a_money_move_answer_keeps_what_a_replay_and_a_dispute_need() {
+        let answer = serde_json::json!({"status": 1, "message": "done", "data": {"settlement": {
+            "id": "a1b2", "transaction_id": 155, "amount": 50000, "iban": "IR820540102680020817909002", "track_id": "key-1",
+            "status": "PENDING", "created_at": "2026-01-01 10:00:00", "description": "for 0079310893 card 6219861900731125",
+            "national_code": "0079310893", "cardNumber": "6219861900731125", "access_token": "SECRET-TOKEN", "cif": "SECRET-CIF"}},
+            "refund_id": 884422113355_u64, "transferId": "771"});
+        let kept = Redactor::default().money_move_answer(&answer);
+        let text = kept.to_string();
+        for gone in ["0079310893", "6219861900731125", "SECRET", "description", "IR820540102680020817909002"] {
+            assert!(!text.contains(gone), "{gone} in {text}");
+        }
+        let s = &kept["data"]["settlement"];
+        assert_eq!((s["id"].as_str(), s["track_id"].as_str(), s["amount"].as_u64(), s["status"].as_str()), (Some("a1b2"), Some("key-1"), Some(50000), Some("PENDING")));
+        assert_eq!((s["iban"].as_str(), s["national_code"].as_str(), s["cardNumber"].as_str()), (Some("IR82******************9002"), Some("*******893"), Some("621986******1125")));
+        assert_eq!((kept["refund_id"].as_u64(), kept["transferId"].as_str(), kept["message"].as_str()), (Some(884422113355), Some("771"), Some("done")));
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod chaos;
 mod support;
 
 use chaos::run::{run, Settings};
+use std::collections::BTreeMap;
 use support::databases;
 
 #[test]
@@ -18,8 +19,11 @@ fn chaos_worker_entry() {
 /// Seeds that `make test` always runs.
 const SEEDS: &[u64] = &[1, 2];
 
+/// Run every seed, print each one's figures and violations as it ends, and
+/// fail at the end naming the seeds that broke an invariant.
 fn check_seeds(label: &str, store: impl Fn(u64) -> String, restart: Option<&'static str>, seeds: &[u64], payments: usize, workers: usize) {
-    let mut operations = 0;
+    let (mut operations, mut faults, mut reviews) = (0, BTreeMap::<String, usize>::new(), BTreeMap::<String, usize>::new());
+    let mut failed = Vec::new();
     for &seed in seeds {
         let settings = Settings { seed, payments, workers, store: store(seed), restart };
         let (history, verdict) = run(&settings);
@@ -33,10 +37,17 @@ fn check_seeds(label: &str, store: impl Fn(u64) -> String, restart: Option<&'sta
             verdict.undecidable,
             verdict.violations.len()
         );
-        assert!(verdict.violations.is_empty(), "chaos {label} seed {seed}:\n{}", verdict.violations.join("\n"));
+        if !verdict.violations.is_empty() {
+            println!("chaos {label} seed {seed}:\n{}", verdict.violations.join("\n"));
+            failed.push(seed);
+        }
         operations += history.operations;
+        history.faults.iter().for_each(|(kind, n)| *faults.entry(kind.clone()).or_default() += n);
+        verdict.undecidable.iter().for_each(|(cause, n)| *reviews.entry(cause.clone()).or_default() += n);
     }
-    println!("chaos {label}: {} seeds, {operations} operations, every invariant held", seeds.len());
+    println!("chaos {label}: {} seeds, {operations} operations, faults {faults:?}, needs_review by cause {reviews:?}", seeds.len());
+    assert!(failed.is_empty(), "chaos {label}: invariants broken in seeds {failed:?} (histories above)");
+    println!("chaos {label}: every invariant held");
 }
 
 fn sqlite_file(seed: u64) -> String {

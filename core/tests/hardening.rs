@@ -340,6 +340,39 @@ fn scenario_09_a_forged_atipay_receipt_cannot_replace_the_customers() {
     }
 }
 
+/// Found by the chaos checker (postgres seed 5000): a forger's receipt was
+/// being verified when the customer's callback left the genuine one; the
+/// forger's in-doubt answer rewrote the kept receipts and lost it.
+#[test]
+fn scenario_19_a_receipt_left_while_another_is_verified_is_not_lost() {
+    let _serial = serial();
+    let world = World::start();
+    for (name, store) in stores(&world) {
+        let prefix = databases::unique_prefix("h19");
+        let dargah = Arc::new(client(&world, &store, &prefix, json!({"lease_secs": 2, "http": {"request_timeout_ms": 600}, "callback_wait_ms": 200})));
+        let invoice = format!("h19-{name}");
+        let created = dargah.create_payment(Gateway::AtiPay, request(&invoice, 31_000)).unwrap();
+        let genuine = world.pay(Gateway::AtiPay, created.payment.token.as_deref().unwrap(), true);
+        // The forger's receipt is verified first, and that verify times out…
+        world.fault(json!({"endpoint": "atipay.verify-payment", "latency_ms": 1500, "count": 1}));
+        let forger = {
+            let dargah = dargah.clone();
+            let forged = atipay_callback(Some(&created.payment.id), "OK", "FORGED-19", &invoice);
+            std::thread::spawn(move || dargah.handle_callback(Gateway::AtiPay, &forged))
+        };
+        std::thread::sleep(Duration::from_millis(150));
+        // …while the customer's browser brings the genuine receipt and is told to wait.
+        let o = dargah.handle_callback(Gateway::AtiPay, &genuine).unwrap();
+        assert_eq!(o.kind, OutcomeKind::InProgress, "{name}");
+        assert!(forger.join().unwrap().is_err(), "{name}: the forger's verify timed out");
+        std::thread::sleep(Duration::from_millis(2100));
+        let recovered = dargah.recover(10).unwrap();
+        let p = dargah.payment(&created.payment.id).unwrap();
+        assert_eq!((p.state, recovered.outcomes.first().map(|o| o.kind)), (PaymentState::Paid, Some(OutcomeKind::NewlyPaid)), "{name}: verified with the customer's receipt");
+        assert_ne!(p.reference.as_deref(), Some("FORGED-19"), "{name}");
+    }
+}
+
 #[test]
 fn scenario_10_another_orders_atipay_receipt_is_refused_and_the_order_stays_open() {
     let _serial = serial();

@@ -1,7 +1,9 @@
 //! `http.proxy` (issue 14): every gateway call goes through the configured
-//! proxy — an HTTP proxy (absolute-form requests, Basic credentials) and a
-//! SOCKS5 proxy (username/password) written here, on loopback, counting what
-//! passes through them. Wrong proxy credentials fail the call without
+//! proxy — an HTTP proxy (absolute-form requests, Basic credentials), the
+//! same behind TLS as an `https://` proxy (its certificate signed by a CA
+//! made here, trusted through `http.ca_file`), and a SOCKS5 proxy
+//! (username/password) written here, on loopback, counting what passes
+//! through them. Wrong proxy credentials fail the call without
 //! reaching the gateway, and never show the password.
 
 mod support;
@@ -202,4 +204,119 @@ fn a_proxy_url_that_is_not_one_is_refused_without_showing_it() {
         assert_eq!(e.kind(), dargah_core::ErrorKind::Config);
         assert!(e.message().contains("http.proxy") && !e.message().contains("SECRET"), "{}", e.message());
     }
+}
+
+/// A CA and a certificate for 127.0.0.1 signed by it, made here with openssl
+/// (as scripts/db.sh makes the databases'): (CA file, certificate, key).
+fn proxy_certificate(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("openssl").args(args).current_dir(dir).output().expect("openssl is installed (scripts/install-deps.sh)");
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    run(&["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Dargah test proxy CA", "-keyout", "ca.key", "-out", "ca.pem",
+        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+    run(&["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "proxy.key", "-out", "proxy.csr"]);
+    std::fs::write(dir.join("proxy.ext"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n").unwrap();
+    run(&["x509", "-req", "-in", "proxy.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "proxy.ext", "-out", "proxy.pem"]);
+    (dir.join("ca.pem"), dir.join("proxy.pem"), dir.join("proxy.key"))
+}
+
+/// An `https://` proxy: TLS to the proxy itself (rustls, with the
+/// certificate above), then the HTTP proxy above inside it. Counts the TLS
+/// sessions; the inner proxy counts the requests.
+fn start_https_proxy(cert: &std::path::Path, key: &std::path::Path, inner: String) -> (String, Arc<AtomicUsize>) {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs = CertificateDer::pem_file_iter(cert).unwrap().collect::<Result<Vec<_>, _>>().unwrap();
+    let key = PrivateKeyDer::from_pem_file(key).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+    let config = Arc::new(config);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let sessions = Arc::new(AtomicUsize::new(0));
+    let count = sessions.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let (config, count, inner) = (config.clone(), count.clone(), inner.clone());
+            std::thread::spawn(move || {
+                let mut tls = rustls::StreamOwned::new(rustls::ServerConnection::new(config).unwrap(), client);
+                // The handshake first: a client that refuses the certificate is not counted.
+                while tls.conn.is_handshaking() {
+                    if tls.conn.complete_io(&mut tls.sock).is_err() {
+                        return;
+                    }
+                }
+                count.fetch_add(1, Ordering::SeqCst);
+                let mut upstream = TcpStream::connect(&inner).unwrap();
+                // One thread, both directions: short read timeouts on both sockets.
+                let tick = Some(std::time::Duration::from_millis(5));
+                tls.sock.set_read_timeout(tick).unwrap();
+                upstream.set_read_timeout(tick).unwrap();
+                let idle = |e: &std::io::Error| matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut);
+                let mut buf = vec![0u8; 16 * 1024];
+                loop {
+                    match tls.read(&mut buf) {
+                        Ok(0) => break,
+                        Ok(n) => upstream.write_all(&buf[..n]).unwrap(),
+                        Err(e) if idle(&e) => {}
+                        Err(_) => break,
+                    }
+                    match upstream.read(&mut buf) {
+                        Ok(0) => break,
+                        Ok(n) => {
+                            if tls.write_all(&buf[..n]).and_then(|_| tls.flush()).is_err() {
+                                break;
+                            }
+                        }
+                        Err(e) if idle(&e) => {}
+                        Err(_) => break,
+                    }
+                }
+                tls.conn.send_close_notify();
+                let _ = tls.flush();
+            });
+        }
+    });
+    (address, sessions)
+}
+
+#[test]
+fn every_gateway_call_goes_through_an_https_proxy() {
+    let world = World::start();
+    let certs = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = proxy_certificate(certs.path());
+    let (inner, forwarded) = start(http_proxy);
+    let (address, sessions) = start_https_proxy(&cert, &key, inner);
+    let proxy = format!("https://{USER}:{PASSWORD}@{address}");
+
+    // The proxy's certificate is checked: without its CA the client refuses it, and nothing passes.
+    let untrusted = client_through(&world, &proxy);
+    let e = untrusted.create_payment(Gateway::CanPay, PaymentRequest::new("px-untrusted", 50_000, "https://shop.example/cb")).unwrap_err();
+    assert_eq!(e.kind(), dargah_core::ErrorKind::Network, "{e}");
+    assert!(!format!("{e} {e:?} {untrusted:?}").contains(PASSWORD), "{e}");
+    assert_eq!((sessions.load(Ordering::SeqCst), forwarded.load(Ordering::SeqCst)), (0, 0), "refused at the handshake");
+
+    // With the CA the test made (`http.ca_file`): every call goes through, inside TLS to the proxy.
+    let mut config: Value = serde_json::from_str(&world.config(60)).unwrap();
+    config["http"]["proxy"] = json!(proxy);
+    config["http"]["ca_file"] = json!(ca);
+    let dargah = Dargah::from_json(&config.to_string()).unwrap();
+    let calls = every_gateway(&world, &dargah);
+    assert!(calls >= 9, "{calls}");
+    assert_eq!(forwarded.load(Ordering::SeqCst) as u64, calls, "each gateway call passed through the proxy");
+    let tls_sessions = sessions.load(Ordering::SeqCst);
+    assert!((1..=calls as usize).contains(&tls_sessions), "{tls_sessions} TLS sessions to the proxy for {calls} calls");
+    assert!(!format!("{dargah:?}").contains(PASSWORD));
+
+    // A CA file that is not one: a config error naming the setting.
+    let mut bad = config.clone();
+    bad["http"]["ca_file"] = json!(key);
+    let e = Dargah::from_json(&bad.to_string()).and_then(|d| d.create_payment(Gateway::CanPay, PaymentRequest::new("px-bad-ca", 50_000, "https://shop.example/cb"))).unwrap_err();
+    assert_eq!(e.kind(), dargah_core::ErrorKind::Config, "{e}");
+    assert!(e.message().contains("http.ca_file"), "{e}");
 }

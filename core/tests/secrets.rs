@@ -4,7 +4,8 @@
 //! credentials and the fingerprint key. Every flow runs, the gateways failing
 //! in every way; then every output is searched: errors (Display and Debug),
 //! Debug of the client and its configuration, every audit event at TRACE,
-//! every answer, every payment's history and every stored row. Zero hits.
+//! every answer, every payment's history and every stored row (every table,
+//! Vandar's `tokens` included: they are kept encrypted). Zero hits.
 
 mod support;
 
@@ -23,7 +24,7 @@ const WRONG: [(&str, &str, &str); 8] = [
     ("sepal", "password", "CANARY-sepal-password-6a7e"),
     ("sepal", "api_key", "CANARY-sepal-key-0d35"),
 ];
-const OTHERS: [&str; 4] = ["CANARY-store-password-f00d", "canary-proxy-user-77", "CANARY-proxy-password-beef", "CANARY-fingerprint-key-aa01"];
+const OTHERS: [&str; 5] = ["CANARY-store-password-f00d", "canary-proxy-user-77", "CANARY-proxy-password-beef", "CANARY-fingerprint-key-aa01", "CANARY-token-encryption-key-9c2e-0123456789"];
 
 fn secrets_of(config: &Value) -> Vec<String> {
     WRONG.iter().filter_map(|(section, key, _)| config[section][key].as_str().map(str::to_string)).collect()
@@ -110,7 +111,7 @@ fn rand_id() -> String {
 fn stored_rows(path: &std::path::Path) -> String {
     let db = rusqlite::Connection::open(path).unwrap();
     let tables: Vec<String> = db
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%token_pairs' AND name NOT LIKE '%tokens'")
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
         .unwrap()
         .query_map([], |r| r.get(0))
         .unwrap()
@@ -139,6 +140,7 @@ fn no_configured_secret_is_shown_anywhere() {
     config["http"] = json!({"request_timeout_ms": 1000});
     config["lease_secs"] = json!(5);
     config["card_fingerprint_key"] = json!(OTHERS[3]);
+    config["token_encryption_key"] = json!(OTHERS[4]);
     let mut wrong = config.clone();
     wrong["store"] = json!(format!("sqlite://{}/wrong.db", world.dir.path().display()));
     for (section, key, canary) in WRONG {
@@ -178,11 +180,80 @@ fn no_configured_secret_is_shown_anywhere() {
     let mut canaries = secrets_of(&config);
     canaries.extend(WRONG.iter().map(|(_, _, c)| c.to_string()));
     canaries.extend(OTHERS.iter().map(|c| c.to_string()));
-    assert_eq!(canaries.len(), 20);
+    assert_eq!(canaries.len(), 21);
     let shown: Vec<&String> = canaries.iter().filter(|c| everything.contains(c.as_str())).collect();
     assert!(shown.is_empty(), "shown: {shown:?}");
     for expected in ["GatewayRejected", "GatewayUnavailable", "MalformedResponse", "Timeout", "Store", "gateway_call", "state_change", "claim", "token_refresh"] {
         assert!(everything.contains(expected), "the search covered {expected}");
     }
     eprintln!("searched {} bytes ({} audit events) for {} secrets: 0 shown", everything.len(), events.len(), canaries.len());
+}
+
+/// The row the Vandar business pair is stored under.
+const PAIR: &str = "vandar:sandbox-shop";
+
+fn token_row(path: &std::path::Path) -> (String, String) {
+    let db = rusqlite::Connection::open(path).unwrap();
+    db.query_row("SELECT access_token, refresh_token FROM tokens WHERE name = ?1", [PAIR], |r| Ok((r.get(0)?, r.get(1)?))).unwrap()
+}
+
+/// A pair an older version stored in clear is read once, rewritten
+/// encrypted, and keeps working: no token is lost on upgrade.
+#[test]
+fn a_pair_stored_in_clear_by_an_older_version_is_rewritten_encrypted() {
+    let world = World::start();
+    let dargah = world.client();
+    let configured = |key: &str| serde_json::from_str::<Value>(&world.config(60)).unwrap()["vandar"][key].as_str().unwrap().to_string();
+    let (access, refresh) = (configured("access_token"), configured("refresh_token"));
+    // What the previous version did: the configured pair, stored as it is, with a known expiry.
+    let later = dargah.store().now().unwrap() + 3_600_000;
+    dargah.store().seed_token_pair(PAIR, &dargah_core::Secret::new(access.as_str()), &dargah_core::Secret::new(refresh.as_str()), Some(later)).unwrap();
+    assert_eq!(token_row(&world.dir.path().join("dargah.db")), (access.clone(), refresh.clone()), "stored in clear, as before");
+    // And the copy schema 2's table kept (schema 4 copied it into `tokens`).
+    let db = rusqlite::Connection::open(world.dir.path().join("dargah.db")).unwrap();
+    let legacy = "SELECT COUNT(*) FROM token_pairs WHERE name = ?1";
+    db.execute("INSERT INTO token_pairs (name, access_token, refresh_token, updated_at) VALUES (?1, ?2, ?3, 0)", [PAIR, access.as_str(), refresh.as_str()]).unwrap();
+
+    let ((), events) = capture(Level::INFO, || assert!(dargah.vandar_balance().unwrap()["data"]["wallet"].is_number()));
+    let (a, r) = token_row(&world.dir.path().join("dargah.db"));
+    assert!(a.starts_with("dg1:") && r.starts_with("dg1:"), "rewritten encrypted: {a} {r}");
+    assert!(!a.contains(&access) && !r.contains(&refresh));
+    assert!(events.iter().any(|e| e.name() == "token_encrypted" && e.fields["outcome"] == "ok"), "the rewrite is an audit event");
+    let pair = dargah.store().token_pair(PAIR).unwrap().unwrap();
+    assert!(pair.expires_at.is_some_and(|at| at <= later && at > later - 2_000), "the expiry is kept (never later): {:?}", pair.expires_at);
+    assert_eq!(world.calls("vandar.refreshtoken"), 0, "the same tokens, not a refresh");
+    assert_eq!(db.query_row(legacy, [PAIR], |r| r.get::<_, i64>(0)).unwrap(), 0, "the clear copy in token_pairs is gone");
+    // Read again: no second rewrite, and the pair still works.
+    dargah.vandar_balance().unwrap();
+    assert_eq!(token_row(&world.dir.path().join("dargah.db")), (a, r));
+}
+
+/// A stored pair that does not decrypt (another key) and a business API
+/// configured without a key are named errors that name the setting, never a
+/// value; with no key nothing is stored in clear.
+#[test]
+fn a_wrong_or_missing_key_is_a_named_error_and_never_a_clear_text_fallback() {
+    let world = World::start();
+    world.client().vandar_balance().unwrap();
+    let mut config: Value = serde_json::from_str(&world.config(60)).unwrap();
+    config["token_encryption_key"] = json!("CANARY-a-different-key-long-enough-5e0a");
+    let e = Dargah::from_json(&config.to_string()).unwrap().vandar_balance().unwrap_err();
+    assert_eq!(e.kind(), dargah_core::ErrorKind::Config);
+    assert!(e.message().contains("token_encryption_key") && e.message().contains("cannot be decrypted"), "{}", e.message());
+    assert!(!e.message().contains("CANARY") && !e.message().contains("dg1:") && !format!("{e:?}").contains("CANARY"), "{}", e.message());
+
+    let mut config: Value = serde_json::from_str(&world.config(60)).unwrap();
+    config["store"] = json!(format!("sqlite://{}/no-key.db", world.dir.path().display()));
+    config.as_object_mut().unwrap().remove("token_encryption_key");
+    let dargah = Dargah::from_json(&config.to_string()).unwrap();
+    let e = dargah.vandar_balance().unwrap_err();
+    assert_eq!(e.kind(), dargah_core::ErrorKind::Config);
+    assert!(e.message().contains("set token_encryption_key"), "{}", e.message());
+    assert!(dargah.store().token_pair(PAIR).unwrap().is_none(), "nothing stored in clear");
+    // The IPG needs no key.
+    dargah.create_payment(Gateway::Vandar, PaymentRequest::new("no-key-1", 10_000, "https://shop.example/cb")).unwrap();
+
+    config["token_encryption_key"] = json!("too short");
+    let e = Dargah::from_json(&config.to_string()).unwrap_err();
+    assert!(e.message().contains("token_encryption_key must be at least 32 characters") && !e.message().contains("too short"), "{}", e.message());
 }

@@ -142,10 +142,20 @@ fn claim_lease_fence_and_terminal_states() {
 
         // A callback that finds another worker verifying leaves its receipt for the next claim.
         awaiting(s, "c3", "T-c3");
-        let Claim::Claimed { .. } = s.claim("c3", &ClaimInput { verify_key: Some("FIRST".into()), trace_number: None }, LEASE_MS).unwrap() else { panic!() };
+        let Claim::Claimed { payment: first, .. } = s.claim("c3", &ClaimInput { verify_key: Some("FIRST".into()), trace_number: None }, LEASE_MS).unwrap() else { panic!() };
         s.offer_receipt("c3", "WAITER").unwrap();
         s.offer_receipt("c3", "WAITER").unwrap();
         assert_eq!(s.receipts("c3").unwrap(), vec!["FIRST".to_string(), "WAITER".to_string()], "{}", b.name);
+        // The claim's answer decides only about the receipts it was given: the waiter's stays.
+        let strings = |list: &[&str]| list.iter().map(|k| k.to_string()).collect::<Vec<_>>();
+        let doubt = Resolution { state: Some(PaymentState::InDoubt), maybe_verified: true, receipts: Some(strings(&["FIRST"])), receipts_known: strings(&["FIRST"]), raw: "{}".into(), ..Default::default() };
+        s.finish("c3", first.fence, &doubt).unwrap();
+        assert_eq!(s.receipts("c3").unwrap(), strings(&["FIRST", "WAITER"]), "{}: a receipt left during a verify in doubt is kept", b.name);
+        let Claim::Claimed { payment: second, receipts, .. } = s.claim("c3", &ClaimInput::default(), LEASE_MS).unwrap() else { panic!() };
+        s.offer_receipt("c3", "LATE").unwrap();
+        let disproved = Resolution { state: Some(PaymentState::Awaiting), receipts: Some(strings(&["WAITER"])), receipts_known: receipts, raw: "{}".into(), ..Default::default() };
+        s.finish("c3", second.fence, &disproved).unwrap();
+        assert_eq!(s.receipts("c3").unwrap(), strings(&["WAITER", "LATE"]), "{}: the disproved receipt goes, the late one stays", b.name);
 
         // Open before the deadline; in doubt stays claimable and remembers a verify may have gone through.
         awaiting(s, "c2", "T-c2");

@@ -45,6 +45,10 @@ pub mod creds {
     pub const SEPAL_MOBILE: &str = "09120000000";
     pub const SEPAL_PASSWORD: &str = "sandbox-sepal-password";
     pub const SEPAL_API_KEY: &str = "sandbox-sepal-api-key";
+    /// Not a sandbox credential but the client's own: the demo key that
+    /// encrypts the Vandar business tokens a sandbox client stores. A real
+    /// shop generates its own (`openssl rand -base64 32`).
+    pub const DEMO_TOKEN_ENCRYPTION_KEY: &str = "sandbox-demo-token-encryption-key-not-for-production";
 }
 
 /// A second merchant account at every gateway, for shops with several
@@ -187,6 +191,7 @@ pub fn verify_endpoint(gateway: &str) -> Option<&'static str> {
 pub fn client_config(base: &str, store: &str) -> serde_json::Value {
     json!({
         "store": store,
+        "token_encryption_key": creds::DEMO_TOKEN_ENCRYPTION_KEY,
         "mupra": {"api_key": creds::MUPRA_API_KEY, "base_url": format!("{base}/mupra/restapi/api/ipg/")},
         "canpay": {"merchant": creds::CANPAY_MERCHANT, "base_url": format!("{base}/canpay/api/ipg/")},
         "atipay": {"apiKey": creds::ATIPAY_API_KEY, "terminalId": creds::ATIPAY_TERMINAL_ID, "base_url": format!("{base}/atipay/v1/")},

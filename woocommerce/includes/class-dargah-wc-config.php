@@ -33,6 +33,10 @@ final class Dargah_WC_Config {
 			'store'        => defined( 'DARGAH_WC_STORE' ) ? DARGAH_WC_STORE : self::store_url(),
 			// Dargah's tables beside WordPress's: wp_dargah_payments, …
 			'table_prefix' => $wpdb->prefix . 'dargah_',
+			// Encrypts Vandar's business-API tokens in the store. DARGAH_WC_TOKEN_KEY in
+			// wp-config.php (32+ characters) is best; otherwise one derived from the site's
+			// salts, which is as secret as wp-config.php when the salts are defined there.
+			'token_encryption_key' => defined( 'DARGAH_WC_TOKEN_KEY' ) ? DARGAH_WC_TOKEN_KEY : hash_hmac( 'sha256', 'dargah token_encryption_key', wp_salt( 'secure_auth' ) ),
 		);
 		foreach ( Dargah_WC_Plugin::GATEWAYS as $slug => $class ) {
 			$settings = get_option( "woocommerce_dargah_{$slug}_settings", array() );

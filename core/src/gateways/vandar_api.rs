@@ -11,6 +11,7 @@
 
 use super::{json_body, text};
 use crate::config::{HttpConfig, Secret, VandarConfig};
+use crate::crypto::{TokenCipher, KEY_SETTING};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{block_on, Answer, Http};
 use crate::ratelimit::{self, Limit};
@@ -238,6 +239,9 @@ pub(crate) struct VandarApi {
     pub http: Arc<Http>,
     /// See [`refresh_lease`].
     pub refresh_lease: Duration,
+    /// Encrypts the pair in the store (`token_encryption_key`); without it
+    /// the business API refuses to store its tokens at all.
+    pub cipher: Option<Arc<TokenCipher>>,
 }
 
 impl VandarApi {
@@ -260,22 +264,88 @@ impl VandarApi {
         format!("{}:{}", self.scope(), if post { "POST" } else { "other" })
     }
 
+    fn cipher(&self) -> Result<&TokenCipher> {
+        self.cipher.as_deref().ok_or_else(|| {
+            Error::config(format!(
+                "vandar's business API keeps its rotating tokens in the store, encrypted: set {KEY_SETTING} (at least {} characters) in the configuration",
+                crate::crypto::MIN_KEY_CHARS
+            ))
+        })
+    }
+
+    /// A pair as the store holds it (encrypted), decrypted; `true` if any
+    /// part of it was stored in clear by an older version.
+    fn open(&self, name: &str, stored: &TokenPair) -> Result<(TokenPair, bool)> {
+        let cipher = self.cipher()?;
+        let (access, refresh) = (cipher.open(name, &stored.access_token)?, cipher.open(name, &stored.refresh_token)?);
+        let clear = access.was_clear() || refresh.was_clear();
+        Ok((TokenPair { access_token: access.into_secret(), refresh_token: refresh.into_secret(), ..stored.clone() }, clear))
+    }
+
+    fn seal(&self, name: &str, value: &Secret) -> Result<Secret> {
+        self.cipher()?.seal(name, value)
+    }
+
     /// The current pair, seeding the store from the config the first time.
     fn pair(&self) -> Result<TokenPair> {
         let name = self.pair_name();
+        self.cipher()?;
         let configured_expiry = self.config.access_token_expires_at.map(|secs| secs.saturating_mul(1000));
-        if let Some(pair) = self.store.token_pair(&name)? {
+        if let Some(stored) = self.store.token_pair(&name)? {
+            let (pair, clear) = self.open(&name, &stored)?;
+            if clear {
+                return self.encrypt_clear_pair(&name, &stored, pair);
+            }
             // A dashboard pair stored before the config said when it expires: record the expiry now.
             let fill = pair.generation == 0 && pair.expires_at.is_none() && configured_expiry.is_some() && self.config.access_token.as_ref() == Some(&pair.access_token);
             if !fill {
                 return Ok(pair);
             }
+            // The store matches the pair by its stored (encrypted) text; the seed itself is ignored, a pair being stored.
+            self.store.seed_token_pair(&name, &stored.access_token, &stored.refresh_token, configured_expiry)?;
+        } else {
+            let (Some(access), Some(refresh)) = (&self.config.access_token, &self.config.refresh_token) else {
+                return Err(Error::config("vandar business API needs access_token and refresh_token in the config"));
+            };
+            self.store.seed_token_pair(&name, &self.seal(&name, access)?, &self.seal(&name, refresh)?, configured_expiry)?;
         }
-        let (Some(access), Some(refresh)) = (&self.config.access_token, &self.config.refresh_token) else {
-            return Err(Error::config("vandar business API needs access_token and refresh_token in the config"));
-        };
-        self.store.seed_token_pair(&name, access, refresh, configured_expiry)?;
-        self.store.token_pair(&name)?.ok_or_else(|| Error::store("the token pair vanished"))
+        self.stored_pair(&name)
+    }
+
+    /// The stored pair, decrypted (as it is: no rewrite).
+    fn stored_pair(&self, name: &str) -> Result<TokenPair> {
+        let stored = self.store.token_pair(name)?.ok_or_else(|| Error::store("the token pair vanished"))?;
+        Ok(self.open(name, &stored)?.0)
+    }
+
+    /// A pair an older version stored in clear: store it again, encrypted,
+    /// under the refresh lease (as a refresh would, with the same tokens and
+    /// no later expiry), so it is read in clear this once. While another
+    /// caller holds the lease, its refresh stores the next pair encrypted.
+    fn encrypt_clear_pair(&self, name: &str, stored: &TokenPair, pair: TokenPair) -> Result<TokenPair> {
+        let lease_ms = i64::try_from(self.refresh_lease.as_millis()).unwrap_or(i64::MAX);
+        match self.store.claim_token_refresh(name, stored.generation, lease_ms)? {
+            RefreshClaim::Claimed { fence, pair: locked } => {
+                let stored_again = self.open(name, &locked).and_then(|(current, _)| {
+                    // The expiry is counted from the claim (`locked.read_at`), rounded down to whole seconds.
+                    let expires_in_secs = current.expires_at.map(|at| at.saturating_sub(locked.read_at).max(0) / 1000);
+                    let (access, refresh) = (self.seal(name, &current.access_token)?, self.seal(name, &current.refresh_token)?);
+                    self.store.store_token_pair(name, fence, &access, &refresh, expires_in_secs)
+                });
+                match stored_again {
+                    Ok(done) => {
+                        crate::audit::audit!(info, "vandar", "token_encrypted", outcome = if done { "ok" } else { "fenced_out" });
+                        self.stored_pair(name)
+                    }
+                    Err(e) => {
+                        self.store.release_token_refresh(name, fence)?;
+                        Err(e)
+                    }
+                }
+            }
+            RefreshClaim::Rotated(newer) => Ok(self.open(name, &newer)?.0),
+            RefreshClaim::Busy { .. } => Ok(pair),
+        }
     }
 
     /// The pair to send with, refreshed first when it is due. While another
@@ -306,7 +376,7 @@ impl VandarApi {
         let give_up = std::time::Instant::now() + self.refresh_lease + REFRESH_SLACK;
         loop {
             match self.store.claim_token_refresh(&name, seen.generation, lease_ms)? {
-                RefreshClaim::Rotated(pair) => return Ok(pair),
+                RefreshClaim::Rotated(pair) => return Ok(self.open(&name, &pair)?.0),
                 RefreshClaim::Busy { .. } if use_while_busy => return Ok(seen.clone()),
                 RefreshClaim::Busy { lease_left_ms, .. } => {
                     // Watch with plain reads until the holder stores its pair; claim
@@ -327,6 +397,13 @@ impl VandarApi {
                     }
                 }
                 RefreshClaim::Claimed { fence, pair } => {
+                    let pair = match self.open(&name, &pair) {
+                        Ok((pair, _)) => pair,
+                        Err(e) => {
+                            self.store.release_token_refresh(&name, fence)?;
+                            return Err(e);
+                        }
+                    };
                     let rotated = self.rotate(&pair.refresh_token);
                     crate::audit::audit!(info, "vandar", "token_refresh", outcome = if rotated.is_ok() { "ok" } else { "failed" });
                     let issued = match rotated {
@@ -336,7 +413,8 @@ impl VandarApi {
                             return Err(e);
                         }
                     };
-                    if self.store.store_token_pair(&name, fence, &issued.access_token, &issued.refresh_token, issued.expires_in_secs)? {
+                    let (access, refresh) = (self.seal(&name, &issued.access_token)?, self.seal(&name, &issued.refresh_token)?);
+                    if self.store.store_token_pair(&name, fence, &access, &refresh, issued.expires_in_secs)? {
                         return self.pair();
                     }
                     // Fenced out: we were paused past the whole lease and another caller took

@@ -81,6 +81,10 @@ pub struct Resolution {
     /// The receipts still worth trying (the one that paid, or those the
     /// gateway has not disproved); `None` leaves them as they are.
     pub receipts: Option<Vec<String>>,
+    /// The receipts the claim was given. A stored receipt not among them came
+    /// from a callback while this claim was out: `receipts` says nothing about
+    /// it, so it is kept for the next claim.
+    pub receipts_known: Vec<String>,
     /// A verify may have reached the gateway and its answer is unknown.
     pub maybe_verified: bool,
     pub reference: Option<String>,

@@ -723,14 +723,18 @@ impl<B: Backend> Store for SqlStore<B> {
             }
             let started = row[1].int()?.unwrap_or(now);
             let expires_at = expires_in_secs.map(|secs| started.saturating_add(secs.saturating_mul(1000)));
-            self.exec(
+            let stored = self.exec(
                 c,
                 "UPDATE {p}tokens SET access_token = ?, refresh_token = ?, expires_at = ?, generation = generation + 1,
                         refreshing_until = NULL, refresh_started_at = NULL, updated_at = ?
                  WHERE name = ? AND refresh_fence = ?",
                 &[access.expose().into(), refresh.expose().into(), expires_at.into(), now.into(), name.into(), fence.into()],
-            )
-            .map(|n| n == 1)
+            )? == 1;
+            if stored {
+                // The copy schema 2 kept (in clear, and superseded by this pair): gone.
+                self.exec(c, "DELETE FROM {p}token_pairs WHERE name = ?", &[name.into()])?;
+            }
+            Ok(stored)
         })
     }
 
@@ -856,15 +860,22 @@ impl<B: Backend> SqlStore<B> {
                 if r.receipt_from_callback {
                     state = if now < current.deadline_at { PaymentState::Awaiting } else { PaymentState::NeedsReview };
                     note = Some(format!("refused a callback whose receipt already paid {other}"));
-                    // Forget the reused receipt; keep any other still worth trying.
+                    // Forget the reused receipt; keep every other still worth trying.
                     let reused = r.reference.as_deref().unwrap_or_default();
-                    receipts = Some(receipts.unwrap_or_else(|| split_receipts(stored_receipts.as_deref())).into_iter().filter(|k| k != reused).collect());
+                    receipts = Some(split_receipts(stored_receipts.as_deref()).into_iter().filter(|k| k != reused).collect());
                 } else {
                     state = PaymentState::NeedsReview;
                     note = Some(format!("the gateway reference already paid {other}"));
                 }
             }
             let paid = state == PaymentState::Paid;
+            if let (Some(list), false) = (receipts.as_mut(), paid) {
+                for late in split_receipts(stored_receipts.as_deref()) {
+                    if !r.receipts_known.contains(&late) && !list.contains(&late) && list.len() < super::MAX_RECEIPTS {
+                        list.push(late);
+                    }
+                }
+            }
             let (key_action, key_value): (i64, Option<String>) = match &receipts {
                 None => (0, None),
                 Some(list) => (1, join_receipts(list)),

@@ -1,6 +1,7 @@
 //! The invariants of verify-once, checked over a whole recorded history.
 
 use super::history::{History, PaymentHistory};
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// A card number the sandbox's customers pay with; no stored row may hold it.
@@ -40,6 +41,9 @@ pub fn check(history: &History) -> Verdict {
             match p.store_state.as_str() {
                 "paid" if credits == 1 => {}
                 "paid" => fail(&format!("invariant 1: paid, credited {credits} times (newly_paid {reports}, outbox {})", p.credited_from_outbox)),
+                "needs_review" if receipt_spent_elsewhere(history, p) => {
+                    *verdict.undecidable.entry(format!("{} receipt replayed at an order of the same amount", p.gateway)).or_default() += 1
+                }
                 "needs_review" => {
                     let documented: Vec<&str> = UNDECIDABLE.iter().filter(|(g, cause)| *g == p.gateway && p.note.contains(cause)).map(|(_, cause)| *cause).collect();
                     match documented.iter().find(|cause| cause_possible(history, p, cause)) {
@@ -47,6 +51,9 @@ pub fn check(history: &History) -> Verdict {
                         None if documented.is_empty() => fail("invariant 1: paid at the gateway, needs_review for a cause the engine does not document"),
                         None => fail(&format!("invariant 1: paid at the gateway, needs_review for {documented:?}, which this history cannot explain")),
                     }
+                }
+                "cancelled" | "failed" if closed_on_an_unverifiable_callback(p) => {
+                    *verdict.undecidable.entry(format!("{} closed at the deadline on an unverifiable callback, never verified", p.gateway)).or_default() += 1
                 }
                 other => fail(&format!("invariant 1: paid at the gateway, ends {other}")),
             }
@@ -86,6 +93,39 @@ pub fn check(history: &History) -> Verdict {
     verdict
 }
 
+/// AtiPay's verify answers only an amount: a forger who replays a customer's
+/// receipt at another order of the same amount gets that order paid with it,
+/// and the customer's own callback is then refused (one receipt credits one
+/// payment), so a person must look. The documented API cannot tell them apart.
+fn receipt_spent_elsewhere(history: &History, p: &PaymentHistory) -> bool {
+    let Some(receipt) = p.gateway_view["reference"].as_str().filter(|_| p.gateway == "atipay") else { return false };
+    history.payments.values().any(|other| {
+        other.id != p.id && other.store_state == "paid" && other.reference.as_deref() == Some(receipt) && other.gateway_view["amount"] == p.gateway_view["amount"]
+    })
+}
+
+/// Whether the customer's own callback reached the store while its payment
+/// was open. A browser that came back only after the deadline had closed the
+/// payment finds it closed: its receipt came too late to count. A payment
+/// closed before its deadline cannot be explained this way.
+fn receipt_arrived_in_time(p: &PaymentHistory) -> bool {
+    let closed_at_deadline = p.closed_at.is_some_and(|at| at >= p.deadline_at);
+    let in_time = |a: &Value| a["result"] != "error:store" && !(closed_at_deadline && a["result"] == p.store_state.as_str());
+    p.answers.iter().any(|a| a["op"] == "callback:genuine" && in_time(a))
+}
+
+/// AtiPay verifies only with the receipt the customer's browser brings, and
+/// returns money it was never asked to verify to the buyer (GATEWAYS.md). When
+/// that browser never came back in time, a callback saying "cancelled" or
+/// "failed" — the customer's, or a forger's, they cannot be told apart — is the
+/// only word there is: at the deadline the payment closes on it.
+fn closed_on_an_unverifiable_callback(p: &PaymentHistory) -> bool {
+    p.gateway == "atipay"
+        && p.gateway_view["verified"] == false
+        && p.closed_at.is_some_and(|at| at >= p.deadline_at)
+        && !receipt_arrived_in_time(p)
+}
+
 /// How often a slot's genuine callback was replayed at other payments.
 fn replays_of(history: &History, slot: usize) -> u64 {
     let label = format!("callback:replayed_receipt_of_slot_{slot}");
@@ -98,7 +138,10 @@ fn replays_of(history: &History, slot: usize) -> u64 {
 /// gone through" needs a gateway that refuses repeated verifies, and "no
 /// referenceNumber" cannot be.
 fn cause_possible(history: &History, p: &PaymentHistory, cause: &str) -> bool {
-    let receipt_arrived = p.answers.iter().any(|a| a["op"] == "callback:genuine" && a["result"] != "error:store");
+    // A browser that came back only after the deadline had closed the payment
+    // finds it in review: its receipt came too late to count. A review that
+    // began before the deadline cannot be explained this way.
+    let receipt_arrived = receipt_arrived_in_time(p);
     // A gateway that verifies a receipt once burns it when a forger replays it at
     // another order first: the customer's own verify is refused from then on.
     let receipt_burned = history.refuse_repeat_verify && replays_of(history, p.slot) > 0;

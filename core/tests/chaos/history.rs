@@ -21,6 +21,8 @@ pub struct PaymentHistory {
     pub verifies_processed: u64,
     pub verify_answers_lost: u64,
     pub store_state: String,
+    /// The gateway reference the store holds for it (the receipt that paid it, for AtiPay).
+    pub reference: Option<String>,
     pub note: String,
     pub acknowledged: bool,
     pub in_outbox: bool,
@@ -28,6 +30,9 @@ pub struct PaymentHistory {
     pub credited_from_outbox: bool,
     /// The store's own history of it: (label, raw answer).
     pub events: Vec<(String, String)>,
+    /// The payment's deadline, and when the store first closed it (both on the store's clock).
+    pub deadline_at: i64,
+    pub closed_at: Option<i64>,
     /// Every text the store shows of it (for the card-number check).
     pub stored_text: Vec<String>,
 }
@@ -53,6 +58,7 @@ impl PaymentHistory {
         for (label, raw) in &self.events {
             let _ = writeln!(out, "  store event {label}: {raw}");
         }
+        let _ = writeln!(out, "  deadline at {}, closed at {:?}", self.deadline_at, self.closed_at);
         let _ = writeln!(out, "  ends {} (acknowledged {}, outbox {}, credited from outbox {}) note: {}", self.store_state, self.acknowledged, self.in_outbox, self.credited_from_outbox, self.note);
         out
     }

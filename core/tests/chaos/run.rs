@@ -8,7 +8,7 @@ use super::history::{History, PaymentHistory};
 use super::plan::{Customer, Op, Plan};
 use super::worker::{self, Spawn};
 use crate::support::sandbox::World;
-use dargah_core::{Dargah, Gateway, ReconcileOptions};
+use dargah_core::{Dargah, Gateway, PaymentState, ReconcileOptions};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -257,10 +257,15 @@ fn collect_ends(world: &World, shop: &Dargah, history: &mut History) {
         p.verify_answers_lost = stats["answer_lost_by_token"][&p.token][verify].as_u64().unwrap_or(0);
         let stored = with_retries(|| shop.payment(&p.id));
         p.store_state = stored.state.name().into();
+        p.reference = stored.reference.clone();
         p.note = stored.note.clone().unwrap_or_default();
         p.acknowledged = stored.acknowledged_at.is_some();
         p.in_outbox = outbox.contains(&p.id);
-        p.events = with_retries(|| shop.store().events(&p.id)).into_iter().map(|(_, _, label, raw)| (label, raw)).collect();
+        let events = with_retries(|| shop.store().events(&p.id));
+        let closing = |label: &str| PaymentState::parse(label).is_ok_and(|s| s.is_terminal());
+        p.closed_at = events.iter().find(|(_, _, label, _)| closing(label)).map(|(at, ..)| *at);
+        p.deadline_at = stored.deadline_at;
+        p.events = events.into_iter().map(|(_, _, label, raw)| (label, raw)).collect();
         p.stored_text = [stored.masked_card, stored.reference, stored.note, stored.trace_number].into_iter().flatten().chain(p.events.iter().map(|(_, raw)| raw.clone())).collect();
         // The shop credits what the outbox holds, idempotently: only what no request was told.
         if p.in_outbox {
