@@ -213,7 +213,7 @@ static void test_two_merchant_accounts(void) {
     char store[256], *config = NULL;
     temp_store(store, sizeof store);
     if (asprintf(&config,
-                 "{\"store\":\"%s\","
+                 "{\"store\":\"%s\",\"token_encryption_key\":\"c-test-token-encryption-key-0123456789abcdef\","
                  "\"mupra\":{\"api_key\":\"sandbox-mupra-api-key\",\"base_url\":\"%s/mupra/restapi/api/ipg/\","
                  "\"accounts\":{\"branch2\":{\"api_key\":\"sandbox-mupra-api-key-2\",\"base_url\":\"%s/mupra/restapi/api/ipg/\"}}},"
                  "\"canpay\":{\"merchant\":\"sandbox-canpay-merchant\",\"base_url\":\"%s/canpay/api/ipg/\","
