@@ -458,7 +458,7 @@ impl Dargah {
                             (resolution, OutcomeKind::NewlyPaid)
                         } else {
                             let paid = d.amount.map(|a| a.to_string()).unwrap_or_default();
-                            let note = format!("amount mismatch: the gateway says {paid} rial, the order is {} rial", payment.amount);
+                            let mut note = format!("amount mismatch: the gateway says {paid} rial, the order is {} rial", payment.amount);
                             resolution.state = Some(PaymentState::NeedsReview);
                             resolution.verified_amount = None;
                             resolution.reference = None;
@@ -470,6 +470,12 @@ impl Dargah {
                                 }
                                 resolution.open_before_deadline = Some(PaymentState::Awaiting);
                                 refuse_callback = Some(Error::callback(format!("{note}; the callback's receipt is not this payment's, which stays open")));
+                                // Said of the payment, not the forged callback: at its deadline a person reads this.
+                                note = format!(
+                                    "{}: no receipt of its own so far; a callback's receipt verified for {paid} rial, not this order's {} rial, so it is another order's",
+                                    payment.gateway.name(),
+                                    payment.amount
+                                );
                             }
                             resolution.note = Some(note);
                             (resolution, OutcomeKind::NeedsReview)

@@ -11,6 +11,7 @@ pub const CARD: &str = "6037991234567890";
 /// documents as undecidable, by the note it leaves.
 const UNDECIDABLE: &[(&str, &str)] = &[
     ("atipay", "no referenceNumber"),
+    ("atipay", "no receipt of its own"),
     ("atipay", "may have gone through"),
     ("mupra", "may have gone through"),
     ("atipay", "no amount"),
@@ -148,7 +149,7 @@ fn cause_possible(history: &History, p: &PaymentHistory, cause: &str) -> bool {
     match cause {
         _ if p.gateway == "atipay" && (!receipt_arrived || receipt_burned) => true,
         "may have gone through" => history.refuse_repeat_verify,
-        "no referenceNumber" => false,
+        "no referenceNumber" | "no receipt of its own" => false,
         _ => true,
     }
 }
