@@ -21,7 +21,7 @@ started_at=$(date +%s)
 
 echo "== release builds"
 cargo build --quiet --release -p dargah-cli -p dargah-ffi
-cargo build --quiet --release --manifest-path bench/Cargo.toml
+DARGAH_LIB_DIR=$target/release cargo build --quiet --release --manifest-path bench/Cargo.toml
 bench=$target/release/dargah-bench
 # The PHP extension against a release libdargah, built out of tree as mk/php.mk does.
 make --no-print-directory install PREFIX="$B/prefix" C_PROFILE=release >/dev/null

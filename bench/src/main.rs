@@ -210,25 +210,59 @@ fn unique(tag: &str) -> String {
 
 // ---------------------------------------------------------------- the C ABI
 
-struct Ffi(*mut dargah::DargahClient);
+/// The few functions of include/dargah.h the harness calls, linked against
+/// the release libdargah.so (build.rs: `DARGAH_LIB_DIR`), as a C program would.
+mod ffi {
+    use std::ffi::{c_char, c_int, c_void};
+    pub const DARGAH_OK: c_int = 0;
+    #[link(name = "dargah")]
+    extern "C" {
+        pub fn dargah_client_new(config_json: *const c_char, out_client: *mut *mut c_void) -> c_int;
+        pub fn dargah_client_free(client: *mut c_void);
+        pub fn dargah_client_create_payment(client: *const c_void, gateway: *const c_char, request_json: *const c_char, out_payment: *mut *mut c_void) -> c_int;
+        pub fn dargah_payment_id(payment: *const c_void) -> *const c_char;
+        pub fn dargah_payment_token(payment: *const c_void) -> *const c_char;
+        pub fn dargah_payment_free(payment: *mut c_void);
+        pub fn dargah_client_handle_callback(
+            client: *const c_void,
+            gateway: *const c_char,
+            query: *const u8,
+            query_len: usize,
+            body: *const u8,
+            body_len: usize,
+            out_outcome: *mut *mut c_void,
+        ) -> c_int;
+        pub fn dargah_outcome_kind_name(outcome: *const c_void) -> *const c_char;
+        pub fn dargah_outcome_free(outcome: *mut c_void);
+        pub fn dargah_last_error_message() -> *const c_char;
+    }
+}
+
+struct Ffi(*mut std::ffi::c_void);
 // SAFETY: the C ABI documents a client as safe to use from several threads.
 unsafe impl Send for Ffi {}
 unsafe impl Sync for Ffi {}
 
-fn last_error() -> String {
-    let p = dargah::dargah_last_error_message();
+/// A string the library lends (NULL reads as empty).
+fn borrowed(p: *const c_char) -> String {
     if p.is_null() {
-        return "unknown error".into();
+        return String::new();
     }
-    // SAFETY: a NUL-terminated string owned by the library's thread-local.
+    // SAFETY: a NUL-terminated string the library keeps alive while we read it.
     unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+}
+
+fn last_error() -> String {
+    // SAFETY: no arguments; the message belongs to this thread's last error.
+    borrowed(unsafe { ffi::dargah_last_error_message() })
 }
 
 impl Ffi {
     fn new(config: &Value) -> Res<Ffi> {
         let text = CString::new(config.to_string()).map_err(|e| e.to_string())?;
         let mut client = std::ptr::null_mut();
-        if dargah::dargah_client_new(text.as_ptr(), &mut client) != dargah::DargahStatus::DARGAH_OK {
+        // SAFETY: valid NUL-terminated input and out-pointer.
+        if unsafe { ffi::dargah_client_new(text.as_ptr(), &mut client) } != ffi::DARGAH_OK {
             return Err(last_error());
         }
         Ok(Ffi(client))
@@ -239,39 +273,57 @@ impl Ffi {
         let request = json!({"invoice_id": invoice, "amount": amount, "callback_url": "http://localhost/callback"}).to_string();
         let (gw, req) = (CString::new("vandar").unwrap_or_default(), CString::new(request).map_err(|e| e.to_string())?);
         let mut payment = std::ptr::null_mut();
-        if dargah::dargah_client_create_payment(self.0, gw.as_ptr(), req.as_ptr(), &mut payment) != dargah::DargahStatus::DARGAH_OK {
-            return Err(last_error());
+        // SAFETY: a live client, NUL-terminated strings, an out-pointer; the payment is freed below.
+        unsafe {
+            if ffi::dargah_client_create_payment(self.0, gw.as_ptr(), req.as_ptr(), &mut payment) != ffi::DARGAH_OK {
+                return Err(last_error());
+            }
+            let ids = (borrowed(ffi::dargah_payment_id(payment)), borrowed(ffi::dargah_payment_token(payment)));
+            ffi::dargah_payment_free(payment);
+            Ok(ids)
         }
-        let read = |p: *const c_char| if p.is_null() { String::new() } else { unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned() };
-        let id = read(dargah::dargah_payment_id(payment));
-        let token = read(dargah::dargah_payment_token(payment));
-        dargah::dargah_payment_free(payment);
-        Ok((id, token))
     }
 
     /// The outcome's kind name.
     fn callback(&self, query: &str) -> Res<String> {
         let gw = CString::new("vandar").unwrap_or_default();
         let mut outcome = std::ptr::null_mut();
-        let status = dargah::dargah_client_handle_callback(self.0, gw.as_ptr(), query.as_ptr(), query.len(), std::ptr::null(), 0, &mut outcome);
-        if status != dargah::DargahStatus::DARGAH_OK {
-            return Err(last_error());
+        // SAFETY: a live client, the query's bytes with their length, an out-pointer; the outcome is freed below.
+        unsafe {
+            if ffi::dargah_client_handle_callback(self.0, gw.as_ptr(), query.as_ptr(), query.len(), std::ptr::null(), 0, &mut outcome) != ffi::DARGAH_OK {
+                return Err(last_error());
+            }
+            let kind = borrowed(ffi::dargah_outcome_kind_name(outcome));
+            ffi::dargah_outcome_free(outcome);
+            Ok(kind)
         }
-        let name = dargah::dargah_outcome_kind_name(outcome);
-        let kind = if name.is_null() { String::new() } else { unsafe { CStr::from_ptr(name) }.to_string_lossy().into_owned() };
-        dargah::dargah_outcome_free(outcome);
-        Ok(kind)
     }
 }
 
 impl Drop for Ffi {
     fn drop(&mut self) {
-        dargah::dargah_client_free(self.0);
+        // SAFETY: the client was made by dargah_client_new and is freed once.
+        unsafe { ffi::dargah_client_free(self.0) }
     }
 }
 
+const VANDAR_API_KEY: &str = "sandbox-vandar-ipg-api-key";
+
+/// A client configuration for the sandbox's Vandar (its credentials; see sandbox/src/lib.rs).
 fn client_config(sandbox: &str, store: &str) -> Value {
-    dargah_sandbox::client_config(sandbox, store)
+    json!({
+        "store": store,
+        "vandar": {
+            "api_key": VANDAR_API_KEY,
+            "ipg_base_url": format!("{sandbox}/vandar/ipg"),
+            "api_base_url": format!("{sandbox}/vandar/api"),
+            "batch_base_url": format!("{sandbox}/vandar/batch"),
+            "subscription_base_url": format!("{sandbox}/vandar/subscription"),
+            "access_token": "sandbox-vandar-access-token",
+            "refresh_token": "sandbox-vandar-refresh-token",
+            "business": "sandbox-shop"
+        }
+    })
 }
 
 /// `n` paid Vandar payments: their callbacks' query strings and tokens.
@@ -324,7 +376,7 @@ fn b1(o: &Opts) -> Res<Value> {
     // A paid, verified token to ask transaction info about: the same work for the sandbox as a verify.
     let (warm_query, warm_token) = paid(&client, &mut raw, 1)?.remove(0);
     client.callback(&warm_query)?;
-    let info = json!({"api_key": dargah_sandbox::creds::VANDAR_API_KEY, "token": warm_token}).to_string();
+    let info = json!({"api_key": VANDAR_API_KEY, "token": warm_token}).to_string();
     let mut minimum_rounds = Vec::new();
     let mut dargah_rounds = Vec::new();
     let (mut all_min, mut all_dargah, mut all_rtt) = (Vec::new(), Vec::new(), Vec::new());
@@ -612,7 +664,7 @@ fn prep(o: &Opts) -> Res<Value> {
                 let sent = raw.json(
                     "POST",
                     "/vandar/ipg/api/v4/send",
-                    Some(&json!({"api_key": dargah_sandbox::creds::VANDAR_API_KEY, "amount": amount, "callback_url": "http://localhost/callback", "factorNumber": invoice})),
+                    Some(&json!({"api_key": VANDAR_API_KEY, "amount": amount, "callback_url": "http://localhost/callback", "factorNumber": invoice})),
                 )?;
                 let token = sent["token"].as_str().ok_or("no token")?.to_string();
                 c.execute("INSERT INTO orders (token, invoice_id, amount, state, fence, lease_until) VALUES (?1, ?2, ?3, 'awaiting', 0, 0)", rusqlite::params![token, invoice, amount])
