@@ -199,7 +199,7 @@ impl Dargah {
                 Claim::Settled(p) => return Ok(replay(p)),
                 Claim::NotStarted(_) => return Err(Error::callback("the payment was never sent to the gateway, so it cannot have been paid")),
                 Claim::Claimed { payment, maybe_verified, receipts } => {
-                    let question = Question { hint, verify_key: None, trace_number: info.trace_number.clone() };
+                    let question = Question { hint, verify_key: None, trace_number: info.trace_number.clone(), maybe_verified };
                     return self.settle(&adapter, Claimed { payment, maybe_verified, receipts }, question);
                 }
                 Claim::Busy(p) if p.state == PaymentState::Created => return Ok(Outcome { kind: OutcomeKind::InProgress, payment: p }),
@@ -536,7 +536,7 @@ impl Dargah {
         failpoint!("unprompted_before_claim");
         match self.store.claim(id, &ClaimInput::default(), self.lease_ms())? {
             Claim::Claimed { payment, maybe_verified, receipts } => {
-                let question = Question { hint: Hint::None, verify_key: None, trace_number: None };
+                let question = Question { hint: Hint::None, verify_key: None, trace_number: None, maybe_verified };
                 match self.settle(adapter, Claimed { payment, maybe_verified, receipts }, question) {
                     Ok(outcome) => Ok(Unprompted::Resolved(Box::new(outcome))),
                     Err(e) if e.kind() == ErrorKind::Store => Err(e),
