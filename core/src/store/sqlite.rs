@@ -32,8 +32,11 @@ const CHECKPOINT_EVERY: u64 = 128;
 /// The safety net if the checkpoint thread falls behind: SQLite checkpoints
 /// inside a commit once the WAL holds this many pages (about 40 MB).
 const AUTOCHECKPOINT_PAGES: i64 = 10_000;
+/// Connections kept open per process: a burst of duplicate callbacks (each
+/// thread reads) finds them open instead of opening the file again.
+const IDLE_CONNECTIONS: usize = 16;
 /// Each connection's page cache, in KiB (SQLite's default is 2 MB).
-const CACHE_KIB: i64 = 16 * 1024;
+const CACHE_KIB: i64 = 8 * 1024;
 
 pub struct Sqlite {
     path: String,
@@ -52,7 +55,7 @@ pub fn open(path: &str, prefix: &str) -> Result<SqliteStore> {
     if path.is_empty() {
         return Err(Error::config("sqlite store path is empty"));
     }
-    let sqlite = Sqlite { path: path.to_string(), pool: ProcessPool::new(8), writer: ProcessLocal::new(), checkpointer: ProcessLocal::new(), commits: AtomicU64::new(0) };
+    let sqlite = Sqlite { path: path.to_string(), pool: ProcessPool::new(IDLE_CONNECTIONS), writer: ProcessLocal::new(), checkpointer: ProcessLocal::new(), commits: AtomicU64::new(0) };
     SqlStore::open(sqlite, prefix)
 }
 
