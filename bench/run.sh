@@ -21,14 +21,19 @@ started_at=$(date +%s)
 
 echo "== release builds"
 cargo build --quiet --release -p dargah-cli -p dargah-ffi
-DARGAH_LIB_DIR=$target/release cargo build --quiet --release --manifest-path bench/Cargo.toml
-bench=$target/release/dargah-bench
-# The PHP extension against a release libdargah, built out of tree as mk/php.mk does.
+# libdargah as a user installs it (soname links included), and the PHP extension
+# against it, built out of tree as mk/php.mk does.
 make --no-print-directory install PREFIX="$B/prefix" C_PROFILE=release >/dev/null
 mkdir -p "$B/ext"
 cp -p php-ext/*.c php-ext/*.h php-ext/config.m4 "$B/ext/"
 (cd "$B/ext" && { [ -f Makefile ] && [ ! config.m4 -nt Makefile ] || { phpize >phpize.log 2>&1 && PKG_CONFIG_PATH="$B/prefix/lib/pkgconfig" ./configure --quiet; }; } && make --no-print-directory >/dev/null)
 so=$B/ext/modules/dargah.so
+# The harness links that libdargah (rpath); it and the sandbox are copied out of
+# the shared target directory, which another checkout's build may overwrite.
+DARGAH_LIB_DIR=$B/prefix/lib cargo build --quiet --release --manifest-path bench/Cargo.toml
+mkdir -p "$B/bin"
+cp "$target/release/dargah-bench" "$target/release/dargah" "$B/bin/"
+bench=$B/bin/dargah-bench
 # The wheel a user gets (default features), release, in its own venv with requests for the baseline.
 rm -rf "$B/dist"
 (cd python && "$root/build/python/tools/bin/maturin" build --quiet --release --out "$B/dist")
@@ -37,7 +42,7 @@ if [ ! -x "$B/venv/bin/python" ]; then python3 -m venv "$B/venv"; fi
 "$B/venv/bin/python" -c 'import requests' 2>/dev/null || "$B/venv/bin/pip" install -q requests
 
 source tests/php/lib.sh
-start_sandbox "$target/release/dargah" "$B"
+start_sandbox "$B/bin/dargah" "$B"
 export BENCH_SANDBOX=$SANDBOX_URL
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "{\"bench\": \"meta\", \"date\": \"$(date -u +%Y-%m-%dT%H:%MZ)\", \"commit\": \"$(git rev-parse --short HEAD)\", \"cpus\": $(nproc), \"load_before\": \"$load\", \"rounds\": $ROUNDS}" >>"$results"
@@ -96,7 +101,7 @@ done
 echo "== B5 sizes"
 wheel=$(ls "$B"/dist/dargah-*.whl)
 native=$(unzip -l "$wheel" | awk '/_native/ {print $1}' | head -1)
-echo "{\"bench\": \"b5size\", \"libdargah_so\": $(stat -c %s "$target/release/libdargah.so"), \"php_ext_so\": $(stat -c %s "$so"), \"wheel\": $(stat -c %s "$wheel"), \"wheel_native_so\": ${native:-0}}" | tee -a "$results"
+echo "{\"bench\": \"b5size\", \"libdargah_so\": $(stat -c %s "$B/prefix/lib/libdargah.so"), \"php_ext_so\": $(stat -c %s "$so"), \"wheel\": $(stat -c %s "$wheel"), \"wheel_native_so\": ${native:-0}}" | tee -a "$results"
 echo "{\"bench\": \"meta_end\", \"seconds\": $(( $(date +%s) - started_at )), \"load_after\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}" >>"$results"
 
 stop_started
