@@ -8,6 +8,7 @@
 #   bench/run.sh            (make bench; BENCH_ROUNDS=5 by default)
 #   BENCH_POSTGRES_URL / BENCH_MYSQL_URL: the stores of B6 (skipped when empty)
 #   BENCH_LABEL=before      also keep the figures as bench/results/before.jsonl
+#   BENCH_PYTHON=0          skip B3 and the Python half of B5 (no release wheel build)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -34,12 +35,6 @@ DARGAH_LIB_DIR=$B/prefix/lib cargo build --quiet --release --manifest-path bench
 mkdir -p "$B/bin"
 cp "$target/release/dargah-bench" "$target/release/dargah" "$B/bin/"
 bench=$B/bin/dargah-bench
-# The wheel a user gets (default features), release, in its own venv with requests for the baseline.
-rm -rf "$B/dist"
-(cd python && "$root/build/python/tools/bin/maturin" build --quiet --release --out "$B/dist")
-if [ ! -x "$B/venv/bin/python" ]; then python3 -m venv "$B/venv"; fi
-"$B/venv/bin/pip" install -q --force-reinstall --no-deps "$B"/dist/dargah-*.whl
-"$B/venv/bin/python" -c 'import requests' 2>/dev/null || "$B/venv/bin/pip" install -q requests
 
 source tests/php/lib.sh
 start_sandbox "$B/bin/dargah" "$B"
@@ -85,8 +80,6 @@ for pool in ext plain; do
     echo "{\"bench\": \"b5mem\", \"pool\": \"$pool\", \"private_kb\": [$kbs]}" | tee -a "$results"
 done
 
-echo "== B3 Python (and B5 import time)"
-"$B/venv/bin/python" bench/py_bench.py "$bench" "$SANDBOX_URL" "$B/py" "$ROUNDS" 200 | tee -a "$results"
 
 echo "== B6 1k vs 1M payments stored (SQLite)"
 "$bench" b6size --sandbox "$SANDBOX_URL" --dir "$B/b6" --rounds "$ROUNDS" --n 100 | tee -a "$results"
@@ -98,10 +91,22 @@ for url in "${BENCH_POSTGRES_URL:-}" "${BENCH_MYSQL_URL:-}"; do
     "$bench" b6procs --sandbox "$SANDBOX_URL" --store "$url" --rounds 3 --procs 8 --n 40 | tee -a "$results"
 done
 
+if [ "${BENCH_PYTHON:-1}" = 1 ]; then
+    echo "== B3 Python (and B5 import time)"
+    # The wheel a user gets (default features), release, in its own venv with requests for the baseline.
+    rm -rf "$B/dist"
+    (cd python && "$root/build/python/tools/bin/maturin" build --quiet --release --out "$B/dist")
+    if [ ! -x "$B/venv/bin/python" ]; then python3 -m venv "$B/venv"; fi
+    "$B/venv/bin/pip" install -q --force-reinstall --no-deps "$B"/dist/dargah-*.whl
+    "$B/venv/bin/python" -c 'import requests' 2>/dev/null || "$B/venv/bin/pip" install -q requests
+    "$B/venv/bin/python" bench/py_bench.py "$bench" "$SANDBOX_URL" "$B/py" "$ROUNDS" 200 | tee -a "$results"
+    wheel=$(ls "$B"/dist/dargah-*.whl)
+    native=$(unzip -l "$wheel" | awk '/_native/ {print $1}' | head -1)
+else
+    wheel=/dev/null native=0
+fi
 echo "== B5 sizes"
-wheel=$(ls "$B"/dist/dargah-*.whl)
-native=$(unzip -l "$wheel" | awk '/_native/ {print $1}' | head -1)
-echo "{\"bench\": \"b5size\", \"libdargah_so\": $(stat -c %s "$B/prefix/lib/libdargah.so"), \"php_ext_so\": $(stat -c %s "$so"), \"wheel\": $(stat -c %s "$wheel"), \"wheel_native_so\": ${native:-0}}" | tee -a "$results"
+echo "{\"bench\": \"b5size\", \"libdargah_so\": $(stat -c %s "$B/prefix/lib/libdargah.so.0.1.0"), \"php_ext_so\": $(stat -c %s "$so"), \"wheel\": $(stat -c %s "$wheel"), \"wheel_native_so\": ${native:-0}}" | tee -a "$results"
 echo "{\"bench\": \"meta_end\", \"seconds\": $(( $(date +%s) - started_at )), \"load_after\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}" >>"$results"
 
 stop_started
