@@ -70,7 +70,8 @@ def by_hand(query: str) -> str:
     db, http = plain_conn()
     now = int(time.time() * 1000)
     db.execute("BEGIN IMMEDIATE")
-    row = db.execute("SELECT amount, state, fence, lease_until FROM orders WHERE token = ?", (token,)).fetchone()
+    rows = db.execute("SELECT amount, state, fence, lease_until FROM orders WHERE token = ?", (token,)).fetchall()  # exhausted: no open read snapshot
+    row = rows[0] if rows else None
     if row is None:
         db.execute("ROLLBACK")
         return "unknown_payment"

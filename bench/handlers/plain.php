@@ -22,6 +22,7 @@ $pdo->exec('BEGIN IMMEDIATE');
 $select = $pdo->prepare('SELECT amount, state, fence, lease_until FROM orders WHERE token = ?');
 $select->execute([$token]);
 $row = $select->fetch(PDO::FETCH_ASSOC);
+$select->closeCursor(); // an open cursor keeps a read snapshot, and BEGIN IMMEDIATE would fail on it
 if (!$row) { $pdo->exec('ROLLBACK'); http_response_code(404); answer('unknown_payment'); }
 if ($row['state'] === 'paid') { $pdo->exec('COMMIT'); answer('already_paid'); }
 if ($row['state'] === 'verifying') {
