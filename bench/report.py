@@ -43,8 +43,14 @@ def figures(rows):
                        f"(gateway round trip {b1['round_trip_p50_us']:.0f} µs + two commits {b1['commit_pair_p50_us']:.0f} µs)")
     b2 = [r for r in rows if r.get("bench") == "b2round"]
     if b2:
-        rounds = sorted({r["round"] for r in b2})
         by = {(r["variant"], r["round"]): r for r in b2}
+        # A round counts only if both handlers answered every callback "newly paid".
+        clean = lambda r: set(r.get("kinds", {})) == {"newly_paid"}
+        rounds = sorted(n for n in {r["round"] for r in b2} if all(clean(by[(v, n)]) for v in ("plain", "dargah") if (v, n) in by))
+        if not rounds:
+            notes["B2"] = "not measured: " + ", ".join(sorted({r["variant"] + ": " + k[:60].replace(chr(10), " ") for r in b2 for k in r.get("kinds", {}) if k != "newly_paid"}))
+            b2 = []
+    if b2:
         tput = [by[("dargah", n)]["per_s"] / by[("plain", n)]["per_s"] for n in rounds if ("dargah", n) in by and ("plain", n) in by]
         p99 = [by[("dargah", n)]["p99_us"] / by[("plain", n)]["p99_us"] for n in rounds if ("dargah", n) in by and ("plain", n) in by]
         out["B2 PHP-FPM callbacks/s, extension ÷ curl + PDO"] = (*spread(tput), "higher", "≥ 2")
