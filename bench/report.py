@@ -166,6 +166,10 @@ def main():
         lines.append(f"- **{key}** now: {note}")
         if prev:
             lines.append(f"  before: {prev}")
+    notes_file = os.path.join(HERE, "results", "notes.md")
+    if os.path.exists(notes_file):
+        with open(notes_file) as f:
+            lines += ["", f.read().strip()]
     lines += ["", "## What each benchmark does", ""]
     with open(os.path.join(HERE, "README.md")) as f:
         readme = f.read()
