@@ -256,6 +256,11 @@ impl Dargah {
             return Err(e);
         }
         self.check_callback_claims(&adapter, &payment, &info)?;
+        // Settled: terminal states never change, so the read above is the answer, and a
+        // duplicate never queues for the write lock.
+        if payment.state.is_terminal() {
+            return Ok(replay(payment));
+        }
         let input = ClaimInput { verify_key: info.verify_key.clone(), trace_number: info.trace_number.clone() };
         let hint = info.hint.unwrap_or(Hint::None);
         let deadline = Instant::now() + Duration::from_millis(self.config.callback_wait_ms);
@@ -264,7 +269,7 @@ impl Dargah {
                 Claim::Settled(p) => return Ok(replay(p)),
                 Claim::NotStarted(_) => return Err(Error::callback("the payment was never sent to the gateway, so it cannot have been paid")),
                 Claim::Claimed { payment, maybe_verified, receipts } => {
-                    let question = Question { hint, verify_key: None, trace_number: info.trace_number.clone() };
+                    let question = Question { hint, verify_key: None, trace_number: info.trace_number.clone(), maybe_verified };
                     return self.settle(&adapter, Claimed { payment, maybe_verified, receipts }, question);
                 }
                 Claim::Busy(p) if p.state == PaymentState::Created => return Ok(Outcome { kind: OutcomeKind::InProgress, payment: p }),
@@ -308,17 +313,25 @@ impl Dargah {
         Ok(())
     }
 
-    /// Poll until the payment leaves `verifying` (Some) or time runs out (None).
+    /// Wait until the payment leaves `verifying` (Some) or time runs out (None).
+    /// A worker of this process wakes us the moment it stores its answer; one
+    /// in another process is seen by reading the row again, after 100 µs at
+    /// first, doubling up to 10 ms. Reads only: no write lock is taken.
     fn wait_while_verifying(&self, id: &str, deadline: Instant) -> Result<Option<Payment>> {
+        let signal = settled::subscribe(id);
+        let mut backoff = Duration::from_micros(100);
         loop {
+            let seen = signal.generation();
             let p = self.payment(id)?;
             if p.state != PaymentState::Verifying {
                 return Ok(Some(p));
             }
-            if Instant::now() >= deadline {
+            let now = Instant::now();
+            if now >= deadline {
                 return Ok(None);
             }
-            std::thread::sleep(Duration::from_millis(25));
+            signal.wait_past(seen, backoff.min(deadline - now));
+            backoff = (backoff * 2).min(Duration::from_millis(10));
         }
     }
 
@@ -556,7 +569,10 @@ impl Dargah {
     fn finish(&self, id: &str, fence: i64, mut resolution: Resolution) -> Result<Finish> {
         resolution.raw = self.redactor.raw_answers(&resolution.raw);
         resolution.masked_card = resolution.masked_card.as_deref().map(mask_card);
-        let finished = self.store.finish(id, fence, &resolution)?;
+        let finished = self.store.finish(id, fence, &resolution);
+        // Whatever came of it, callers of this process waiting on the payment look again.
+        settled::notify(id);
+        let finished = finished?;
         let (Finish::Applied(p) | Finish::Stale(p) | Finish::ReceiptReused(p)) = &finished;
         let applied = if matches!(finished, Finish::Applied(_)) { "applied" } else { "not_applied" };
         audit!(info, p.gateway.name(), "state_change", payment_id = id, from = "verifying", to = p.state.name(), fence = p.fence, result = applied);
@@ -610,7 +626,7 @@ impl Dargah {
         failpoint!("unprompted_before_claim");
         match self.store.claim(id, &ClaimInput::default(), self.lease_ms())? {
             Claim::Claimed { payment, maybe_verified, receipts } => {
-                let question = Question { hint: Hint::None, verify_key: None, trace_number: None };
+                let question = Question { hint: Hint::None, verify_key: None, trace_number: None, maybe_verified };
                 match self.settle(adapter, Claimed { payment, maybe_verified, receipts }, question) {
                     Ok(outcome) => Ok(Unprompted::Resolved(Box::new(outcome))),
                     Err(e) if e.kind() == ErrorKind::Store => Err(e),
@@ -703,4 +719,54 @@ fn replay(p: Payment) -> Outcome {
         PaymentState::Created | PaymentState::Awaiting | PaymentState::Verifying | PaymentState::InDoubt => OutcomeKind::InProgress,
     };
     Outcome { kind, payment: p }
+}
+
+/// In-process wake-ups for callers waiting while another thread verifies a
+/// payment, keyed by payment id. A signal lives as long as someone waits on
+/// it; `notify` after every stored answer bumps its generation.
+mod settled {
+    use once_cell::sync::Lazy;
+    use std::collections::HashMap;
+    use std::sync::{Arc, Condvar, Mutex, Weak};
+    use std::time::Duration;
+
+    pub(super) struct Signal {
+        generation: Mutex<u64>,
+        changed: Condvar,
+    }
+
+    static WAITING: Lazy<Mutex<HashMap<String, Weak<Signal>>>> = Lazy::new(Default::default);
+
+    pub(super) fn subscribe(id: &str) -> Arc<Signal> {
+        let mut waiting = WAITING.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(signal) = waiting.get(id).and_then(Weak::upgrade) {
+            return signal;
+        }
+        if waiting.len() >= 64 {
+            waiting.retain(|_, w| w.strong_count() > 0);
+        }
+        let signal = Arc::new(Signal { generation: Mutex::new(0), changed: Condvar::new() });
+        waiting.insert(id.to_string(), Arc::downgrade(&signal));
+        signal
+    }
+
+    pub(super) fn notify(id: &str) {
+        let signal = WAITING.lock().unwrap_or_else(|p| p.into_inner()).get(id).and_then(Weak::upgrade);
+        if let Some(signal) = signal {
+            *signal.generation.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+            signal.changed.notify_all();
+        }
+    }
+
+    impl Signal {
+        pub(super) fn generation(&self) -> u64 {
+            *self.generation.lock().unwrap_or_else(|p| p.into_inner())
+        }
+
+        /// Sleep until the generation moves past `seen`, or `timeout`.
+        pub(super) fn wait_past(&self, seen: u64, timeout: Duration) {
+            let generation = self.generation.lock().unwrap_or_else(|p| p.into_inner());
+            let _ = self.changed.wait_timeout_while(generation, timeout, |g| *g == seen);
+        }
+    }
 }

@@ -61,7 +61,7 @@ fn pay(world: &World, gateway: Gateway, token: &str, action: &str) -> CallbackFi
 
 fn flows(world: &World, dargah: &Dargah, seen: &mut Seen, faults: bool) {
     seen.0.push(format!("{dargah:?} {:?} {:#?}", dargah.config(), dargah.config()));
-    let verify = [(Gateway::Mupra, "mupra.verify"), (Gateway::CanPay, "canpay.verify"), (Gateway::AtiPay, "atipay.verify-payment"), (Gateway::Vandar, "vandar.transaction")];
+    let verify = [(Gateway::Mupra, "mupra.verify"), (Gateway::CanPay, "canpay.verify"), (Gateway::AtiPay, "atipay.verify-payment"), (Gateway::Vandar, "vandar.verify")];
     let fault_list = [json!({"status": 401}), json!({"status": 500}), json!({"malformed_json": true}), json!({"latency_ms": 2500}), json!({"drop_after_process": true})];
     for (gateway, endpoint) in verify {
         let rounds: Vec<Option<&Value>> = if faults { std::iter::once(None).chain(fault_list.iter().map(Some)).collect() } else { vec![None] };

@@ -152,7 +152,10 @@ fn forged_callbacks_cost_nothing_and_damage_nothing() {
     // A forged FAILED after the payment: the stored truth is replayed.
     let o = dargah.handle_callback(Gateway::Vandar, &raw(&[("token", &ta), ("payment_status", "FAILED")])).unwrap();
     assert_eq!(o.kind, OutcomeKind::AlreadyPaid);
-    assert_eq!(world.calls_for(&ta, "vandar.verify"), 1);
+    // The forged OK's verify (a first claim verifies directly) was refused as not paid,
+    // which spends nothing; the real payment was verified once.
+    assert_eq!(world.calls_for(&ta, "vandar.verify"), 2);
+    assert_eq!(world.sandbox_payment(Gateway::Vandar, &ta)["verify_refused_unpaid"], 1);
     let stored = dargah.payment(&a.id).unwrap();
     assert_eq!((stored.state, stored.amount), (PaymentState::Paid, 30_000));
     assert_eq!(dargah.payment(&b.id).unwrap().state, PaymentState::Awaiting);

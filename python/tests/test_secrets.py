@@ -99,7 +99,7 @@ def test_no_secret_in_any_output(sandbox: Any, config: Dict[str, Any], tmp_path:
     for operation in ("vandar.balance", "mupra.balance", "vandar.settlement_banks"):
         attempt(lambda: client.call(operation))
     attempt(lambda: client.sepal_payment_state(1))
-    verify = {"mupra": "mupra.verify", "canpay": "canpay.verify", "atipay": "atipay.verify-payment", "vandar": "vandar.transaction"}
+    verify = {"mupra": "mupra.verify", "canpay": "canpay.verify", "atipay": "atipay.verify-payment", "vandar": "vandar.verify"}
     faults: List[Dict[str, Any]] = [{"status": 401}, {"status": 500}, {"status": 503}, {"malformed_json": True}, {"latency_ms": 2500}, {"drop_after_process": True}]
     fast = dargah.Client({**config, "http": {"request_timeout_ms": 1000}})
     for gateway in GATEWAYS:

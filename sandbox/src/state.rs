@@ -101,6 +101,7 @@ impl State {
             status: Status::Pending,
             receipt: None,
             verify_count: 0,
+            verify_refused_unpaid: 0,
         };
         self.payments.insert((gw, token.clone()), payment);
         token
@@ -192,6 +193,8 @@ pub(crate) struct Payment {
     pub receipt: Option<Receipt>,
     /// How many verify calls confirmed this payment.
     pub verify_count: u32,
+    /// Verify calls refused because it was not paid (yet): they spend nothing.
+    pub verify_refused_unpaid: u32,
 }
 
 /// What paying leaves behind.
@@ -257,6 +260,7 @@ impl Payment {
             "refunded": self.status == Status::Refunded,
             "verified": self.is_verified(),
             "verify_count": self.verify_count,
+            "verify_refused_unpaid": self.verify_refused_unpaid,
             "trans_id": self.trans_id,
             "card": self.masked_card(),
             "reference": receipt.map(|r| r.reference.as_str()),

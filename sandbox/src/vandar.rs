@@ -206,6 +206,9 @@ async fn verify(State(app): State<App>, headers: HeaderMap, body: Bytes) -> ApiR
     if p.is_verified() {
         return Err(ApiError::failed("transaction is already verified"));
     }
+    if p.status != Status::Paid {
+        p.verify_refused_unpaid += 1;
+    }
     match p.status {
         Status::Pending => return Err(ApiError::failed("transaction is not paid yet")),
         Status::Cancelled => return Err(ApiError::failed("transaction failed")),

@@ -58,6 +58,8 @@ pub(crate) struct Question {
     pub hint: Hint,
     pub verify_key: Option<String>,
     pub trace_number: Option<String>,
+    /// A verify of ours may already have reached the gateway (the claim's `maybe_verified`).
+    pub maybe_verified: bool,
 }
 
 /// The gateway's word on a payment.

@@ -1,9 +1,13 @@
 //! Vandar IPG v4: `POST /api/v4/send` → token, customer to `GET /v4/{token}`,
 //! callback `GET ?token=…&payment_status=OK|FAILED`, then `POST /api/v4/verify`,
-//! which answers ONCE per transaction. So Dargah always asks
+//! which answers ONCE per transaction. A first claim of an OK callback, with
+//! no verify of ours ever sent, verifies directly: one gateway call on the
+//! happy path. Whenever a verify may already have been sent (a recovery, a
+//! lease taken over, an answer lost) or the callback says FAILED, Dargah asks
 //! `POST /api/v4/transaction` (repeatable) first and verifies only what it
 //! reports paid and unverified; after a lost verify answer it reports the
-//! payment verified, with its amount and card.
+//! payment verified, with its amount and card. A verify refused on the direct
+//! path is followed by transaction info in the same resolution.
 //!
 //! Errors are `{"status":0,"errors":[…]}` with 400/401/402/403.
 //!
@@ -108,12 +112,35 @@ pub(crate) fn parse_callback(fields: &CallbackFields) -> Result<CallbackInfo> {
     Ok(CallbackInfo { token: Some(token), hint: Some(hint), ..Default::default() })
 }
 
-/// Ask transaction info first, and verify only a payment it reports paid and
-/// not yet verified. Verify answers once: spending it on an unpaid payment (a
-/// forged OK) or a second time (after a lost answer) would lose the truth.
-/// The callback's status plays no part.
-pub(crate) async fn resolve(config: &VandarConfig, http: &Http, payment: &Payment, _question: &Question) -> Result<GatewayAnswer> {
+/// Verify directly when that cannot spend an answer we would need: on a
+/// first claim (no verify of ours ever sent) of an OK callback. Otherwise ask
+/// transaction info first, and verify only a payment it reports paid and not
+/// yet verified: a second verify (after a lost answer) would lose the truth,
+/// and a FAILED callback or a reconciliation has no reason to spend one.
+pub(crate) async fn resolve(config: &VandarConfig, http: &Http, payment: &Payment, question: &Question) -> Result<GatewayAnswer> {
     let token = payment.token.as_deref().ok_or_else(|| Error::internal("vandar payment without a token"))?;
+    if !question.maybe_verified && question.hint == Hint::Paid {
+        crate::failpoint!("vandar_before_verify");
+        let verify = call(config, http, "api/v4/verify", token).await?;
+        match body_of(&verify, "vandar verify") {
+            Ok(body) => {
+                let verdict = paid_or_review(paid_details(&body, "realAmount")?, "vandar verify");
+                return Ok(GatewayAnswer { verdict, raw: raw_join(&[("verify", &verify)]) });
+            }
+            // Refused: not paid (a forged or early OK), or verified already. Transaction info tells which.
+            Err(e) if e.kind() == ErrorKind::GatewayRejected && !says_nothing_of_the_payment(Some(verify.status)) => {
+                let info = call(config, http, "api/v4/transaction", token).await?;
+                let verdict = match read_info(&info)? {
+                    Info::Known(verdict) => verdict,
+                    Info::VerifyNeeded => Verdict::Unknown {
+                        note: format!("vandar verify refused a payment awaiting verify: {}", e.gateway_message().unwrap_or("rejected")),
+                    },
+                };
+                return Ok(GatewayAnswer { verdict, raw: raw_join(&[("verify", &verify), ("transaction", &info)]) });
+            }
+            Err(e) => return Err(e),
+        }
+    }
     let info = call(config, http, "api/v4/transaction", token).await?;
     match read_info(&info)? {
         Info::Known(verdict) => Ok(GatewayAnswer { verdict, raw: raw_join(&[("transaction", &info)]) }),

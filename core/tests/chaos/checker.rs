@@ -64,11 +64,13 @@ pub fn check(history: &History) -> Verdict {
                 fail("invariant 2: unpaid at the gateway, but paid or credited");
             }
         }
-        // Vandar: any verify call that reached the gateway counts (it answers once).
+        // Vandar: any verify call that reached the gateway counts (it answers success
+        // once), but one it refused because the payment was not paid yet (a forged or
+        // early OK, verified directly on a first claim) spends nothing.
         // CanPay documents repeats. AtiPay and Mupra are silent: a paid payment is
         // verified once, and again only after an answer was lost or a worker died.
         let (verifies, allowed) = match p.gateway.as_str() {
-            "vandar" => (p.verifies_processed, 1),
+            "vandar" => (p.verifies_processed.saturating_sub(p.gateway_view["verify_refused_unpaid"].as_u64().unwrap_or(0)), 1),
             "canpay" => (0, 0),
             // A receipt replayed at another order is verified before it can be told apart.
             _ => (p.gateway_view["verify_count"].as_u64().unwrap_or(0), 1 + p.verify_answers_lost + history.workers_killed as u64 + replays_of(history, p.slot)),
