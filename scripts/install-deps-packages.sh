@@ -25,7 +25,7 @@ packages=(dpkg-dev debootstrap chrpath php8.2-dev php8.2-cli build-essential pkg
 apt_install_missing "${packages[@]}"
 
 command -v cargo >/dev/null || { echo "Rust (cargo) is required: https://rustup.rs" >&2; exit 1; }
-if [ "$(cargo deb --version 2>/dev/null)" != "$CARGO_DEB_VERSION" ]; then
+if [ "$(cargo deb --version 2>/dev/null)" != "cargo-deb $CARGO_DEB_VERSION" ]; then
     echo "installing: cargo-deb $CARGO_DEB_VERSION"
     cargo install cargo-deb --version "$CARGO_DEB_VERSION" --locked --quiet
 fi
