@@ -25,13 +25,17 @@ PKG_CARGO_DEB := $(CARGO) deb --no-build --output $(PKG_DIR)/
 deps-packages:
 	./scripts/install-deps-packages.sh
 
-# The release library staged under build/packages/prefix (mk/c.mk's install),
-# and dargah.pc as Debian installs it: prefix /usr, the multiarch libdir, the
+# One release build of the library and the command together (built apart,
+# cargo would unify features differently and compile the core twice), the
+# library staged for the extension's build under build/packages/prefix, and
+# dargah.pc as Debian installs it: prefix /usr, the multiarch libdir, the
 # workspace version.
 packages-lib: deps-packages
 	$(CARGO) build --release -p dargah-ffi -p dargah-cli
 	@rm -rf $(PKG_PREFIX) $(PKG_STAGE) && mkdir -p $(PKG_STAGE)/php
-	@$(MAKE) --no-print-directory install PREFIX=$(PKG_PREFIX) C_PROFILE=release >/dev/null
+	install -D -m 644 include/dargah.h $(PKG_PREFIX)/include/dargah.h
+	install -D -m 755 $(PKG_TARGET)/release/libdargah.so $(PKG_PREFIX)/lib/libdargah.so
+	ln -sf libdargah.so $(PKG_PREFIX)/lib/libdargah.so.0
 	sed -e 's|@PREFIX@|/usr|' -e 's|@VERSION@|$(C_VERSION)|' -e 's|@NATIVE_STATIC_LIBS@|$(C_STATIC_LIBS)|' \
 		-e 's|^libdir=.*|libdir=$${prefix}/lib/'"$$(dpkg-architecture -qDEB_HOST_MULTIARCH)"'|' \
 		ffi-c/dargah.pc.in > $(PKG_STAGE)/dargah.pc
@@ -61,12 +65,16 @@ packages-debs: packages-lib packages-php
 			|| { echo "$$deb: version $$v, not the workspace's $(C_VERSION)" >&2; exit 1; }; \
 		echo "built $$deb ($$(dpkg-deb -f "$$deb" Package) $$v)"; \
 	done
+	packaging/check-depends.sh $(PKG_DIR)/libdargah_*.deb $(PKG_TARGET)/release/libdargah.so
+	packaging/check-depends.sh $(PKG_DIR)/php8.2-dargah_*.deb $(PKG_STAGE)/php/dargah.so $(PKG_PREFIX)/lib
 
 # maturin links with zig (--zig, from PyPI) for the manylinux glibc baseline,
-# then auditwheel confirms the tag from the symbols the wheel really uses.
+# then auditwheel confirms the tag from the symbols the wheel really uses. Its
+# own target directory: a zig build shares nothing with the host's, and cargo
+# need not wait for the other builds' lock (make -j packages runs both).
 packages-wheel: deps-packages
 	rm -f $(PKG_DIR)/dargah-*.whl
-	cd python && PATH=$(abspath $(PKG_TOOLS))/bin:$$PATH maturin build --quiet --release --zig \
+	cd python && CARGO_TARGET_DIR=$(PKG_TARGET)/wheel PATH=$(abspath $(PKG_TOOLS))/bin:$$PATH maturin build --quiet --release --zig \
 		--compatibility $(PKG_MANYLINUX) --out ../$(PKG_DIR)
 	$(PKG_TOOLS)/bin/auditwheel show $(PKG_DIR)/dargah-*.whl
 	@$(PKG_TOOLS)/bin/auditwheel show $(PKG_DIR)/dargah-*.whl | tr -d '\n' | grep -q '"$(PKG_MANYLINUX)_x86_64"' \

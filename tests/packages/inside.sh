@@ -66,7 +66,7 @@ customer() { # gateway token: pay on the sandbox, then make the browser's callba
 # ---- C: libdargah-dev's example, built with pkg-config, run against the sandbox ----
 echo "== C (libdargah, libdargah-dev)"
 check "pkg-config --modversion dargah is $want" test "$(pkg-config --modversion dargah)" = "$want"
-check "ldconfig knows libdargah.so.0" sh -c 'ldconfig -p | grep -q "libdargah.so.0 .*=> /usr/lib/x86_64-linux-gnu/libdargah.so.0"'
+check "ldconfig knows libdargah.so.0" sh -c 'ldconfig -p | grep -q "libdargah.so.0 .*=> .*/x86_64-linux-gnu/libdargah.so.0$"'
 example=/usr/share/doc/libdargah-dev/examples/shop.c
 mkdir -p "$work/c"
 check "cc shop.c \$(pkg-config --cflags --libs dargah)" \

@@ -35,8 +35,8 @@ debs=("$pkg_dir"/*.deb) wheels=("$pkg_dir"/dargah-*.whl)
 
 # Debian's mirror, as this machine's apt uses it (deb822 sources or sources.list).
 mirror_of() { # suffix: "debian" or "debian-security"
-    cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null | grep -v "^[[:space:]]*#" \
-        | grep -oE "(https?://[^ ]+/$1)/?( |$)" | head -n1 | tr -d ' ' | sed 's|/$||'
+    { cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null || true; } | grep -v "^[[:space:]]*#" \
+        | grep -oE "(https?://[^ ]+/$1)/?( |$)" | head -n1 | tr -d ' ' | sed 's|/$||' || true
 }
 mirror=$(mirror_of debian) security=$(mirror_of debian-security)
 mirror=${mirror:-http://deb.debian.org/debian}
