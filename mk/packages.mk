@@ -36,6 +36,7 @@ packages-lib: deps-packages
 	install -D -m 644 include/dargah.h $(PKG_PREFIX)/include/dargah.h
 	install -D -m 755 $(PKG_TARGET)/release/libdargah.so $(PKG_PREFIX)/lib/libdargah.so
 	ln -sf libdargah.so $(PKG_PREFIX)/lib/libdargah.so.0
+	strip --strip-unneeded -o $(PKG_STAGE)/libdargah.so.0 $(PKG_TARGET)/release/libdargah.so
 	sed -e 's|@PREFIX@|/usr|' -e 's|@VERSION@|$(C_VERSION)|' -e 's|@NATIVE_STATIC_LIBS@|$(C_STATIC_LIBS)|' \
 		-e 's|^libdir=.*|libdir=$${prefix}/lib/'"$$(dpkg-architecture -qDEB_HOST_MULTIARCH)"'|' \
 		ffi-c/dargah.pc.in > $(PKG_STAGE)/dargah.pc
@@ -65,7 +66,7 @@ packages-debs: packages-lib packages-php
 			|| { echo "$$deb: version $$v, not the workspace's $(C_VERSION)" >&2; exit 1; }; \
 		echo "built $$deb ($$(dpkg-deb -f "$$deb" Package) $$v)"; \
 	done
-	packaging/check-depends.sh $(PKG_DIR)/libdargah_*.deb $(PKG_TARGET)/release/libdargah.so
+	packaging/check-depends.sh $(PKG_DIR)/libdargah_*.deb $(PKG_STAGE)/libdargah.so.0
 	packaging/check-depends.sh $(PKG_DIR)/php8.2-dargah_*.deb $(PKG_STAGE)/php/dargah.so $(PKG_PREFIX)/lib
 
 # maturin links with zig (--zig, from PyPI) for the manylinux glibc baseline,
