@@ -37,6 +37,9 @@ packages-lib: deps-packages
 	install -D -m 755 $(PKG_TARGET)/release/libdargah.so $(PKG_PREFIX)/lib/libdargah.so
 	ln -sf libdargah.so $(PKG_PREFIX)/lib/libdargah.so.0
 	strip --strip-unneeded -o $(PKG_STAGE)/libdargah.so.0 $(PKG_TARGET)/release/libdargah.so
+	@readelf -d $(PKG_STAGE)/libdargah.so.0 | grep -q 'SONAME.*\[libdargah\.so\.$(C_MAJOR)\]' \
+		&& grep -q '"usr/lib/libdargah\.so\.$(C_MAJOR)"' ffi-c/Cargo.toml \
+		|| { echo "libdargah's SONAME is not libdargah.so.$(C_MAJOR), the file ffi-c/Cargo.toml packages: update both" >&2; exit 1; }
 	sed -e 's|@PREFIX@|/usr|' -e 's|@VERSION@|$(C_VERSION)|' -e 's|@NATIVE_STATIC_LIBS@|$(C_STATIC_LIBS)|' \
 		-e 's|^libdir=.*|libdir=$${prefix}/lib/'"$$(dpkg-architecture -qDEB_HOST_MULTIARCH)"'|' \
 		ffi-c/dargah.pc.in > $(PKG_STAGE)/dargah.pc
