@@ -126,9 +126,11 @@ shop_flow() {
     [ "$(verify_calls canpay "$token")" = 1 ] || { echo "    $(verify_calls canpay "$token") verify calls"; return 1; }
     [ "$(php -r '$db = new PDO("sqlite:" . $argv[1] . "/shop.db"); echo $db->query("SELECT COUNT(*) FROM credits")->fetchColumn();' "$data")" = 1 ] \
         || { echo "    not exactly one credit"; return 1; }
-    # The cron job finds nothing left to credit.
-    DARGAH_CONFIG=$work/shop-config.json SHOP_DATA=$data php "$shop/bin/fulfil.php" | grep -q credited && return 1
-    return 0
+    # The cron job runs and finds nothing left to credit.
+    local fulfil
+    fulfil=$(DARGAH_CONFIG=$work/shop-config.json SHOP_DATA=$data php "$shop/bin/fulfil.php" 2>&1) \
+        || { echo "    bin/fulfil.php failed: $fulfil"; return 1; }
+    [ -z "$fulfil" ] || { echo "    bin/fulfil.php: $fulfil"; return 1; }
 }
 check "the php-shop flow: checkout, CanPay's page, POST callback, order paid, one credit, one verify" shop_flow \
     || tail -n 20 "$work/php-server.log"
