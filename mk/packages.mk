@@ -19,6 +19,8 @@ PKG_TARGET  := $(abspath $(or $(CARGO_TARGET_DIR),target))
 # The wheel's glibc baseline: manylinux2014 (glibc 2.17, CentOS 7's).
 PKG_MANYLINUX ?= manylinux_2_17
 PKG_CARGO_DEB := $(CARGO) deb --no-build --output $(PKG_DIR)/
+# Debian's compiler and linker flags for the extension, hardening included.
+PKG_BUILDFLAGS := DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags
 
 .PHONY: deps-packages packages packages-debs packages-wheel packages-lib packages-php packages-test pie-check
 
@@ -43,9 +45,13 @@ packages-lib: deps-packages
 	sed -e 's|@PREFIX@|/usr|' -e 's|@VERSION@|$(C_VERSION)|' -e 's|@NATIVE_STATIC_LIBS@|$(C_STATIC_LIBS)|' \
 		-e 's|^libdir=.*|libdir=$${prefix}/lib/'"$$(dpkg-architecture -qDEB_HOST_MULTIARCH)"'|' \
 		ffi-c/dargah.pc.in > $(PKG_STAGE)/dargah.pc
+	printf '%s\n' "dargah ($(C_VERSION)-1) bookworm; urgency=medium" "" \
+		"  * Release $(C_VERSION); what changed: CHANGELOG.md in the source." "" \
+		" -- Dargah Engineers <dev@dargah.invalid>  $$(date -R -d @$$(git log -1 --format=%ct 2>/dev/null || date +%s))" \
+		> $(PKG_STAGE)/changelog
 
 # The extension against Debian 12's PHP 8.2 and the staged release libdargah,
-# without the staging directory's run path (the package's libdargah is in the
+# with Debian's build flags, without the staging directory's run path (the package's libdargah is in the
 # loader's own path).
 packages-php: packages-lib
 	@test "$$(php-config --extension-dir)" = /usr/lib/php/20220829 \
@@ -53,7 +59,10 @@ packages-php: packages-lib
 	rm -rf $(PKG_PHP) && mkdir -p $(PKG_PHP)
 	cp -p $(PHP_SRC) $(PKG_PHP)/
 	cd $(PKG_PHP) && { phpize >phpize.log 2>&1 || { cat phpize.log; exit 1; }; } \
-		&& ./configure --quiet --with-dargah=$(PKG_PREFIX) && $(MAKE) --no-print-directory EXTRA_CFLAGS=-Werror >make.log 2>&1 \
+		&& ./configure --quiet --with-dargah=$(PKG_PREFIX) \
+			CFLAGS="$$($(PKG_BUILDFLAGS) --get CFLAGS)" CPPFLAGS="$$($(PKG_BUILDFLAGS) --get CPPFLAGS)" \
+			LDFLAGS="$$($(PKG_BUILDFLAGS) --get LDFLAGS)" \
+		&& $(MAKE) --no-print-directory EXTRA_CFLAGS=-Werror >make.log 2>&1 \
 		|| { cat make.log; exit 1; }
 	chrpath -d $(PKG_PHP)/modules/dargah.so
 	strip --strip-unneeded -o $(PKG_STAGE)/php/dargah.so $(PKG_PHP)/modules/dargah.so
