@@ -81,9 +81,11 @@ def test_faults_counters_and_reset(dargah_sandbox: dargah.testing.Sandbox, darga
 def test_answers_the_documents_leave_open(dargah_sandbox: dargah.testing.Sandbox, dargah_client: dargah.Client) -> None:
     created = dargah_client.create_payment("vandar", invoice(), 120_000, "http://127.0.0.1:9/cb", mobile="09123456789")
     callback = dargah_sandbox.pay(created)
-    # Transaction info answers a code Vandar's document does not list: not paid, not closed.
+    # A FAILED callback is checked with transaction info, which answers a code
+    # Vandar's document does not list: not paid, not closed.
+    failed = dict(callback.query, payment_status="FAILED")
     dargah_sandbox.fault("vandar.transaction", set_fields={"code": 7}, count=1)
-    outcome = dargah_client.handle_callback(callback.gateway, callback.query, callback.form)
+    outcome = dargah_client.handle_callback(callback.gateway, failed, callback.form)
     assert not outcome.is_paid
     assert dargah_client.payment(created.id).state not in (dargah.PaymentState.PAID, dargah.PaymentState.FAILED)
     assert '"code":7' in "".join(event.raw for event in dargah_client.history(created.id))
