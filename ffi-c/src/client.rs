@@ -159,17 +159,7 @@ pub extern "C" fn dargah_client_handle_callback(
     body_len: usize,
     out_outcome: *mut *mut DargahOutcome,
 ) -> DargahStatus {
-    boundary::boundary(|| {
-        let client = handle(client, "client")?;
-        let gateway_name = text(gateway, "gateway")?;
-        let (query, body) = (bytes(query, query_len, "query")?, bytes(body, body_len, "body")?);
-        let out_outcome = out(out_outcome, "out_outcome")?;
-        let gateway: Gateway = gateway_name.parse()?;
-        let fields = CallbackFields::from_raw(query, body)?;
-        let outcome = client.dargah.handle_callback(gateway, &fields)?;
-        out_outcome.write(into_handle(DargahOutcome::new(outcome)));
-        Ok(())
-    })
+    callback_at(client, gateway, None, (query, query_len), (body, body_len), out_outcome)
 }
 
 /// As `dargah_client_handle_callback()`, for a callback that arrived at the
@@ -193,15 +183,31 @@ pub extern "C" fn dargah_client_handle_account_callback(
     body_len: usize,
     out_outcome: *mut *mut DargahOutcome,
 ) -> DargahStatus {
+    callback_at(client, gateway, Some(account), (query, query_len), (body, body_len), out_outcome)
+}
+
+/// Both callback entry points: `account` is the callback URL's account, or
+/// None where any account's payment may answer.
+fn callback_at(
+    client: *const DargahClient,
+    gateway: *const c_char,
+    account: Option<*const c_char>,
+    (query, query_len): (*const u8, usize),
+    (body, body_len): (*const u8, usize),
+    out_outcome: *mut *mut DargahOutcome,
+) -> DargahStatus {
     boundary::boundary(|| {
         let client = handle(client, "client")?;
         let gateway_name = text(gateway, "gateway")?;
-        let account = text(account, "account")?;
+        let account = account.map(|a| text(a, "account")).transpose()?;
         let (query, body) = (bytes(query, query_len, "query")?, bytes(body, body_len, "body")?);
         let out_outcome = out(out_outcome, "out_outcome")?;
         let gateway: Gateway = gateway_name.parse()?;
         let fields = CallbackFields::from_raw(query, body)?;
-        let outcome = client.dargah.handle_account_callback(gateway, account, &fields)?;
+        let outcome = match account {
+            Some(account) => client.dargah.handle_account_callback(gateway, account, &fields)?,
+            None => client.dargah.handle_callback(gateway, &fields)?,
+        };
         out_outcome.write(into_handle(DargahOutcome::new(outcome)));
         Ok(())
     })
