@@ -226,27 +226,21 @@ DargahStatus handle(DargahClient *client, const char *gateway, const Callback *c
                                          (const uint8_t *)callback->body, strlen(callback->body), out);
 }
 
-long sandbox_calls(const char *token, const char *endpoint) {
+/* One count from the sandbox's stats: stats[table][key][endpoint], -1 if unreadable. */
+static long sandbox_count(const char *table, const char *key, const char *endpoint) {
     char *answer = NULL;
     int status = http("GET", "/_control/stats", NULL, &answer);
     cJSON *json = cJSON_Parse(answer);
-    const cJSON *count = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(json, "by_token"), token), endpoint);
+    const cJSON *count = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(json, table), key), endpoint);
     long calls = status != 200 || !json ? -1 : cJSON_IsNumber(count) ? (long)count->valuedouble : 0;
     cJSON_Delete(json);
     free(answer);
     return calls;
 }
 
-long sandbox_credential_calls(const char *credential, const char *endpoint) {
-    char *answer = NULL;
-    int status = http("GET", "/_control/stats", NULL, &answer);
-    cJSON *json = cJSON_Parse(answer);
-    const cJSON *count = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(json, "by_credential"), credential), endpoint);
-    long calls = status != 200 || !json ? -1 : cJSON_IsNumber(count) ? (long)count->valuedouble : 0;
-    cJSON_Delete(json);
-    free(answer);
-    return calls;
-}
+long sandbox_calls(const char *token, const char *endpoint) { return sandbox_count("by_token", token, endpoint); }
+
+long sandbox_credential_calls(const char *credential, const char *endpoint) { return sandbox_count("by_credential", credential, endpoint); }
 
 const char *verify_endpoint(const char *gateway) {
     if (strcmp(gateway, "mupra") == 0) return "mupra.verify";
