@@ -68,7 +68,7 @@ echo thrown(fn() => $client->setLogger(42)), "\n";
 [$payment, $callback] = paid_payment($client, 'vandar');
 $client->handleCallback('vandar', $callback['get'], $callback['post']);
 foreach ($client->events($payment->id) as $event) {
-    $body = $event['raw']['transaction']['body'];
+    $body = $event['raw']['verify']['body'];
     echo $event['label'], ' ', $body['cardNumber'], ' CID kept: ', var_export(isset($body['CID']), true), "\n";
 }
 echo thrown(fn() => $client->events('dp_nope')), "\n";
@@ -79,7 +79,6 @@ newly_paid
 info gateway_call vandar POST /vandar/ipg/api/v4/send 200 ok same payment: true
 info state_change created->awaiting
 debug claim ->
-info gateway_call vandar POST /vandar/ipg/api/v4/transaction 200 ok same payment: true
 info gateway_call vandar POST /vandar/ipg/api/v4/verify 200 ok same payment: true
 info state_change verifying->paid
 Dargah\GatewayUnavailableException (gateway_unavailable, 8): mupra verify: the gateway answered HTTP 500%s
