@@ -220,7 +220,7 @@ class AppTests(TestCase):
         text = shown.getvalue()
         self.assertIn("state            paid", text)
         self.assertIn("history (1):", text)
-        self.assertIn('"transaction"', text, "the gateway's raw answers")
+        self.assertIn('"verify"', text, "the gateway's raw answers")
 
     def test_admin_check_again_and_reconcile_now(self) -> None:
         admin = User.objects.create_superuser("admin", "admin@shop.example", "pw")
