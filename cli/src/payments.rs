@@ -126,7 +126,7 @@ pub fn call(config: &Path, account: Option<&str>, operation: &str, params: &str)
 /// `dargah accounts`: every configured merchant account, one line per gateway.
 pub fn accounts(config: &Path) -> Result<ExitCode, String> {
     let config = load_config(config)?;
-    for gateway in ["mupra", "canpay", "atipay", "vandar", "sepal"] {
+    for gateway in dargah_core::config::ACCOUNT_SECTIONS {
         let names = config.account_names(gateway);
         if !names.is_empty() {
             println!("{gateway:<7} {}", names.join(" "));

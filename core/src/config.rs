@@ -65,6 +65,9 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// The configuration sections that can name merchant accounts: the four payment gateways and Sepal.
+pub const ACCOUNT_SECTIONS: [&str; 5] = ["mupra", "canpay", "atipay", "vandar", "sepal"];
+
 /// The whole library configuration.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -404,7 +407,7 @@ impl Config {
         pick(self.sepal.as_ref(), account)
     }
 
-    /// The account names configured for a gateway (`mupra`, …, `sepal`), `default` first.
+    /// The account names configured for a gateway (one of [`ACCOUNT_SECTIONS`]), `default` first.
     pub fn account_names(&self, gateway: &str) -> Vec<String> {
         fn names<T: GatewayAccounts>(c: Option<&T>) -> Vec<String> {
             c.map(|c| std::iter::once(DEFAULT_ACCOUNT.to_string()).chain(c.named().keys().cloned()).collect()).unwrap_or_default()

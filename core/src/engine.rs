@@ -126,7 +126,7 @@ impl Dargah {
     /// one gateway; an unknown name is a `config` error that never repeats it.
     pub fn with_account(&self, account: &str) -> Result<Dargah> {
         crate::config::account_name(account)?;
-        let known = ["mupra", "canpay", "atipay", "vandar", "sepal"].iter().any(|g| self.config.account_names(g).iter().any(|a| a == account));
+        let known = crate::config::ACCOUNT_SECTIONS.iter().any(|g| self.config.account_names(g).iter().any(|a| a == account));
         if !known {
             return Err(Error::config("no gateway has an account by that name; name it under [GATEWAY.accounts.NAME] in the configuration"));
         }
