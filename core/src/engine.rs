@@ -11,6 +11,7 @@ use crate::callback::CallbackFields;
 use crate::config::{Config, DEFAULT_ACCOUNT};
 use crate::error::{Error, ErrorKind, Result};
 use crate::failpoint;
+use crate::flight::{Flight, Flights, Followed};
 use crate::gateways::sepal::{self, SepalPaymentState, SepalSession};
 use crate::gateways::{Adapter, CallbackInfo, CreateCall, Hint, Question, Verdict};
 use crate::http::{block_on, Http, ProcessLocal};
@@ -35,6 +36,8 @@ pub struct Dargah {
     /// Sepal's login, one per account.
     sepal: Arc<Mutex<HashMap<String, Arc<SepalSession>>>>,
     redactor: Redactor,
+    /// Which thread of this client leads each payment's claim (see `flight`).
+    flights: Arc<ProcessLocal<Flights>>,
     /// The merchant account this handle's calls use where no payment names
     /// one (see [`Dargah::with_account`]).
     account: String,
@@ -95,7 +98,7 @@ impl Dargah {
     pub fn with_store(config: Config, store: Arc<dyn Store>) -> Result<Dargah> {
         config.validate()?;
         let redactor = Redactor::new(config.card_fingerprint_key.clone());
-        Ok(Dargah { config: Arc::new(config), store, http: Arc::new(ProcessLocal::new()), sepal: Arc::default(), redactor, account: DEFAULT_ACCOUNT.to_string() })
+        Ok(Dargah { config: Arc::new(config), store, http: Arc::new(ProcessLocal::new()), sepal: Arc::default(), redactor, flights: Arc::new(ProcessLocal::new()), account: DEFAULT_ACCOUNT.to_string() })
     }
 
     pub fn from_json(text: &str) -> Result<Dargah> {
@@ -118,6 +121,10 @@ impl Dargah {
         self.http.get_or_try_init(|| Http::new(&self.config))
     }
 
+    fn flights(&self) -> Result<Arc<Flights>> {
+        self.flights.get_or_try_init(|| Ok(Flights::default()))
+    }
+
     /// The same client (store, connections, token pairs) speaking for another
     /// merchant account: its business calls (balances, settlements, refunds,
     /// reports) and the payments it creates use that account's credentials.
@@ -136,6 +143,7 @@ impl Dargah {
             http: self.http.clone(),
             sepal: self.sepal.clone(),
             redactor: self.redactor.clone(),
+            flights: self.flights.clone(),
             account: account.to_string(),
         })
     }
@@ -265,8 +273,26 @@ impl Dargah {
         let hint = info.hint.unwrap_or(Hint::None);
         let deadline = Instant::now() + Duration::from_millis(self.config.callback_wait_ms);
         loop {
+            let flight = self.flights()?.join(&payment.id);
+            let Some(lead) = flight.lead() else {
+                // Another thread of this client holds the claim: its answer is this callback's
+                // too, with no store call while it works.
+                self.offer_receipt_while_busy(&adapter, &payment.id, &info)?;
+                let seen = match flight.follow(deadline) {
+                    Followed::Answer(p) => Some(p),
+                    Followed::Unanswered => Some(self.payment(&payment.id)?),
+                    Followed::TimedOut => None,
+                };
+                match self.after_waiting(&payment.id, hint, seen)? {
+                    Some(outcome) => return Ok(outcome),
+                    None => continue,
+                }
+            };
             match self.store.claim(&payment.id, &input, self.lease_ms())? {
-                Claim::Settled(p) => return Ok(replay(p)),
+                Claim::Settled(p) => {
+                    lead.answer(&p);
+                    return Ok(replay(p));
+                }
                 Claim::NotStarted(_) => return Err(Error::callback("the payment was never sent to the gateway, so it cannot have been paid")),
                 Claim::Claimed { payment, maybe_verified, receipts } => {
                     let question = Question { hint, verify_key: None, trace_number: info.trace_number.clone(), maybe_verified };
@@ -274,23 +300,45 @@ impl Dargah {
                 }
                 Claim::Busy(p) if p.state == PaymentState::Created => return Ok(Outcome { kind: OutcomeKind::InProgress, payment: p }),
                 Claim::Busy(p) => {
-                    // Another worker is verifying: wait for its answer rather than ask again,
-                    // and keep this callback's receipt for whoever asks next.
-                    if let (true, Some(receipt)) = (adapter.verifies_by_receipt(), &info.verify_key) {
-                        self.store.offer_receipt(&p.id, receipt)?;
+                    // A worker elsewhere (another process or host) is verifying: wait for its
+                    // answer rather than ask again; this thread's followers wait with it.
+                    self.offer_receipt_while_busy(&adapter, &p.id, &info)?;
+                    let seen = self.wait_while_verifying(&flight, &p.id, deadline)?;
+                    if let Some(p) = &seen {
+                        lead.answer(p);
                     }
-                    match self.wait_while_verifying(&p.id, deadline)? {
-                        Some(p) if p.state.is_terminal() => return Ok(replay(p)),
-                        // Its verify found no payment; only a callback claiming success asks again.
-                        Some(p) if p.state == PaymentState::Awaiting && hint != Hint::Paid => return Ok(Outcome { kind: unpaid_kind(hint, false), payment: p }),
-                        Some(p) if p.state == PaymentState::Awaiting => continue,
-                        // Its answer never came (in doubt), or time ran out: the truth is not known yet.
-                        Some(p) => return Ok(Outcome { kind: OutcomeKind::InProgress, payment: p }),
-                        None => return Ok(Outcome { kind: OutcomeKind::InProgress, payment: self.payment(&p.id)? }),
+                    drop(lead);
+                    match self.after_waiting(&p.id, hint, seen)? {
+                        Some(outcome) => return Ok(outcome),
+                        None => continue,
                     }
                 }
             }
         }
+    }
+
+    /// A callback that finds another worker verifying keeps its receipt for
+    /// whoever asks next.
+    fn offer_receipt_while_busy(&self, adapter: &Adapter, id: &str, info: &CallbackInfo) -> Result<()> {
+        match (adapter.verifies_by_receipt(), &info.verify_key) {
+            (true, Some(receipt)) => self.store.offer_receipt(id, receipt),
+            _ => Ok(()),
+        }
+    }
+
+    /// The answer for a callback that waited on another worker (`seen`: the
+    /// payment once that worker was done; None: time ran out), or None to
+    /// claim again.
+    fn after_waiting(&self, id: &str, hint: Hint, seen: Option<Payment>) -> Result<Option<Outcome>> {
+        Ok(Some(match seen {
+            Some(p) if p.state.is_terminal() => replay(p),
+            // Its verify found no payment; only a callback claiming success asks again.
+            Some(p) if p.state == PaymentState::Awaiting && hint != Hint::Paid => Outcome { kind: unpaid_kind(hint, false), payment: p },
+            Some(p) if p.state == PaymentState::Awaiting => return Ok(None),
+            // Its answer never came (in doubt), or time ran out: the truth is not known yet.
+            Some(p) => Outcome { kind: OutcomeKind::InProgress, payment: p },
+            None => Outcome { kind: OutcomeKind::InProgress, payment: self.payment(id)? },
+        }))
     }
 
     /// What a callback claims that the store can check before any gateway
@@ -314,11 +362,10 @@ impl Dargah {
     }
 
     /// Wait until the payment leaves `verifying` (Some) or time runs out (None).
-    /// A worker of this process wakes us the moment it stores its answer; one
-    /// in another process is seen by reading the row again, after 100 µs at
-    /// first, doubling up to 10 ms. Reads only: no write lock is taken.
-    fn wait_while_verifying(&self, id: &str, deadline: Instant) -> Result<Option<Payment>> {
-        let signal = settled::subscribe(id);
+    /// A worker of this client wakes us the moment it stores its answer; one
+    /// elsewhere is seen by reading the row again, after 100 µs at first,
+    /// doubling up to 10 ms. Reads only: no write lock is taken.
+    fn wait_while_verifying(&self, signal: &Flight, id: &str, deadline: Instant) -> Result<Option<Payment>> {
         let mut backoff = Duration::from_micros(100);
         loop {
             let seen = signal.generation();
@@ -570,8 +617,11 @@ impl Dargah {
         resolution.raw = self.redactor.raw_answers(&resolution.raw);
         resolution.masked_card = resolution.masked_card.as_deref().map(mask_card);
         let finished = self.store.finish(id, fence, &resolution);
-        // Whatever came of it, callers of this process waiting on the payment look again.
-        settled::notify(id);
+        // Whatever came of it, callers of this client waiting on the payment look again.
+        let stored = finished.as_ref().ok().map(|(Finish::Applied(p) | Finish::Stale(p) | Finish::ReceiptReused(p))| p);
+        if let Ok(flights) = self.flights() {
+            flights.answered(id, stored);
+        }
         let finished = finished?;
         let (Finish::Applied(p) | Finish::Stale(p) | Finish::ReceiptReused(p)) = &finished;
         let applied = if matches!(finished, Finish::Applied(_)) { "applied" } else { "not_applied" };
@@ -719,54 +769,4 @@ fn replay(p: Payment) -> Outcome {
         PaymentState::Created | PaymentState::Awaiting | PaymentState::Verifying | PaymentState::InDoubt => OutcomeKind::InProgress,
     };
     Outcome { kind, payment: p }
-}
-
-/// In-process wake-ups for callers waiting while another thread verifies a
-/// payment, keyed by payment id. A signal lives as long as someone waits on
-/// it; `notify` after every stored answer bumps its generation.
-mod settled {
-    use once_cell::sync::Lazy;
-    use std::collections::HashMap;
-    use std::sync::{Arc, Condvar, Mutex, Weak};
-    use std::time::Duration;
-
-    pub(super) struct Signal {
-        generation: Mutex<u64>,
-        changed: Condvar,
-    }
-
-    static WAITING: Lazy<Mutex<HashMap<String, Weak<Signal>>>> = Lazy::new(Default::default);
-
-    pub(super) fn subscribe(id: &str) -> Arc<Signal> {
-        let mut waiting = WAITING.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(signal) = waiting.get(id).and_then(Weak::upgrade) {
-            return signal;
-        }
-        if waiting.len() >= 64 {
-            waiting.retain(|_, w| w.strong_count() > 0);
-        }
-        let signal = Arc::new(Signal { generation: Mutex::new(0), changed: Condvar::new() });
-        waiting.insert(id.to_string(), Arc::downgrade(&signal));
-        signal
-    }
-
-    pub(super) fn notify(id: &str) {
-        let signal = WAITING.lock().unwrap_or_else(|p| p.into_inner()).get(id).and_then(Weak::upgrade);
-        if let Some(signal) = signal {
-            *signal.generation.lock().unwrap_or_else(|p| p.into_inner()) += 1;
-            signal.changed.notify_all();
-        }
-    }
-
-    impl Signal {
-        pub(super) fn generation(&self) -> u64 {
-            *self.generation.lock().unwrap_or_else(|p| p.into_inner())
-        }
-
-        /// Sleep until the generation moves past `seen`, or `timeout`.
-        pub(super) fn wait_past(&self, seen: u64, timeout: Duration) {
-            let generation = self.generation.lock().unwrap_or_else(|p| p.into_inner());
-            let _ = self.changed.wait_timeout_while(generation, timeout, |g| *g == seen);
-        }
-    }
 }

@@ -20,6 +20,7 @@ pub mod config;
 pub mod crypto;
 mod engine;
 pub mod error;
+mod flight;
 mod gateways;
 mod http;
 pub mod jalali;
