@@ -186,6 +186,37 @@ fn canpay_forged_amount_and_a_real_cancel() {
     assert_eq!(o.payment.state, PaymentState::Awaiting, "open until its refund deadline");
 }
 
+/// On SQLite a claim that carries nothing only its callback knows is
+/// committed without a sync of its own, so a power cut may take it back after
+/// its verify went out. The machine comes back with the payment awaiting, no
+/// claim stored, and Vandar's one verify spent: the callback the customer
+/// repeats must still end paid, once (the refused second verify is followed
+/// by transaction info).
+#[test]
+fn a_claim_lost_to_a_power_cut_after_its_verify_went_out_ends_paid_once() {
+    let world = World::start();
+    let dargah: Dargah = world.client();
+    let p = dargah.create_payment(Gateway::Vandar, request("power-cut-1", 12_000)).unwrap().payment;
+    let token = p.token.clone().unwrap();
+    let fields = world.pay(Gateway::Vandar, &token, true);
+    // What the disk holds before the claim: all a power cut would leave.
+    let before_the_claim = format!("{}/before-the-claim.db", world.dir.path().display());
+    rusqlite::Connection::open(world.db_path()).unwrap().execute(&format!("VACUUM INTO '{before_the_claim}'"), []).unwrap();
+    // The claim and the verify: Vandar processes it, its answer never arrives.
+    world.fault(serde_json::json!({"endpoint": "vandar.verify", "drop_after_process": true, "count": 1}));
+    assert!(dargah.handle_callback(Gateway::Vandar, &fields).unwrap_err().kind().is_in_doubt());
+    drop(dargah);
+    // The power cut, and the machine back up with the store as it was before the claim.
+    let rebooted = Dargah::from_json(&support::sandbox::config_json(&world.sandbox.base_url(), &before_the_claim, 60)).unwrap();
+    assert_eq!(rebooted.payment(&p.id).unwrap().state, PaymentState::Awaiting);
+    let o = rebooted.handle_callback(Gateway::Vandar, &fields).unwrap();
+    assert_eq!(o.kind, OutcomeKind::NewlyPaid, "{:?}", o.payment);
+    assert_eq!(o.payment.verified_amount, Some(12_000));
+    assert_eq!(world.calls_for(&token, "vandar.verify"), 2, "the first went through, the second was refused");
+    assert_eq!(world.calls_for(&token, "vandar.transaction"), 1);
+    assert_eq!(rebooted.handle_callback(Gateway::Vandar, &fields).unwrap().kind, OutcomeKind::AlreadyPaid);
+}
+
 #[test]
 fn lost_verify_answer_is_recovered_through_transaction_info() {
     let world = World::start();

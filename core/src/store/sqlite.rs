@@ -33,7 +33,7 @@ const CHECKPOINT_EVERY: u64 = 128;
 /// inside a commit once the WAL holds this many pages (about 40 MB).
 const AUTOCHECKPOINT_PAGES: i64 = 10_000;
 /// Connections kept open per process: a burst of duplicate callbacks (each
-/// thread reads) finds them open instead of opening the file again.
+/// thread reads) shares them instead of opening the file again.
 const IDLE_CONNECTIONS: usize = 16;
 /// Each connection's page cache, in KiB (SQLite's default is 2 MB).
 const CACHE_KIB: i64 = 8 * 1024;
@@ -87,6 +87,38 @@ impl Sqlite {
 
     fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
         self.pool.with(|| Sqlite::connect(&self.path), f)
+    }
+
+    /// One write transaction. `synced`: the WAL is synced at its commit
+    /// (FULL); otherwise (NORMAL) by the next synced commit or checkpoint, and
+    /// a power cut can take it back only with every commit after it (the WAL
+    /// is replayed as a prefix).
+    fn write<T>(&self, synced: bool, f: &mut dyn FnMut(&mut dyn Conn) -> Result<T>) -> Result<T> {
+        // One writer of this process at a time asks SQLite for the lock; the others
+        // wait here, woken as soon as it is free, instead of in SQLite's busy sleeps.
+        let writer = self.writer.get_or_try_init(|| Ok(Mutex::new(())))?;
+        let value = {
+            let _turn = writer.lock().unwrap_or_else(|p| p.into_inner());
+            self.with(|conn| {
+                if !synced {
+                    conn.pragma_update(None, "synchronous", "NORMAL").map_err(store_error)?;
+                }
+                // The write lock is taken up front: no two claims interleave, in any process.
+                let committed = (|| {
+                    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(store_error)?;
+                    let value = f(&mut SqliteConn(&tx))?;
+                    tx.commit().map_err(store_error)?;
+                    Ok(value)
+                })();
+                if !synced {
+                    // Back to FULL before the connection serves anyone else.
+                    conn.pragma_update(None, "synchronous", "FULL").map_err(store_error)?;
+                }
+                committed
+            })?
+        };
+        self.committed();
+        Ok(value)
     }
 
     /// Every `CHECKPOINT_EVERY` commits, wake this process's checkpoint thread.
@@ -179,24 +211,44 @@ impl Backend for Sqlite {
     }
 
     fn transaction<T>(&self, f: &mut dyn FnMut(&mut dyn Conn) -> Result<T>) -> Result<T> {
-        // One writer of this process at a time asks SQLite for the lock; the others
-        // wait here, woken as soon as it is free, instead of in SQLite's busy sleeps.
-        let writer = self.writer.get_or_try_init(|| Ok(Mutex::new(())))?;
-        let value = {
-            let _turn = writer.lock().unwrap_or_else(|p| p.into_inner());
-            self.with(|conn| {
-                // The write lock is taken up front: no two claims interleave, in any process.
-                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(store_error)?;
-                let value = f(&mut SqliteConn(&tx))?;
-                tx.commit().map_err(store_error)?;
-                Ok(value)
-            })?
-        };
-        self.committed();
-        Ok(value)
+        self.write(true, f)
+    }
+
+    fn transaction_unsynced<T>(&self, f: &mut dyn FnMut(&mut dyn Conn) -> Result<T>) -> Result<T> {
+        self.write(false, f)
     }
 
     fn read<T>(&self, f: &mut dyn FnMut(&mut dyn Conn) -> Result<T>) -> Result<T> {
         self.with(|conn| f(&mut SqliteConn(conn)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn synchronous(sqlite: &Sqlite) -> Option<i64> {
+        sqlite.read(&mut |c| Ok(c.query("PRAGMA synchronous", &[])?.first().and_then(|r| r[0].int().ok().flatten()))).unwrap()
+    }
+
+    #[test]
+    fn an_unsynced_transaction_leaves_its_connection_synced_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = format!("{}/sync.db", dir.path().display());
+        let sqlite = Sqlite { path, pool: ProcessPool::new(1), writer: ProcessLocal::new(), checkpointer: ProcessLocal::new(), commits: AtomicU64::new(0) };
+        sqlite.transaction(&mut |c| c.exec("CREATE TABLE t (v INTEGER)", &[]).map_err(|e| e.error)).unwrap();
+        let seen = sqlite
+            .transaction_unsynced(&mut |c| {
+                c.exec("INSERT INTO t VALUES (1)", &[]).map_err(|e| e.error)?;
+                Ok(c.query("PRAGMA synchronous", &[])?.first().and_then(|r| r[0].int().ok().flatten()))
+            })
+            .unwrap();
+        assert_eq!(seen, Some(1), "NORMAL inside");
+        assert_eq!(synchronous(&sqlite), Some(2), "FULL again for the next caller of the one kept connection");
+        // A failed transaction also gives its connection back synced.
+        let failed = sqlite.transaction_unsynced(&mut |c| c.exec("INSERT INTO missing VALUES (1)", &[]).map_err(|e| e.error));
+        assert!(failed.is_err());
+        assert_eq!(synchronous(&sqlite), Some(2));
+        assert_eq!(sqlite.read(&mut |c| c.query("SELECT COUNT(*) FROM t", &[])).unwrap()[0][0].int().unwrap(), Some(1));
     }
 }
