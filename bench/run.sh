@@ -31,7 +31,7 @@ cp -p php-ext/*.c php-ext/*.h php-ext/config.m4 "$B/ext/"
 so=$B/ext/modules/dargah.so
 # The harness links that libdargah (rpath); it and the sandbox are copied out of
 # the shared target directory, which another checkout's build may overwrite.
-DARGAH_LIB_DIR=$B/prefix/lib cargo build --quiet --release --manifest-path bench/Cargo.toml
+DARGAH_LIB_DIR=$B/prefix/lib cargo build --quiet --release --manifest-path bench/Cargo.toml --target-dir "$target"
 mkdir -p "$B/bin"
 cp "$target/release/dargah-bench" "$target/release/dargah" "$B/bin/"
 bench=$B/bin/dargah-bench
