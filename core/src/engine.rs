@@ -269,7 +269,7 @@ impl Dargah {
         if payment.state.is_terminal() {
             return Ok(replay(payment));
         }
-        let input = ClaimInput { verify_key: info.verify_key.clone(), trace_number: info.trace_number.clone() };
+        let input = ClaimInput { verify_key: info.verify_key.clone(), trace_number: info.trace_number.clone(), unsynced: adapter.answers_for_a_lost_claim() };
         let hint = info.hint.unwrap_or(Hint::None);
         let deadline = Instant::now() + Duration::from_millis(self.config.callback_wait_ms);
         loop {
@@ -280,10 +280,11 @@ impl Dargah {
                 self.offer_receipt_while_busy(&adapter, &payment.id, &info)?;
                 let seen = match flight.follow(deadline) {
                     Followed::Answer(p) => Some(p),
-                    Followed::Unanswered => Some(self.payment(&payment.id)?),
+                    // It ended without an answer (its claim failed): claim, as if alone.
+                    Followed::Unanswered => continue,
                     Followed::TimedOut => None,
                 };
-                match self.after_waiting(&payment.id, hint, seen)? {
+                match self.after_waiting(&payment.id, hint, seen, deadline)? {
                     Some(outcome) => return Ok(outcome),
                     None => continue,
                 }
@@ -308,7 +309,7 @@ impl Dargah {
                         lead.answer(p);
                     }
                     drop(lead);
-                    match self.after_waiting(&p.id, hint, seen)? {
+                    match self.after_waiting(&p.id, hint, seen, deadline)? {
                         Some(outcome) => return Ok(outcome),
                         None => continue,
                     }
@@ -328,13 +329,14 @@ impl Dargah {
 
     /// The answer for a callback that waited on another worker (`seen`: the
     /// payment once that worker was done; None: time ran out), or None to
-    /// claim again.
-    fn after_waiting(&self, id: &str, hint: Hint, seen: Option<Payment>) -> Result<Option<Outcome>> {
+    /// claim again (a payment still open to a callback claiming success,
+    /// before `deadline`).
+    fn after_waiting(&self, id: &str, hint: Hint, seen: Option<Payment>, deadline: Instant) -> Result<Option<Outcome>> {
         Ok(Some(match seen {
             Some(p) if p.state.is_terminal() => replay(p),
-            // Its verify found no payment; only a callback claiming success asks again.
+            // Its verify found no payment; only a callback claiming success asks again, in its time.
             Some(p) if p.state == PaymentState::Awaiting && hint != Hint::Paid => Outcome { kind: unpaid_kind(hint, false), payment: p },
-            Some(p) if p.state == PaymentState::Awaiting => return Ok(None),
+            Some(p) if p.state == PaymentState::Awaiting && Instant::now() < deadline => return Ok(None),
             // Its answer never came (in doubt), or time ran out: the truth is not known yet.
             Some(p) => Outcome { kind: OutcomeKind::InProgress, payment: p },
             None => Outcome { kind: OutcomeKind::InProgress, payment: self.payment(id)? },
@@ -390,9 +392,12 @@ impl Dargah {
             Some(r) => Some(self.store.get(r)?.ok_or_else(unknown)?),
             None => None,
         };
-        let by_token = match &info.token {
-            Some(t) => self.store.find_by_token(gateway, t)?,
-            None => None,
+        let by_token = match (&info.token, &by_ref) {
+            // The payment has its token stored: the callback's must be that one (checked below),
+            // so no other payment can hold it (tokens are unique per gateway).
+            (Some(_), Some(p)) if p.gateway == gateway && p.token.is_some() => None,
+            (Some(t), _) => self.store.find_by_token(gateway, t)?,
+            (None, _) => None,
         };
         let payment = match (by_ref, by_token) {
             (Some(a), Some(b)) if a.id != b.id => return Err(Error::callback("the callback's token belongs to another payment than its dargah_ref")),

@@ -40,7 +40,7 @@ struct FlightState {
 pub(crate) enum Followed {
     /// The payment as the lead last stored or read it.
     Answer(Payment),
-    /// The lead ended without an answer (an error): read the store.
+    /// The lead ended without an answer (its claim failed): claim as if alone.
     Unanswered,
     /// The lead was still at work when the caller's wait ran out.
     TimedOut,
@@ -197,7 +197,7 @@ mod tests {
     }
 
     #[test]
-    fn a_follower_of_a_lead_without_an_answer_reads_the_store_and_one_past_its_deadline_gives_up() {
+    fn a_follower_learns_whether_the_lead_left_an_answer_and_gives_up_at_its_deadline() {
         let flights = Flights::default();
         let flight = flights.join("dp_1");
         let lead = flight.lead().expect("nobody leads yet");

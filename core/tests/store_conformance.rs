@@ -107,18 +107,18 @@ fn claim_lease_fence_and_terminal_states() {
         s.insert(&new_payment("c0", "inv-c0"), LEASE_MS).unwrap();
         assert!(matches!(s.claim("c0", &ClaimInput::default(), LEASE_MS).unwrap(), Claim::Busy(_)), "{}: its create is in flight", b.name);
         awaiting(s, "c1", "T-c1");
-        let input = ClaimInput { verify_key: Some("REF-50".into()), trace_number: Some("777".into()) };
+        let input = ClaimInput { verify_key: Some("REF-50".into()), trace_number: Some("777".into()), ..Default::default() };
         let Claim::Claimed { payment, maybe_verified, receipts } = s.claim("c1", &input, LEASE_MS).unwrap() else { panic!("{}", b.name) };
         assert_eq!((payment.state, payment.fence, maybe_verified, receipts), (PaymentState::Verifying, 1, false, vec!["REF-50".to_string()]), "{}", b.name);
         assert!(matches!(s.claim("c1", &ClaimInput::default(), LEASE_MS).unwrap(), Claim::Busy(_)), "{}: the lease holds", b.name);
         outlive_lease();
         assert!(matches!(s.claim("c0", &ClaimInput::default(), LEASE_MS).unwrap(), Claim::NotStarted(_)), "{}: its create lease ran out", b.name);
         // The lease ran out: a new claim takes over with a higher fence; the first receipt stays first.
-        let forged = ClaimInput { verify_key: Some("FORGED".into()), trace_number: Some("1".into()) };
+        let forged = ClaimInput { verify_key: Some("FORGED".into()), trace_number: Some("1".into()), ..Default::default() };
         let Claim::Claimed { payment, maybe_verified, receipts } = s.claim("c1", &forged, 0).unwrap() else { panic!("{}", b.name) };
         assert_eq!((payment.fence, maybe_verified, receipts), (2, true, vec!["REF-50".to_string(), "FORGED".to_string()]), "{}", b.name);
         for i in 0..5 {
-            let flood = ClaimInput { verify_key: Some(format!("FLOOD-{i}")), trace_number: None };
+            let flood = ClaimInput { verify_key: Some(format!("FLOOD-{i}")), trace_number: None, ..Default::default() };
             let Claim::Claimed { payment, .. } = s.claim("c1", &flood, 0).unwrap() else { panic!("{}", b.name) };
             assert_eq!(payment.fence, 3 + i, "{}", b.name);
         }
@@ -142,7 +142,7 @@ fn claim_lease_fence_and_terminal_states() {
 
         // A callback that finds another worker verifying leaves its receipt for the next claim.
         awaiting(s, "c3", "T-c3");
-        let Claim::Claimed { payment: first, .. } = s.claim("c3", &ClaimInput { verify_key: Some("FIRST".into()), trace_number: None }, LEASE_MS).unwrap() else { panic!() };
+        let Claim::Claimed { payment: first, .. } = s.claim("c3", &ClaimInput { verify_key: Some("FIRST".into()), trace_number: None, ..Default::default() }, LEASE_MS).unwrap() else { panic!() };
         s.offer_receipt("c3", "WAITER").unwrap();
         s.offer_receipt("c3", "WAITER").unwrap();
         assert_eq!(s.receipts("c3").unwrap(), vec!["FIRST".to_string(), "WAITER".to_string()], "{}", b.name);

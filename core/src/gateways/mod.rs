@@ -131,6 +131,14 @@ impl Adapter {
         matches!(self, Adapter::CanPay(_))
     }
 
+    /// A verify sent under a claim that a power cut took back is answered for:
+    /// CanPay's verify answers the same again, and Vandar's transaction info
+    /// tells what its refused second verify does not. Mupra and AtiPay refuse a
+    /// second verify without saying whether the first went through.
+    pub(crate) fn answers_for_a_lost_claim(&self) -> bool {
+        matches!(self, Adapter::CanPay(_) | Adapter::Vandar(_))
+    }
+
     /// The gateway's verify names the payment by a receipt from the callback
     /// (AtiPay), not by a token the payment was created with.
     pub(crate) fn verifies_by_receipt(&self) -> bool {

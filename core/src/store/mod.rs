@@ -36,6 +36,11 @@ pub struct ClaimInput {
     /// AtiPay's referenceNumber: kept so a recovery can verify again.
     pub verify_key: Option<String>,
     pub trace_number: Option<String>,
+    /// The caller's gateway answers for a verify sent under a claim that a
+    /// power cut took back (CanPay, Vandar): the store may commit the claim
+    /// without a sync of its own. Never for Mupra or AtiPay, which refuse a
+    /// second verify without saying whether the first went through.
+    pub unsynced: bool,
 }
 
 #[derive(Debug, Clone)]

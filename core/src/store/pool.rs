@@ -56,12 +56,20 @@ impl<C> ProcessPool<C> {
                 }
             },
         };
-        let result = f(&mut conn);
+        let result = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut conn))) {
+            Ok(result) => result,
+            Err(panic) => {
+                // Its place is free again; the connection, in whatever state, is closed.
+                slots.give_back(None);
+                std::panic::resume_unwind(panic);
+            }
+        };
         // After a database restart every idle connection is dead too: drop them
         // all, so the next call connects afresh instead of failing again.
         if matches!(&result, Err(e) if e.kind() == ErrorKind::Store) {
-            slots.lock().idle.clear();
+            let dead = std::mem::take(&mut slots.lock().idle);
             slots.give_back(None);
+            drop((conn, dead)); // closed outside the pool's lock
         } else {
             slots.give_back(Some((conn, self.keep)));
         }

@@ -10,7 +10,8 @@ use bytes::BytesMut;
 use postgres::error::SqlState;
 use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use postgres::config::SslMode;
-use postgres::{Client, GenericClient, NoTls};
+use postgres::{Client, GenericClient, NoTls, Statement};
+use std::collections::HashMap;
 use tokio_postgres_rustls::MakeRustlsConnect;
 use std::time::Duration;
 
@@ -20,8 +21,21 @@ pub struct Postgres {
     tls: Option<MakeRustlsConnect>,
     /// Where, without the password, for error messages.
     place: String,
-    pool: ProcessPool<Client>,
+    pool: ProcessPool<Connection>,
 }
+
+/// A kept connection and the statements prepared on it: each statement is
+/// parsed and planned once per connection, and then costs one round trip
+/// (unprepared, every query is two: parse, then bind and execute).
+/// Behind PgBouncer, transaction pooling needs `max_prepared_statements`
+/// (PgBouncer 1.21 and later).
+struct Connection {
+    client: Client,
+    statements: HashMap<String, Statement>,
+}
+
+/// Statements kept per connection; Dargah's whole set is far fewer.
+const STATEMENTS_KEPT: usize = 256;
 
 pub type PostgresStore = SqlStore<Postgres>;
 
@@ -61,22 +75,23 @@ fn describe(e: &postgres::Error) -> String {
 }
 
 impl Postgres {
-    fn connect(&self) -> Result<Client> {
+    fn connect(&self) -> Result<Connection> {
         let connected = match &self.tls {
             Some(tls) => self.config.connect(tls.clone()),
             None => self.config.connect(NoTls),
         };
-        connected.map_err(|e| Error::store(tls::explain(format!("cannot connect to postgres at {}: {}", self.place, describe(&e)))))
+        let client = connected.map_err(|e| Error::store(tls::explain(format!("cannot connect to postgres at {}: {}", self.place, describe(&e)))))?;
+        Ok(Connection { client, statements: HashMap::new() })
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut Client) -> Result<T>) -> Result<T> {
+    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
         self.pool.with(
             || self.connect(),
-            |client| {
-                if client.is_closed() {
-                    *client = self.connect()?;
+            |conn| {
+                if conn.client.is_closed() {
+                    *conn = self.connect()?;
                 }
-                f(client)
+                f(conn)
             },
         )
     }
@@ -108,11 +123,25 @@ impl ToSql for Val {
 
 struct PgConn<'a, C: GenericClient> {
     client: &'a mut C,
+    statements: &'a mut HashMap<String, Statement>,
     /// A deadlock or serialization failure: the whole transaction may be retried.
     retryable: bool,
 }
 
 impl<C: GenericClient> PgConn<'_, C> {
+    /// `sql` prepared on this connection, once.
+    fn statement(&mut self, sql: &str) -> std::result::Result<Statement, postgres::Error> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.prepare(sql)?;
+        if self.statements.len() >= STATEMENTS_KEPT {
+            self.statements.clear();
+        }
+        self.statements.insert(sql.to_string(), statement.clone());
+        Ok(statement)
+    }
+
     fn error(&mut self, e: postgres::Error) -> SqlError {
         let code = e.code();
         self.retryable |= code == Some(&SqlState::T_R_DEADLOCK_DETECTED) || code == Some(&SqlState::T_R_SERIALIZATION_FAILURE);
@@ -126,12 +155,12 @@ fn params(args: &[Val]) -> Vec<&(dyn ToSql + Sync)> {
 
 impl<C: GenericClient> Conn for PgConn<'_, C> {
     fn exec(&mut self, sql: &str, args: &[Val]) -> std::result::Result<u64, SqlError> {
-        let result = self.client.execute(sql, &params(args));
+        let result = self.statement(sql).and_then(|statement| self.client.execute(&statement, &params(args)));
         result.map_err(|e| self.error(e))
     }
 
     fn query(&mut self, sql: &str, args: &[Val]) -> Result<Vec<Vec<Val>>> {
-        let result = self.client.query(sql, &params(args));
+        let result = self.statement(sql).and_then(|statement| self.client.query(&statement, &params(args)));
         let rows = result.map_err(|e| self.error(e).error)?;
         rows.iter()
             .map(|row| {
@@ -161,11 +190,11 @@ impl Backend for Postgres {
     }
 
     fn transaction<T>(&self, f: &mut dyn FnMut(&mut dyn Conn) -> Result<T>) -> Result<T> {
-        self.with(|client| {
+        self.with(|Connection { client, statements }| {
             let mut attempt = 0;
             loop {
                 let mut tx = client.transaction().map_err(|e| Error::store(describe(&e)))?;
-                let mut conn = PgConn { client: &mut tx, retryable: false };
+                let mut conn = PgConn { client: &mut tx, statements: &mut *statements, retryable: false };
                 let result = f(&mut conn);
                 let retryable = conn.retryable;
                 match result {
@@ -181,6 +210,6 @@ impl Backend for Postgres {
     }
 
     fn read<T>(&self, f: &mut dyn FnMut(&mut dyn Conn) -> Result<T>) -> Result<T> {
-        self.with(|client| f(&mut PgConn { client, retryable: false }))
+        self.with(|Connection { client, statements }| f(&mut PgConn { client, statements, retryable: false }))
     }
 }

@@ -11,6 +11,9 @@ use super::{Claim, ClaimInput, Finish, IdempotencyBegin, NewPayment, RefreshClai
 use crate::config::Secret;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Gateway, Payment, PaymentState};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use crate::http::ProcessLocal;
 
 /// A value crossing into or out of SQL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -252,6 +255,9 @@ fn row_to_payment(row: &[Val]) -> Result<StoredRow> {
 pub struct SqlStore<B: Backend> {
     backend: B,
     prefix: String,
+    /// Each statement in this backend's dialect, by its template: built once
+    /// per process (a forked child never inherits a lock held mid-insert).
+    statements: ProcessLocal<RwLock<HashMap<String, Arc<str>>>>,
 }
 
 impl<B: Backend> std::fmt::Debug for SqlStore<B> {
@@ -266,13 +272,25 @@ impl<B: Backend> SqlStore<B> {
         if !prefix.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') || prefix.len() > 32 {
             return Err(Error::config("table_prefix may contain only letters, digits and '_' (at most 32)"));
         }
-        let store = SqlStore { backend, prefix: prefix.to_string() };
+        let store = SqlStore { backend, prefix: prefix.to_string(), statements: ProcessLocal::new() };
         store.migrate()?;
         Ok(store)
     }
 
     /// The statement in this backend's dialect.
-    fn sql(&self, text: &str) -> String {
+    fn sql(&self, template: &str) -> Arc<str> {
+        let Ok(statements) = self.statements.get_or_try_init(|| Ok(RwLock::default())) else {
+            return self.dialect_sql(template).into();
+        };
+        if let Some(sql) = statements.read().unwrap_or_else(|p| p.into_inner()).get(template) {
+            return sql.clone();
+        }
+        let sql: Arc<str> = self.dialect_sql(template).into();
+        statements.write().unwrap_or_else(|p| p.into_inner()).insert(template.to_string(), sql.clone());
+        sql
+    }
+
+    fn dialect_sql(&self, text: &str) -> String {
         let dialect = self.backend.dialect();
         let text = text
             .replace("{p}", &self.prefix)
@@ -523,14 +541,15 @@ impl<B: Backend> Store for SqlStore<B> {
     }
 
     fn claim(&self, id: &str, input: &ClaimInput, lease_ms: i64) -> Result<Claim> {
-        // What a power cut may take back of a claim: the lease, the fence and the
-        // mark that a verify may be under way. It also stops every process that
-        // could hold the claim (an unsynced commit is lost only with the machine,
-        // and a SQLite file's users share one), and each gateway's own recovery
-        // answers for a verify sent under a lost claim: a verify asked again
-        // (Mupra, CanPay, AtiPay, Sepal), or Vandar's transaction info after its
-        // refused second verify. A receipt or trace number only the callback
-        // brought would be lost for good: such a claim is synced.
+        // A claim the caller's gateway answers for (`ClaimInput::unsynced`) is
+        // committed without a sync of its own where the store allows it (SQLite):
+        // a power cut can take it back only with every later commit, and only
+        // by stopping every process that could hold it (a SQLite file's users
+        // share one machine). What it would lose is the lease, the fence and the
+        // mark that a verify may be under way; CanPay's verify answers the same
+        // when asked again, and Vandar's transaction info tells what its refused
+        // second verify does not. A receipt or trace number only the callback
+        // brought would be lost for good: such a claim is always synced.
         let claim = |c: &mut dyn Conn| {
             let StoredRow { payment, lease_until, verify_key: stored_key, maybe_verified } = self.must_get(c, id, true)?;
             let now = self.clock(c)?;
@@ -575,9 +594,9 @@ impl<B: Backend> Store for SqlStore<B> {
             crate::audit::audit!(debug, claimed.gateway.name(), "claim", payment_id = id, fence = claimed.fence, maybe_verified);
             Ok(Claim::Claimed { payment: claimed, maybe_verified, receipts })
         };
-        match input.verify_key.is_some() || input.trace_number.is_some() {
-            true => self.write(claim),
-            false => self.backend.transaction_unsynced(&mut { claim }),
+        match input.unsynced && input.verify_key.is_none() && input.trace_number.is_none() {
+            true => self.backend.transaction_unsynced(&mut { claim }),
+            false => self.write(claim),
         }
     }
 

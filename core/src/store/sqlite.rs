@@ -14,7 +14,10 @@
 //! acknowledgement. `NORMAL` would sync only at checkpoints and could lose
 //! the last commits: a `paid` the shop was told about (`newly_paid`) could
 //! come back as `verifying`, and a later callback would be told `newly_paid`
-//! again. So FULL stays.
+//! again. So FULL stays, for every commit but one kind: a claim whose
+//! gateway answers for a verify sent under a lost claim (CanPay, Vandar; see
+//! `SqlStore::claim`) is committed with NORMAL, and the next synced commit
+//! (the outcome's, at the latest) syncs it too.
 
 use super::sql::{Backend, Conn, Dialect, SqlError, SqlStore, Val};
 use crate::error::{Error, Result};
