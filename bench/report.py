@@ -139,8 +139,8 @@ def main():
         lines.append(f"Before: {bmeta.get('date', '?')}, commit {bmeta.get('commit', '?')} (bench/results/before.jsonl), "
                      f"load average {bmeta.get('load_before', '?')}.")
     lines += [
-        "The machine is shared (other builds and test runs ran beside it): absolute",
-        "times are noisy, the ratios within one run are what count.",
+        "Absolute times move with the machine and its load (above); the ratios",
+        "within one run are what count.",
         "",
         "| benchmark | better | target | before | now | target met |",
         "|---|---|---|---|---|---|",

@@ -618,7 +618,9 @@ impl<B: Backend> Store for SqlStore<B> {
     }
 
     fn unacknowledged(&self, n: usize) -> Result<Vec<Payment>> {
-        self.read(|c| self.select_many(c, "WHERE state = 'paid' AND acknowledged_at IS NULL ORDER BY paid_at, id LIMIT ?", &[limit(n)]))
+        // In a write transaction: a shop credits what this lists, so it must be on disk
+        // (SQLite lets a commit be read before its sync; see sqlite.rs).
+        self.write(|c| self.select_many(c, "WHERE state = 'paid' AND acknowledged_at IS NULL ORDER BY paid_at, id LIMIT ?", &[limit(n)]))
     }
 
     fn acknowledge(&self, id: &str) -> Result<bool> {

@@ -5,19 +5,18 @@
 //! Writers do not sleep on each other: the writers of one process queue on a
 //! mutex before they ask SQLite for its write lock, and a writer of another
 //! process is waited for with a busy handler that tries again after 50 µs,
-//! doubling to 2 ms (SQLite's own sleeps 1 to 100 ms). WAL checkpoints run on
-//! a thread of their own, not inside a callback's commit.
+//! doubling to 2 ms (SQLite's own sleeps 1 to 100 ms). A commit holds the
+//! write lock only while it writes its frames to the WAL; the WAL is synced
+//! after the lock is released, so the syncs of several processes overlap
+//! (group commit). WAL checkpoints run on a thread of their own, not inside a
+//! callback's commit.
 //!
-//! Durability (see docs/benchmarks.md): `journal_mode=WAL` with
-//! `synchronous=FULL` syncs the WAL at every commit, so a commit that
-//! returned survives a power cut — a claim, a `paid` outcome, an
-//! acknowledgement. `NORMAL` would sync only at checkpoints and could lose
-//! the last commits: a `paid` the shop was told about (`newly_paid`) could
-//! come back as `verifying`, and a later callback would be told `newly_paid`
-//! again. So FULL stays, for every commit but one kind: a claim whose
-//! gateway answers for a verify sent under a lost claim (CanPay, Vandar; see
-//! `SqlStore::claim`) is committed with NORMAL, and the next synced commit
-//! (the outcome's, at the latest) syncs it too.
+//! Durability (see docs/benchmarks.md): a write returns only once its commit
+//! is on disk — a claim, a `paid` outcome, an acknowledgement survive a power
+//! cut — except a claim whose gateway answers for a verify sent under a lost
+//! claim (CanPay, Vandar; see `SqlStore::claim`), which is on disk with the
+//! next sync. In WAL mode the durable state is always a prefix of the commit
+//! order, so a lost commit takes every later one with it.
 
 use super::sql::{Backend, Conn, Dialect, SqlError, SqlStore, Val};
 use crate::error::{Error, Result};
@@ -48,6 +47,8 @@ pub struct Sqlite {
     writer: ProcessLocal<Mutex<()>>,
     checkpointer: ProcessLocal<Checkpointer>,
     commits: AtomicU64,
+    /// How many times this store synced the WAL after a commit.
+    wal_syncs: AtomicU64,
 }
 
 /// The SQLite store.
@@ -58,7 +59,7 @@ pub fn open(path: &str, prefix: &str) -> Result<SqliteStore> {
     if path.is_empty() {
         return Err(Error::config("sqlite store path is empty"));
     }
-    let sqlite = Sqlite { path: path.to_string(), pool: ProcessPool::new(IDLE_CONNECTIONS), writer: ProcessLocal::new(), checkpointer: ProcessLocal::new(), commits: AtomicU64::new(0) };
+    let sqlite = Sqlite { path: path.to_string(), pool: ProcessPool::new(IDLE_CONNECTIONS), writer: ProcessLocal::new(), checkpointer: ProcessLocal::new(), commits: AtomicU64::new(0), wal_syncs: AtomicU64::new(0) };
     SqlStore::open(sqlite, prefix)
 }
 
@@ -79,9 +80,10 @@ impl Sqlite {
         let store_error = |e: rusqlite::Error| Error::store(format!("sqlite {path}: {e}"));
         let conn = Connection::open(path).map_err(store_error)?;
         conn.busy_handler(Some(busy_backoff)).map_err(store_error)?;
-        // WAL lets readers go on while one writer commits; FULL makes a commit survive power loss.
+        // WAL lets readers go on while one writer commits. NORMAL: a commit does not sync
+        // the WAL under the write lock; `write` syncs it right after (see there).
         conn.pragma_update(None, "journal_mode", "WAL").map_err(store_error)?;
-        conn.pragma_update(None, "synchronous", "FULL").map_err(store_error)?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(store_error)?;
         conn.pragma_update(None, "wal_autocheckpoint", AUTOCHECKPOINT_PAGES).map_err(store_error)?;
         conn.pragma_update(None, "cache_size", -CACHE_KIB).map_err(store_error)?;
         conn.set_prepared_statement_cache_capacity(64);
@@ -92,36 +94,50 @@ impl Sqlite {
         self.pool.with(|| Sqlite::connect(&self.path), f)
     }
 
-    /// One write transaction. `synced`: the WAL is synced at its commit
-    /// (FULL); otherwise (NORMAL) by the next synced commit or checkpoint, and
-    /// a power cut can take it back only with every commit after it (the WAL
-    /// is replayed as a prefix).
+    /// One write transaction. `synced`: it returns once its commit is on disk.
+    ///
+    /// The commit itself writes its frames to the WAL without syncing them
+    /// (`synchronous=NORMAL`), so the write lock is held for the writing only;
+    /// the WAL is synced after the lock is released, and writers of several
+    /// processes sync together instead of one after another (group commit). A
+    /// sync covers every frame written before it: the durable state is always
+    /// a prefix of the commit order. Until it returns, other connections can
+    /// already read the commit; nothing they do on a read alone credits an
+    /// order (`unacknowledged` syncs before it answers). Unsynced (a claim, see
+    /// `SqlStore::claim`): on disk with the next sync of any writer, or a
+    /// checkpoint (which syncs the WAL first).
     fn write<T>(&self, synced: bool, f: &mut dyn FnMut(&mut dyn Conn) -> Result<T>) -> Result<T> {
-        // One writer of this process at a time asks SQLite for the lock; the others
-        // wait here, woken as soon as it is free, instead of in SQLite's busy sleeps.
         let writer = self.writer.get_or_try_init(|| Ok(Mutex::new(())))?;
-        let value = {
-            let _turn = writer.lock().unwrap_or_else(|p| p.into_inner());
-            self.with(|conn| {
-                if !synced {
-                    conn.pragma_update(None, "synchronous", "NORMAL").map_err(store_error)?;
-                }
+        let value = self.with(|conn| {
+            let value = {
+                // One writer of this process at a time asks SQLite for the lock; the others
+                // wait here, woken as soon as it is free, instead of in SQLite's busy sleeps.
+                let _turn = writer.lock().unwrap_or_else(|p| p.into_inner());
                 // The write lock is taken up front: no two claims interleave, in any process.
-                let committed = (|| {
-                    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(store_error)?;
-                    let value = f(&mut SqliteConn(&tx))?;
-                    tx.commit().map_err(store_error)?;
-                    Ok(value)
-                })();
-                if !synced {
-                    // Back to FULL before the connection serves anyone else.
-                    conn.pragma_update(None, "synchronous", "FULL").map_err(store_error)?;
-                }
-                committed
-            })?
-        };
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(store_error)?;
+                let value = f(&mut SqliteConn(&tx))?;
+                tx.commit().map_err(store_error)?;
+                value
+            };
+            if synced {
+                // This connection is still open, so the WAL file is the one it wrote to
+                // (SQLite deletes it only when the last connection closes).
+                self.sync_wal()?;
+            }
+            Ok(value)
+        })?;
         self.committed();
         Ok(value)
+    }
+
+    /// Sync the WAL file: every commit written to it so far is on disk.
+    fn sync_wal(&self) -> Result<()> {
+        let wal = format!("{}-wal", self.path);
+        std::fs::File::open(&wal)
+            .and_then(|f| f.sync_data())
+            .map_err(|e| Error::store(format!("sqlite {wal}: a commit may not be on disk: {e}")))?;
+        self.wal_syncs.fetch_add(1, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Every `CHECKPOINT_EVERY` commits, wake this process's checkpoint thread.
@@ -230,28 +246,20 @@ impl Backend for Sqlite {
 mod tests {
     use super::*;
 
-    fn synchronous(sqlite: &Sqlite) -> Option<i64> {
-        sqlite.read(&mut |c| Ok(c.query("PRAGMA synchronous", &[])?.first().and_then(|r| r[0].int().ok().flatten()))).unwrap()
-    }
-
     #[test]
-    fn an_unsynced_transaction_leaves_its_connection_synced_again() {
+    fn a_synced_transaction_syncs_the_wal_after_its_commit_and_an_unsynced_one_does_not() {
         let dir = tempfile::tempdir().unwrap();
         let path = format!("{}/sync.db", dir.path().display());
-        let sqlite = Sqlite { path, pool: ProcessPool::new(1), writer: ProcessLocal::new(), checkpointer: ProcessLocal::new(), commits: AtomicU64::new(0) };
+        let sqlite = Sqlite { path, pool: ProcessPool::new(1), writer: ProcessLocal::new(), checkpointer: ProcessLocal::new(), commits: AtomicU64::new(0), wal_syncs: AtomicU64::new(0) };
         sqlite.transaction(&mut |c| c.exec("CREATE TABLE t (v INTEGER)", &[]).map_err(|e| e.error)).unwrap();
-        let seen = sqlite
-            .transaction_unsynced(&mut |c| {
-                c.exec("INSERT INTO t VALUES (1)", &[]).map_err(|e| e.error)?;
-                Ok(c.query("PRAGMA synchronous", &[])?.first().and_then(|r| r[0].int().ok().flatten()))
-            })
-            .unwrap();
-        assert_eq!(seen, Some(1), "NORMAL inside");
-        assert_eq!(synchronous(&sqlite), Some(2), "FULL again for the next caller of the one kept connection");
-        // A failed transaction also gives its connection back synced.
-        let failed = sqlite.transaction_unsynced(&mut |c| c.exec("INSERT INTO missing VALUES (1)", &[]).map_err(|e| e.error));
-        assert!(failed.is_err());
-        assert_eq!(synchronous(&sqlite), Some(2));
-        assert_eq!(sqlite.read(&mut |c| c.query("SELECT COUNT(*) FROM t", &[])).unwrap()[0][0].int().unwrap(), Some(1));
+        assert_eq!(sqlite.wal_syncs.load(Ordering::Relaxed), 1);
+        sqlite.transaction_unsynced(&mut |c| c.exec("INSERT INTO t VALUES (1)", &[]).map_err(|e| e.error)).unwrap();
+        assert_eq!(sqlite.wal_syncs.load(Ordering::Relaxed), 1);
+        sqlite.transaction(&mut |c| c.exec("INSERT INTO t VALUES (2)", &[]).map_err(|e| e.error)).unwrap();
+        assert_eq!(sqlite.wal_syncs.load(Ordering::Relaxed), 2);
+        // A failed transaction commits nothing and syncs nothing.
+        assert!(sqlite.transaction(&mut |c| c.exec("INSERT INTO missing VALUES (1)", &[]).map_err(|e| e.error)).is_err());
+        assert_eq!(sqlite.wal_syncs.load(Ordering::Relaxed), 2);
+        assert_eq!(sqlite.read(&mut |c| c.query("SELECT COUNT(*) FROM t", &[])).unwrap()[0][0].int().unwrap(), Some(2));
     }
 }
