@@ -5,7 +5,7 @@
 //! Writers do not sleep on each other: the writers of one process queue on a
 //! mutex before they ask SQLite for its write lock, and a writer of another
 //! process is waited for with a busy handler that tries again after 50 µs,
-//! doubling to 2 ms (SQLite's own sleeps 1 to 100 ms). A commit holds the
+//! doubling to 400 µs (SQLite's own sleeps 1 to 100 ms). A commit holds the
 //! write lock only while it writes its frames to the WAL; the WAL is synced
 //! after the lock is released, so the syncs of several processes overlap
 //! (group commit). WAL checkpoints run on a thread of their own, not inside a
@@ -63,14 +63,15 @@ pub fn open(path: &str, prefix: &str) -> Result<SqliteStore> {
     SqlStore::open(sqlite, prefix)
 }
 
-/// SQLite calls this while another process holds the write lock (a commit:
-/// about one fsync). Try again soon: 50 µs, doubling to 2 ms, about 30 s in all.
+/// SQLite calls this while another process holds the write lock (writing a
+/// commit's frames; the sync comes after). Try again soon: 50 µs, doubling to
+/// 400 µs, about 30 s in all.
 fn busy_backoff(tries: i32) -> bool {
-    const TRIES: i32 = 15_000;
+    const TRIES: i32 = 75_000;
     if tries >= TRIES {
         return false;
     }
-    let micros = (50u64 << tries.clamp(0, 6)).min(2_000);
+    let micros = (50u64 << tries.clamp(0, 3)).min(400);
     std::thread::sleep(Duration::from_micros(micros));
     true
 }
