@@ -279,7 +279,7 @@ impl Dargah {
                 // too, with no store call while it works.
                 self.offer_receipt_while_busy(&adapter, &payment.id, &info)?;
                 let seen = match flight.follow(deadline) {
-                    Followed::Answer(p) => Some(p),
+                    Followed::Answer(p) => Some(*p),
                     // It ended without an answer (its claim failed): claim, as if alone.
                     Followed::Unanswered => continue,
                     Followed::TimedOut => None,

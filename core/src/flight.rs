@@ -39,7 +39,7 @@ struct FlightState {
 /// What a follower learns when the lead it waited on is done.
 pub(crate) enum Followed {
     /// The payment as the lead last stored or read it.
-    Answer(Payment),
+    Answer(Box<Payment>),
     /// The lead ended without an answer (its claim failed): claim as if alone.
     Unanswered,
     /// The lead was still at work when the caller's wait ran out.
@@ -100,7 +100,7 @@ impl Flight {
         let (state, _) = self.changed.wait_timeout_while(state, timeout, |s| s.leading).unwrap_or_else(|p| p.into_inner());
         match (&state.answer, state.leading) {
             (_, true) => Followed::TimedOut,
-            (Some(p), false) => Followed::Answer(p.clone()),
+            (Some(p), false) => Followed::Answer(Box::new(p.clone())),
             (None, false) => Followed::Unanswered,
         }
     }
