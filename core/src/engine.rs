@@ -393,9 +393,9 @@ impl Dargah {
             None => None,
         };
         let by_token = match (&info.token, &by_ref) {
-            // The payment has its token stored: the callback's must be that one (checked below),
-            // so no other payment can hold it (tokens are unique per gateway).
-            (Some(_), Some(p)) if p.gateway == gateway && p.token.is_some() => None,
+            // The token of the payment named by dargah_ref: no other payment holds it (tokens
+            // are unique per gateway), so there is nothing to look up.
+            (Some(t), Some(p)) if p.gateway == gateway && p.token.as_deref() == Some(t.as_str()) => None,
             (Some(t), _) => self.store.find_by_token(gateway, t)?,
             (None, _) => None,
         };
