@@ -169,23 +169,28 @@ mod tests {
     fn one_thread_leads_and_the_others_get_its_answer() {
         let flights = Arc::new(Flights::default());
         let barrier = Arc::new(Barrier::new(16));
-        let leads = Arc::new(Mutex::new(0));
+        let (leads, tried) = (Arc::new(Mutex::new(0)), Arc::new(std::sync::atomic::AtomicUsize::new(0)));
         let threads: Vec<_> = (0..16)
             .map(|_| {
-                let (flights, barrier, leads) = (flights.clone(), barrier.clone(), leads.clone());
+                let (flights, barrier, leads, tried) = (flights.clone(), barrier.clone(), leads.clone(), tried.clone());
                 std::thread::spawn(move || {
                     let flight = flights.join("dp_1");
                     barrier.wait();
                     let lead = flight.lead();
+                    tried.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                     match lead {
                         Some(lead) => {
                             *lock(&leads) += 1;
-                            std::thread::sleep(Duration::from_millis(50));
+                            // Lead until every thread has asked, however slowly they were scheduled.
+                            let until = Instant::now() + Duration::from_secs(30);
+                            while tried.load(std::sync::atomic::Ordering::SeqCst) < 16 && Instant::now() < until {
+                                std::thread::sleep(Duration::from_millis(1));
+                            }
                             flights.answered("dp_1", Some(&payment(crate::model::PaymentState::Paid)));
                             drop(lead);
                             None
                         }
-                        None => Some(flight.follow(Instant::now() + Duration::from_secs(5))),
+                        None => Some(flight.follow(Instant::now() + Duration::from_secs(30))),
                     }
                 })
             })
