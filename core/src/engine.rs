@@ -623,12 +623,11 @@ impl Dargah {
         resolution.masked_card = resolution.masked_card.as_deref().map(mask_card);
         let finished = self.store.finish(id, fence, &resolution);
         // Whatever came of it, callers of this client waiting on the payment look again.
-        let stored = finished.as_ref().ok().map(|(Finish::Applied(p) | Finish::Stale(p) | Finish::ReceiptReused(p))| p);
         if let Ok(flights) = self.flights() {
-            flights.answered(id, stored);
+            flights.answered(id, finished.as_ref().ok().map(Finish::payment));
         }
         let finished = finished?;
-        let (Finish::Applied(p) | Finish::Stale(p) | Finish::ReceiptReused(p)) = &finished;
+        let p = finished.payment();
         let applied = if matches!(finished, Finish::Applied(_)) { "applied" } else { "not_applied" };
         audit!(info, p.gateway.name(), "state_change", payment_id = id, from = "verifying", to = p.state.name(), fence = p.fence, result = applied);
         Ok(finished)

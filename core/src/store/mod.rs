@@ -114,6 +114,14 @@ pub enum Finish {
     ReceiptReused(Payment),
 }
 
+impl Finish {
+    /// The payment as stored after this answer, whatever came of it.
+    pub fn payment(&self) -> &Payment {
+        let (Finish::Applied(p) | Finish::Stale(p) | Finish::ReceiptReused(p)) = self;
+        p
+    }
+}
+
 /// A persisted access/refresh token pair (Vandar's rotate on every refresh).
 #[derive(Clone)]
 pub struct TokenPair {

@@ -51,7 +51,7 @@ impl<C> ProcessPool<C> {
             None => match connect() {
                 Ok(conn) => conn,
                 Err(e) => {
-                    slots.give_back(None);
+                    self.give_back(&slots, None);
                     return Err(e);
                 }
             },
@@ -60,7 +60,7 @@ impl<C> ProcessPool<C> {
             Ok(result) => result,
             Err(panic) => {
                 // Its place is free again; the connection, in whatever state, is closed.
-                slots.give_back(None);
+                self.give_back(&slots, None);
                 std::panic::resume_unwind(panic);
             }
         };
@@ -68,10 +68,10 @@ impl<C> ProcessPool<C> {
         // all, so the next call connects afresh instead of failing again.
         if matches!(&result, Err(e) if e.kind() == ErrorKind::Store) {
             let dead = std::mem::take(&mut slots.lock().idle);
-            slots.give_back(None);
+            self.give_back(&slots, None);
             drop((conn, dead)); // closed outside the pool's lock
         } else {
-            slots.give_back(Some((conn, self.keep)));
+            self.give_back(&slots, Some(conn));
         }
         result
     }
@@ -93,23 +93,23 @@ impl<C> ProcessPool<C> {
             state = slots.returned.wait_timeout(state, deadline - now).unwrap_or_else(|p| p.into_inner()).0;
         }
     }
+
+    /// A connection back from use, kept while fewer than `keep` are idle (None:
+    /// it failed, or was never opened).
+    fn give_back(&self, slots: &Slots<C>, conn: Option<C>) {
+        let mut state = slots.lock();
+        state.in_use = state.in_use.saturating_sub(1);
+        if let Some(conn) = conn.filter(|_| state.idle.len() < self.keep) {
+            state.idle.push(conn);
+        }
+        drop(state);
+        slots.returned.notify_one();
+    }
 }
 
 impl<C> Slots<C> {
     fn lock(&self) -> MutexGuard<'_, SlotState<C>> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// A connection back from use, kept while fewer than `keep` are idle (None:
-    /// it failed, or was never opened).
-    fn give_back(&self, conn: Option<(C, usize)>) {
-        let mut state = self.lock();
-        state.in_use = state.in_use.saturating_sub(1);
-        if let Some((conn, _)) = conn.filter(|(_, keep)| state.idle.len() < *keep) {
-            state.idle.push(conn);
-        }
-        drop(state);
-        self.returned.notify_one();
     }
 }
 

@@ -309,8 +309,7 @@ impl<B: Backend> SqlStore<B> {
             .replace("{if_not_exists}", if dialect == Dialect::Postgres { "IF NOT EXISTS " } else { "" })
             // MySQL has no DROP INDEX IF EXISTS (MariaDB has), and names the table.
             .replace("{drop_index_if_exists}", if dialect == Dialect::MySql { "" } else { "IF EXISTS " })
-            .replace("{on_payments}", if dialect == Dialect::MySql { " ON {p}payments" } else { "" })
-            .replace("{p}", &self.prefix)
+            .replace("{on_payments}", &if dialect == Dialect::MySql { format!(" ON {}payments", self.prefix) } else { String::new() })
             .replace("{id}", "VARCHAR(255)")
             .replace("{text}", if dialect == Dialect::MySql { "MEDIUMTEXT" } else { "TEXT" })
             .replace("{serial}", match dialect {
