@@ -14,11 +14,14 @@ DEPS_TARGETS :=
 # The test databases scripts/db.sh runs on loopback (data under build/db).
 # The same servers over verified TLS: the CA scripts/db.sh made, and the user dargah_tls that may connect only over TLS.
 DB_TLS := $(CURDIR)/build/db/tls
+# DARGAH_PG_PORT / DARGAH_MYSQL_PORT move both (scripts/db.sh reads them too), so two checkouts can test side by side.
+PG_PORT := $(or $(DARGAH_PG_PORT),55432)
+MY_PORT := $(or $(DARGAH_MYSQL_PORT),53306)
 DB_ENV := DARGAH_REQUIRE_DATABASES=1 \
-	DARGAH_TEST_POSTGRES_URL=postgres://dargah:dargah@127.0.0.1:55432/dargah \
-	DARGAH_TEST_MYSQL_URL=mysql://dargah:dargah@127.0.0.1:53306/dargah \
-	DARGAH_TEST_POSTGRES_TLS_URL='postgres://dargah_tls:dargah@127.0.0.1:55432/dargah?sslmode=verify-full&sslrootcert=$(DB_TLS)/ca.pem' \
-	DARGAH_TEST_MYSQL_TLS_URL='mysql://dargah_tls:dargah@127.0.0.1:53306/dargah?ssl-mode=VERIFY_IDENTITY&ssl-ca=$(DB_TLS)/ca.pem' \
+	DARGAH_TEST_POSTGRES_URL=postgres://dargah:dargah@127.0.0.1:$(PG_PORT)/dargah \
+	DARGAH_TEST_MYSQL_URL=mysql://dargah:dargah@127.0.0.1:$(MY_PORT)/dargah \
+	DARGAH_TEST_POSTGRES_TLS_URL='postgres://dargah_tls:dargah@127.0.0.1:$(PG_PORT)/dargah?sslmode=verify-full&sslrootcert=$(DB_TLS)/ca.pem' \
+	DARGAH_TEST_MYSQL_TLS_URL='mysql://dargah_tls:dargah@127.0.0.1:$(MY_PORT)/dargah?ssl-mode=VERIFY_IDENTITY&ssl-ca=$(DB_TLS)/ca.pem' \
 	DARGAH_TEST_WRONG_CA=$(DB_TLS)/wrong-ca.pem
 
 .PHONY: demo test deps build lint sandbox clean test-rust db-start db-stop chaos
