@@ -312,6 +312,24 @@ const char *dargah_version(void);
 void dargah_string_free(char *string);
 
 /**
+ * The snake_case name of a status ("ok", "invalid_input", ..., "panic"),
+ * the same names the PHP and Python bindings use; "unknown" for a number
+ * this version does not know.
+ *
+ * Takes an `int` so any number is safe to pass. Returns a static string:
+ * never NULL, never freed. Thread-safe.
+ */
+const char *dargah_status_name(int status);
+
+/**
+ * True for the statuses after which the gateway may or may not have acted
+ * (MALFORMED_RESPONSE, GATEWAY_UNAVAILABLE, NETWORK, TIMEOUT, IN_DOUBT): the
+ * payment is kept in doubt and `dargah_client_recover()` resolves it later.
+ * Never treat such a payment as failed. Thread-safe.
+ */
+bool dargah_status_is_in_doubt(int status);
+
+/**
  * The status of the last function that returned a `DargahStatus` on this
  * thread (`DARGAH_OK` if it succeeded). Thread-safe: each thread has its own.
  */
@@ -346,24 +364,6 @@ const char *dargah_last_error_gateway_message(void);
  * or 0 when there was no HTTP answer (or no error).
  */
 uint16_t dargah_last_error_http_status(void);
-
-/**
- * The snake_case name of a status ("ok", "invalid_input", ..., "panic"),
- * the same names the PHP and Python bindings use; "unknown" for a number
- * this version does not know.
- *
- * Takes an `int` so any number is safe to pass. Returns a static string:
- * never NULL, never freed. Thread-safe.
- */
-const char *dargah_status_name(int status);
-
-/**
- * True for the statuses after which the gateway may or may not have acted
- * (MALFORMED_RESPONSE, GATEWAY_UNAVAILABLE, NETWORK, TIMEOUT, IN_DOUBT): the
- * payment is kept in doubt and `dargah_client_recover()` resolves it later.
- * Never treat such a payment as failed. Thread-safe.
- */
-bool dargah_status_is_in_doubt(int status);
 
 /**
  * Make a client from a JSON configuration text, e.g.

@@ -13,6 +13,8 @@
 use crate::engine::Dargah;
 use crate::error::{Error, ErrorKind, Result};
 use crate::gateways::mupra::{self, MupraTransaction, MupraTransactionPage};
+/// Defined with the Mupra call that sends it; named here with the other business inputs.
+pub use crate::gateways::mupra::PayaTransfer;
 use crate::gateways::sepal::{self, SepalInquiry, SepalInquiryPage, SepalTerminal};
 use crate::gateways::vandar_api::{self, VandarApi};
 use crate::http::block_on;
@@ -23,20 +25,6 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-
-/// A Mupra PAYA transfer.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PayaTransfer {
-    /// Rial.
-    pub amount: u64,
-    /// Destination sheba, `IR` + 24 digits.
-    pub iban: String,
-    /// The code the bank gave the merchant.
-    pub cif: String,
-    #[serde(default)]
-    pub description: String,
-}
 
 /// A Vandar settlement to an IBAN.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

@@ -3,25 +3,11 @@
 //! the value.
 
 use crate::error::{Error, Result};
+pub use crate::secret::Secret;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
-
-/// A credential. Prints as `***` so it cannot leak through a log or a Debug print.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-    /// The value itself, for putting into a request body. Never log it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
 
 /// The store URL. Debug and Display show it with its password as `***`.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
@@ -56,12 +42,6 @@ impl fmt::Debug for StoreUrl {
 impl fmt::Display for StoreUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&crate::redact::url_password(&self.0))
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
     }
 }
 

@@ -20,7 +20,7 @@
 //! - A value that does not decrypt (another key, or an altered row) is a
 //!   `config` error that names the setting, never a value.
 
-use crate::config::Secret;
+use crate::secret::Secret;
 use crate::error::{Error, Result};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;

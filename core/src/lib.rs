@@ -28,12 +28,14 @@ mod ops;
 mod ratelimit;
 mod reconcile;
 pub mod redact;
+pub mod secret;
 pub mod model;
 pub mod store;
 pub mod validate;
 
 pub use callback::CallbackFields;
-pub use config::{Config, Secret, StoreUrl};
+pub use config::{Config, StoreUrl};
+pub use secret::Secret;
 pub use engine::{Dargah, PaymentEvent, RecoverReport};
 pub use ops::OPERATIONS;
 pub use reconcile::{ReconcileOptions, ReconcileReport};

@@ -106,8 +106,9 @@ pub fn rial_to_toman(rial: u64) -> Result<u64> {
     Ok(rial / RIAL_PER_TOMAN)
 }
 
-/// Vandar IPG v4 options from its document.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Vandar IPG v4 options from its document. Debug masks the cards and the
+/// national code (see `redact`).
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct VandarOptions {
     pub national_code: Option<String>,
@@ -124,8 +125,8 @@ pub enum VandarPort {
     Behpardakht,
 }
 
-/// What the shop asks for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What the shop asks for. Debug masks its card data (see `redact`).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentRequest {
     /// The shop's order/invoice id, unique per gateway.

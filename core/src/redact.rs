@@ -25,10 +25,12 @@
 //!
 //! Shown: the store URL's password is replaced by `***` ([`url_password`]),
 //! and values quoted in parse errors are replaced by `(value hidden)`
-//! ([`hide_values`]), because a mistyped value may be a credential.
+//! ([`hide_values`]), because a mistyped value may be a credential. A
+//! `PaymentRequest`'s (and its `VandarOptions`') Debug print shows the
+//! allowed cards and the national code masked as they are stored.
 
-use crate::config::Secret;
-use crate::model::PaymentRequest;
+use crate::secret::Secret;
+use crate::model::{PaymentRequest, VandarOptions};
 use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -65,6 +67,31 @@ fn fingerprint_of_hash(key: &str, sha256_hex: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes a key of any length");
     mac.update(sha256_hex.to_ascii_uppercase().as_bytes());
     hex::encode(mac.finalize().into_bytes())
+}
+
+impl std::fmt::Debug for VandarOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VandarOptions")
+            .field("national_code", &self.national_code.as_deref().map(mask_national_code))
+            .field("valid_card_number", &self.valid_card_number.iter().map(|c| mask_card(c)).collect::<Vec<_>>())
+            .field("comment", &self.comment)
+            .field("port", &self.port)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for PaymentRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PaymentRequest")
+            .field("invoice_id", &self.invoice_id)
+            .field("amount", &self.amount)
+            .field("callback_url", &self.callback_url)
+            .field("mobile", &self.mobile)
+            .field("description", &self.description)
+            .field("vandar", &self.vandar)
+            .field("account", &self.account)
+            .finish()
+    }
 }
 
 /// Keys of a gateway answer kept for a dispute.
@@ -298,6 +325,19 @@ mod tests {
     use super::*;
 
     const CARD: &str = "6037991234563579";
+
+    #[test]
+    fn debug_of_a_payment_request_prints_no_full_allowed_card_or_national_code() {
+        let options = VandarOptions { national_code: Some("0012345899".into()), valid_card_number: vec![CARD.into(), "6104-3377-1234-8888".into()], comment: Some("c".into()), port: None };
+        let request = PaymentRequest::new("inv-1", 10_000, "https://shop.example/cb").vandar(options.clone());
+        for printed in [format!("{request:?}"), format!("{request:#?}"), format!("{options:?}")] {
+            for secret in [CARD, "6104337712348888", "6104-3377-1234-8888", "0012345899", "1234563"] {
+                assert!(!printed.contains(secret), "{secret} in {printed}");
+            }
+            assert!(printed.contains("603799******3579") && printed.contains("*******899"), "masked as stored: {printed}");
+        }
+        assert!(format!("{request:?}").contains("inv-1"), "the rest still prints");
+    }
 
     #[test]
     fn cards_and_codes_are_masked() {

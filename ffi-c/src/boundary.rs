@@ -3,11 +3,10 @@
 //! thread's last error.
 
 use crate::status::DargahStatus;
-use std::cell::{Cell, RefCell};
+pub(crate) use crate::unwind::{c_string, catch};
+use std::cell::RefCell;
 use std::ffi::{c_char, CStr, CString};
-use std::panic::{self, AssertUnwindSafe};
 use std::ptr::NonNull;
-use std::sync::Once;
 
 /// Why a call failed, before it becomes the thread's last error.
 #[derive(Debug)]
@@ -39,12 +38,6 @@ impl From<dargah_core::Error> for Failure {
 
 pub(crate) type Result<T, E = Failure> = std::result::Result<T, E>;
 
-/// A Rust string as a C string. A NUL inside (no real gateway sends one)
-/// becomes U+FFFD rather than failing a call whose work is already done.
-pub(crate) fn c_string(text: &str) -> CString {
-    CString::new(text).unwrap_or_else(|_| CString::new(text.replace('\0', "\u{FFFD}")).unwrap_or_default())
-}
-
 /// The last error of this thread, with the C strings its getters lend out.
 struct LastError {
     status: DargahStatus,
@@ -57,10 +50,6 @@ struct LastError {
 thread_local! {
     /// None after a success.
     static LAST_ERROR: RefCell<Option<LastError>> = const { RefCell::new(None) };
-    /// How deep this thread is inside the boundary, so the panic hook stays
-    /// quiet for our panics and leaves everyone else's alone.
-    static DEPTH: Cell<u32> = const { Cell::new(0) };
-    static PANIC_MESSAGE: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
 fn set_last_error(failure: Option<Failure>) {
@@ -80,45 +69,10 @@ fn last_error<T>(read: impl Fn(Option<&LastError>) -> T) -> T {
     LAST_ERROR.try_with(|slot| read(slot.borrow().as_ref())).unwrap_or_else(|_| read(None))
 }
 
-/// The library never prints: a panic inside the boundary is kept for the
-/// last error instead of going to stderr. Panics elsewhere in the process
-/// (the host's own Rust code, if any) still reach the previous hook.
-/// Installed on the first call, never at load time.
-fn install_panic_hook() {
-    static HOOK: Once = Once::new();
-    HOOK.call_once(|| {
-        let previous = panic::take_hook();
-        panic::set_hook(Box::new(move |info| {
-            if DEPTH.try_with(Cell::get).unwrap_or(0) > 0 {
-                // One line, like every other message: "panicked at src/x.rs:1:2: what".
-                let _ = PANIC_MESSAGE.try_with(|m| *m.borrow_mut() = Some(info.to_string().replace('\n', " ")));
-            } else {
-                previous(info);
-            }
-        }));
-    });
-}
-
-/// Run `f`, catching any panic; `on_panic` turns the panic's message into the answer.
-pub(crate) fn catch<T>(f: impl FnOnce() -> T, on_panic: impl FnOnce(String) -> T) -> T {
-    install_panic_hook();
-    let _ = DEPTH.try_with(|d| d.set(d.get() + 1));
-    let result = panic::catch_unwind(AssertUnwindSafe(f));
-    let _ = DEPTH.try_with(|d| d.set(d.get() - 1));
-    result.unwrap_or_else(|payload| {
-        let message = PANIC_MESSAGE.try_with(|m| m.borrow_mut().take()).ok().flatten().unwrap_or_else(|| {
-            payload.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| payload.downcast_ref::<String>().cloned()).unwrap_or_default()
-        });
-        // A payload's destructor may panic too; that one stops here as well.
-        let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(payload)));
-        on_panic(message)
-    })
-}
-
 /// The boundary of every function that returns a status: runs `body`, and
 /// records its failure (or none) as this thread's last error.
 pub(crate) fn boundary(body: impl FnOnce() -> Result<()>) -> DargahStatus {
-    let outcome = crate::log::logged(|| catch(body, |message| Err(Failure::new(DargahStatus::DARGAH_PANIC, format!("libdargah panicked (a bug; please report it): {message}")))));
+    let outcome = crate::sink::logged(|| catch(body, |message| Err(Failure::new(DargahStatus::DARGAH_PANIC, format!("libdargah panicked (a bug; please report it): {message}")))));
     let record = || {
         let status = outcome.as_ref().err().map_or(DargahStatus::DARGAH_OK, |f| f.status);
         set_last_error(outcome.err());

@@ -12,9 +12,15 @@
 //! The exported functions have safe Rust signatures on purpose: their callers
 //! are C, and their contract (valid handles, readable strings) is the one the
 //! header documents; the raw pointers are touched only in `boundary.rs`.
+//!
+//! Layers, each using only those below it: `unwind` (where a panic stops),
+//! `status`, `sink` (where a call's log events go), `boundary`, then the
+//! exported functions (`client`, `payment`, `outcome`, `log`).
 
-mod boundary;
+mod unwind;
 mod status;
+mod sink;
+mod boundary;
 mod client;
 mod payment;
 mod outcome;

@@ -139,7 +139,7 @@ impl DargahStatus {
 /// never NULL, never freed. Thread-safe.
 #[no_mangle]
 pub extern "C" fn dargah_status_name(status: c_int) -> *const c_char {
-    crate::boundary::catch(|| DargahStatus::from_number(status).map_or(c"unknown", DargahStatus::name).as_ptr(), |_| c"unknown".as_ptr())
+    crate::unwind::catch(|| DargahStatus::from_number(status).map_or(c"unknown", DargahStatus::name).as_ptr(), |_| c"unknown".as_ptr())
 }
 
 /// True for the statuses after which the gateway may or may not have acted
@@ -149,7 +149,7 @@ pub extern "C" fn dargah_status_name(status: c_int) -> *const c_char {
 #[no_mangle]
 pub extern "C" fn dargah_status_is_in_doubt(status: c_int) -> bool {
     let in_doubt = || matches!(DargahStatus::from_number(status), Some(DARGAH_MALFORMED_RESPONSE | DARGAH_GATEWAY_UNAVAILABLE | DARGAH_NETWORK | DARGAH_TIMEOUT | DARGAH_IN_DOUBT));
-    crate::boundary::catch(in_doubt, |_| false)
+    crate::unwind::catch(in_doubt, |_| false)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use crate::config::MupraConfig;
 use crate::error::{Error, Result};
 use crate::http::{endpoint, Answer, Http};
 use crate::model::{Payment, Redirect};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// The `result` of a successful envelope, or the gateway's error.
@@ -160,7 +161,21 @@ pub(crate) async fn transactions(config: &MupraConfig, http: &Http, page: u32, p
     Ok(MupraTransactionPage { page, total_pages: number("totalPage") as u32, result_count: number("resultCount"), transactions })
 }
 
-pub(crate) async fn paya_transfer(config: &MupraConfig, http: &Http, transfer: &crate::business::PayaTransfer) -> Result<Value> {
+/// A Mupra PAYA transfer.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PayaTransfer {
+    /// Rial.
+    pub amount: u64,
+    /// Destination sheba, `IR` + 24 digits.
+    pub iban: String,
+    /// The code the bank gave the merchant.
+    pub cif: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+pub(crate) async fn paya_transfer(config: &MupraConfig, http: &Http, transfer: &PayaTransfer) -> Result<Value> {
     let body = json!({
         "amount": transfer.amount.to_string(),
         "iban": transfer.iban,

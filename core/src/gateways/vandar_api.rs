@@ -10,11 +10,12 @@
 //! error before any network call.
 
 use super::{json_body, text};
-use crate::config::{HttpConfig, Secret, VandarConfig};
+use crate::config::{HttpConfig, VandarConfig};
 use crate::crypto::{TokenCipher, KEY_SETTING};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{block_on, Answer, Http};
 use crate::ratelimit::{self, Limit};
+use crate::secret::Secret;
 use crate::store::{RefreshClaim, Store, TokenPair};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;

@@ -8,7 +8,7 @@
 //! `BEGIN IMMEDIATE` instead).
 
 use super::{Claim, ClaimInput, Finish, IdempotencyBegin, NewPayment, RefreshClaim, Resolution, Store, TokenPair};
-use crate::config::Secret;
+use crate::secret::Secret;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Gateway, Payment, PaymentState};
 use std::collections::HashMap;
