@@ -41,6 +41,9 @@ const IDLE_CONNECTIONS: usize = 16;
 const CACHE_KIB: i64 = 8 * 1024;
 
 pub struct Sqlite {
+    /// The database file as given, made absolute once when the store is
+    /// opened: PHP-FPM changes directory per request, and every connection
+    /// this store ever opens must open the same file.
     path: String,
     pool: ProcessPool<Connection>,
     /// This process's writers, one at a time, before SQLite's lock.
@@ -59,8 +62,19 @@ pub fn open(path: &str, prefix: &str) -> Result<SqliteStore> {
     if path.is_empty() {
         return Err(Error::config("sqlite store path is empty"));
     }
-    let sqlite = Sqlite { path: path.to_string(), pool: ProcessPool::new(IDLE_CONNECTIONS), writer: ProcessLocal::new(), checkpointer: ProcessLocal::new(), commits: AtomicU64::new(0), wal_syncs: AtomicU64::new(0) };
+    let sqlite = Sqlite { path: absolute(path)?, pool: ProcessPool::new(IDLE_CONNECTIONS), writer: ProcessLocal::new(), checkpointer: ProcessLocal::new(), commits: AtomicU64::new(0), wal_syncs: AtomicU64::new(0) };
     SqlStore::open(sqlite, prefix)
+}
+
+/// `path` against the current directory, now (a later `chdir` changes
+/// nothing), without resolving links: SQLite resolves those itself. An
+/// in-memory database or a `file:` URI is left to SQLite as written.
+fn absolute(path: &str) -> Result<String> {
+    if path == ":memory:" || path.starts_with("file:") {
+        return Ok(path.to_string());
+    }
+    let absolute = std::path::absolute(path).map_err(|e| Error::config(format!("sqlite store path {}: {e}", crate::error::quoted(path))))?;
+    absolute.into_os_string().into_string().map_err(|_| Error::config("the sqlite store path is not valid UTF-8"))
 }
 
 /// SQLite calls this while another process holds the write lock (writing a
@@ -123,7 +137,7 @@ impl Sqlite {
             if synced {
                 // This connection is still open, so the WAL file is the one it wrote to
                 // (SQLite deletes it only when the last connection closes).
-                self.sync_wal()?;
+                self.sync_wal(conn)?;
             }
             Ok(value)
         })?;
@@ -131,9 +145,12 @@ impl Sqlite {
         Ok(value)
     }
 
-    /// Sync the WAL file: every commit written to it so far is on disk.
-    fn sync_wal(&self) -> Result<()> {
-        let wal = format!("{}-wal", self.path);
+    /// Sync the WAL file `conn` writes: every commit written to it so far is
+    /// on disk. SQLite names that file itself: its database file's full name
+    /// (absolute, links resolved, as SQLite opened it) and `-wal`.
+    fn sync_wal(&self, conn: &Connection) -> Result<()> {
+        let database = conn.path().filter(|p| !p.is_empty()).ok_or_else(|| Error::store("sqlite: the connection names no database file to sync"))?;
+        let wal = format!("{database}-wal");
         std::fs::File::open(&wal)
             .and_then(|f| f.sync_data())
             .map_err(|e| Error::store(format!("sqlite {wal}: a commit may not be on disk: {e}")))?;
@@ -246,12 +263,16 @@ impl Backend for Sqlite {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Store;
+
+    fn sqlite(path: &str, idle: usize) -> Sqlite {
+        Sqlite { path: absolute(path).unwrap(), pool: ProcessPool::new(idle), writer: ProcessLocal::new(), checkpointer: ProcessLocal::new(), commits: AtomicU64::new(0), wal_syncs: AtomicU64::new(0) }
+    }
 
     #[test]
     fn a_synced_transaction_syncs_the_wal_after_its_commit_and_an_unsynced_one_does_not() {
         let dir = tempfile::tempdir().unwrap();
-        let path = format!("{}/sync.db", dir.path().display());
-        let sqlite = Sqlite { path, pool: ProcessPool::new(1), writer: ProcessLocal::new(), checkpointer: ProcessLocal::new(), commits: AtomicU64::new(0), wal_syncs: AtomicU64::new(0) };
+        let sqlite = sqlite(&format!("{}/sync.db", dir.path().display()), 1);
         sqlite.transaction(&mut |c| c.exec("CREATE TABLE t (v INTEGER)", &[]).map_err(|e| e.error)).unwrap();
         assert_eq!(sqlite.wal_syncs.load(Ordering::Relaxed), 1);
         sqlite.transaction_unsynced(&mut |c| c.exec("INSERT INTO t VALUES (1)", &[]).map_err(|e| e.error)).unwrap();
@@ -262,5 +283,24 @@ mod tests {
         assert!(sqlite.transaction(&mut |c| c.exec("INSERT INTO missing VALUES (1)", &[]).map_err(|e| e.error)).is_err());
         assert_eq!(sqlite.wal_syncs.load(Ordering::Relaxed), 2);
         assert_eq!(sqlite.read(&mut |c| c.query("SELECT COUNT(*) FROM t", &[])).unwrap()[0][0].int().unwrap(), Some(2));
+    }
+
+    /// Issue 24 item 2: the store syncs the WAL SQLite writes (`real.db-wal`
+    /// behind the link), not `<link>-wal`, which does not exist.
+    #[test]
+    fn a_symlinked_database_path_opens_and_syncs_the_wal_of_the_file_behind_the_link() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("data")).unwrap();
+        let link = dir.path().join("shop.db");
+        std::os::unix::fs::symlink(dir.path().join("data/real.db"), &link).unwrap();
+        let store = open(link.to_str().unwrap(), "").expect("a symlinked path opens (its migrations are synced writes)");
+        store.insert(&crate::store::NewPayment {
+            id: "dp_link".into(), gateway: crate::model::Gateway::Vandar, account: "default".into(), invoice_id: "inv-link".into(), amount: 10_000,
+            callback_url: "https://shop.example/cb".into(), request_json: "{}".into(), refund_window_ms: 900_000,
+        }, 60_000).unwrap();
+        assert!(dir.path().join("data/real.db-wal").exists(), "SQLite writes the WAL beside the real file");
+        assert!(!dir.path().join("shop.db-wal").exists(), "and nothing beside the link");
+        let direct = Connection::open(dir.path().join("data/real.db")).unwrap();
+        assert_eq!(direct.query_row("SELECT COUNT(*) FROM payments WHERE id = 'dp_link'", [], |r| r.get::<_, i64>(0)).unwrap(), 1);
     }
 }
