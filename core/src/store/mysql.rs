@@ -135,3 +135,37 @@ impl Backend for MySql {
         self.pool.with(|| self.connect(), |conn| f(&mut MyConn { conn, retryable: false }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The MariaDB server `make test` starts; None (skip) unless it is required.
+    fn server() -> Option<String> {
+        match std::env::var("DARGAH_TEST_MYSQL_URL") {
+            Ok(url) if !url.is_empty() => Some(url),
+            _ => {
+                assert_ne!(std::env::var("DARGAH_REQUIRE_DATABASES").as_deref(), Ok("1"), "DARGAH_TEST_MYSQL_URL is not set but DARGAH_REQUIRE_DATABASES=1");
+                None
+            }
+        }
+    }
+
+    /// Issue 24 item 6: `GET_LOCK` answering 0 (another process held the lock
+    /// the whole time) no longer lets the migration run beside that process's.
+    #[test]
+    fn a_migration_lock_not_granted_is_a_store_error_and_migrates_nothing() {
+        let Some(url) = server() else { return };
+        let prefix = format!("gl{:x}_", std::process::id() as u64 * 1_000_003 + crate::clock::system_ms() as u64 % 1_000_000);
+        let store = open(&url, &prefix).unwrap();
+        let mut holder = mysql::Conn::new(Opts::from_url(&url).unwrap()).unwrap();
+        let lock = format!("dargah_migrate_{prefix}");
+        let held: Option<i64> = holder.exec_first("SELECT GET_LOCK(?, 0)", (lock.as_str(),)).unwrap();
+        assert_eq!(held, Some(1));
+        let e = store.migrate_within(1).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Store);
+        assert!(e.message().contains("not granted") && e.message().contains(&lock), "{}", e.message());
+        let _: Option<i64> = holder.exec_first("SELECT RELEASE_LOCK(?)", (lock.as_str(),)).unwrap();
+        store.migrate_within(1).expect("once the lock is free, the migration runs");
+    }
+}

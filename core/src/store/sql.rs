@@ -107,6 +107,9 @@ pub trait Backend: Send + Sync + 'static {
     fn read<T>(&self, f: &mut dyn FnMut(&mut dyn Conn) -> Result<T>) -> Result<T>;
 }
 
+/// How long a MySQL store's open waits for another process's migration.
+const MIGRATION_LOCK_WAIT_SECS: u32 = 60;
+
 /// The schema version this library migrates a store to.
 pub const SCHEMA_VERSION: i64 = 6;
 
@@ -343,6 +346,11 @@ impl<B: Backend> SqlStore<B> {
     /// database migrate one at a time: PostgreSQL's `CREATE TABLE IF NOT
     /// EXISTS` races with itself, and MySQL's DDL commits on its own.
     fn migrate(&self) -> Result<()> {
+        self.migrate_within(MIGRATION_LOCK_WAIT_SECS)
+    }
+
+    /// `migrate`, waiting at most `lock_wait_secs` for MySQL's migration lock.
+    pub(crate) fn migrate_within(&self, lock_wait_secs: u32) -> Result<()> {
         let lock_name = format!("dargah_migrate_{}", self.prefix);
         match self.backend.dialect() {
             Dialect::Sqlite => self.backend.transaction(&mut |c| self.migrate_on(c)),
@@ -354,7 +362,14 @@ impl<B: Backend> SqlStore<B> {
                 })
             }
             Dialect::MySql => self.backend.read(&mut |c| {
-                c.query("SELECT GET_LOCK(?, 60)", &[lock_name.as_str().into()])?;
+                // 1: ours. 0 (another process held it all that time) or NULL (an error, the
+                // session killed): migrating anyway would race that process's DDL.
+                let got = c.query("SELECT GET_LOCK(?, ?)", &[lock_name.as_str().into(), i64::from(lock_wait_secs).into()])?;
+                if got.first().and_then(|r| r.first()).map(Val::int).transpose()?.flatten() != Some(1) {
+                    return Err(Error::store(format!(
+                        "mysql: the schema migration lock {lock_name} was not granted within {lock_wait_secs} s (another process is migrating, or holds it): nothing was migrated; open the store again"
+                    )));
+                }
                 let migrated = self.migrate_on(c);
                 c.query("SELECT RELEASE_LOCK(?)", &[lock_name.as_str().into()])?;
                 migrated
