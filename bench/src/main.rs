@@ -495,7 +495,7 @@ fn fill(db: &std::path::Path, n: usize) -> Res<()> {
         "WITH RECURSIVE s(i) AS (SELECT {have} + 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n})
          INSERT INTO payments (id, gateway, invoice_id, amount, callback_url, request, token, redirect, state, fence,
                                reference, trace_number, masked_card, verified_amount, created_at, updated_at, deadline_at, paid_at,
-                               acknowledged_at, paid_reference)
+                               acknowledged_at, paid_receipt)
          SELECT 'dp_fill_' || i, 'vandar', 'fill-' || i, 125000, 'http://localhost/callback', '{{}}', 'fill-token-' || i, '{{}}', 'paid', 1,
                 'fill-ref-' || i, 'fill-trace-' || i, '603799******7999', 125000, 1700000000000 + i, 1700000000000 + i, 1700000900000 + i,
                 1700000000000 + i, 1700000000000 + i, 'fill-ref-' || i FROM s"

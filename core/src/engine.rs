@@ -350,7 +350,7 @@ impl Dargah {
     /// is what counts).
     fn check_callback_claims(&self, adapter: &Adapter, payment: &Payment, info: &CallbackInfo) -> Result<()> {
         if let (true, Some(receipt)) = (adapter.verifies_by_receipt(), &info.verify_key) {
-            if let Some(other) = self.store.find_paid_by_reference(payment.gateway, receipt)?.filter(|other| other.id != payment.id) {
+            if let Some(other) = self.store.find_paid_by_reference(payment.gateway, &payment.account, receipt)?.filter(|other| other.id != payment.id) {
                 let why = format!("refused a callback carrying the receipt of paid payment {}", other.id);
                 self.store.record_event(&payment.id, "refused_callback", &serde_json::json!({"reason": why}).to_string())?;
                 return Err(Error::callback(format!("{why}; this payment stays open")));

@@ -212,7 +212,7 @@ fn one_receipt_credits_one_payment_and_the_outbox() {
         let Finish::ReceiptReused(p) = s.finish("o3", payment.fence, &from_callback).unwrap() else { panic!("{}", b.name) };
         assert_eq!((p.state, p.reference.as_deref()), (PaymentState::Awaiting, None), "{}", b.name);
         assert!(s.receipts("o3").unwrap().is_empty(), "{}: the forged receipt is forgotten", b.name);
-        assert_eq!(s.find_paid_by_reference(Gateway::Vandar, "SAME-RECEIPT").unwrap().unwrap().id, "o1");
+        assert_eq!(s.find_paid_by_reference(Gateway::Vandar, "default", "SAME-RECEIPT").unwrap().unwrap().id, "o1");
         assert_eq!(s.unacknowledged(10).unwrap().iter().map(|p| p.id.clone()).collect::<Vec<_>>(), vec!["o1"], "{}", b.name);
         assert!(s.acknowledge("o1").unwrap());
         assert!(!s.acknowledge("o1").unwrap());
@@ -221,6 +221,28 @@ fn one_receipt_credits_one_payment_and_the_outbox() {
         assert_eq!(s.acknowledge("zz").unwrap_err().kind(), ErrorKind::UnknownPayment, "{}", b.name);
         assert_eq!(s.list(Some(PaymentState::Paid), 10, 0).unwrap().len(), 1);
         assert_eq!(s.list(None, 1, 1).unwrap().len(), 1);
+    }
+}
+
+/// Issue 24 item 6: two merchant accounts (two terminals) whose gateway
+/// references collide are each paid; within one account a receipt still
+/// credits one payment.
+#[test]
+fn colliding_references_of_two_merchant_accounts_each_pay_their_own_payment() {
+    for b in backends() {
+        let s = b.store.as_ref();
+        for (id, account) in [("c1", "default"), ("c2", "branch2"), ("c3", "default")] {
+            s.insert(&NewPayment { account: account.into(), ..new_payment(id, &format!("inv-{id}")) }, LEASE_MS).unwrap();
+            s.attach_token(id, &format!("T-{id}"), "{}").unwrap();
+            let Claim::Claimed { payment, .. } = s.claim(id, &ClaimInput::default(), LEASE_MS).unwrap() else { panic!("{}", b.name) };
+            s.finish(id, payment.fence, &paid("TERMINAL-REF-1")).unwrap();
+        }
+        let state = |id: &str| s.get(id).unwrap().unwrap().state;
+        assert_eq!(state("c1"), PaymentState::Paid, "{}", b.name);
+        assert_eq!(state("c2"), PaymentState::Paid, "{}: another account's receipt is its own", b.name);
+        assert_eq!(state("c3"), PaymentState::NeedsReview, "{}: one receipt, one payment, within an account", b.name);
+        assert_eq!(s.find_paid_by_reference(Gateway::Vandar, "default", "TERMINAL-REF-1").unwrap().unwrap().id, "c1", "{}", b.name);
+        assert_eq!(s.find_paid_by_reference(Gateway::Vandar, "branch2", "TERMINAL-REF-1").unwrap().unwrap().id, "c2", "{}", b.name);
     }
 }
 
@@ -363,6 +385,12 @@ fn migrations_are_versioned_and_repeatable() {
         let mut c = mysql::Conn::new(mysql::Opts::from_url(&url).unwrap()).unwrap();
         c.query_drop(format!("DELETE FROM {p}schema_migrations WHERE version = 6")).unwrap();
         assert_eq!(store::mysql::open(&url, &p).unwrap().schema_version().unwrap(), store::sql::SCHEMA_VERSION);
+        // And version 7 cut short after its ADD COLUMN, or after its index.
+        c.query_drop(format!("DROP INDEX {p}payments_by_paid_receipt ON {p}payments")).unwrap();
+        c.query_drop(format!("DELETE FROM {p}schema_migrations WHERE version = 7")).unwrap();
+        assert_eq!(store::mysql::open(&url, &p).unwrap().schema_version().unwrap(), store::sql::SCHEMA_VERSION);
+        c.query_drop(format!("DELETE FROM {p}schema_migrations WHERE version = 7")).unwrap();
+        assert_eq!(store::mysql::open(&url, &p).unwrap().schema_version().unwrap(), store::sql::SCHEMA_VERSION);
     }
     let dir = tempfile::tempdir().unwrap();
     let path = format!("{}/m.db", dir.path().display());
@@ -377,7 +405,16 @@ fn migrations_are_versioned_and_repeatable() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(indexes, ["shop_payments_by_state"]);
+    assert_eq!(indexes, ["shop_payments_by_state", "shop_payments_by_paid_receipt"]);
+    // Version 7: a receipt a version-6 store kept in `paid_reference` still credits one payment.
+    let s = store::sqlite::open(&path, "shop_").unwrap();
+    awaiting(&s, "m1", "T-m1");
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch("DROP INDEX shop_payments_by_paid_receipt; ALTER TABLE shop_payments DROP COLUMN paid_receipt; DELETE FROM shop_schema_migrations WHERE version = 7;
+                     UPDATE shop_payments SET state = 'paid', paid_reference = 'V6-RECEIPT' WHERE id = 'm1'").unwrap();
+    let s = store::sqlite::open(&path, "shop_").unwrap();
+    assert_eq!(s.schema_version().unwrap(), store::sql::SCHEMA_VERSION);
+    assert_eq!(s.find_paid_by_reference(Gateway::Vandar, "default", "V6-RECEIPT").unwrap().unwrap().id, "m1");
     assert_eq!(store::sqlite::open(&path, "bad prefix").unwrap_err().kind(), ErrorKind::Config);
 }
 

@@ -193,8 +193,9 @@ pub trait Store: Send + Sync {
     fn get(&self, id: &str) -> Result<Option<Payment>>;
     fn find_by_token(&self, gateway: Gateway, token: &str) -> Result<Option<Payment>>;
     fn find_by_invoice(&self, gateway: Gateway, invoice_id: &str) -> Result<Option<Payment>>;
-    /// The paid payment this gateway receipt credited, if any.
-    fn find_paid_by_reference(&self, gateway: Gateway, reference: &str) -> Result<Option<Payment>>;
+    /// The paid payment of this merchant account that this gateway receipt
+    /// credited, if any (another account's references are its own).
+    fn find_paid_by_reference(&self, gateway: Gateway, account: &str, reference: &str) -> Result<Option<Payment>>;
     /// The redirect stored at create time (JSON).
     fn redirect_json(&self, id: &str) -> Result<Option<String>>;
     /// Take the lease atomically (across threads and processes).

@@ -111,7 +111,7 @@ pub trait Backend: Send + Sync + 'static {
 const MIGRATION_LOCK_WAIT_SECS: u32 = 60;
 
 /// The schema version this library migrates a store to.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// Migrations, each a list of statements; `{id}` a key column, `{text}` a long
 /// text, `{serial}` an auto-increment primary key.
@@ -216,6 +216,16 @@ const MIGRATIONS: &[&str] = &[
     // gateway reference (a receipt is matched through the unique `paid_reference`),
     // so this index only cost every outcome a page write.
     "DROP INDEX {drop_index_if_exists}{p}payments_by_reference{on_payments}",
+    // One gateway receipt credits one payment per merchant account (issue 24):
+    // two terminals' references can collide, and `UNIQUE (gateway,
+    // paid_reference)` spans accounts. SQLite cannot drop a table's UNIQUE
+    // clause without rebuilding the table, so the receipt moves to a column of
+    // its own, unique per (gateway, account); `paid_reference` keeps what it
+    // held and is no longer written. Every statement can run again (MySQL's
+    // DDL commits on its own, so a migration cut short is run from its start).
+    "ALTER TABLE {p}payments ADD COLUMN {if_not_exists}paid_receipt {id};
+    UPDATE {p}payments SET paid_receipt = paid_reference WHERE paid_receipt IS NULL AND paid_reference IS NOT NULL;
+    CREATE UNIQUE INDEX IF NOT EXISTS {p}payments_by_paid_receipt ON {p}payments (gateway, account, paid_receipt)",
 ];
 
 const COLUMNS: &str = "id, gateway, invoice_id, amount, callback_url, token, state, fence, reference, trace_number, \
@@ -556,8 +566,8 @@ impl<B: Backend> Store for SqlStore<B> {
         self.read(|c| Ok(self.select_one(c, "gateway = ? AND invoice_id = ?", &[gateway.name().into(), invoice_id.into()])?.map(|r| r.payment)))
     }
 
-    fn find_paid_by_reference(&self, gateway: Gateway, reference: &str) -> Result<Option<Payment>> {
-        self.read(|c| Ok(self.select_one(c, "gateway = ? AND paid_reference = ?", &[gateway.name().into(), reference.into()])?.map(|r| r.payment)))
+    fn find_paid_by_reference(&self, gateway: Gateway, account: &str, reference: &str) -> Result<Option<Payment>> {
+        self.read(|c| Ok(self.select_one(c, "gateway = ? AND account = ? AND paid_receipt = ?", &[gateway.name().into(), account.into(), reference.into()])?.map(|r| r.payment)))
     }
 
     fn redirect_json(&self, id: &str) -> Result<Option<String>> {
@@ -912,8 +922,8 @@ impl<B: Backend> SqlStore<B> {
                     // One gateway receipt credits one payment: a replayed receipt is a forgery or a gateway bug.
                     let other = self.query(
                         c,
-                        "SELECT id FROM {p}payments WHERE gateway = ? AND paid_reference = ? AND id <> ?",
-                        &[current.gateway.name().into(), reference.as_str().into(), id.into()],
+                        "SELECT id FROM {p}payments WHERE gateway = ? AND account = ? AND paid_receipt = ? AND id <> ?",
+                        &[current.gateway.name().into(), current.account.as_str().into(), reference.as_str().into(), id.into()],
                     )?;
                     reused_by = other.first().map(|row| row[0].text());
                 }
@@ -947,7 +957,7 @@ impl<B: Backend> SqlStore<B> {
                 "UPDATE {p}payments SET state = ?, lease_until = NULL, reference = COALESCE(?, reference),
                         trace_number = COALESCE(?, trace_number), masked_card = COALESCE(?, masked_card),
                         verified_amount = COALESCE(?, verified_amount), note = ?, paid_at = COALESCE(?, paid_at),
-                        paid_reference = ?, verify_key = CASE WHEN ? = 1 THEN ? ELSE verify_key END,
+                        paid_receipt = ?, verify_key = CASE WHEN ? = 1 THEN ? ELSE verify_key END,
                         maybe_verified = CASE WHEN ? = 1 THEN 1 ELSE maybe_verified END, updated_at = ?
                  WHERE id = ? AND fence = ?",
             );
