@@ -11,43 +11,89 @@ use crate::audit::audit;
 use crate::error::{Error, ErrorKind, Result};
 use serde_json::Value;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 use tracing::instrument::WithSubscriber;
 use url::Url;
 
 /// A value that is rebuilt in every process: after a fork the child gets a
 /// fresh one and the parent's copy is leaked, never dropped.
-pub(crate) struct ProcessLocal<T> {
-    slot: Mutex<Option<(u32, Arc<T>)>>,
+///
+/// No lock is ever held while the value is built (or at all): a fork while
+/// another thread is in `init` would copy that lock, held, into a child where
+/// its holder does not exist, and the child would wait on it forever. Instead
+/// the current entry is one pointer, swapped in once built; two threads of one
+/// process that build at once both run `init`, the first to publish wins and
+/// the other's value is dropped unused.
+#[doc(hidden)]
+pub struct ProcessLocal<T> {
+    /// The entry of the process that last built the value (null: none yet).
+    /// A published entry is freed only when the `ProcessLocal` itself is
+    /// dropped, so a reader may follow the pointer without a lock.
+    current: AtomicPtr<Entry<T>>,
+    /// Shared across threads as an `Arc<T>` is: only if `T` may be.
+    _values: PhantomData<Arc<T>>,
 }
 
-/// Addresses of what forked children inherited from their parents: never
-/// dropped (that would join threads that do not exist in the child, or touch
-/// the parent's sockets and locks), but still pointed to, so that leak
-/// checkers see memory kept on purpose rather than lost.
-static INHERITED: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+struct Entry<T> {
+    pid: u32,
+    value: Arc<T>,
+    /// What the parent process built, in a forked child: never dropped (that
+    /// would join threads that do not exist in the child, or touch the
+    /// parent's sockets and locks), but still pointed to, so that leak
+    /// checkers see memory kept on purpose rather than lost.
+    _inherited: *mut Entry<T>,
+}
 
 impl<T> ProcessLocal<T> {
-    pub(crate) const fn new() -> Self {
-        ProcessLocal { slot: Mutex::new(None) }
+    pub const fn new() -> Self {
+        ProcessLocal { current: AtomicPtr::new(std::ptr::null_mut()), _values: PhantomData }
     }
 
-    pub(crate) fn get_or_try_init(&self, init: impl FnOnce() -> Result<T>) -> Result<Arc<T>> {
+    /// This process's value, built by `init` the first time it is asked for
+    /// in this process.
+    pub fn get_or_try_init(&self, init: impl FnOnce() -> Result<T>) -> Result<Arc<T>> {
         let pid = std::process::id();
-        let mut slot = self.slot.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((owner, value)) = slot.as_ref() {
-            if *owner == pid {
-                return Ok(value.clone());
-            }
-        }
-        if let Some((_, inherited)) = slot.take() {
-            let kept = Box::into_raw(Box::new(inherited)) as usize;
-            INHERITED.lock().unwrap_or_else(|p| p.into_inner()).push(kept);
+        let mut seen = self.current.load(Ordering::Acquire);
+        if let Some(value) = owned_by(seen, pid) {
+            return Ok(value);
         }
         let value = Arc::new(init()?);
-        *slot = Some((pid, value.clone()));
-        Ok(value)
+        let fresh = Box::into_raw(Box::new(Entry { pid, value: value.clone(), _inherited: seen }));
+        loop {
+            match self.current.compare_exchange(seen, fresh, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return Ok(value),
+                Err(now) => {
+                    if let Some(first) = owned_by(now, pid) {
+                        // SAFETY: `fresh` was never published: no one else points to it.
+                        drop(unsafe { Box::from_raw(fresh) });
+                        return Ok(first);
+                    }
+                    // SAFETY: as above; only this thread can reach `fresh` yet.
+                    unsafe { (*fresh)._inherited = now };
+                    seen = now;
+                }
+            }
+        }
+    }
+}
+
+/// The value of `entry` if process `pid` built it.
+fn owned_by<T>(entry: *mut Entry<T>, pid: u32) -> Option<Arc<T>> {
+    // SAFETY: a published entry lives as long as its `ProcessLocal` (see `current`).
+    unsafe { entry.as_ref() }.filter(|e| e.pid == pid).map(|e| e.value.clone())
+}
+
+impl<T> Drop for ProcessLocal<T> {
+    fn drop(&mut self) {
+        let entry = *self.current.get_mut();
+        // Only this process's own value is dropped; whatever a parent built stays leaked.
+        if owned_by(entry, std::process::id()).is_some() {
+            // SAFETY: `&mut self`: no reader is left, and the entry was published by `Box::into_raw`.
+            drop(unsafe { Box::from_raw(entry) });
+        }
     }
 }
 

@@ -40,6 +40,8 @@ pub use engine::{Dargah, PaymentEvent, RecoverReport};
 pub use ops::OPERATIONS;
 pub use reconcile::{ReconcileOptions, ReconcileReport};
 pub use error::{Error, ErrorKind, Result};
+#[doc(hidden)]
+pub use http::ProcessLocal;
 pub use business::{MupraTransactions, PayaTransfer, Settlement};
 pub use gateways::mupra::{MupraTransaction, MupraTransactionPage};
 pub use gateways::sepal::{SepalInquiry, SepalInquiryPage, SepalPaymentState, SepalTerminal, SepalTransaction};
