@@ -59,9 +59,10 @@ pub struct Config {
     /// (see `redact`); without it those hashes are dropped.
     pub card_fingerprint_key: Option<Secret>,
     /// Encrypts the secrets the store keeps (Vandar's business API tokens)
-    /// with AES-256-GCM; at least 32 characters. Required to use Vandar's
-    /// business API; see `crypto`.
-    pub token_encryption_key: Option<Secret>,
+    /// with AES-256-GCM; at least 32 characters. A list rotates keys: the
+    /// first encrypts, every one decrypts. Required to use Vandar's business
+    /// API; see `crypto`.
+    pub token_encryption_key: Option<crate::crypto::TokenKeys>,
     /// Put before every table name, for a database shared with the shop (e.g. `dargah_`).
     pub table_prefix: String,
     pub http: HttpConfig,
@@ -308,8 +309,8 @@ impl Config {
         if let Some(proxy) = &self.http.proxy {
             crate::validate::proxy_url(proxy.expose())?;
         }
-        if let Some(key) = &self.token_encryption_key {
-            crate::crypto::check_key(key)?;
+        if let Some(keys) = &self.token_encryption_key {
+            crate::crypto::check_keys(keys)?;
         }
         self.validate_durations()
     }

@@ -80,6 +80,12 @@ impl<T> ProcessLocal<T> {
     }
 }
 
+impl<T> Default for ProcessLocal<T> {
+    fn default() -> Self {
+        ProcessLocal::new()
+    }
+}
+
 /// The value of `entry` if process `pid` built it.
 fn owned_by<T>(entry: *mut Entry<T>, pid: u32) -> Option<Arc<T>> {
     // SAFETY: a published entry lives as long as its `ProcessLocal` (see `current`).

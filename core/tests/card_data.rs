@@ -244,10 +244,10 @@ fn money_moves(world: &World, dargah: &Dargah, tag: &str) -> Vec<String> {
     assert!(first["data"]["refund_id"].as_u64().is_some() && first["data"]["status"] == "DONE" && first["data"]["amount"] == 120_000, "{first}");
 
     // The pair the store holds now, as the client reads it (the key is the sandbox config's).
-    let cipher = TokenCipher::new(&Secret::new(dargah_sandbox::creds::DEMO_TOKEN_ENCRYPTION_KEY)).unwrap();
+    let cipher = TokenCipher::new(&Secret::new(dargah_sandbox::creds::DEMO_TOKEN_ENCRYPTION_KEY).into()).unwrap();
     let stored = dargah.store().token_pair(PAIR).unwrap().expect("a stored pair");
     assert!(stored.access_token.expose().starts_with("dg1:") && stored.refresh_token.expose().starts_with("dg1:"), "stored encrypted");
-    let opened = [cipher.open(PAIR, &stored.access_token).unwrap(), cipher.open(PAIR, &stored.refresh_token).unwrap()];
+    let opened = [cipher.open(PAIR, &stored.access_token, false).unwrap(), cipher.open(PAIR, &stored.refresh_token, false).unwrap()];
     assert!(opened.iter().all(|o| !o.was_clear()));
     opened.iter().map(|o| o.secret().expose().to_string()).collect()
 }

@@ -13,7 +13,7 @@ use super::{json_body, text};
 use crate::config::{HttpConfig, VandarConfig};
 use crate::crypto::{TokenCipher, KEY_SETTING};
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::{block_on, Answer, Http};
+use crate::http::{block_on, Answer, Http, ProcessLocal};
 use crate::ratelimit::{self, Limit};
 use crate::secret::Secret;
 use crate::store::{RefreshClaim, Store, TokenPair};
@@ -274,13 +274,15 @@ impl VandarApi {
         })
     }
 
-    /// A pair as the store holds it (encrypted), decrypted; `true` if any
-    /// part of it was stored in clear by an older version.
+    /// A pair as the store holds it (encrypted), decrypted; `true` if it is
+    /// to be stored again: a part of it was stored in clear by an older
+    /// version, or under an older key of `token_encryption_key`'s list.
     fn open(&self, name: &str, stored: &TokenPair) -> Result<(TokenPair, bool)> {
         let cipher = self.cipher()?;
-        let (access, refresh) = (cipher.open(name, &stored.access_token)?, cipher.open(name, &stored.refresh_token)?);
-        let clear = access.was_clear() || refresh.was_clear();
-        Ok((TokenPair { access_token: access.into_secret(), refresh_token: refresh.into_secret(), ..stored.clone() }, clear))
+        let open = |value: &Secret| cipher.open(name, value, stored.legacy_clear);
+        let (access, refresh) = (open(&stored.access_token)?, open(&stored.refresh_token)?);
+        let rewrite = access.needs_rewrite() || refresh.needs_rewrite();
+        Ok((TokenPair { access_token: access.into_secret(), refresh_token: refresh.into_secret(), ..stored.clone() }, rewrite))
     }
 
     fn seal(&self, name: &str, value: &Secret) -> Result<Secret> {
@@ -291,11 +293,12 @@ impl VandarApi {
     fn pair(&self) -> Result<TokenPair> {
         let name = self.pair_name();
         self.cipher()?;
+        self.store_unstored(&name)?;
         let configured_expiry = self.config.access_token_expires_at.map(|secs| secs.saturating_mul(1000));
         if let Some(stored) = self.store.token_pair(&name)? {
-            let (pair, clear) = self.open(&name, &stored)?;
-            if clear {
-                return self.encrypt_clear_pair(&name, &stored, pair);
+            let (pair, rewrite) = self.open(&name, &stored)?;
+            if rewrite {
+                return self.reseal_pair(&name, &stored, pair);
             }
             // A dashboard pair stored before the config said when it expires: record the expiry now.
             let fill = pair.generation == 0 && pair.expires_at.is_none() && configured_expiry.is_some() && self.config.access_token.as_ref() == Some(&pair.access_token);
@@ -319,11 +322,12 @@ impl VandarApi {
         Ok(self.open(name, &stored)?.0)
     }
 
-    /// A pair an older version stored in clear: store it again, encrypted,
-    /// under the refresh lease (as a refresh would, with the same tokens and
-    /// no later expiry), so it is read in clear this once. While another
-    /// caller holds the lease, its refresh stores the next pair encrypted.
-    fn encrypt_clear_pair(&self, name: &str, stored: &TokenPair, pair: TokenPair) -> Result<TokenPair> {
+    /// A pair an older version stored in clear, or stored under an older key
+    /// of the list: store it again, encrypted with the first key, under the
+    /// refresh lease (as a refresh would, with the same tokens and no later
+    /// expiry), so it is read that way this once. While another caller holds
+    /// the lease, its refresh stores the next pair with the first key.
+    fn reseal_pair(&self, name: &str, stored: &TokenPair, pair: TokenPair) -> Result<TokenPair> {
         let lease_ms = i64::try_from(self.refresh_lease.as_millis()).unwrap_or(i64::MAX);
         match self.store.claim_token_refresh(name, stored.generation, lease_ms)? {
             RefreshClaim::Claimed { fence, pair: locked } => {
@@ -414,15 +418,69 @@ impl VandarApi {
                             return Err(e);
                         }
                     };
-                    let (access, refresh) = (self.seal(&name, &issued.access_token)?, self.seal(&name, &issued.refresh_token)?);
-                    if self.store.store_token_pair(&name, fence, &access, &refresh, issued.expires_in_secs)? {
-                        return self.pair();
+                    let for_this_call = TokenPair { access_token: issued.access_token.clone(), refresh_token: issued.refresh_token.clone(), expires_at: None, legacy_clear: false, ..pair.clone() };
+                    let unstored = Unstored { fence, generation: pair.generation, issued, at: std::time::Instant::now() };
+                    match self.store_issued(&name, &unstored) {
+                        Ok(true) => return self.pair(),
+                        // Fenced out: we were paused past the whole lease and another caller took
+                        // the refresh over. Its pair is the stored one; ours is not stored, but it
+                        // is valid, so this one call goes on with it.
+                        Ok(false) => return Ok(for_this_call),
+                        Err(e) => {
+                            // The old refresh token is spent: this pair is the only one that works
+                            // now, and it exists only here. Keep it in this process, store it before
+                            // anything else reads the pair, and go on with it.
+                            crate::audit::audit!(warn, "vandar", "token_store_failed", outcome = "kept_in_process", error = e.message());
+                            unstored_pairs()?.lock().unwrap_or_else(|p| p.into_inner()).insert(name.clone(), unstored);
+                            return Ok(for_this_call);
+                        }
                     }
-                    // Fenced out: we were paused past the whole lease and another caller took
-                    // the refresh over. Its pair is the stored one; ours is not stored, but it
-                    // is valid, so this one call goes on with it.
-                    return Ok(TokenPair { access_token: issued.access_token, refresh_token: issued.refresh_token, expires_at: None, generation: pair.generation, read_at: pair.read_at });
                 }
+            }
+        }
+    }
+
+    /// Store a pair Vandar issued under the refresh lease `fence`: `false` if fenced out.
+    fn store_issued(&self, name: &str, unstored: &Unstored) -> Result<bool> {
+        let Issued { access_token, refresh_token, expires_in_secs } = &unstored.issued;
+        let (access, refresh) = (self.seal(name, access_token)?, self.seal(name, refresh_token)?);
+        // The expiry counts from the claim; what passed since it was issued is taken off.
+        let waited = i64::try_from(unstored.at.elapsed().as_secs()).unwrap_or(i64::MAX);
+        let expires_in_secs = expires_in_secs.map(|secs| secs.saturating_sub(waited).max(0));
+        self.store.store_token_pair(name, unstored.fence, &access, &refresh, expires_in_secs)
+    }
+
+    /// A pair this process was issued but could not store (see `refresh`):
+    /// store it now, before the stored pair — whose refresh token is spent —
+    /// is read. Fenced out (the lease ran out while the store was down), it
+    /// is stored under a new lease while the stored pair is still the one it
+    /// replaces; a newer stored pair supersedes it. Until it is stored, this
+    /// fails as the store does.
+    fn store_unstored(&self, name: &str) -> Result<()> {
+        let pending = unstored_pairs()?;
+        let Some(mut unstored) = pending.lock().unwrap_or_else(|p| p.into_inner()).remove(name) else { return Ok(()) };
+        let lease_ms = i64::try_from(self.refresh_lease.as_millis()).unwrap_or(i64::MAX);
+        let result = (|| {
+            if self.store_issued(name, &unstored)? {
+                return Ok(true);
+            }
+            match self.store.claim_token_refresh(name, unstored.generation, lease_ms)? {
+                RefreshClaim::Claimed { fence, .. } => {
+                    unstored.fence = fence;
+                    self.store_issued(name, &unstored)
+                }
+                RefreshClaim::Rotated(_) => Ok(true),
+                RefreshClaim::Busy { .. } => Err(Error::store("another process holds the vandar token refresh while this one keeps an issued pair; try again")),
+            }
+        })();
+        match result {
+            Ok(stored) => {
+                crate::audit::audit!(info, "vandar", "token_stored_late", outcome = if stored { "ok" } else { "fenced_out" });
+                Ok(())
+            }
+            Err(e) => {
+                pending.lock().unwrap_or_else(|p| p.into_inner()).entry(name.to_string()).or_insert(unstored);
+                Err(e)
             }
         }
     }
@@ -481,10 +539,27 @@ impl VandarApi {
 }
 
 /// A pair Vandar just issued.
+#[derive(Clone)]
 struct Issued {
     access_token: Secret,
     refresh_token: Secret,
     expires_in_secs: Option<i64>,
+}
+
+/// A pair Vandar issued that the store failed to take, kept until it does.
+struct Unstored {
+    /// The refresh lease it was issued under.
+    fence: i64,
+    /// The stored generation it replaces.
+    generation: i64,
+    issued: Issued,
+    at: std::time::Instant,
+}
+
+/// This process's unstored pairs, by pair name (a forked child starts with none: its parent keeps them).
+fn unstored_pairs() -> Result<std::sync::Arc<std::sync::Mutex<BTreeMap<String, Unstored>>>> {
+    static UNSTORED: ProcessLocal<std::sync::Mutex<BTreeMap<String, Unstored>>> = ProcessLocal::new();
+    UNSTORED.get_or_try_init(|| Ok(std::sync::Mutex::default()))
 }
 
 /// Vandar's `{"status":0,"errors":[…]}` (or `message`) as an error.

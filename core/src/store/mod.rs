@@ -133,6 +133,10 @@ pub struct TokenPair {
     /// Rises by one with every stored rotation. A caller refused with this
     /// pair refreshes only while it is still the stored generation.
     pub generation: i64,
+    /// Stored in clear by a version before tokens were encrypted (marked by
+    /// schema migration 7): the only pair whose clear values are read, once,
+    /// to be stored again encrypted. Every stored rotation clears it.
+    pub legacy_clear: bool,
     /// The store's clock when this was read (Unix milliseconds): compare
     /// `expires_at` with this, never with a host's clock.
     pub read_at: i64,
@@ -143,6 +147,7 @@ impl std::fmt::Debug for TokenPair {
         f.debug_struct("TokenPair")
             .field("expires_at", &self.expires_at)
             .field("generation", &self.generation)
+            .field("legacy_clear", &self.legacy_clear)
             .field("read_at", &self.read_at)
             .finish_non_exhaustive()
     }

@@ -223,9 +223,14 @@ const MIGRATIONS: &[&str] = &[
     // its own, unique per (gateway, account); `paid_reference` keeps what it
     // held and is no longer written. Every statement can run again (MySQL's
     // DDL commits on its own, so a migration cut short is run from its start).
+    // And the token pairs an earlier version stored in clear are marked: they
+    // are the only rows whose clear values are read (once, to be stored again
+    // encrypted); a clear value in any other row is refused.
     "ALTER TABLE {p}payments ADD COLUMN {if_not_exists}paid_receipt {id};
     UPDATE {p}payments SET paid_receipt = paid_reference WHERE paid_receipt IS NULL AND paid_reference IS NOT NULL;
-    CREATE UNIQUE INDEX IF NOT EXISTS {p}payments_by_paid_receipt ON {p}payments (gateway, account, paid_receipt)",
+    CREATE UNIQUE INDEX IF NOT EXISTS {p}payments_by_paid_receipt ON {p}payments (gateway, account, paid_receipt);
+    ALTER TABLE {p}tokens ADD COLUMN {if_not_exists}legacy_clear BIGINT NOT NULL DEFAULT 0;
+    UPDATE {p}tokens SET legacy_clear = 1 WHERE access_token NOT LIKE 'dg1:%' OR refresh_token NOT LIKE 'dg1:%'",
 ];
 
 const COLUMNS: &str = "id, gateway, invoice_id, amount, callback_url, token, state, fence, reference, trace_number, \
@@ -457,9 +462,9 @@ impl<B: Backend> SqlStore<B> {
     /// The stored pair (locked if `lock`), with the store's clock read after the row.
     fn token_row(&self, c: &mut dyn Conn, name: &str, lock: bool) -> Result<Option<TokenPair>> {
         let sql = if lock {
-            "SELECT access_token, refresh_token, expires_at, generation FROM {p}tokens WHERE name = ?{lock}"
+            "SELECT access_token, refresh_token, expires_at, generation, legacy_clear FROM {p}tokens WHERE name = ?{lock}"
         } else {
-            "SELECT access_token, refresh_token, expires_at, generation FROM {p}tokens WHERE name = ?"
+            "SELECT access_token, refresh_token, expires_at, generation, legacy_clear FROM {p}tokens WHERE name = ?"
         };
         let Some(r) = self.query(c, sql, &[name.into()])?.into_iter().next() else { return Ok(None) };
         Ok(Some(TokenPair {
@@ -467,6 +472,7 @@ impl<B: Backend> SqlStore<B> {
             refresh_token: Secret::new(r[1].text().unwrap_or_default()),
             expires_at: r[2].int()?,
             generation: r[3].int()?.unwrap_or(0),
+            legacy_clear: r[4].int()?.unwrap_or(0) != 0,
             read_at: self.clock(c)?,
         }))
     }
@@ -799,7 +805,7 @@ impl<B: Backend> Store for SqlStore<B> {
             let stored = self.exec(
                 c,
                 "UPDATE {p}tokens SET access_token = ?, refresh_token = ?, expires_at = ?, generation = generation + 1,
-                        refreshing_until = NULL, refresh_started_at = NULL, updated_at = ?
+                        legacy_clear = 0, refreshing_until = NULL, refresh_started_at = NULL, updated_at = ?
                  WHERE name = ? AND refresh_fence = ?",
                 &[access.expose().into(), refresh.expose().into(), expires_at.into(), now.into(), name.into(), fence.into()],
             )? == 1;
