@@ -52,7 +52,8 @@ pub const ACCOUNT_SECTIONS: [&str; 5] = ["mupra", "canpay", "atipay", "vandar", 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
-    /// Where payments are kept: `sqlite:///absolute/path.db`, `sqlite://relative.db` or a bare path;
+    /// Where payments are kept: `sqlite:///absolute/path.db`, `sqlite://relative.db` (resolved
+    /// against the current directory once, when the client is made) or a bare path;
     /// `postgres://…` or `mysql://…` (with TLS options). Its password never prints.
     pub store: StoreUrl,
     /// Keys the card fingerprints kept instead of unsalted card hashes
