@@ -95,10 +95,43 @@ fn owned_by<T>(entry: *mut Entry<T>, pid: u32) -> Option<Arc<T>> {
 impl<T> Drop for ProcessLocal<T> {
     fn drop(&mut self) {
         let entry = *self.current.get_mut();
+        if entry.is_null() {
+            return;
+        }
         // Only this process's own value is dropped; whatever a parent built stays leaked.
         if owned_by(entry, std::process::id()).is_some() {
             // SAFETY: `&mut self`: no reader is left, and the entry was published by `Box::into_raw`.
-            drop(unsafe { Box::from_raw(entry) });
+            let own = unsafe { Box::from_raw(entry) };
+            keep_inherited(own._inherited.cast());
+        } else {
+            keep_inherited(entry.cast());
+        }
+    }
+}
+
+/// Addresses of what forked children inherited from their parents and
+/// dropped their hold on: never freed, but still pointed to from here, so
+/// that leak checkers see memory kept on purpose rather than lost. A
+/// lock-free list, for the same reason `ProcessLocal` takes no lock.
+static INHERITED: AtomicPtr<Kept> = AtomicPtr::new(std::ptr::null_mut());
+
+struct Kept {
+    _entry: *mut (),
+    next: *mut Kept,
+}
+
+fn keep_inherited(entry: *mut ()) {
+    if entry.is_null() {
+        return;
+    }
+    let kept = Box::into_raw(Box::new(Kept { _entry: entry, next: std::ptr::null_mut() }));
+    let mut head = INHERITED.load(Ordering::Acquire);
+    loop {
+        // SAFETY: `kept` is not published yet: only this thread can reach it.
+        unsafe { (*kept).next = head };
+        match INHERITED.compare_exchange_weak(head, kept, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => return,
+            Err(now) => head = now,
         }
     }
 }

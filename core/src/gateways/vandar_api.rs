@@ -460,22 +460,23 @@ impl VandarApi {
         let pending = unstored_pairs()?;
         let Some(mut unstored) = pending.lock().unwrap_or_else(|p| p.into_inner()).remove(name) else { return Ok(()) };
         let lease_ms = i64::try_from(self.refresh_lease.as_millis()).unwrap_or(i64::MAX);
+        let stored_as = |stored: bool| if stored { "ok" } else { "fenced_out" };
         let result = (|| {
             if self.store_issued(name, &unstored)? {
-                return Ok(true);
+                return Ok("ok");
             }
             match self.store.claim_token_refresh(name, unstored.generation, lease_ms)? {
                 RefreshClaim::Claimed { fence, .. } => {
                     unstored.fence = fence;
-                    self.store_issued(name, &unstored)
+                    self.store_issued(name, &unstored).map(stored_as)
                 }
-                RefreshClaim::Rotated(_) => Ok(true),
+                RefreshClaim::Rotated(_) => Ok("superseded"),
                 RefreshClaim::Busy { .. } => Err(Error::store("another process holds the vandar token refresh while this one keeps an issued pair; try again")),
             }
         })();
         match result {
-            Ok(stored) => {
-                crate::audit::audit!(info, "vandar", "token_stored_late", outcome = if stored { "ok" } else { "fenced_out" });
+            Ok(outcome) => {
+                crate::audit::audit!(info, "vandar", "token_stored_late", outcome = outcome);
                 Ok(())
             }
             Err(e) => {
@@ -539,7 +540,6 @@ impl VandarApi {
 }
 
 /// A pair Vandar just issued.
-#[derive(Clone)]
 struct Issued {
     access_token: Secret,
     refresh_token: Secret,
