@@ -129,7 +129,7 @@ static DargahClient *this_client(zval *this)
 	return object->client;
 }
 
-/* After a libdargah call: its exception if it failed, then its events to $this's logger. False if anything threw. */
+/* After a libdargah call: its exception if it failed, then its events to $this's logger. False if the call failed. */
 static bool finish(zval *this, DargahStatus status)
 {
 	return dargah_log_finish(&client_from(Z_OBJ_P(this))->logger, status);
@@ -137,11 +137,10 @@ static bool finish(zval *this, DargahStatus status)
 
 ZEND_METHOD(Dargah_Client, __construct)
 {
-	HashTable *config_array;
-	zend_string *config_text;
+	zval *config_value;
 	ZEND_PARSE_PARAMETERS_START(1, 1)
-		Z_PARAM_ARRAY_HT_OR_STR(config_array, config_text)
-	ZEND_PARSE_PARAMETERS_END();
+		Z_PARAM_ZVAL(config_value)
+	DARGAH_PARSE_PARAMETERS_END();
 
 	client_object *object = client_from(Z_OBJ_P(ZEND_THIS));
 	if (object->client) {
@@ -150,22 +149,31 @@ ZEND_METHOD(Dargah_Client, __construct)
 	}
 
 	zend_string *config;
-	if (config_array && zend_hash_num_elements(config_array) > 0 && zend_array_is_list(config_array)) {
-		/* JSON would make it a list, which the core could read field by field. */
-		dargah_throw(KIND_CONFIG, "config must be an array of keys and values, not a list");
-		RETURN_THROWS();
-	} else if (config_array) {
-		zval value;
-		ZVAL_ARR(&value, config_array);
-		config = dargah_json_encode(&value, KIND_CONFIG, "config");
+	if (Z_TYPE_P(config_value) == IS_ARRAY) {
+		HashTable *config_array = Z_ARRVAL_P(config_value);
+		if (zend_hash_num_elements(config_array) > 0 && zend_array_is_list(config_array)) {
+			/* JSON would make it a list, which the core could read field by field. */
+			dargah_throw(KIND_CONFIG, "config must be an array of keys and values, not a list");
+			RETURN_THROWS();
+		}
+		/* The caller's own zval, never one made with ZVAL_ARR(): a `require`d
+		 * configuration is an immutable array in opcache's shared memory, and
+		 * only its zval says it must not be reference-counted. json_encode()
+		 * counts a reference to every array it encodes; counted on the shared
+		 * array, four workers' unlocked counts corrupt it for all of them. */
+		config = dargah_json_encode(config_value, KIND_CONFIG, "config");
 		if (!config) {
 			RETURN_THROWS();
 		}
-	} else if (zend_str_has_nul_byte(config_text)) {
-		zend_argument_value_error(1, "must not contain any null bytes");
-		RETURN_THROWS();
+	} else if (Z_TYPE_P(config_value) == IS_STRING) {
+		if (zend_str_has_nul_byte(Z_STR_P(config_value))) {
+			dargah_argument_error(1, "must not contain any null bytes");
+			RETURN_THROWS();
+		}
+		config = zend_string_copy(Z_STR_P(config_value));
 	} else {
-		config = zend_string_copy(config_text);
+		dargah_argument_error(1, "must be of type array|string, %s given", zend_zval_type_name(config_value));
+		RETURN_THROWS();
 	}
 	object->client = client_for(config, &object->owned);
 	zend_string_release(config);
@@ -217,19 +225,26 @@ static void return_payments(zval *json, zval *return_value)
 ZEND_METHOD(Dargah_Client, createPayment)
 {
 	zend_string *gateway, *invoice_id, *callback_url, *mobile = NULL, *description = NULL, *account = NULL;
-	zend_long amount;
-	HashTable *vandar = NULL;
+	zval *amount_value, *vandar = NULL;
 	ZEND_PARSE_PARAMETERS_START(4, 8)
 		Z_PARAM_PATH_STR(gateway)
 		Z_PARAM_STR(invoice_id)
-		Z_PARAM_LONG(amount)
+		Z_PARAM_ZVAL(amount_value)
 		Z_PARAM_STR(callback_url)
 		Z_PARAM_OPTIONAL
 		Z_PARAM_STR_OR_NULL(mobile)
 		Z_PARAM_STR_OR_NULL(description)
-		Z_PARAM_ARRAY_HT_OR_NULL(vandar)
+		Z_PARAM_ARRAY_OR_NULL(vandar)
 		Z_PARAM_STR_OR_NULL(account)
-	ZEND_PARSE_PARAMETERS_END();
+	DARGAH_PARSE_PARAMETERS_END();
+
+	/* Rials are whole: PHP would turn 125000.9 into 125000, true into 1 and
+	 * "125000" into 125000 without a word (strict_types or not, for a bool). */
+	if (Z_TYPE_P(amount_value) != IS_LONG) {
+		dargah_argument_error(3, "must be an int (rials), %s given", zend_zval_type_name(amount_value));
+		RETURN_THROWS();
+	}
+	zend_long amount = Z_LVAL_P(amount_value);
 
 	DargahClient *client = this_client(ZEND_THIS);
 	if (!client) {
@@ -250,8 +265,9 @@ ZEND_METHOD(Dargah_Client, createPayment)
 		add_assoc_str(&request, "description", zend_string_copy(description));
 	}
 	if (vandar) {
-		GC_TRY_ADDREF(vandar);
-		add_assoc_array(&request, "vandar", vandar);
+		/* A copy of the caller's zval: an immutable array stays uncounted (see __construct). */
+		Z_TRY_ADDREF_P(vandar);
+		add_assoc_zval(&request, "vandar", vandar);
 	}
 	if (account) {
 		add_assoc_str(&request, "account", zend_string_copy(account));
@@ -280,7 +296,7 @@ ZEND_METHOD(Dargah_Client, payment)
 	zend_string *payment_id;
 	ZEND_PARSE_PARAMETERS_START(1, 1)
 		Z_PARAM_PATH_STR(payment_id)
-	ZEND_PARSE_PARAMETERS_END();
+	DARGAH_PARSE_PARAMETERS_END();
 
 	DargahClient *client = this_client(ZEND_THIS);
 	if (!client) {
@@ -307,7 +323,7 @@ ZEND_METHOD(Dargah_Client, payments)
 		Z_PARAM_STR_OR_NULL(state)
 		Z_PARAM_LONG(limit)
 		Z_PARAM_LONG(offset)
-	ZEND_PARSE_PARAMETERS_END();
+	DARGAH_PARSE_PARAMETERS_END();
 
 	DargahClient *client = this_client(ZEND_THIS);
 	if (!client) {
@@ -354,7 +370,7 @@ static bool callback_part(uint32_t arg, HashTable *fields, zend_string *raw, sma
 			return false;
 		}
 		if (Z_TYPE_P(value) != IS_STRING && Z_TYPE_P(value) != IS_LONG) {
-			zend_argument_type_error(arg, "must contain only strings, %s given", zend_zval_type_name(value));
+			dargah_argument_error(arg, "must contain only strings, %s given", zend_zval_type_name(value));
 			return false;
 		}
 		if (smart_str_get_len(out) > 0) {
@@ -387,7 +403,7 @@ ZEND_METHOD(Dargah_Client, handleCallback)
 		Z_PARAM_ARRAY_HT_OR_STR_OR_NULL(query_fields, query_raw)
 		Z_PARAM_ARRAY_HT_OR_STR_OR_NULL(body_fields, body_raw)
 		Z_PARAM_PATH_STR_OR_NULL(account)
-	ZEND_PARSE_PARAMETERS_END();
+	DARGAH_PARSE_PARAMETERS_END();
 
 	DargahClient *client = this_client(ZEND_THIS);
 	if (!client) {
@@ -420,7 +436,7 @@ ZEND_METHOD(Dargah_Client, acknowledge)
 	zend_string *payment_id;
 	ZEND_PARSE_PARAMETERS_START(1, 1)
 		Z_PARAM_PATH_STR(payment_id)
-	ZEND_PARSE_PARAMETERS_END();
+	DARGAH_PARSE_PARAMETERS_END();
 
 	DargahClient *client = this_client(ZEND_THIS);
 	if (!client) {
@@ -447,7 +463,7 @@ ZEND_METHOD(Dargah_Client, unacknowledged)
 	ZEND_PARSE_PARAMETERS_START(0, 1)
 		Z_PARAM_OPTIONAL
 		Z_PARAM_LONG(limit)
-	ZEND_PARSE_PARAMETERS_END();
+	DARGAH_PARSE_PARAMETERS_END();
 
 	DargahClient *client = this_client(ZEND_THIS);
 	if (!client) {
@@ -469,7 +485,7 @@ ZEND_METHOD(Dargah_Client, recover)
 	ZEND_PARSE_PARAMETERS_START(0, 1)
 		Z_PARAM_OPTIONAL
 		Z_PARAM_LONG(limit)
-	ZEND_PARSE_PARAMETERS_END();
+	DARGAH_PARSE_PARAMETERS_END();
 
 	DargahClient *client = this_client(ZEND_THIS);
 	if (!client) {
@@ -516,7 +532,7 @@ ZEND_METHOD(Dargah_Client, call)
 		Z_PARAM_PATH_STR(operation)
 		Z_PARAM_OPTIONAL
 		Z_PARAM_ARRAY_OR_NULL(params)
-	ZEND_PARSE_PARAMETERS_END();
+	DARGAH_PARSE_PARAMETERS_END();
 
 	DargahClient *client = this_client(ZEND_THIS);
 	if (!client) {
@@ -530,7 +546,7 @@ ZEND_METHOD(Dargah_Client, events)
 	zend_string *payment_id;
 	ZEND_PARSE_PARAMETERS_START(1, 1)
 		Z_PARAM_PATH_STR(payment_id)
-	ZEND_PARSE_PARAMETERS_END();
+	DARGAH_PARSE_PARAMETERS_END();
 
 	DargahClient *client = this_client(ZEND_THIS);
 	if (!client) {
@@ -548,10 +564,10 @@ ZEND_METHOD(Dargah_Client, setLogger)
 	zval *logger;
 	ZEND_PARSE_PARAMETERS_START(1, 1)
 		Z_PARAM_ZVAL(logger)
-	ZEND_PARSE_PARAMETERS_END();
+	DARGAH_PARSE_PARAMETERS_END();
 
 	if (!dargah_log_valid(logger)) {
-		zend_argument_type_error(1, "must be a callable, an object with a log() method (PSR-3), or null, %s given", zend_zval_type_name(logger));
+		dargah_argument_error(1, "must be a callable, an object with a log() method (PSR-3), or null, %s given", zend_zval_type_name(logger));
 		RETURN_THROWS();
 	}
 	client_object *object = client_from(Z_OBJ_P(ZEND_THIS));
