@@ -144,10 +144,12 @@ bool dargah_log_finish(zval *logger, DargahStatus status)
 	ZVAL_COPY_VALUE(&events, &pending);
 	ZVAL_UNDEF(&pending);
 	if (Z_TYPE_P(logger) != IS_NULL) {
-		/* The call's own exception waits while the logger runs, and stays the one thrown. */
-		bool saved = EG(exception) != NULL;
-		if (saved) {
-			zend_exception_save();
+		/* The call's own exception is set aside while the logger runs (a
+		 * pending exception would stop the logger's PHP code), and thrown again after. */
+		zend_object *call_exception = EG(exception);
+		if (call_exception) {
+			GC_ADDREF(call_exception);
+			zend_clear_exception();
 		}
 		uint32_t left = zend_hash_num_elements(Z_ARRVAL(events));
 		zval *event;
@@ -159,8 +161,10 @@ bool dargah_log_finish(zval *logger, DargahStatus status)
 				break; /* a logger that failed once would fail again: the rest are dropped, counted */
 			}
 		} ZEND_HASH_FOREACH_END();
-		if (saved) {
-			zend_exception_restore();
+		if (call_exception) {
+			zval thrown;
+			ZVAL_OBJ(&thrown, call_exception);
+			zend_throw_exception_object(&thrown); /* takes our reference */
 		}
 	}
 	zval_ptr_dtor(&events);
