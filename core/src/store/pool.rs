@@ -10,8 +10,9 @@
 //! - A connection that sat idle for a while is checked with a round trip
 //!   (`Pooled::alive`) before it is handed out, so a restart while a worker
 //!   was waiting on a gateway costs a reconnect, not the call.
-//! - Work that is safe to repeat (a fenced `finish`) runs once more on a fresh
-//!   connection when its connection was lost (`again_if_connection_lost`).
+//! - Work that is safe to repeat (a fenced `finish`) runs again on a fresh
+//!   connection when its connection was lost, for as long as a server's
+//!   restart takes (`again_if_connection_lost`).
 //! - A process keeps a bounded number of idle connections for a bounded time,
 //!   over all its pools together: a PHP-FPM worker whose shop changed its
 //!   settings 50 times keeps no connection for each old configuration. With no
@@ -88,17 +89,34 @@ thread_local! {
     static LOST: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Run `f`, and once more if it failed with a store error because its
-/// connection was lost (the database restarted or the network dropped it):
-/// the second run gets a fresh connection. Only for work that is safe to
-/// repeat — a fenced finish is a compare-and-set on `(state, fence)`: if the
-/// first run committed before the connection died, the second finds the
-/// answer stored and changes nothing.
+/// How long work that is safe to repeat keeps trying after its connection was
+/// lost: a database server's restart, well inside a claim's lease.
+const RETRY_LOST_FOR: Duration = Duration::from_secs(15);
+
+/// Run `f`, and again if it failed with a store error because its connection
+/// was lost (the database restarted or the network dropped it): the next run
+/// gets a fresh connection, and while the server is still coming back (its
+/// connects refused) the runs go on, further and further apart, for up to
+/// `RETRY_LOST_FOR`. Only for work that is safe to repeat and worth the wait —
+/// a fenced finish holding the gateway's answer is a compare-and-set on
+/// `(state, fence)`: if an earlier run committed before the connection died,
+/// the next finds the answer stored and changes nothing.
 pub(crate) fn again_if_connection_lost<T>(mut f: impl FnMut() -> Result<T>) -> Result<T> {
     LOST.with(|lost| lost.set(false));
-    match f() {
-        Err(e) if e.kind() == ErrorKind::Store && LOST.with(|lost| lost.replace(false)) => f(),
-        other => other,
+    let first = f();
+    if !matches!(&first, Err(e) if e.kind() == ErrorKind::Store) || !LOST.with(|lost| lost.replace(false)) {
+        return first;
+    }
+    let deadline = Instant::now() + RETRY_LOST_FOR;
+    let mut pause = Duration::from_millis(50);
+    loop {
+        match f() {
+            Err(e) if e.kind() == ErrorKind::Store && Instant::now() + pause < deadline => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_secs(1));
+            }
+            other => return other,
+        }
     }
 }
 
