@@ -79,10 +79,10 @@ php-shop-test: deps-php php-build php-sandbox
 	tests/php/run-shop.sh $(DARGAH_BIN) $(PHP_EXT_SO)
 
 # Both restart the test databases (scripts/db.sh, the servers DB_ENV names).
-php-soak: deps-php php-build php-sandbox
+php-soak: deps-php php-build php-sandbox db-start
 	$(DB_ENV) tests/php/run-soak.sh $(DARGAH_BIN) $(PHP_EXT_SO) soak
 
-php-memcheck: deps-php php-build php-sandbox
+php-memcheck: deps-php php-build php-sandbox db-start
 	$(DB_ENV) tests/php/run-soak.sh $(DARGAH_BIN) $(PHP_EXT_SO) memcheck
 
 TEST_TARGETS += php-test php-fpm-test php-shop-test php-soak php-memcheck
