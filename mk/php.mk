@@ -16,6 +16,8 @@
 #                           and MariaDB each restarted mid-load; crashes, answers, worker RSS
 #   make php-memcheck       the same, shorter, with the workers under valgrind
 #                           (USE_ZEND_ALLOC=0) and opcache's shared memory read-only
+#   make php-connections-test  50 settings changes under 8 workers never exhaust
+#                           what Dargah's MariaDB user may hold
 
 PHP          ?= php
 PHP_BUILD    := build/php
@@ -28,7 +30,7 @@ PHP_BUILD_FILES = $(shell php-config --extension-dir)/build
 PHP_SRC      := $(wildcard php-ext/*.c php-ext/*.h) php-ext/config.m4
 DARGAH_BIN   := $(or $(CARGO_TARGET_DIR),target)/debug/dargah
 
-.PHONY: deps-php php-lib php-build php-arginfo php-arginfo-check php-sandbox php-test php-fpm-test php-shop-test php-soak php-memcheck
+.PHONY: deps-php php-lib php-build php-arginfo php-arginfo-check php-sandbox php-test php-fpm-test php-shop-test php-soak php-memcheck php-connections-test
 
 deps-php:
 	./scripts/install-deps-php.sh
@@ -85,5 +87,8 @@ php-soak: deps-php php-build php-sandbox db-start
 php-memcheck: deps-php php-build php-sandbox db-start
 	$(DB_ENV) tests/php/run-soak.sh $(DARGAH_BIN) $(PHP_EXT_SO) memcheck
 
-TEST_TARGETS += php-test php-fpm-test php-shop-test php-soak php-memcheck
+php-connections-test: deps-php php-build php-sandbox db-start
+	$(DB_ENV) tests/php/run-connections.sh $(DARGAH_BIN) $(PHP_EXT_SO)
+
+TEST_TARGETS += php-test php-fpm-test php-shop-test php-soak php-memcheck php-connections-test
 DEPS_TARGETS += deps-php

@@ -32,7 +32,7 @@ root=$repo/build/php/$mode
 source "$here/lib.sh"
 
 if [ "$mode" = memcheck ]; then
-    CALLBACKS=${SOAK_MEMCHECK_CALLBACKS:-120} WORKERS=2 CLIENTS=2
+    CALLBACKS=${SOAK_MEMCHECK_CALLBACKS:-20} WORKERS=2 CLIENTS=2
 else
     CALLBACKS=${SOAK_CALLBACKS:-1500} WORKERS=${SOAK_WORKERS:-4} CLIENTS=${SOAK_CLIENTS:-4}
 fi

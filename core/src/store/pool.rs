@@ -38,7 +38,7 @@ const CHECK_AFTER_IDLE: Duration = Duration::from_secs(1);
 const CLOSE_AFTER_IDLE: Duration = Duration::from_secs(60);
 /// The idle connections one process keeps over all its pools (all clients and
 /// stores); the most recently used are kept.
-const IDLE_PER_PROCESS: usize = 16;
+const IDLE_PER_PROCESS: usize = 8;
 
 /// A connection the pool can check.
 pub(crate) trait Pooled: Send + 'static {
