@@ -85,7 +85,8 @@ trait Sweep: Send + Sync {
 }
 
 thread_local! {
-    /// Set when this thread's last failed connection was found dead (not a refused statement).
+    /// Set when this thread's last store error came from a connection found dead
+    /// or one that could not be made (not from a statement the server refused).
     static LOST: Cell<bool> = const { Cell::new(false) };
 }
 
@@ -94,7 +95,7 @@ thread_local! {
 const RETRY_LOST_FOR: Duration = Duration::from_secs(15);
 
 /// Run `f`, and again if it failed with a store error because its connection
-/// was lost (the database restarted or the network dropped it): the next run
+/// was lost or could not be made (the database restarted or the network dropped it): the next run
 /// gets a fresh connection, and while the server is still coming back (its
 /// connects refused) the runs go on, further and further apart, for up to
 /// `RETRY_LOST_FOR`. Only for work that is safe to repeat and worth the wait —
@@ -145,6 +146,8 @@ impl<C: Pooled> ProcessPool<C> {
             None => match connect() {
                 Ok(conn) => conn,
                 Err(e) => {
+                    // No server to reach: a restart under way, for work that may wait for it.
+                    LOST.with(|l| l.set(true));
                     self.give_back(&slots, None);
                     return Err(e);
                 }
@@ -419,6 +422,19 @@ mod tests {
         });
         assert!(refused.is_err());
         assert_eq!(tries, 1);
+        // The server is still coming back: refused connects are tried again, further apart.
+        let refusals = AtomicUsize::new(0);
+        let stored = again_if_connection_lost(|| {
+            pool.with(
+                || match refusals.fetch_add(1, Ordering::SeqCst) {
+                    0..=2 => Err(crate::error::Error::store("connection refused")),
+                    _ => Ok(ToServer { number: 99, up: Arc::new(AtomicBool::new(true)) }),
+                },
+                |c| if c.number == 99 { Ok("stored") } else { Err(crate::error::Error::store("terminating connection due to administrator command")) },
+            )
+        });
+        assert_eq!(stored.expect("stored once the server is back"), "stored");
+        assert_eq!(refusals.load(Ordering::SeqCst), 4);
     }
 
     #[test]
