@@ -232,7 +232,12 @@ impl<C: Pooled> ProcessPool<C> {
 fn sweep_process() {
     let pid = std::process::id();
     let pools: Vec<Arc<dyn Sweep>> = {
-        let mut pools = lock(&POOLS);
+        // A thread already sweeping does it for this one too: no queue on a busy process's give-backs.
+        let mut pools = match POOLS.try_lock() {
+            Ok(pools) => pools,
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return,
+        };
         pools.retain(|(owner, weak)| *owner == pid && weak.strong_count() > 0);
         pools.iter().filter_map(|(_, weak)| weak.upgrade()).collect()
     };
