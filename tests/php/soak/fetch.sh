@@ -7,6 +7,7 @@ for try in $(seq 80); do
     out=$(curl -s -w '\n%{http_code}' "$url")
     code=${out##*$'\n'} body=${out%$'\n'*}
     body=${body%$'\n'}
+    body=${body//$'\n'/ } # one line per callback, whatever a server error page looks like
     [ "$code" = 503 ] || break
     sleep 0.25
 done
