@@ -9,9 +9,18 @@
 #include "ext/standard/url.h"
 #include "zend_smart_str.h"
 
+/* A client the process keeps for one configuration text. */
+typedef struct {
+	DargahClient *client;
+	uint32_t users;     /* Dargah\Client objects using it now: never freed while any does */
+	uint64_t last_used; /* the least recently used is the one a new configuration replaces */
+	pid_t pid;          /* made in this process (not inherited through pcntl_fork()): may be freed */
+} shared_client;
+
 typedef struct {
 	DargahClient *client;
 	bool owned; /* freed with this object; otherwise kept by the process */
+	shared_client *shared; /* the process's entry this object uses, when not owned */
 	zval logger; /* setLogger(): a callable, a PSR-3 logger, or null */
 	zend_object std;
 } client_object;
@@ -33,11 +42,15 @@ static zend_object *client_create(zend_class_entry *ce)
 	return &object->std;
 }
 
+static void release_shared(shared_client *shared);
+
 static void client_free(zend_object *std)
 {
 	client_object *object = client_from(std);
 	if (object->owned) {
 		dargah_client_free(object->client);
+	} else if (object->shared) {
+		release_shared(object->shared);
 	}
 	zval_ptr_dtor(&object->logger);
 	zend_object_std_dtor(std);
@@ -60,13 +73,19 @@ void dargah_client_register_handlers(void)
  * database connections: a shop makes `new Dargah\Client($config)` in every
  * request, and each libdargah client has its own HTTP connection pool and
  * store handles, which should outlive the request. They are made during a
- * request (in a PHP-FPM worker, after the fork) and never freed: the process
- * keeps them until it exits. Past MAX_SHARED_CLIENTS configurations (a
- * multi-tenant script, a test suite) a client lives only as long as its object.
+ * request (in a PHP-FPM worker, after the fork). A process keeps the
+ * MAX_SHARED_CLIENTS most recently used configurations: a new one replaces
+ * the least recently used that no object is using, and that client is freed
+ * (its connections closed) — a shop whose settings changed 50 times keeps no
+ * client per old version. Only when every kept client is in use (a
+ * multi-tenant script holding them all) does a client live only as long as
+ * its object. A client inherited through pcntl_fork() is never freed in the
+ * child (that would close the parent's connections); it stays kept.
  */
 #define MAX_SHARED_CLIENTS 16
 
 static HashTable *shared_clients;
+static uint64_t shared_use_clock;
 #ifdef ZTS
 static MUTEX_T shared_clients_lock;
 #define LOCK_SHARED() tsrm_mutex_lock(shared_clients_lock)
@@ -81,19 +100,46 @@ size_t dargah_shared_client_count(void)
 	return shared_clients ? zend_hash_num_elements(shared_clients) : 0;
 }
 
-/* The client for a configuration text: the process's own, or a new one. */
-static DargahClient *client_for(zend_string *config, bool *owned)
+static void release_shared(shared_client *shared)
 {
-	DargahClient *client = NULL;
 	LOCK_SHARED();
-	if (shared_clients) {
-		client = zend_hash_find_ptr(shared_clients, config);
+	shared->users--;
+	UNLOCK_SHARED();
+}
+
+/* Under the lock: take the least recently used client no object uses (made in
+ * this process) out of the table; NULL if there is none. */
+static shared_client *take_least_recently_used(void)
+{
+	zend_string *key, *victim_key = NULL;
+	shared_client *entry, *victim = NULL;
+	pid_t me = getpid();
+	ZEND_HASH_FOREACH_STR_KEY_PTR(shared_clients, key, entry) {
+		if (entry->users == 0 && entry->pid == me && (!victim || entry->last_used < victim->last_used)) {
+			victim = entry;
+			victim_key = key;
+		}
+	} ZEND_HASH_FOREACH_END();
+	if (victim) {
+		zend_hash_del(shared_clients, victim_key);
 	}
-	if (client) {
+	return victim;
+}
+
+/* The client for a configuration text: the process's own, or a new one. */
+static DargahClient *client_for(zend_string *config, bool *owned, shared_client **shared)
+{
+	LOCK_SHARED();
+	shared_client *entry = shared_clients ? zend_hash_find_ptr(shared_clients, config) : NULL;
+	if (entry) {
+		entry->users++;
+		entry->last_used = ++shared_use_clock;
 		UNLOCK_SHARED();
 		*owned = false;
-		return client;
+		*shared = entry;
+		return entry->client;
 	}
+	DargahClient *client = NULL;
 	DargahStatus status = dargah_client_new(ZSTR_VAL(config), &client);
 	if (status != DARGAH_OK) {
 		UNLOCK_SHARED();
@@ -101,17 +147,29 @@ static DargahClient *client_for(zend_string *config, bool *owned)
 		return NULL;
 	}
 	*owned = true;
+	*shared = NULL;
 	if (!shared_clients) {
 		shared_clients = pemalloc(sizeof(HashTable), true);
 		zend_hash_init(shared_clients, 4, NULL, NULL, true);
 	}
+	shared_client *replaced = NULL;
+	if (zend_hash_num_elements(shared_clients) >= MAX_SHARED_CLIENTS) {
+		replaced = take_least_recently_used();
+	}
 	if (zend_hash_num_elements(shared_clients) < MAX_SHARED_CLIENTS) {
+		entry = pemalloc(sizeof(shared_client), true);
+		*entry = (shared_client) {.client = client, .users = 1, .last_used = ++shared_use_clock, .pid = getpid()};
 		zend_string *key = zend_string_init(ZSTR_VAL(config), ZSTR_LEN(config), true);
-		zend_hash_add_new_ptr(shared_clients, key, client);
+		zend_hash_add_new_ptr(shared_clients, key, entry);
 		zend_string_release(key);
 		*owned = false;
+		*shared = entry;
 	}
 	UNLOCK_SHARED();
+	if (replaced) {
+		dargah_client_free(replaced->client); /* outside the lock: it closes connections */
+		pefree(replaced, true);
+	}
 	return client;
 }
 
@@ -175,7 +233,7 @@ ZEND_METHOD(Dargah_Client, __construct)
 		dargah_argument_error(1, "must be of type array|string, %s given", zend_zval_type_name(config_value));
 		RETURN_THROWS();
 	}
-	object->client = client_for(config, &object->owned);
+	object->client = client_for(config, &object->owned, &object->shared);
 	zend_string_release(config);
 }
 
