@@ -11,6 +11,13 @@
 #   make php-fpm-test       php-fpm with 4 workers: 50 concurrent callbacks, one verify,
 #                           one "newly paid"; connections reused within a worker
 #   make php-shop-test      examples/php-shop under php-fpm + nginx, in headless Chromium
+#   make php-soak           Debian's php-fpm (its php.ini, opcache on) behind nginx: thousands
+#                           of callbacks at once, per-request and long-lived clients, PostgreSQL
+#                           and MariaDB each restarted mid-load; crashes, answers, worker RSS
+#   make php-memcheck       the same, shorter, with the workers under valgrind
+#                           (USE_ZEND_ALLOC=0) and opcache's shared memory read-only
+#   make php-connections-test  50 settings changes under 8 workers never exhaust
+#                           what Dargah's MariaDB user may hold
 
 PHP          ?= php
 PHP_BUILD    := build/php
@@ -23,7 +30,7 @@ PHP_BUILD_FILES = $(shell php-config --extension-dir)/build
 PHP_SRC      := $(wildcard php-ext/*.c php-ext/*.h) php-ext/config.m4
 DARGAH_BIN   := $(or $(CARGO_TARGET_DIR),target)/debug/dargah
 
-.PHONY: deps-php php-lib php-build php-arginfo php-arginfo-check php-sandbox php-test php-fpm-test php-shop-test
+.PHONY: deps-php php-lib php-build php-arginfo php-arginfo-check php-sandbox php-test php-fpm-test php-shop-test php-soak php-memcheck php-connections-test
 
 deps-php:
 	./scripts/install-deps-php.sh
@@ -73,5 +80,15 @@ php-fpm-test: deps-php php-build php-sandbox
 php-shop-test: deps-php php-build php-sandbox
 	tests/php/run-shop.sh $(DARGAH_BIN) $(PHP_EXT_SO)
 
-TEST_TARGETS += php-test php-fpm-test php-shop-test
+# Both restart the test databases (scripts/db.sh, the servers DB_ENV names).
+php-soak: deps-php php-build php-sandbox db-start
+	$(DB_ENV) tests/php/run-soak.sh $(DARGAH_BIN) $(PHP_EXT_SO) soak
+
+php-memcheck: deps-php php-build php-sandbox db-start
+	$(DB_ENV) tests/php/run-soak.sh $(DARGAH_BIN) $(PHP_EXT_SO) memcheck
+
+php-connections-test: deps-php php-build php-sandbox db-start
+	$(DB_ENV) tests/php/run-connections.sh $(DARGAH_BIN) $(PHP_EXT_SO)
+
+TEST_TARGETS += php-test php-fpm-test php-shop-test php-soak php-memcheck php-connections-test
 DEPS_TARGETS += deps-php

@@ -26,6 +26,7 @@ zend_class_entry *dargah_ce_outcome;
 zend_class_entry *dargah_ce_outcome_kind;
 zend_class_entry *dargah_ce_payment_state;
 zend_class_entry *dargah_ce_exception;
+zend_class_entry *dargah_ce_invalid_argument;
 zend_class_entry *dargah_ce_kind[KIND_COUNT];
 
 static void register_exceptions(void)
@@ -33,6 +34,7 @@ static void register_exceptions(void)
 	zend_class_entry *base = register_class_Dargah_Exception(spl_ce_RuntimeException);
 	dargah_ce_exception = base;
 	dargah_ce_kind[KIND_INVALID_INPUT] = register_class_Dargah_InvalidInputException(base);
+	dargah_ce_invalid_argument = register_class_Dargah_InvalidArgumentException(dargah_ce_kind[KIND_INVALID_INPUT]);
 	dargah_ce_kind[KIND_CONFIG] = register_class_Dargah_ConfigException(base);
 	dargah_ce_kind[KIND_UNKNOWN_PAYMENT] = register_class_Dargah_UnknownPaymentException(base);
 	dargah_ce_kind[KIND_DUPLICATE_INVOICE] = register_class_Dargah_DuplicateInvoiceException(base);

@@ -212,6 +212,13 @@ namespace Dargah {
     }
 
     class InvalidInputException extends Exception {}
+    /**
+     * A method of the extension called with an argument of the wrong type or
+     * value (a float, bool or numeric string as an amount, a NUL byte in a
+     * name, a missing argument): what PHP raises as TypeError, ValueError or
+     * ArgumentCountError, with that error as its previous one.
+     */
+    class InvalidArgumentException extends InvalidInputException {}
     class ConfigException extends Exception {}
     class UnknownPaymentException extends Exception {}
     class DuplicateInvoiceException extends Exception {}

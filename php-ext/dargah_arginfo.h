@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: fcd749419f9e066841ec92f75a785fe1b682abdd */
+ * Stub hash: 609ee9448e6e37b0e9ada1a63462a700b5fda591 */
 
 ZEND_BEGIN_ARG_INFO_EX(arginfo_class_Dargah_Client___construct, 0, 0, 1)
 	ZEND_ARG_TYPE_MASK(0, config, MAY_BE_ARRAY|MAY_BE_STRING, NULL)
@@ -170,6 +170,11 @@ static const zend_function_entry class_Dargah_Exception_methods[] = {
 
 
 static const zend_function_entry class_Dargah_InvalidInputException_methods[] = {
+	ZEND_FE_END
+};
+
+
+static const zend_function_entry class_Dargah_InvalidArgumentException_methods[] = {
 	ZEND_FE_END
 };
 
@@ -575,6 +580,16 @@ static zend_class_entry *register_class_Dargah_InvalidInputException(zend_class_
 
 	INIT_NS_CLASS_ENTRY(ce, "Dargah", "InvalidInputException", class_Dargah_InvalidInputException_methods);
 	class_entry = zend_register_internal_class_ex(&ce, class_entry_Dargah_Exception);
+
+	return class_entry;
+}
+
+static zend_class_entry *register_class_Dargah_InvalidArgumentException(zend_class_entry *class_entry_Dargah_InvalidInputException)
+{
+	zend_class_entry ce, *class_entry;
+
+	INIT_NS_CLASS_ENTRY(ce, "Dargah", "InvalidArgumentException", class_Dargah_InvalidArgumentException_methods);
+	class_entry = zend_register_internal_class_ex(&ce, class_entry_Dargah_InvalidInputException);
 
 	return class_entry;
 }

@@ -9,9 +9,18 @@
 #include "ext/standard/url.h"
 #include "zend_smart_str.h"
 
+/* A client the process keeps for one configuration text. */
+typedef struct {
+	DargahClient *client;
+	uint32_t users;     /* Dargah\Client objects using it now: never freed while any does */
+	uint64_t last_used; /* the least recently used is the one a new configuration replaces */
+	pid_t pid;          /* made in this process (not inherited through pcntl_fork()): may be freed */
+} shared_client;
+
 typedef struct {
 	DargahClient *client;
 	bool owned; /* freed with this object; otherwise kept by the process */
+	shared_client *shared; /* the process's entry this object uses, when not owned */
 	zval logger; /* setLogger(): a callable, a PSR-3 logger, or null */
 	zend_object std;
 } client_object;
@@ -33,11 +42,15 @@ static zend_object *client_create(zend_class_entry *ce)
 	return &object->std;
 }
 
+static void release_shared(shared_client *shared);
+
 static void client_free(zend_object *std)
 {
 	client_object *object = client_from(std);
 	if (object->owned) {
 		dargah_client_free(object->client);
+	} else if (object->shared) {
+		release_shared(object->shared);
 	}
 	zval_ptr_dtor(&object->logger);
 	zend_object_std_dtor(std);
@@ -60,13 +73,19 @@ void dargah_client_register_handlers(void)
  * database connections: a shop makes `new Dargah\Client($config)` in every
  * request, and each libdargah client has its own HTTP connection pool and
  * store handles, which should outlive the request. They are made during a
- * request (in a PHP-FPM worker, after the fork) and never freed: the process
- * keeps them until it exits. Past MAX_SHARED_CLIENTS configurations (a
- * multi-tenant script, a test suite) a client lives only as long as its object.
+ * request (in a PHP-FPM worker, after the fork). A process keeps the
+ * MAX_SHARED_CLIENTS most recently used configurations: a new one replaces
+ * the least recently used that no object is using, and that client is freed
+ * (its connections closed) — a shop whose settings changed 50 times keeps no
+ * client per old version. Only when every kept client is in use (a
+ * multi-tenant script holding them all) does a client live only as long as
+ * its object. A client inherited through pcntl_fork() is never freed in the
+ * child (that would close the parent's connections); it stays kept.
  */
 #define MAX_SHARED_CLIENTS 16
 
 static HashTable *shared_clients;
+static uint64_t shared_use_clock;
 #ifdef ZTS
 static MUTEX_T shared_clients_lock;
 #define LOCK_SHARED() tsrm_mutex_lock(shared_clients_lock)
@@ -81,19 +100,46 @@ size_t dargah_shared_client_count(void)
 	return shared_clients ? zend_hash_num_elements(shared_clients) : 0;
 }
 
-/* The client for a configuration text: the process's own, or a new one. */
-static DargahClient *client_for(zend_string *config, bool *owned)
+static void release_shared(shared_client *shared)
 {
-	DargahClient *client = NULL;
 	LOCK_SHARED();
-	if (shared_clients) {
-		client = zend_hash_find_ptr(shared_clients, config);
+	shared->users--;
+	UNLOCK_SHARED();
+}
+
+/* Under the lock: take the least recently used client no object uses (made in
+ * this process) out of the table; NULL if there is none. */
+static shared_client *take_least_recently_used(void)
+{
+	zend_string *key, *victim_key = NULL;
+	shared_client *entry, *victim = NULL;
+	pid_t me = getpid();
+	ZEND_HASH_FOREACH_STR_KEY_PTR(shared_clients, key, entry) {
+		if (entry->users == 0 && entry->pid == me && (!victim || entry->last_used < victim->last_used)) {
+			victim = entry;
+			victim_key = key;
+		}
+	} ZEND_HASH_FOREACH_END();
+	if (victim) {
+		zend_hash_del(shared_clients, victim_key);
 	}
-	if (client) {
+	return victim;
+}
+
+/* The client for a configuration text: the process's own, or a new one. */
+static DargahClient *client_for(zend_string *config, bool *owned, shared_client **shared)
+{
+	LOCK_SHARED();
+	shared_client *entry = shared_clients ? zend_hash_find_ptr(shared_clients, config) : NULL;
+	if (entry) {
+		entry->users++;
+		entry->last_used = ++shared_use_clock;
 		UNLOCK_SHARED();
 		*owned = false;
-		return client;
+		*shared = entry;
+		return entry->client;
 	}
+	DargahClient *client = NULL;
 	DargahStatus status = dargah_client_new(ZSTR_VAL(config), &client);
 	if (status != DARGAH_OK) {
 		UNLOCK_SHARED();
@@ -101,17 +147,29 @@ static DargahClient *client_for(zend_string *config, bool *owned)
 		return NULL;
 	}
 	*owned = true;
+	*shared = NULL;
 	if (!shared_clients) {
 		shared_clients = pemalloc(sizeof(HashTable), true);
 		zend_hash_init(shared_clients, 4, NULL, NULL, true);
 	}
+	shared_client *replaced = NULL;
+	if (zend_hash_num_elements(shared_clients) >= MAX_SHARED_CLIENTS) {
+		replaced = take_least_recently_used();
+	}
 	if (zend_hash_num_elements(shared_clients) < MAX_SHARED_CLIENTS) {
+		entry = pemalloc(sizeof(shared_client), true);
+		*entry = (shared_client) {.client = client, .users = 1, .last_used = ++shared_use_clock, .pid = getpid()};
 		zend_string *key = zend_string_init(ZSTR_VAL(config), ZSTR_LEN(config), true);
-		zend_hash_add_new_ptr(shared_clients, key, client);
+		zend_hash_add_new_ptr(shared_clients, key, entry);
 		zend_string_release(key);
 		*owned = false;
+		*shared = entry;
 	}
 	UNLOCK_SHARED();
+	if (replaced) {
+		dargah_client_free(replaced->client); /* outside the lock: it closes connections */
+		pefree(replaced, true);
+	}
 	return client;
 }
 
@@ -129,7 +187,7 @@ static DargahClient *this_client(zval *this)
 	return object->client;
 }
 
-/* After a libdargah call: its exception if it failed, then its events to $this's logger. False if anything threw. */
+/* After a libdargah call: its exception if it failed, then its events to $this's logger. False if the call failed. */
 static bool finish(zval *this, DargahStatus status)
 {
 	return dargah_log_finish(&client_from(Z_OBJ_P(this))->logger, status);
@@ -137,11 +195,10 @@ static bool finish(zval *this, DargahStatus status)
 
 ZEND_METHOD(Dargah_Client, __construct)
 {
-	HashTable *config_array;
-	zend_string *config_text;
+	zval *config_value;
 	ZEND_PARSE_PARAMETERS_START(1, 1)
-		Z_PARAM_ARRAY_HT_OR_STR(config_array, config_text)
-	ZEND_PARSE_PARAMETERS_END();
+		Z_PARAM_ZVAL(config_value)
+	DARGAH_PARSE_PARAMETERS_END();
 
 	client_object *object = client_from(Z_OBJ_P(ZEND_THIS));
 	if (object->client) {
@@ -150,24 +207,33 @@ ZEND_METHOD(Dargah_Client, __construct)
 	}
 
 	zend_string *config;
-	if (config_array && zend_hash_num_elements(config_array) > 0 && zend_array_is_list(config_array)) {
-		/* JSON would make it a list, which the core could read field by field. */
-		dargah_throw(KIND_CONFIG, "config must be an array of keys and values, not a list");
-		RETURN_THROWS();
-	} else if (config_array) {
-		zval value;
-		ZVAL_ARR(&value, config_array);
-		config = dargah_json_encode(&value, KIND_CONFIG, "config");
+	if (Z_TYPE_P(config_value) == IS_ARRAY) {
+		HashTable *config_array = Z_ARRVAL_P(config_value);
+		if (zend_hash_num_elements(config_array) > 0 && zend_array_is_list(config_array)) {
+			/* JSON would make it a list, which the core could read field by field. */
+			dargah_throw(KIND_CONFIG, "config must be an array of keys and values, not a list");
+			RETURN_THROWS();
+		}
+		/* The caller's own zval, never one made with ZVAL_ARR(): a `require`d
+		 * configuration is an immutable array in opcache's shared memory, and
+		 * only its zval says it must not be reference-counted. json_encode()
+		 * counts a reference to every array it encodes; counted on the shared
+		 * array, four workers' unlocked counts corrupt it for all of them. */
+		config = dargah_json_encode(config_value, KIND_CONFIG, "config");
 		if (!config) {
 			RETURN_THROWS();
 		}
-	} else if (zend_str_has_nul_byte(config_text)) {
-		zend_argument_value_error(1, "must not contain any null bytes");
-		RETURN_THROWS();
+	} else if (Z_TYPE_P(config_value) == IS_STRING) {
+		if (zend_str_has_nul_byte(Z_STR_P(config_value))) {
+			dargah_argument_error(1, "must not contain any null bytes");
+			RETURN_THROWS();
+		}
+		config = zend_string_copy(Z_STR_P(config_value));
 	} else {
-		config = zend_string_copy(config_text);
+		dargah_argument_error(1, "must be of type array|string, %s given", zend_zval_type_name(config_value));
+		RETURN_THROWS();
 	}
-	object->client = client_for(config, &object->owned);
+	object->client = client_for(config, &object->owned, &object->shared);
 	zend_string_release(config);
 }
 
@@ -217,19 +283,26 @@ static void return_payments(zval *json, zval *return_value)
 ZEND_METHOD(Dargah_Client, createPayment)
 {
 	zend_string *gateway, *invoice_id, *callback_url, *mobile = NULL, *description = NULL, *account = NULL;
-	zend_long amount;
-	HashTable *vandar = NULL;
+	zval *amount_value, *vandar = NULL;
 	ZEND_PARSE_PARAMETERS_START(4, 8)
 		Z_PARAM_PATH_STR(gateway)
 		Z_PARAM_STR(invoice_id)
-		Z_PARAM_LONG(amount)
+		Z_PARAM_ZVAL(amount_value)
 		Z_PARAM_STR(callback_url)
 		Z_PARAM_OPTIONAL
 		Z_PARAM_STR_OR_NULL(mobile)
 		Z_PARAM_STR_OR_NULL(description)
-		Z_PARAM_ARRAY_HT_OR_NULL(vandar)
+		Z_PARAM_ARRAY_OR_NULL(vandar)
 		Z_PARAM_STR_OR_NULL(account)
-	ZEND_PARSE_PARAMETERS_END();
+	DARGAH_PARSE_PARAMETERS_END();
+
+	/* Rials are whole: PHP would turn 125000.9 into 125000, true into 1 and
+	 * "125000" into 125000 without a word (strict_types or not, for a bool). */
+	if (Z_TYPE_P(amount_value) != IS_LONG) {
+		dargah_argument_error(3, "must be an int (rials), %s given", zend_zval_type_name(amount_value));
+		RETURN_THROWS();
+	}
+	zend_long amount = Z_LVAL_P(amount_value);
 
 	DargahClient *client = this_client(ZEND_THIS);
 	if (!client) {
@@ -250,8 +323,9 @@ ZEND_METHOD(Dargah_Client, createPayment)
 		add_assoc_str(&request, "description", zend_string_copy(description));
 	}
 	if (vandar) {
-		GC_TRY_ADDREF(vandar);
-		add_assoc_array(&request, "vandar", vandar);
+		/* A copy of the caller's zval: an immutable array stays uncounted (see __construct). */
+		Z_TRY_ADDREF_P(vandar);
+		add_assoc_zval(&request, "vandar", vandar);
 	}
 	if (account) {
 		add_assoc_str(&request, "account", zend_string_copy(account));
@@ -280,7 +354,7 @@ ZEND_METHOD(Dargah_Client, payment)
 	zend_string *payment_id;
 	ZEND_PARSE_PARAMETERS_START(1, 1)
 		Z_PARAM_PATH_STR(payment_id)
-	ZEND_PARSE_PARAMETERS_END();
+	DARGAH_PARSE_PARAMETERS_END();
 
 	DargahClient *client = this_client(ZEND_THIS);
 	if (!client) {
@@ -307,7 +381,7 @@ ZEND_METHOD(Dargah_Client, payments)
 		Z_PARAM_STR_OR_NULL(state)
 		Z_PARAM_LONG(limit)
 		Z_PARAM_LONG(offset)
-	ZEND_PARSE_PARAMETERS_END();
+	DARGAH_PARSE_PARAMETERS_END();
 
 	DargahClient *client = this_client(ZEND_THIS);
 	if (!client) {
@@ -354,7 +428,7 @@ static bool callback_part(uint32_t arg, HashTable *fields, zend_string *raw, sma
 			return false;
 		}
 		if (Z_TYPE_P(value) != IS_STRING && Z_TYPE_P(value) != IS_LONG) {
-			zend_argument_type_error(arg, "must contain only strings, %s given", zend_zval_type_name(value));
+			dargah_argument_error(arg, "must contain only strings, %s given", zend_zval_type_name(value));
 			return false;
 		}
 		if (smart_str_get_len(out) > 0) {
@@ -387,7 +461,7 @@ ZEND_METHOD(Dargah_Client, handleCallback)
 		Z_PARAM_ARRAY_HT_OR_STR_OR_NULL(query_fields, query_raw)
 		Z_PARAM_ARRAY_HT_OR_STR_OR_NULL(body_fields, body_raw)
 		Z_PARAM_PATH_STR_OR_NULL(account)
-	ZEND_PARSE_PARAMETERS_END();
+	DARGAH_PARSE_PARAMETERS_END();
 
 	DargahClient *client = this_client(ZEND_THIS);
 	if (!client) {
@@ -420,7 +494,7 @@ ZEND_METHOD(Dargah_Client, acknowledge)
 	zend_string *payment_id;
 	ZEND_PARSE_PARAMETERS_START(1, 1)
 		Z_PARAM_PATH_STR(payment_id)
-	ZEND_PARSE_PARAMETERS_END();
+	DARGAH_PARSE_PARAMETERS_END();
 
 	DargahClient *client = this_client(ZEND_THIS);
 	if (!client) {
@@ -447,7 +521,7 @@ ZEND_METHOD(Dargah_Client, unacknowledged)
 	ZEND_PARSE_PARAMETERS_START(0, 1)
 		Z_PARAM_OPTIONAL
 		Z_PARAM_LONG(limit)
-	ZEND_PARSE_PARAMETERS_END();
+	DARGAH_PARSE_PARAMETERS_END();
 
 	DargahClient *client = this_client(ZEND_THIS);
 	if (!client) {
@@ -469,7 +543,7 @@ ZEND_METHOD(Dargah_Client, recover)
 	ZEND_PARSE_PARAMETERS_START(0, 1)
 		Z_PARAM_OPTIONAL
 		Z_PARAM_LONG(limit)
-	ZEND_PARSE_PARAMETERS_END();
+	DARGAH_PARSE_PARAMETERS_END();
 
 	DargahClient *client = this_client(ZEND_THIS);
 	if (!client) {
@@ -516,7 +590,7 @@ ZEND_METHOD(Dargah_Client, call)
 		Z_PARAM_PATH_STR(operation)
 		Z_PARAM_OPTIONAL
 		Z_PARAM_ARRAY_OR_NULL(params)
-	ZEND_PARSE_PARAMETERS_END();
+	DARGAH_PARSE_PARAMETERS_END();
 
 	DargahClient *client = this_client(ZEND_THIS);
 	if (!client) {
@@ -530,7 +604,7 @@ ZEND_METHOD(Dargah_Client, events)
 	zend_string *payment_id;
 	ZEND_PARSE_PARAMETERS_START(1, 1)
 		Z_PARAM_PATH_STR(payment_id)
-	ZEND_PARSE_PARAMETERS_END();
+	DARGAH_PARSE_PARAMETERS_END();
 
 	DargahClient *client = this_client(ZEND_THIS);
 	if (!client) {
@@ -548,10 +622,10 @@ ZEND_METHOD(Dargah_Client, setLogger)
 	zval *logger;
 	ZEND_PARSE_PARAMETERS_START(1, 1)
 		Z_PARAM_ZVAL(logger)
-	ZEND_PARSE_PARAMETERS_END();
+	DARGAH_PARSE_PARAMETERS_END();
 
 	if (!dargah_log_valid(logger)) {
-		zend_argument_type_error(1, "must be a callable, an object with a log() method (PSR-3), or null, %s given", zend_zval_type_name(logger));
+		dargah_argument_error(1, "must be a callable, an object with a log() method (PSR-3), or null, %s given", zend_zval_type_name(logger));
 		RETURN_THROWS();
 	}
 	client_object *object = client_from(Z_OBJ_P(ZEND_THIS));

@@ -49,6 +49,35 @@ void dargah_throw(enum dargah_kind kind, const char *format, ...)
 	zend_string_release(message);
 }
 
+void dargah_argument_error(uint32_t arg, const char *format, ...)
+{
+	va_list args;
+	va_start(args, format);
+	zend_string *message = zend_vstrpprintf(0, format, args);
+	va_end(args);
+	zend_argument_error(dargah_ce_invalid_argument, arg, "%s", ZSTR_VAL(message));
+	zend_string_release(message);
+	if (EG(exception) && EG(exception)->ce == dargah_ce_invalid_argument) {
+		zend_update_property_long(zend_ce_exception, EG(exception), ZEND_STRL("code"), KIND_INVALID_INPUT);
+	}
+}
+
+void dargah_argument_error_from_php(void)
+{
+	zend_object *original = EG(exception);
+	if (!original || instanceof_function(original->ce, dargah_ce_exception)) {
+		return;
+	}
+	zval rv;
+	zval *message = zend_read_property_ex(zend_get_exception_base(original), original, ZSTR_KNOWN(ZEND_STR_MESSAGE), true, &rv);
+	zend_string *text = zval_get_string(message);
+	GC_ADDREF(original);
+	zend_clear_exception();
+	zend_object *e = zend_throw_exception(dargah_ce_invalid_argument, ZSTR_VAL(text), KIND_INVALID_INPUT);
+	zend_exception_set_previous(e, original); /* takes our reference */
+	zend_string_release(text);
+}
+
 void dargah_throw_status(DargahStatus status)
 {
 	/* Borrowed until the next libdargah call on this thread: used at once. */
@@ -84,7 +113,7 @@ static enum dargah_kind kind_of_object(zend_object *e)
 
 ZEND_METHOD(Dargah_Exception, getKind)
 {
-	ZEND_PARSE_PARAMETERS_NONE();
+	DARGAH_PARSE_PARAMETERS_NONE();
 	/* libdargah names its statuses as the core names the kinds. */
 	RETURN_STRING(dargah_status_name(kind_of_object(Z_OBJ_P(ZEND_THIS))));
 }
@@ -98,24 +127,24 @@ static void return_property(zval *this, const char *name, size_t length, zval *r
 
 ZEND_METHOD(Dargah_Exception, getGatewayCode)
 {
-	ZEND_PARSE_PARAMETERS_NONE();
+	DARGAH_PARSE_PARAMETERS_NONE();
 	return_property(ZEND_THIS, ZEND_STRL("gatewayCode"), return_value);
 }
 
 ZEND_METHOD(Dargah_Exception, getGatewayMessage)
 {
-	ZEND_PARSE_PARAMETERS_NONE();
+	DARGAH_PARSE_PARAMETERS_NONE();
 	return_property(ZEND_THIS, ZEND_STRL("gatewayMessage"), return_value);
 }
 
 ZEND_METHOD(Dargah_Exception, getHttpStatus)
 {
-	ZEND_PARSE_PARAMETERS_NONE();
+	DARGAH_PARSE_PARAMETERS_NONE();
 	return_property(ZEND_THIS, ZEND_STRL("httpStatus"), return_value);
 }
 
 ZEND_METHOD(Dargah_Exception, isInDoubt)
 {
-	ZEND_PARSE_PARAMETERS_NONE();
+	DARGAH_PARSE_PARAMETERS_NONE();
 	RETURN_BOOL(dargah_status_is_in_doubt(kind_of_object(Z_OBJ_P(ZEND_THIS))));
 }

@@ -34,6 +34,7 @@ extern zend_class_entry *dargah_ce_outcome;
 extern zend_class_entry *dargah_ce_outcome_kind;
 extern zend_class_entry *dargah_ce_payment_state;
 extern zend_class_entry *dargah_ce_exception;
+extern zend_class_entry *dargah_ce_invalid_argument;
 /* The exception class of each kind, indexed by kind number. */
 extern zend_class_entry *dargah_ce_kind[KIND_COUNT];
 
@@ -46,6 +47,18 @@ size_t dargah_shared_client_count(void);
 void dargah_throw_status(DargahStatus status);
 /* Throw the exception of `kind` for an error the extension found itself. */
 void dargah_throw(enum dargah_kind kind, const char *format, ...) ZEND_ATTRIBUTE_FORMAT(printf, 2, 3);
+/* Throw Dargah\InvalidArgumentException for argument `arg` of the running
+ * method, worded as PHP words its own ("…(): Argument #3 ($amount) must …"). */
+void dargah_argument_error(uint32_t arg, const char *format, ...) ZEND_ATTRIBUTE_FORMAT(printf, 2, 3);
+/* The TypeError, ValueError or ArgumentCountError PHP's argument parsing just
+ * threw, as a Dargah\InvalidArgumentException with the same message (and the
+ * original as its previous): every argument error of the extension is a
+ * Dargah\Exception, which a shop catches around every call. */
+void dargah_argument_error_from_php(void);
+
+/* ZEND_PARSE_PARAMETERS_END() and _NONE() with dargah_argument_error_from_php(). */
+#define DARGAH_PARSE_PARAMETERS_END() ZEND_PARSE_PARAMETERS_END_EX(dargah_argument_error_from_php(); return)
+#define DARGAH_PARSE_PARAMETERS_NONE() ZEND_PARSE_PARAMETERS_START(0, 0) DARGAH_PARSE_PARAMETERS_END()
 
 /* dargah_log.c */
 /* A callable, an object with log() (PSR-3), or null. */
@@ -53,7 +66,8 @@ bool dargah_log_valid(zval *logger);
 /* Collect the audit events of the next libdargah call when `logger` is not null. */
 void dargah_log_begin(zval *logger);
 /* After that call: throw its error (if any), then hand its events to `logger`
- * on this thread. False if the call failed or the logger threw. */
+ * on this thread. False if the call failed; a logger that throws does not
+ * change the answer (its exception becomes an E_WARNING). */
 bool dargah_log_finish(zval *logger, DargahStatus status);
 
 /* dargah_json.c */

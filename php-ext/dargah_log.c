@@ -7,7 +7,8 @@
  * at load time) on the PHP thread, before the dargah_* function returns;
  * it only copies the event into a list. The logger itself is called after
  * the libdargah call has returned and its exception (if any) is made, so a
- * logger that throws or calls Dargah again cannot disturb it. With no
+ * logger that throws or calls Dargah again cannot disturb it: a logger's
+ * exception becomes a warning and the call's result or exception stands. With no
  * logger set on the client nothing is collected and nothing is printed.
  */
 #ifdef HAVE_CONFIG_H
@@ -106,6 +107,30 @@ static void deliver(zval *logger, zval *event)
 	zval_ptr_dtor(&args[2]);
 }
 
+/*
+ * The logger threw (a full disk, a dead syslog): the call's result stands —
+ * a `newly_paid` outcome taken by a logger's exception is told to no one, and
+ * every later callback says `already_paid`. The failure becomes an E_WARNING
+ * naming the exception; if an error handler turns that warning into an
+ * exception in turn, that one is dropped too, after the handler has seen it.
+ */
+static void logger_failed(uint32_t undelivered)
+{
+	zend_object *thrown = EG(exception);
+	GC_ADDREF(thrown);
+	zend_clear_exception();
+	zval rv;
+	zval *message = zend_read_property_ex(zend_get_exception_base(thrown), thrown, ZSTR_KNOWN(ZEND_STR_MESSAGE), true, &rv);
+	zend_string *text = zval_get_string(message);
+	php_error_docref(NULL, E_WARNING, "the Dargah\\Client logger threw %s: %s; %u audit event(s) of this call were not logged, its result stands",
+		ZSTR_VAL(thrown->ce->name), ZSTR_VAL(text), undelivered);
+	zend_string_release(text);
+	OBJ_RELEASE(thrown);
+	if (EG(exception)) {
+		zend_clear_exception();
+	}
+}
+
 bool dargah_log_finish(zval *logger, DargahStatus status)
 {
 	if (status != DARGAH_OK) {
@@ -119,22 +144,29 @@ bool dargah_log_finish(zval *logger, DargahStatus status)
 	ZVAL_COPY_VALUE(&events, &pending);
 	ZVAL_UNDEF(&pending);
 	if (Z_TYPE_P(logger) != IS_NULL) {
-		/* The call's own exception waits while the logger runs, and stays the one thrown. */
-		bool saved = EG(exception) != NULL;
-		if (saved) {
-			zend_exception_save();
+		/* The call's own exception is set aside while the logger runs (a
+		 * pending exception would stop the logger's PHP code), and thrown again after. */
+		zend_object *call_exception = EG(exception);
+		if (call_exception) {
+			GC_ADDREF(call_exception);
+			zend_clear_exception();
 		}
+		uint32_t left = zend_hash_num_elements(Z_ARRVAL(events));
 		zval *event;
 		ZEND_HASH_FOREACH_VAL(Z_ARRVAL(events), event) {
 			deliver(logger, event);
+			left--;
 			if (EG(exception)) {
-				break; /* the logger threw: that exception is the caller's to see */
+				logger_failed(left);
+				break; /* a logger that failed once would fail again: the rest are dropped, counted */
 			}
 		} ZEND_HASH_FOREACH_END();
-		if (saved) {
-			zend_exception_restore();
+		if (call_exception) {
+			zval thrown;
+			ZVAL_OBJ(&thrown, call_exception);
+			zend_throw_exception_object(&thrown); /* takes our reference */
 		}
 	}
 	zval_ptr_dtor(&events);
-	return status == DARGAH_OK && !EG(exception);
+	return status == DARGAH_OK;
 }

@@ -223,9 +223,9 @@ bool dargah_outcome_from_json(zval *json, zval *out)
 }
 
 /* Private constructors: these objects come only from a Dargah\Client. */
-ZEND_METHOD(Dargah_Redirect, __construct) { ZEND_PARSE_PARAMETERS_NONE(); }
-ZEND_METHOD(Dargah_Payment, __construct) { ZEND_PARSE_PARAMETERS_NONE(); }
-ZEND_METHOD(Dargah_Outcome, __construct) { ZEND_PARSE_PARAMETERS_NONE(); }
+ZEND_METHOD(Dargah_Redirect, __construct) { DARGAH_PARSE_PARAMETERS_NONE(); }
+ZEND_METHOD(Dargah_Payment, __construct) { DARGAH_PARSE_PARAMETERS_NONE(); }
+ZEND_METHOD(Dargah_Outcome, __construct) { DARGAH_PARSE_PARAMETERS_NONE(); }
 
 static zval *property(zend_class_entry *ce, zval *object, const char *name, zval *rv)
 {
@@ -235,7 +235,7 @@ static zval *property(zend_class_entry *ce, zval *object, const char *name, zval
 ZEND_METHOD(Dargah_Redirect, isPost)
 {
 	zval rv;
-	ZEND_PARSE_PARAMETERS_NONE();
+	DARGAH_PARSE_PARAMETERS_NONE();
 	zval *method = property(dargah_ce_redirect, ZEND_THIS, "method", &rv);
 	RETURN_BOOL(Z_TYPE_P(method) == IS_STRING && zend_string_equals_literal(Z_STR_P(method), "POST"));
 }
@@ -243,7 +243,7 @@ ZEND_METHOD(Dargah_Redirect, isPost)
 ZEND_METHOD(Dargah_Payment, isPaid)
 {
 	zval rv;
-	ZEND_PARSE_PARAMETERS_NONE();
+	DARGAH_PARSE_PARAMETERS_NONE();
 	zval *state = property(dargah_ce_payment, ZEND_THIS, "state", &rv);
 	RETURN_BOOL(Z_TYPE_P(state) == IS_OBJECT && Z_OBJ_P(state) == zend_enum_get_case_cstr(dargah_ce_payment_state, "Paid"));
 }
@@ -257,12 +257,12 @@ static bool outcome_is(zval *outcome, const char *kind_case)
 
 ZEND_METHOD(Dargah_Outcome, isNewlyPaid)
 {
-	ZEND_PARSE_PARAMETERS_NONE();
+	DARGAH_PARSE_PARAMETERS_NONE();
 	RETURN_BOOL(outcome_is(ZEND_THIS, "NewlyPaid"));
 }
 
 ZEND_METHOD(Dargah_Outcome, isPaid)
 {
-	ZEND_PARSE_PARAMETERS_NONE();
+	DARGAH_PARSE_PARAMETERS_NONE();
 	RETURN_BOOL(outcome_is(ZEND_THIS, "NewlyPaid") || outcome_is(ZEND_THIS, "AlreadyPaid"));
 }

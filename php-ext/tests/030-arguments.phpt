@@ -1,5 +1,5 @@
 --TEST--
-Bad arguments: wrong types, missing and extra arguments, NUL bytes, huge strings
+Bad arguments: wrong types, missing and extra arguments, NUL bytes, huge strings; amounts are ints only
 --EXTENSIONS--
 dargah
 --SKIPIF--
@@ -11,8 +11,14 @@ $client = new_client();
 $url = callback_url('vandar');
 $huge = str_repeat('x', 5_000_000);
 $cases = [
-    // Types: PHP's own TypeError, ArgumentCountError and ValueError.
+    // Types: what PHP raises as TypeError, ArgumentCountError and ValueError is a
+    // Dargah\InvalidArgumentException (with PHP's error as its previous one).
     'amount as text' => fn() => $client->createPayment('vandar', invoice(), 'a lot', $url),
+    'amount as float' => fn() => $client->createPayment('vandar', invoice(), 125000.9, $url),
+    'amount as whole float' => fn() => $client->createPayment('vandar', invoice(), 125000.0, $url),
+    'amount as true' => fn() => $client->createPayment('vandar', invoice(), true, $url),
+    'amount as numeric text' => fn() => $client->createPayment('vandar', invoice(), '125000', $url),
+    'amount as null' => fn() => $client->createPayment('vandar', invoice(), null, $url),
     'gateway as array' => fn() => $client->createPayment(['vandar'], invoice(), AMOUNT, $url),
     'config as object' => fn() => new Dargah\Client(new stdClass),
     'vandar options as text' => fn() => $client->createPayment('vandar', invoice(), AMOUNT, $url, vandar: 'x'),
@@ -50,6 +56,11 @@ $started = microtime(true);
 foreach ($cases as $case => $f) {
     $text = thrown($f);
     $what = $text === 'nothing thrown' ? 'accepted' : substr($text, 0, strpos($text, ')') + 1);
+    try {
+        $f();
+    } catch (Throwable $e) {
+        $what .= $e->getPrevious() ? ' <- ' . get_class($e->getPrevious()) : '';
+    }
     printf("%-24s %s%s\n", $case, $what, strlen($text) > 1300 ? ' MESSAGE TOO LONG' : '');
 }
 echo "quick: ", var_export(microtime(true) - $started < 60, true), "\n";
@@ -57,29 +68,45 @@ echo "quick: ", var_export(microtime(true) - $started < 60, true), "\n";
 // Integer keys ($_GET turns "?5=x" into the key 5) and values are fine.
 echo thrown(fn() => $client->handleCallback('vandar', [5 => 'x', 'token' => 7, 'payment_status' => 'OK'])), "\n";
 
+// The wording is PHP's own, naming the argument.
+echo thrown(fn() => $client->createPayment('vandar', invoice(), 125000.9, $url)), "\n";
+echo thrown(fn() => $client->createPayment("van\0dar", invoice(), AMOUNT, $url)), "\n";
+echo thrown(fn() => $client->createPayment('vandar', invoice())), "\n";
+// Caught as Dargah\Exception, as a shop catches around every call.
+try {
+    $client->createPayment('vandar', invoice(), true, $url);
+} catch (Dargah\Exception $e) {
+    echo 'caught as Dargah\Exception: ', $e->getKind(), "\n";
+}
+
 // A client that was never constructed, or constructed twice.
 echo thrown(fn() => (new ReflectionClass('Dargah\Client'))->newInstanceWithoutConstructor()), "\n";
 echo thrown(fn() => $client->__construct(sandbox_config())), "\n";
 ?>
 --EXPECT--
-amount as text           TypeError (TypeError)
-gateway as array         TypeError (TypeError)
-config as object         TypeError (TypeError)
-vandar options as text   TypeError (TypeError)
-params as text           TypeError (TypeError)
-query as object          TypeError (TypeError)
-callback value float     TypeError (TypeError)
-callback value null      TypeError (TypeError)
-callback value object    TypeError (TypeError)
-missing arguments        ArgumentCountError (ArgumentCountError)
-too many arguments       ArgumentCountError (ArgumentCountError)
+amount as text           Dargah\InvalidArgumentException (invalid_input, 1)
+amount as float          Dargah\InvalidArgumentException (invalid_input, 1)
+amount as whole float    Dargah\InvalidArgumentException (invalid_input, 1)
+amount as true           Dargah\InvalidArgumentException (invalid_input, 1)
+amount as numeric text   Dargah\InvalidArgumentException (invalid_input, 1)
+amount as null           Dargah\InvalidArgumentException (invalid_input, 1)
+gateway as array         Dargah\InvalidArgumentException (invalid_input, 1) <- TypeError
+config as object         Dargah\InvalidArgumentException (invalid_input, 1)
+vandar options as text   Dargah\InvalidArgumentException (invalid_input, 1) <- TypeError
+params as text           Dargah\InvalidArgumentException (invalid_input, 1) <- TypeError
+query as object          Dargah\InvalidArgumentException (invalid_input, 1) <- TypeError
+callback value float     Dargah\InvalidArgumentException (invalid_input, 1)
+callback value null      Dargah\InvalidArgumentException (invalid_input, 1)
+callback value object    Dargah\InvalidArgumentException (invalid_input, 1)
+missing arguments        Dargah\InvalidArgumentException (invalid_input, 1) <- ArgumentCountError
+too many arguments       Dargah\InvalidArgumentException (invalid_input, 1) <- ArgumentCountError
 unknown named argument   Error (Error)
 params without id        Dargah\InvalidInputException (invalid_input, 1)
 transfer without key     Dargah\InvalidInputException (invalid_input, 1)
-NUL in gateway           ValueError (ValueError)
-NUL in payment id        ValueError (ValueError)
-NUL in operation         ValueError (ValueError)
-NUL in config text       ValueError (ValueError)
+NUL in gateway           Dargah\InvalidArgumentException (invalid_input, 1) <- ValueError
+NUL in payment id        Dargah\InvalidArgumentException (invalid_input, 1) <- ValueError
+NUL in operation         Dargah\InvalidArgumentException (invalid_input, 1) <- ValueError
+NUL in config text       Dargah\InvalidArgumentException (invalid_input, 1)
 NUL in invoice id        Dargah\InvalidInputException (invalid_input, 1)
 NUL in callback          Dargah\InvalidCallbackException (invalid_callback, 5)
 huge invoice id          Dargah\InvalidInputException (invalid_input, 1)
@@ -95,5 +122,9 @@ huge config value        accepted
 many parameters          Dargah\InvalidInputException (invalid_input, 1)
 quick: true
 Dargah\UnknownPaymentException (unknown_payment, 3): no vandar payment matches this callback
+Dargah\InvalidArgumentException (invalid_input, 1): Dargah\Client::createPayment(): Argument #3 ($amount) must be an int (rials), float given
+Dargah\InvalidArgumentException (invalid_input, 1): Dargah\Client::createPayment(): Argument #1 ($gateway) must not contain any null bytes
+Dargah\InvalidArgumentException (invalid_input, 1): Dargah\Client::createPayment() expects at least 4 arguments, 2 given
+caught as Dargah\Exception: invalid_input
 ReflectionException (ReflectionException): Class Dargah\Client is an internal class marked as final that cannot be instantiated without invoking its constructor
 Error (Error): Dargah\Client is already constructed

@@ -33,9 +33,29 @@ ob_start();
 phpinfo(INFO_MODULES);
 preg_match('/clients kept by this process => (\d+)/', ob_get_clean(), $m);
 echo "clients kept: $m[1]\n";
+
+// A shop whose settings changed 20 times: the 16 most recent configurations are
+// kept (the least recently used one, not in use, is freed with its connections),
+// so the newest is reused, not made again in every request.
+unset($other);
+$versions = [];
+for ($version = 0; $version < 20; $version++) {
+    $versions[] = sandbox_config(['lease_secs' => 100 + $version]);
+    (new Dargah\Client(end($versions)))->call('mupra.balance');
+}
+ob_start();
+phpinfo(INFO_MODULES);
+preg_match('/clients kept by this process => (\d+)/', ob_get_clean(), $m);
+echo "after 20 settings changes, clients kept: $m[1]; connections to the gateway: ", count(connections_to($port)), "\n";
+$before = connections_to($port);
+$newest = new Dargah\Client(end($versions));
+$newest->call('mupra.balance');
+echo "the newest configuration reuses its client: ", var_export(connections_to($port) === $before, true), "\n";
 ?>
 --EXPECT--
 connections per request: 1 1 1
 the same connection each time: true
 with a second configuration: 2
 clients kept: 2
+after 20 settings changes, clients kept: 16; connections to the gateway: 16
+the newest configuration reuses its client: true

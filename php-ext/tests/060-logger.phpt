@@ -52,14 +52,26 @@ echo thrown(fn() => $client->handleCallback('mupra', $callback['get'], $callback
 clear_faults();
 echo implode("\n", $psr->lines), "\n";
 
-// A logger that throws: its exception, with the call's as the previous one.
+// A logger that throws (a full disk, a dead syslog) takes nothing: the call's
+// exception stays the one thrown, and the logger's failure is an E_WARNING.
 $client->setLogger(function () { throw new LogicException('logger broke'); });
 fault('mupra.verify', ['status' => 500, 'count' => 1]);
-try {
-    $client->handleCallback('mupra', $callback['get'], $callback['post']);
-} catch (Throwable $e) {
-    echo get_class($e), ': ', $e->getMessage(), ' <- ', get_class($e->getPrevious()), "\n";
-}
+echo thrown(fn() => $client->handleCallback('mupra', $callback['get'], $callback['post'])), "\n";
+clear_faults();
+// ...and a newly paid outcome is returned, told once: the next callback says already_paid.
+[$payment, $callback] = paid_payment($client, 'vandar');
+$outcome = $client->handleCallback('vandar', $callback['get'], $callback['post']);
+echo 'returned: ', $outcome->kind->value, "\n";
+echo 'again: ', $client->handleCallback('vandar', $callback['get'], $callback['post'])->kind->value, "\n";
+// An error handler that turns warnings into exceptions (as frameworks do) sees
+// the warning, and the outcome is still returned.
+set_error_handler(function (int $level, string $message) {
+    echo 'handler saw: ', $level === E_WARNING ? 'E_WARNING' : $level, "\n";
+    throw new ErrorException($message, 0, $level);
+});
+[$payment, $callback] = paid_payment($client, 'canpay');
+echo 'returned under the handler: ', $client->handleCallback('canpay', $callback['get'], $callback['post'])->kind->value, "\n";
+restore_error_handler();
 clear_faults();
 $client->setLogger(null);
 echo thrown(fn() => $client->setLogger(42)), "\n";
@@ -87,7 +99,18 @@ info state_change
 debug claim
 warning gateway_call
 info state_change
-LogicException: logger broke <- Dargah\GatewayUnavailableException
-TypeError (TypeError): Dargah\Client::setLogger(): Argument #1 ($logger) must be a callable, an object with a log() method (PSR-3), or null, int given
+
+Warning: Dargah\Client::handleCallback(): the Dargah\Client logger threw LogicException: logger broke; 2 audit event(s) of this call were not logged, its result stands in %s on line %d
+Dargah\GatewayUnavailableException (gateway_unavailable, 8): mupra verify: the gateway answered HTTP 500; payment %s is in doubt and recover() will resolve it
+
+Warning: Dargah\Client::createPayment(): the Dargah\Client logger threw LogicException: logger broke; 1 audit event(s) of this call were not logged, its result stands in %s on line %d
+
+Warning: Dargah\Client::handleCallback(): the Dargah\Client logger threw LogicException: logger broke; 2 audit event(s) of this call were not logged, its result stands in %s on line %d
+returned: newly_paid
+again: already_paid
+handler saw: E_WARNING
+returned under the handler: handler saw: E_WARNING
+newly_paid
+Dargah\InvalidArgumentException (invalid_input, 1): Dargah\Client::setLogger(): Argument #1 ($logger) must be a callable, an object with a log() method (PSR-3), or null, int given
 paid 603799******7890 CID kept: false
 Dargah\UnknownPaymentException (unknown_payment, 3): no payment "dp_nope"

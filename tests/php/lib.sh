@@ -64,6 +64,8 @@ free_port() {
 # start_fpm DIR WORKERS ENV... -- PHP_OPTIONS...: php-fpm in the foreground, the
 # extensions loaded by its master (-d), no php.ini, listening on DIR/php-fpm.sock;
 # sets FPM_MASTER. ENV are NAME=VALUE pairs passed to the workers.
+# FPM_PHP_INI="" loads Debian's php.ini and conf.d (opcache on) instead of -n;
+# FPM_WRAPPER runs the master (and so its workers) under a tool, e.g. valgrind.
 start_fpm() {
     local dir=$1 workers=$2 fpm=${PHP_FPM:-$(command -v php-fpm8.2 || echo /usr/sbin/php-fpm8.2)}
     shift 2
@@ -88,10 +90,10 @@ pm.max_children = $workers
 catch_workers_output = yes
 $env_lines
 CONF
-    "$fpm" -n -F $root_flag "$@" -y "$dir/php-fpm.conf" &
+    ${FPM_WRAPPER:-} "$fpm" ${FPM_PHP_INI--n} -F $root_flag "$@" -y "$dir/php-fpm.conf" &
     FPM_MASTER=$!
     started "$FPM_MASTER"
-    for _ in $(seq 100); do
+    for _ in $(seq "${FPM_START_TRIES:-100}"); do
         [ -S "$dir/php-fpm.sock" ] && [ "$(pgrep -c -P "$FPM_MASTER")" = "$workers" ] && return 0
         sleep 0.1
     done

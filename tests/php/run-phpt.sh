@@ -47,7 +47,7 @@ run phpt "$tmp/tests"
 export VALGRIND_OPTS="--leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
 --num-callers=40 --suppressions=$here/valgrind.supp"
 valgrind_tests=(001-load 010-flow-vandar 010-flow-atipay 020-errors-input 021-errors-config 023-errors-callback \
-    025-errors-in-doubt 030-arguments 031-objects 050-fork 060-logger)
+    025-errors-in-doubt 030-arguments 031-objects 050-fork 060-logger 080-immutable-config)
 run valgrind -m $(printf "$tmp/tests/%s.phpt " "${valgrind_tests[@]}")
 for mem in "$tmp"/tests/*.mem; do
     [ -e "$mem" ] && { echo "--- $(basename "$mem")"; head -60 "$mem"; }

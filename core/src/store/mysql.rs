@@ -2,7 +2,7 @@
 //! Dargah's tables in it (with `table_prefix`). Claims are row locks
 //! (`SELECT … FOR UPDATE`) inside InnoDB transactions.
 
-use super::pool::ProcessPool;
+use super::pool::{ProcessPool, Pooled};
 use super::sql::{Backend, Conn, Dialect, SqlError, SqlStore, Val};
 use super::tls::{self, Mode};
 use crate::error::{Error, Result};
@@ -17,6 +17,12 @@ pub struct MySql {
 }
 
 pub type MySqlStore = SqlStore<MySql>;
+
+impl Pooled for mysql::Conn {
+    fn alive(&mut self) -> bool {
+        self.ping().is_ok()
+    }
+}
 
 /// Connect to `mysql://user:password@host:port/database` (TLS options: see
 /// `store::tls`) and bring the schema up to date.

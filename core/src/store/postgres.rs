@@ -2,7 +2,7 @@
 //! row locks (`SELECT … FOR UPDATE`) inside a transaction, so the
 //! verify-once promise holds across machines.
 
-use super::pool::ProcessPool;
+use super::pool::{ProcessPool, Pooled};
 use super::sql::{Backend, Conn, Dialect, SqlError, SqlStore, Val};
 use super::tls::{self, Mode};
 use crate::error::{Error, Result};
@@ -32,6 +32,12 @@ pub struct Postgres {
 struct Connection {
     client: Client,
     statements: HashMap<String, Statement>,
+}
+
+impl Pooled for Connection {
+    fn alive(&mut self) -> bool {
+        !self.client.is_closed() && self.client.is_valid(Duration::from_secs(5)).is_ok()
+    }
 }
 
 /// Statements kept per connection; Dargah's whole set is far fewer.

@@ -641,12 +641,14 @@ impl<B: Backend> Store for SqlStore<B> {
     }
 
     fn finish(&self, id: &str, fence: i64, r: &Resolution) -> Result<Finish> {
-        match self.finish_once(id, fence, r, false) {
+        // A fenced finish is a compare-and-set on (state, fence): safe to run again on a
+        // fresh connection when a database restart took the first one (the answer is not lost).
+        super::pool::again_if_connection_lost(|| match self.finish_once(id, fence, r, false) {
             // Another payment was paid with this receipt at the same instant: the unique
             // key on paid receipts refused this one.
             Err(e) if e.message() == REUSED_RECEIPT => self.finish_once(id, fence, r, true),
             other => other,
-        }
+        })
     }
 
     fn record_event(&self, id: &str, label: &str, raw: &str) -> Result<()> {
