@@ -35,8 +35,9 @@ EXPECTED = {
     ("atipay", "fail"): "failed",
     ("atipay", "cancel"): "cancelled",
     ("vandar", "ok"): "newly_paid",
-    ("vandar", "fail"): "cancelled",
-    ("vandar", "cancel"): "cancelled",
+    # Vandar's callback says FAILED for both, and its transaction info (code 1, no payment) does not say which.
+    ("vandar", "fail"): "failed",
+    ("vandar", "cancel"): "failed",
 }
 
 

@@ -45,8 +45,8 @@ class Received:
             raise RuntimeError("the warehouse is down")
         self.paid.append({"gateway": sender, "id": payment.id, "source": source})
 
-    def on_failed(self, sender: str, payment: dargah.Payment, source: str, kind: str, **kwargs: Any) -> None:
-        self.failed.append({"id": payment.id, "kind": kind, "source": source})
+    def on_failed(self, sender: str, payment: dargah.Payment, source: str, kind: str, final: bool, **kwargs: Any) -> None:
+        self.failed.append({"id": payment.id, "kind": kind, "source": source, "final": final})
 
     def on_review(self, sender: str, payment: dargah.Payment, source: str, **kwargs: Any) -> None:
         self.review.append({"id": payment.id, "source": source})
@@ -120,7 +120,7 @@ class AppTests(TestCase):
     def test_payment_failed(self) -> None:
         order = self.buy("atipay")
         self.deliver(self.sandbox.pay(self.payment(order), "cancel"))
-        self.assertEqual(self.received.failed, [{"id": order.payment_id, "kind": "cancelled", "source": "callback"}])
+        self.assertEqual(self.received.failed, [{"id": order.payment_id, "kind": "cancelled", "source": "callback", "final": False}])
 
     def test_a_customer_who_never_came_back_is_reconciled(self) -> None:
         order = self.buy("mupra")
@@ -194,7 +194,7 @@ class AppTests(TestCase):
             time.sleep(1.2)
             call_command("dargah_reconcile", "--min-age", "0", stdout=io.StringIO())
             self.assertEqual(self.received.review, [{"id": atipay.payment_id, "source": "outbox"}])
-            self.assertEqual(self.received.failed, [{"id": mupra.payment_id, "kind": "expired", "source": "outbox"}])
+            self.assertEqual(self.received.failed, [{"id": mupra.payment_id, "kind": "expired", "source": "outbox", "final": True}])
             mupra.refresh_from_db()
             self.assertEqual(mupra.status, Order.Status.FAILED)
 
