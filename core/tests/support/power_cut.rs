@@ -63,9 +63,11 @@ impl PowerCut {
         }
     }
 
+    /// After the cut this process is gone: not a store that may come back
+    /// (which the engine waits for), so nothing it does afterwards counts.
     fn powered(&self) -> Result<()> {
         match self.off.load(Ordering::SeqCst) {
-            true => Err(Error::store("the power is off")),
+            true => Err(Error::internal("the power is off")),
             false => Ok(()),
         }
     }
