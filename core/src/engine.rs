@@ -24,6 +24,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// How long a gateway's proof of payment is kept trying to reach a store that
+/// does not answer (a database restart takes seconds).
+const PROOF_STORE_RETRY: Duration = Duration::from_secs(30);
+
 /// The name of the query parameter Dargah adds to every callback URL.
 pub const REF_PARAM: &str = "dargah_ref";
 
@@ -505,6 +509,10 @@ impl Dargah {
             Ok(answer) => {
                 raws.push(answer.raw);
                 let raw = joined(std::mem::take(&mut raws));
+                // A verify of ours may have gone through: an earlier one (the claim's mark) or this
+                // resolution's own, refused once-only verify (stored with the answer below).
+                let verify_went_out = answer.maybe_verified;
+                let maybe_verified = maybe_verified || verify_went_out;
                 match answer.verdict {
                     Verdict::Paid(d) => {
                         let matches = amount_matches(&d, payment.amount);
@@ -559,7 +567,7 @@ impl Dargah {
                             PaymentState::Failed
                         };
                         let note = match at_deadline {
-                            PaymentState::NeedsReview => format!("{note}; an earlier verify may have gone through, so a person must check"),
+                            PaymentState::NeedsReview => format!("{note}; a verify of ours may have gone through, so a person must check"),
                             _ => note,
                         };
                         let resolution = Resolution {
@@ -567,6 +575,7 @@ impl Dargah {
                             open_before_deadline: Some(PaymentState::Awaiting),
                             note: Some(note),
                             raw,
+                            maybe_verified: verify_went_out,
                             // A refused receipt is forgotten: at the deadline, with none left, a person decides.
                             receipts: keep(false, true),
                             ..Default::default()
@@ -578,18 +587,27 @@ impl Dargah {
                         (resolution, kind)
                     }
                     Verdict::Unknown { note } => {
+                        // Never credits, never closes: open until the deadline, then a person decides.
                         let resolution = Resolution {
                             state: Some(PaymentState::NeedsReview),
                             open_before_deadline: Some(PaymentState::Awaiting),
                             note: Some(match maybe_verified {
-                                true => format!("{note}; asked again until the deadline, and an earlier verify may have gone through"),
-                                false => format!("{note}; asked again until the deadline"),
+                                true => format!("{note}; asked again until the deadline, and a verify of ours may have gone through, so a person must check"),
+                                false => format!("{note}; asked again until the deadline, then a person must check"),
                             }),
                             receipts: keep(false, false),
+                            maybe_verified: verify_went_out,
                             raw,
                             ..Default::default()
                         };
-                        (resolution, OutcomeKind::InProgress)
+                        // A failed or cancelled callback the gateway does not contradict is told so (the
+                        // payment stays open for a late verify), as at every gateway; after a verify of
+                        // ours, or with a callback claiming success, the truth is not known yet.
+                        let kind = match hint {
+                            Hint::Failed | Hint::Cancelled if !maybe_verified => unpaid_kind(hint, false),
+                            _ => OutcomeKind::InProgress,
+                        };
+                        (resolution, kind)
                     }
                     Verdict::NeedsReview { note } => {
                         (Resolution { state: Some(PaymentState::NeedsReview), note: Some(note), raw, ..Default::default() }, OutcomeKind::NeedsReview)
@@ -621,7 +639,7 @@ impl Dargah {
     fn finish(&self, id: &str, fence: i64, mut resolution: Resolution) -> Result<Finish> {
         resolution.raw = self.redactor.raw_answers(&resolution.raw);
         resolution.masked_card = resolution.masked_card.as_deref().map(mask_card);
-        let finished = self.store.finish(id, fence, &resolution);
+        let finished = self.store_proof_of_payment(id, fence, &resolution);
         // Whatever came of it, callers of this client waiting on the payment look again.
         if let Ok(flights) = self.flights() {
             flights.answered(id, finished.as_ref().ok().map(Finish::payment));
@@ -631,6 +649,26 @@ impl Dargah {
         let applied = if matches!(finished, Finish::Applied(_)) { "applied" } else { "not_applied" };
         audit!(info, p.gateway.name(), "state_change", payment_id = id, from = "verifying", to = p.state.name(), fence = p.fence, result = applied);
         Ok(finished)
+    }
+
+    /// Store a resolution; one that proves payment is tried again while the
+    /// store is unreachable (a database restarting), for up to
+    /// `PROOF_STORE_RETRY`: a gateway that answers verify once (Vandar) will
+    /// not give this proof again, and nothing else it says credits the
+    /// payment. (A paid answer is stored even after the lease moved on.)
+    fn store_proof_of_payment(&self, id: &str, fence: i64, resolution: &Resolution) -> Result<Finish> {
+        let give_up = Instant::now() + PROOF_STORE_RETRY;
+        let mut backoff = Duration::from_millis(50);
+        loop {
+            match self.store.finish(id, fence, resolution) {
+                Err(e) if e.kind() == ErrorKind::Store && resolution.state == Some(PaymentState::Paid) && Instant::now() + backoff < give_up => {
+                    audit!(warn, "", "store_retry", payment_id = id, reason = e.message());
+                    std::thread::sleep(backoff);
+                    backoff = (backoff * 2).min(Duration::from_secs(2));
+                }
+                finished => return finished,
+            }
+        }
     }
 
     /// A payment's history, oldest first: state changes and the gateway

@@ -3,3 +3,4 @@ pub mod child;
 pub mod databases;
 pub mod sandbox;
 pub mod stub;
+pub mod power_cut;
