@@ -140,14 +140,18 @@ static RUNTIME: ProcessLocal<tokio::runtime::Runtime> = ProcessLocal::new();
 
 fn runtime() -> Result<Arc<tokio::runtime::Runtime>> {
     RUNTIME.get_or_try_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("dargah-io")
-            .enable_io()
-            .enable_time()
-            .on_thread_start(block_signals)
-            .build()
-            .map_err(|e| Error::internal(format!("cannot start the I/O runtime: {e}")))
+        // The workers are started by `build`: they inherit the blocked mask from their first
+        // instruction; `on_thread_start` covers the blocking pool's threads, started later.
+        with_signals_blocked(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name("dargah-io")
+                .enable_io()
+                .enable_time()
+                .on_thread_start(block_signals)
+                .build()
+                .map_err(|e| Error::internal(format!("cannot start the I/O runtime: {e}")))
+        })
     })
 }
 
@@ -158,6 +162,23 @@ pub(crate) fn block_signals() {
         let mut set: libc::sigset_t = std::mem::zeroed();
         libc::sigfillset(&mut set);
         libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+}
+
+/// Run `start` (which starts threads) with every signal blocked on the calling
+/// thread, then restore its mask: a thread inherits its parent's mask, so the
+/// threads started meanwhile never run a host's signal handler (PHP's run on
+/// whichever thread a signal reaches), not even before their first instruction.
+pub(crate) fn with_signals_blocked<T>(start: impl FnOnce() -> T) -> T {
+    // SAFETY: as in `block_signals`; `old` is written by the first call and read by the second.
+    unsafe {
+        let mut all: libc::sigset_t = std::mem::zeroed();
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &all, &mut old);
+        let started = start();
+        libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+        started
     }
 }
 

@@ -181,16 +181,16 @@ impl Checkpointer {
     fn start(path: &str) -> Result<Checkpointer> {
         let (wake, woken) = sync_channel::<()>(1);
         let path = path.to_string();
-        std::thread::Builder::new()
-            .name("dargah-sqlite-ckpt".into())
-            .spawn(move || {
-                crate::http::block_signals();
+        // Started with signals blocked: it inherits that mask (see `with_signals_blocked`).
+        crate::http::with_signals_blocked(|| {
+            std::thread::Builder::new().name("dargah-sqlite-ckpt".into()).spawn(move || {
                 let Ok(conn) = Sqlite::connect(&path) else { return };
                 while woken.recv().is_ok() {
                     let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
                 }
             })
-            .map_err(|e| Error::internal(format!("cannot start the sqlite checkpoint thread: {e}")))?;
+        })
+        .map_err(|e| Error::internal(format!("cannot start the sqlite checkpoint thread: {e}")))?;
         Ok(Checkpointer { wake })
     }
 }
