@@ -23,12 +23,14 @@ const SEEDS: &[u64] = &[1, 2];
 /// fail at the end naming the seeds that broke an invariant.
 fn check_seeds(label: &str, store: impl Fn(u64) -> String, restart: Option<&'static str>, seeds: &[u64], payments: usize, workers: usize) {
     let (mut operations, mut faults, mut reviews) = (0, BTreeMap::<String, usize>::new(), BTreeMap::<String, usize>::new());
+    let mut by_reading = BTreeMap::<String, usize>::new();
     let mut failed = Vec::new();
     for &seed in seeds {
         let settings = Settings { seed, payments, workers, store: store(seed), restart };
         let (history, verdict) = run(&settings);
         println!(
-            "chaos {label} seed {seed}: {} payments ({} paid, {} unpaid at the gateway), {} operations, faults {:?}, needs_review by cause {:?}, violations {}",
+            "chaos {label} seed {seed}: readings {}; {} payments ({} paid, {} unpaid at the gateway), {} operations, faults {:?}, needs_review by cause {:?}, violations {}",
+            history.readings.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", "),
             history.payments.len(),
             verdict.paid,
             verdict.unpaid,
@@ -42,10 +44,13 @@ fn check_seeds(label: &str, store: impl Fn(u64) -> String, restart: Option<&'sta
             failed.push(seed);
         }
         operations += history.operations;
+        history.operations_by_reading().into_iter().for_each(|(reading, n)| *by_reading.entry(reading).or_default() += n);
         history.faults.iter().for_each(|(kind, n)| *faults.entry(kind.clone()).or_default() += n);
         verdict.undecidable.iter().for_each(|(cause, n)| *reviews.entry(cause.clone()).or_default() += n);
     }
     println!("chaos {label}: {} seeds, {operations} operations, faults {faults:?}, needs_review by cause {reviews:?}", seeds.len());
+    // A silence's readings split the operations on its gateways' payments (and recover and reconcile, which touch all).
+    println!("chaos {label}: operations under each reading {by_reading:?}");
     assert!(failed.is_empty(), "chaos {label}: invariants broken in seeds {failed:?} (histories above)");
     println!("chaos {label}: every invariant held");
 }

@@ -2,6 +2,7 @@
 //! (genuine and forged) reach the shop and when, and the operations each
 //! worker process runs. The same seed always gives the same plan.
 
+use crate::support::readings::{self, Reading};
 use dargah_core::Gateway;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -43,8 +44,8 @@ pub struct Plan {
     pub rng: StdRng,
     pub slots: Vec<Slot>,
     pub workers: usize,
-    /// AtiPay's and Mupra's repeated verify: answered again, or refused (both readings of their documents).
-    pub refuse_repeat_verify: bool,
+    /// For every silence of the documents, the reading this seed runs under.
+    pub readings: Vec<Reading>,
 }
 
 impl Plan {
@@ -62,8 +63,8 @@ impl Plan {
                 Slot { gateway, invoice: format!("chaos-{seed}-{i}"), amount: 10_000 + rng.gen_range(0..500) * 100, customer, genuine_deliveries }
             })
             .collect();
-        let refuse_repeat_verify = rng.gen_bool(0.5);
-        Plan { rng, slots, workers, refuse_repeat_verify }
+        let readings = draw_readings(&mut rng);
+        Plan { rng, slots, workers, readings }
     }
 
     /// Round 0: every payment created by some worker.
@@ -121,6 +122,19 @@ impl Plan {
         }
         Op::Callback { slot, gateway: gateway.name().into(), label: format!("replayed_receipt_of_slot_{from}"), callback }
     }
+}
+
+/// One reading for every silence, at random. Readings known to break an
+/// invariant (`readings::KNOWN_BROKEN`) are drawn only with `CHAOS_READINGS=all`.
+fn draw_readings(rng: &mut StdRng) -> Vec<Reading> {
+    let all = std::env::var("CHAOS_READINGS").is_ok_and(|v| v == "all");
+    readings::SILENCES
+        .iter()
+        .map(|silence| {
+            let choices: Vec<Reading> = silence.readings.iter().map(|&name| Reading { silence: silence.name, name }).filter(|r| all || !r.known_broken()).collect();
+            *choices.choose(rng).unwrap()
+        })
+        .collect()
 }
 
 /// A callback a forger can make knowing the payment's reference and token (what a browser shows).

@@ -3,3 +3,5 @@ pub mod child;
 pub mod databases;
 pub mod sandbox;
 pub mod stub;
+pub mod power;
+pub mod readings;

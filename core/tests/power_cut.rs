@@ -1,0 +1,344 @@
+//! Power cuts in the crash matrix (issue 23): for Mupra, CanPay, AtiPay and
+//! Vandar, under every reading the sandbox speaks (`support::readings`), a
+//! child process runs a create, a callback, a `recover()` or a `reconcile()`
+//! and the power goes at each of its commits in turn — and once more after
+//! its last. The machine comes back with the store as it was at the last
+//! synced commit (`support::power` says how, per store), and the world goes
+//! on: the customer pays (after a create) or refreshes the callback page,
+//! cron recovers and reconciles, past the payment's deadline. Every run must
+//! end paid and credited once, or in `needs_review`, whenever the gateway took
+//! the money; never paid when it did not.
+//!
+//! `make test` runs every gateway, reading, operation and commit on SQLite,
+//! and the same on PostgreSQL and MariaDB; `POWER_CUT_FULL=1` (`make
+//! power-cut`) adds the callback cut recovered by cron alone, with nobody
+//! refreshing the page.
+
+mod support;
+
+use dargah_core::{Dargah, Gateway, OutcomeKind, PaymentRequest, PaymentState, ReconcileOptions};
+use serde_json::json;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+use support::power::{self, PowerStore, StoreKind};
+use support::readings::{self, Reading};
+use support::sandbox::World;
+
+#[test]
+fn power_cut_child_entry() {
+    power::run_if_child();
+}
+
+const LEASE_SECS: u64 = 1;
+/// A payment's deadline is this long after its creation: short, so every run
+/// goes past it, long enough for everything before it to happen.
+const WINDOW_SECS: u64 = 6;
+/// Scenarios run side by side: each mostly waits for a lease or a deadline.
+const PARALLEL: usize = 10;
+const AMOUNT: u64 = 70_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    Create,
+    /// The customer's callback; after the reboot, the customer refreshes the page.
+    Callback,
+    /// The same, but nobody refreshes: only cron (recover, reconcile) is left.
+    CallbackCronOnly,
+    /// `recover()` of a payment whose verify answer was lost (verify went through).
+    Recover,
+    /// `reconcile()` of a payment paid at the gateway whose callback never came
+    /// (AtiPay, which verifies only with the callback's receipt: one in doubt).
+    Reconcile,
+}
+
+impl Phase {
+    fn name(self) -> &'static str {
+        match self {
+            Phase::Create => "create",
+            Phase::Callback => "callback",
+            Phase::CallbackCronOnly => "callback (cron only)",
+            Phase::Recover => "recover",
+            Phase::Reconcile => "reconcile",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Case {
+    store: StoreKind,
+    gateway: Gateway,
+    reading: Reading,
+    phase: Phase,
+}
+
+impl std::fmt::Display for Case {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {} {} under {}", self.store.name(), self.gateway.name(), self.phase.name(), self.reading)
+    }
+}
+
+/// One world for one scenario: the sandbox (under the case's reading) and the store.
+struct Setup {
+    world: World,
+    store: PowerStore,
+    base: serde_json::Value,
+    /// The payment (None for a create: the child makes it).
+    payment: Option<dargah_core::Payment>,
+    /// The callback the customer's browser carries.
+    fields: Option<dargah_core::CallbackFields>,
+}
+
+fn base_config(world: &World) -> serde_json::Value {
+    let mut config = dargah_sandbox::client_config(&world.sandbox.base_url(), "sqlite://unused");
+    config["lease_secs"] = json!(LEASE_SECS);
+    // The lease must outlast two gateway calls; the sandbox answers in well under that.
+    config["http"] = json!({"request_timeout_ms": LEASE_SECS * 1000 / 2 - 100});
+    for gateway in ["mupra", "canpay", "atipay", "vandar"] {
+        config[gateway]["refund_window_secs"] = json!(WINDOW_SECS);
+    }
+    config
+}
+
+fn server_url(kind: StoreKind) -> Option<String> {
+    match kind {
+        StoreKind::Sqlite => None,
+        StoreKind::Postgres => support::databases::url("DARGAH_TEST_POSTGRES_URL"),
+        StoreKind::MySql => support::databases::url("DARGAH_TEST_MYSQL_URL"),
+    }
+}
+
+/// Everything before the operation the power is cut in; the store then is all on disk.
+fn set_up(case: &Case, invoice: &str) -> Setup {
+    let world = World::start();
+    case.reading.apply(&world);
+    let store = PowerStore::new(case.store, world.dir.path(), server_url(case.store).as_deref());
+    let base = base_config(&world);
+    let gateway = case.gateway;
+    let (mut payment, mut fields) = (None, None);
+    if case.phase != Phase::Create {
+        let shop = Dargah::from_json(&store.live_config(base.clone())).unwrap();
+        let created = shop.create_payment(gateway, PaymentRequest::new(invoice, AMOUNT, "http://127.0.0.1:9/cb").mobile("09123456789")).unwrap().payment;
+        let paid = world.pay(gateway, created.token.as_deref().unwrap(), true);
+        let in_doubt = case.phase == Phase::Recover || (case.phase == Phase::Reconcile && gateway == Gateway::AtiPay);
+        if in_doubt {
+            // The verify goes through; its answer never comes back.
+            world.fault(json!({"endpoint": dargah_sandbox::verify_endpoint(gateway.name()).unwrap(), "drop_after_process": true, "count": 1}));
+            let err = shop.handle_callback(gateway, &paid).unwrap_err();
+            assert!(err.kind().is_in_doubt(), "{case}: {err}");
+            std::thread::sleep(Duration::from_millis(LEASE_SECS * 1000 + 100));
+        }
+        payment = Some(shop.payment(&created.id).unwrap());
+        fields = Some(paid);
+    }
+    // Every write so far was synced: this is what the disk holds.
+    store.snapshot();
+    Setup { world, store, base, payment, fields }
+}
+
+fn op_of(case: &Case, setup: &Setup, invoice: &str) -> String {
+    match case.phase {
+        Phase::Create => format!("create {invoice} {AMOUNT}"),
+        Phase::Callback | Phase::CallbackCronOnly => format!("callback {}", setup.fields.as_ref().unwrap().to_urlencoded()),
+        Phase::Recover => "recover".into(),
+        Phase::Reconcile => "reconcile".into(),
+    }
+}
+
+/// Deliver the customer's callback until it is not told to wait (a lease a
+/// synced claim left is still live); every outcome is counted.
+fn deliver(shop: &Dargah, gateway: Gateway, fields: &dargah_core::CallbackFields, told: &mut Vec<OutcomeKind>) {
+    for _ in 0..10 {
+        match shop.handle_callback(gateway, fields) {
+            Ok(o) if o.kind == OutcomeKind::InProgress => std::thread::sleep(Duration::from_millis(400)),
+            Ok(o) => return told.push(o.kind),
+            // The customer sees an error page and tries again; cron settles the rest.
+            Err(_) => std::thread::sleep(Duration::from_millis(400)),
+        }
+    }
+}
+
+/// Cron after the reboot: recover and reconcile until nothing changes, past the deadline.
+fn cron_until_settled(shop: &Dargah, deadline_at: i64, told: &mut Vec<OutcomeKind>) -> Result<(), String> {
+    let mut past_deadline = false;
+    let mut last = String::new();
+    for _ in 0..40 {
+        let recovered = shop.recover(10).map_err(|e| format!("recover: {e}"))?;
+        let reconciled = shop.reconcile(&ReconcileOptions { min_age: Duration::ZERO, limit: 10 }, |_| {}).map_err(|e| format!("reconcile: {e}"))?;
+        told.extend(recovered.outcomes.iter().chain(reconciled.outcomes.iter()).map(|o| o.kind));
+        let quiet = recovered.outcomes.is_empty() && reconciled.outcomes.is_empty() && reconciled.in_doubt == 0 && recovered.errors.is_empty();
+        if quiet && past_deadline {
+            return Ok(());
+        }
+        last = format!("recover errors {:?}, reconcile in doubt {}", recovered.errors, reconciled.in_doubt);
+        past_deadline = shop.store().now().unwrap() > deadline_at + 100;
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    Err(format!("cron never settled: {last}"))
+}
+
+/// One scenario: the power goes at commit `cut` of the case's operation (0: after its last).
+fn scenario(case: &Case, cut: usize, serial: usize, commits: &mut Vec<bool>) -> Result<String, String> {
+    let gateway = case.gateway;
+    let invoice = format!("pc-{}-{serial}", std::process::id());
+    let setup = set_up(case, &invoice);
+    let op = op_of(case, &setup, &invoice);
+    let run = power::spawn(&setup.store, &setup.store.live_config(setup.base.clone()), gateway, &op, cut);
+    commits.clone_from(&run.commits);
+    if cut > 0 && run.cut_at != Some(cut) {
+        return Err(format!("{case}: cut at commit {cut} asked, the operation made only {}", run.commits.len()));
+    }
+    // The machine is back: the store is its durable copy.
+    let shop = Dargah::from_json(&setup.store.rebooted_config(setup.base.clone())).unwrap();
+    let mut told: Vec<OutcomeKind> = run.lines.iter().filter_map(|l| l.strip_prefix("OUTCOME ")).filter_map(|l| kind_of(l.split(' ').next().unwrap())).collect();
+    let (mut payment, mut fields) = (setup.payment.clone(), setup.fields.clone());
+    if case.phase == Phase::Create {
+        // The create answered: the customer was sent to the gateway and pays.
+        if let Some(created) = run.lines.iter().find_map(|l| l.strip_prefix("CREATED ")) {
+            let (id, token) = created.split_once(' ').unwrap();
+            fields = Some(setup.world.pay(gateway, token, true));
+            payment = Some(shop.payment(id).unwrap_or_else(|e| panic!("{case} cut {cut}: the created payment is gone: {e}")));
+        }
+    }
+    if matches!(case.phase, Phase::Create | Phase::Callback) {
+        if let Some(fields) = &fields {
+            deliver(&shop, gateway, fields, &mut told);
+        }
+    }
+    let rows = shop.list_payments(None, 10, 0).unwrap();
+    let deadline = rows.iter().map(|p| p.deadline_at).max().unwrap_or(0);
+    cron_until_settled(&shop, deadline, &mut told).map_err(|e| format!("{case} cut {cut}: {e}; rows {:?}", shop.list_payments(None, 10, 0).map(|r| r.iter().map(|p| (p.state.name(), p.note.clone())).collect::<Vec<_>>())))?;
+
+    // The verdict: what the gateway holds against what the store ends with.
+    let newly = told.iter().filter(|k| **k == OutcomeKind::NewlyPaid).count();
+    let Some(payment) = payment else {
+        // The create never answered: nobody was sent to pay.
+        let paid = shop.list_payments(None, 10, 0).unwrap().into_iter().filter(|p| p.state == PaymentState::Paid).count();
+        return match (paid, newly) {
+            (0, 0) => Ok(format!("nobody paid; rows {:?}", rows.iter().map(|p| p.state.name()).collect::<Vec<_>>())),
+            _ => Err(format!("{case} cut {cut}: nobody paid, yet {paid} rows paid and {newly} told newly_paid")),
+        };
+    };
+    let token = payment.token.clone().unwrap();
+    let at_gateway = setup.world.sandbox_payment(gateway, &token);
+    let gateway_paid = at_gateway["status"] == "paid" || at_gateway["paid"] == true;
+    let end = shop.payment(&payment.id).unwrap();
+    let in_outbox = shop.unacknowledged(10).unwrap().iter().any(|p| p.id == payment.id);
+    let credits = newly + usize::from(in_outbox && newly == 0);
+    let verifies = setup.world.calls_for(&token, dargah_sandbox::verify_endpoint(gateway.name()).unwrap());
+    let summary = format!("ends {} (newly_paid told {newly}, credits {credits}, verify calls {verifies}) note: {}", end.state.name(), end.note.clone().unwrap_or_default());
+    let ok = match (gateway_paid, end.state) {
+        (true, PaymentState::Paid) => credits == 1 && newly <= 1,
+        (true, PaymentState::NeedsReview) => credits == 0,
+        (true, _) => false,
+        (false, state) => state != PaymentState::Paid && credits == 0,
+    };
+    match ok {
+        true => Ok(summary),
+        false => Err(format!("{case} cut {}: gateway {at_gateway}; {summary}; commits {:?}", if cut == 0 { "after the last commit".into() } else { cut.to_string() }, run.commits)),
+    }
+}
+
+/// A scenario whose panic (a store or sandbox call that failed) is reported as its failure.
+/// Also returns the commits the operation began (synced or not).
+fn guarded(case: &Case, cut: usize, serial: usize) -> (Vec<bool>, Result<String, String>) {
+    let mut commits = Vec::new();
+    let verdict = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| scenario(case, cut, serial, &mut commits)))
+        .unwrap_or_else(|panic| Err(format!("{case} cut {cut}: panicked: {}", panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default())));
+    (commits, verdict)
+}
+
+fn kind_of(name: &str) -> Option<OutcomeKind> {
+    [OutcomeKind::NewlyPaid, OutcomeKind::AlreadyPaid, OutcomeKind::InProgress, OutcomeKind::Failed, OutcomeKind::Cancelled, OutcomeKind::NeedsReview].into_iter().find(|k| k.name() == name)
+}
+
+/// Run `jobs` on `PARALLEL` threads; each job's result in order.
+fn in_parallel<J: Sync, R: Send>(jobs: &[J], f: impl Fn(&J, usize) -> R + Sync) -> Vec<R> {
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<R>>> = Mutex::new((0..jobs.len()).map(|_| None).collect());
+    std::thread::scope(|s| {
+        for _ in 0..PARALLEL.min(jobs.len()) {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(job) = jobs.get(i) else { break };
+                let r = f(job, i);
+                results.lock().unwrap()[i] = Some(r);
+            });
+        }
+    });
+    results.into_inner().unwrap().into_iter().map(Option::unwrap).collect()
+}
+
+/// The matrix on one store: each case once to the end (a cut after the last
+/// commit, which also counts its commits), then a cut at each commit.
+/// `known_broken`: run only the readings `readings::KNOWN_BROKEN` names (and no others).
+fn matrix(store: StoreKind, known_broken: bool) {
+    let full = std::env::var("POWER_CUT_FULL").is_ok_and(|v| v == "1");
+    let mut phases = vec![Phase::Create, Phase::Callback, Phase::Recover, Phase::Reconcile];
+    if full {
+        phases.push(Phase::CallbackCronOnly);
+    }
+    let cases: Vec<Case> = [Gateway::Mupra, Gateway::CanPay, Gateway::AtiPay, Gateway::Vandar]
+        .into_iter()
+        .flat_map(|gateway| readings::of(gateway).into_iter().map(move |reading| (gateway, reading)))
+        .filter(|(_, reading)| reading.known_broken() == known_broken)
+        .flat_map(|(gateway, reading)| phases.iter().map(move |&phase| Case { store, gateway, reading, phase }))
+        .collect();
+    if !known_broken {
+        println!("left out, known to break verify-once (see support/readings.rs KNOWN_BROKEN): {:?}", readings::KNOWN_BROKEN);
+    }
+    let serial = AtomicUsize::new(0);
+    let whole = in_parallel(&cases, |case, _| guarded(case, 0, serial.fetch_add(1, Ordering::SeqCst)));
+    let mut cuts = Vec::new();
+    let mut failures = Vec::new();
+    for (case, (commits, verdict)) in cases.iter().zip(whole) {
+        println!("{case}: {} commits {:?}", commits.len(), commits.iter().map(|s| if *s { "synced" } else { "unsynced" }).collect::<Vec<_>>());
+        cuts.extend((1..=commits.len()).map(|k| (*case, k)));
+        match verdict {
+            Ok(summary) => println!("{case}, power cut after the last commit: {summary}"),
+            Err(e) => failures.push(e),
+        }
+    }
+    let results = in_parallel(&cuts, |(case, k), _| guarded(case, *k, serial.fetch_add(1, Ordering::SeqCst)));
+    let mut per_reading = std::collections::BTreeMap::<String, usize>::new();
+    for ((case, k), (_, verdict)) in cuts.iter().zip(results) {
+        match verdict {
+            Ok(summary) => println!("{case}, power cut at commit {k}: {summary}"),
+            Err(e) => failures.push(e),
+        }
+        *per_reading.entry(format!("{} {}", case.gateway.name(), case.reading)).or_default() += 1;
+    }
+    for case in &cases {
+        *per_reading.entry(format!("{} {}", case.gateway.name(), case.reading)).or_default() += 1;
+    }
+    println!("power cuts on {}: {} runs ({} cases, {} cuts at a commit, {} after the last), per reading {per_reading:?}", store.name(), cases.len() + cuts.len(), cases.len(), cuts.len(), cases.len());
+    assert!(failures.is_empty(), "power cuts on {}: {} runs broke verify-once:\n{}", store.name(), failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn power_cut_at_every_commit_sqlite() {
+    matrix(StoreKind::Sqlite, false);
+}
+
+#[test]
+fn power_cut_at_every_commit_postgres() {
+    if server_url(StoreKind::Postgres).is_some() {
+        matrix(StoreKind::Postgres, false);
+    }
+}
+
+#[test]
+fn power_cut_at_every_commit_mysql() {
+    if server_url(StoreKind::MySql).is_some() {
+        matrix(StoreKind::MySql, false);
+    }
+}
+
+/// The readings under which the engine is known to break verify-once
+/// (`readings::KNOWN_BROKEN`, reported in issue 23): red until the engine
+/// handles them; then empty the list and this runs nothing.
+#[test]
+#[ignore = "known to fail: a refused Vandar transaction info leaves a verified payment in_doubt past its deadline (support/readings.rs KNOWN_BROKEN)"]
+fn power_cut_at_every_commit_under_known_broken_readings() {
+    matrix(StoreKind::Sqlite, true);
+}
