@@ -505,6 +505,10 @@ impl Dargah {
             Ok(answer) => {
                 raws.push(answer.raw);
                 let raw = joined(std::mem::take(&mut raws));
+                // A verify of ours may have gone through: an earlier one (the claim's mark) or this
+                // resolution's own, refused once-only verify (stored with the answer below).
+                let verify_went_out = answer.maybe_verified;
+                let maybe_verified = maybe_verified || verify_went_out;
                 match answer.verdict {
                     Verdict::Paid(d) => {
                         let matches = amount_matches(&d, payment.amount);
@@ -567,6 +571,7 @@ impl Dargah {
                             open_before_deadline: Some(PaymentState::Awaiting),
                             note: Some(note),
                             raw,
+                            maybe_verified: verify_went_out,
                             // A refused receipt is forgotten: at the deadline, with none left, a person decides.
                             receipts: keep(false, true),
                             ..Default::default()
@@ -578,18 +583,27 @@ impl Dargah {
                         (resolution, kind)
                     }
                     Verdict::Unknown { note } => {
+                        // Never credits, never closes: open until the deadline, then a person decides.
                         let resolution = Resolution {
                             state: Some(PaymentState::NeedsReview),
                             open_before_deadline: Some(PaymentState::Awaiting),
                             note: Some(match maybe_verified {
-                                true => format!("{note}; asked again until the deadline, and an earlier verify may have gone through"),
-                                false => format!("{note}; asked again until the deadline"),
+                                true => format!("{note}; asked again until the deadline, and a verify of ours may have gone through, so a person must check"),
+                                false => format!("{note}; asked again until the deadline, then a person must check"),
                             }),
                             receipts: keep(false, false),
+                            maybe_verified: verify_went_out,
                             raw,
                             ..Default::default()
                         };
-                        (resolution, OutcomeKind::InProgress)
+                        // A failed or cancelled callback the gateway does not contradict is told so (the
+                        // payment stays open for a late verify), as at every gateway; after a verify of
+                        // ours, or with a callback claiming success, the truth is not known yet.
+                        let kind = match hint {
+                            Hint::Failed | Hint::Cancelled if !maybe_verified => unpaid_kind(hint, false),
+                            _ => OutcomeKind::InProgress,
+                        };
+                        (resolution, kind)
                     }
                     Verdict::NeedsReview { note } => {
                         (Resolution { state: Some(PaymentState::NeedsReview), note: Some(note), raw, ..Default::default() }, OutcomeKind::NeedsReview)

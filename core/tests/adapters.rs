@@ -302,7 +302,7 @@ fn vandar_send_verify_with_the_document_samples() {
     assert_eq!(e.stub.received("/vandar/api/v4/verify")[0].json(), json!({"api_key": "VANDAR-KEY", "token": "VTOKEN1"}));
     assert_eq!(e.dargah.handle_callback(Gateway::Vandar, &fields).unwrap().kind, OutcomeKind::AlreadyPaid);
     assert_eq!(e.stub.received("/vandar/api/v4/verify").len(), 1);
-    assert_eq!(e.stub.received("/vandar/api/v4/transaction").len(), 0, "an OK callback's first claim verifies directly: one gateway call");
+    assert_eq!(e.stub.received("/vandar/api/v4/transaction").len(), 1, "transaction info first: a verify only for a payment it shows paid");
 }
 
 #[test]
@@ -310,11 +310,18 @@ fn vandar_failed_callback_asks_transaction_info_not_verify() {
     let e = env();
     e.stub.on("/vandar/api/v4/send", 200, r#"{"status":1,"token":"VT2"}"#);
     e.dargah.create_payment(Gateway::Vandar, request("v-2", 10000)).unwrap();
-    e.stub.on("/vandar/api/v4/transaction", 200, r#"{"status":1,"amount":"10000","transId":1,"code":4,"message":"Waiting for payment"}"#);
     let failed = callback(&[("token", "VT2"), ("payment_status", "FAILED")], &[]);
-    let outcome = e.dargah.handle_callback(Gateway::Vandar, &failed).unwrap();
-    assert_eq!(outcome.kind, OutcomeKind::Failed);
-    assert_eq!(outcome.payment.state, PaymentState::Awaiting);
+    // The documented code with no payment date or receipt, an undocumented code, a refusal: none
+    // contradicts the FAILED callback, so it answers `failed`, and the payment stays open.
+    for (status, info) in [
+        (200, r#"{"status":1,"amount":"10000","transId":1,"refnumber":null,"paymentDate":null,"code":1,"message":"Confirm requierd"}"#),
+        (200, r#"{"status":1,"amount":"10000","transId":1,"code":4,"message":"Waiting for payment"}"#),
+        (402, r#"{"status":0,"errors":["transaction is not paid"]}"#),
+    ] {
+        e.stub.on("/vandar/api/v4/transaction", status, info);
+        let outcome = e.dargah.handle_callback(Gateway::Vandar, &failed).unwrap();
+        assert_eq!((outcome.kind, outcome.payment.state), (OutcomeKind::Failed, PaymentState::Awaiting), "{info}");
+    }
     assert!(e.stub.received("/vandar/api/v4/verify").is_empty());
 
     // The document's transaction sample: paid, confirm required -> one verify.

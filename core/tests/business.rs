@@ -394,7 +394,8 @@ fn scenario_15_refresh_rotates_the_refused_pair_once_across_4_processes() {
     std::thread::scope(|scope| {
         for store in stores(dir.path(), "s15") {
             scope.spawn(move || {
-                let world = World::start_with(SandboxConfig { vandar_token_lifetime: Duration::from_secs(5), vandar_refresh_revokes_access_tokens: true, ..Default::default() });
+                let readings = dargah_sandbox::readings::Readings { vandar_refresh: dargah_sandbox::readings::VandarRefresh::RevokesAccessTokens, ..Default::default() };
+                let world = World::start_with(SandboxConfig { vandar_token_lifetime: Duration::from_secs(5), readings, ..Default::default() });
                 let started = system_ms();
                 // The dashboard token dies at 5 s; the new pair is due a second before its
                 // own expiry, ~9 s from now, after the run. 8 threads calling every ~0.3 s

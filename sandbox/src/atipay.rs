@@ -9,11 +9,12 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::control::{endpoint, Endpoint, TokenFrom};
+use crate::instrument::{endpoint, Endpoint, TokenFrom};
 use crate::{creds, creds2};
 use crate::page::{self, Callback};
 use crate::state::{App, NewPayment, Payment, Status};
-use crate::wire::{form_fields, json_fields, valid_mobile, ApiError, ApiResult, ErrorKind, Gw};
+use crate::readings::RepeatVerify;
+use crate::wire::{form_fields, json_fields, peek_field, valid_mobile, ApiError, ApiResult, ErrorKind, Gw};
 
 pub(crate) fn routes(app: &App) -> Router<App> {
     let post = |op, token| Endpoint::post(Gw::AtiPay, op, token);
@@ -26,7 +27,7 @@ pub(crate) fn routes(app: &App) -> Router<App> {
             "/atipay/v1/verify-payment",
             endpoint(
                 app,
-                post("verify-payment", TokenFrom::AtiPayReference),
+                post("verify-payment", TokenFrom::Lookup(verified_token)),
                 verify_payment,
             ),
         )
@@ -138,7 +139,7 @@ async fn verify_payment(
     }
     let reference = f.str("referenceNumber")?;
     let mut st = app.state();
-    let refuse_repeat = st.config.refuse_repeat_verify;
+    let run = st.config.readings;
     let payment = st
         // Another merchant's receipt is not found: each terminal sees only its own.
         .find_payment(Gw::AtiPay, |p| {
@@ -150,15 +151,16 @@ async fn verify_payment(
     if payment.status == Status::Refunded {
         return Err(ApiError::failed("payment was returned to the buyer").with_code("Refunded"));
     }
-    if refuse_repeat && payment.is_verified() {
+    if run.with(&payment.readings).repeat_verify == RepeatVerify::Refused && payment.is_verified() {
         return Err(ApiError::failed("payment is already verified").with_code("AlreadyVerified"));
     }
     payment.verify_count += 1;
     Ok(Json(json!({ "amount": payment.amount })))
 }
 
-/// For stats: which payment a verify-payment call is about.
-pub(crate) fn token_by_reference(app: &App, reference: &str) -> Option<String> {
+/// For stats: which payment a verify-payment call (its body) is about.
+fn verified_token(app: &App, body: &[u8]) -> Option<String> {
+    let reference = peek_field(body, "referenceNumber")?;
     let mut st = app.state();
     st.find_payment(Gw::AtiPay, |p| {
         p.receipt.as_ref().is_some_and(|r| r.reference == reference)

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::control::{endpoint, Endpoint, TokenFrom};
+use crate::instrument::{endpoint, Endpoint, TokenFrom};
 use crate::{creds, creds2};
 use crate::page::{self, Callback};
 use crate::state::{App, NewPayment, Payment, Status};

@@ -9,8 +9,11 @@ mod atipay;
 mod calendar;
 mod canpay;
 mod control;
+mod faults;
+mod instrument;
 mod mupra;
 mod page;
+pub mod readings;
 mod sepal;
 mod server;
 mod state;
@@ -79,13 +82,10 @@ pub struct SandboxConfig {
     pub sepal_token_lifetime: Duration,
     /// Enforce Vandar's business API rate limits.
     pub rate_limits: bool,
-    /// Fault mode: a Vandar refresh also revokes every older access token.
-    /// Off by default: the document says only that the new refresh token
-    /// replaces the old one, so older access tokens live until `expires_in`.
-    pub vandar_refresh_revokes_access_tokens: bool,
-    /// AtiPay's and Mupra's documents are silent on a repeated verify; by
-    /// default it answers again, and `true` refuses every verify after the first.
-    pub refuse_repeat_verify: bool,
+    /// Where the documents are silent, which of the answers they permit the
+    /// sandbox gives (see [`readings`]); changeable per run and per payment
+    /// through `/_control/readings`.
+    pub readings: readings::Readings,
 }
 
 impl Default for SandboxConfig {
@@ -95,8 +95,7 @@ impl Default for SandboxConfig {
             vandar_token_lifetime: Duration::from_secs(432_000),
             sepal_token_lifetime: Duration::from_secs(3600),
             rate_limits: true,
-            vandar_refresh_revokes_access_tokens: false,
-            refuse_repeat_verify: false,
+            readings: readings::Readings::default(),
         }
     }
 }

@@ -9,9 +9,10 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::control::{endpoint, Endpoint, TokenFrom};
+use crate::instrument::{endpoint, Endpoint, TokenFrom};
 use crate::{creds, creds2};
 use crate::page::{self, Callback};
+use crate::readings::RepeatVerify;
 use crate::state::{random_number, App, NewPayment, Payment, Status};
 use crate::wire::{
     base_url, json_fields, valid_iban, valid_mobile, ApiError, ApiResult, ErrorKind, Fields, Gw,
@@ -145,13 +146,13 @@ async fn verify(State(app): State<App>, headers: HeaderMap, body: Bytes) -> ApiR
     let f = authorized(&headers, &body)?;
     let token = f.str("token")?;
     let mut st = app.state();
-    let refuse_repeat = st.config.refuse_repeat_verify;
+    let run = st.config.readings;
     let payment = st
         .payment(Gw::Mupra, token)
         // Another merchant's token is not found: each merchant sees only its own.
         .filter(|p| p.merchant == f.str("api_key").unwrap_or_default())
         .ok_or_else(|| ApiError::not_found("Token_Not_Found"))?;
-    if refuse_repeat && payment.is_verified() {
+    if run.with(&payment.readings).repeat_verify == RepeatVerify::Refused && payment.is_verified() {
         return Err(ApiError::failed("already verified"));
     }
     let paid = payment.status == Status::Paid;

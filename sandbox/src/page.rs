@@ -11,7 +11,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::Router;
 use serde_json::{json, Map, Value};
 
-use crate::control::{endpoint, Endpoint, TokenFrom};
+use crate::instrument::{endpoint, Endpoint, TokenFrom};
 use crate::state::{App, Payment, Receipt, Status};
 use crate::wire::{form_fields, normalize_card, Gw};
 use crate::{atipay, canpay, mupra, vandar};

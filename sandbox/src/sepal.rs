@@ -17,7 +17,7 @@ use time::macros::datetime;
 use time::{Duration as TimeDuration, OffsetDateTime, PrimitiveDateTime};
 
 use crate::calendar::{jalali_datetime, parse_jalali};
-use crate::control::{endpoint, Endpoint, TokenFrom};
+use crate::instrument::{endpoint, Endpoint, TokenFrom};
 use crate::{creds, creds2};
 use crate::state::App;
 use crate::wire::{json_or_form_fields, ApiError, ApiResult, ErrorKind, Fields, Gw};

@@ -12,7 +12,8 @@ use rand::Rng;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
-use crate::control::{Faults, Stats};
+use crate::faults::{Faults, Stats};
+use crate::readings::ReadingsChange;
 use crate::wire::{mask_card, Gw};
 use crate::{calendar, mupra, sepal, vandar, SandboxConfig};
 
@@ -102,6 +103,8 @@ impl State {
             receipt: None,
             verify_count: 0,
             verify_refused_unpaid: 0,
+            verify_spent_unpaid: false,
+            readings: ReadingsChange::default(),
         };
         self.payments.insert((gw, token.clone()), payment);
         token
@@ -193,8 +196,13 @@ pub(crate) struct Payment {
     pub receipt: Option<Receipt>,
     /// How many verify calls confirmed this payment.
     pub verify_count: u32,
-    /// Verify calls refused because it was not paid (yet): they spend nothing.
+    /// Verify calls refused because it was not paid (yet).
     pub verify_refused_unpaid: u32,
+    /// One of them spent Vandar's one answer (the reading `spends_answer`):
+    /// no verify of this payment will ever succeed.
+    pub verify_spent_unpaid: bool,
+    /// This payment's own readings, over the run's.
+    pub readings: ReadingsChange,
 }
 
 /// What paying leaves behind.
@@ -261,6 +269,8 @@ impl Payment {
             "verified": self.is_verified(),
             "verify_count": self.verify_count,
             "verify_refused_unpaid": self.verify_refused_unpaid,
+            "verify_spent_unpaid": self.verify_spent_unpaid,
+            "readings": self.readings,
             "trans_id": self.trans_id,
             "card": self.masked_card(),
             "reference": receipt.map(|r| r.reference.as_str()),

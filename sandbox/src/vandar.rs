@@ -17,9 +17,10 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::calendar;
-use crate::control::{endpoint, Endpoint, TokenFrom};
+use crate::instrument::{endpoint, Endpoint, TokenFrom};
 use crate::{creds, creds2};
 use crate::page::{self, Callback};
+use crate::readings::{Readings, VandarInfoUnpaid, VandarInfoVerified, VandarUnpaidVerify};
 use crate::state::{App, NewPayment, Payment, Status};
 use crate::wire::{
     json_fields, normalize_card, valid_mobile, valid_national_code, ApiError, ApiResult, Fields, Gw,
@@ -141,15 +142,29 @@ fn wage(amount: u64) -> u64 {
     amount / 100
 }
 
-/// The `code`/`message` of transaction info. The document shows only
-/// `1 "Confirm requierd"` (sic); the rest of the table is our choice.
-fn state_code(p: &Payment) -> (u8, &'static str) {
-    match p.status {
-        Status::Paid if p.is_verified() => (2, "Verified"),
-        Status::Paid => (1, "Confirm requierd"),
-        Status::Cancelled => (3, "Failed"),
-        Status::Pending => (4, "Waiting for payment"),
-        Status::Refunded => (5, "Refunded"),
+/// What transaction info says of a payment: the `code`/`message` it
+/// answers, or a refusal. The document shows only `1 "Confirm requierd"`
+/// (sic), for a paid payment awaiting verify; everything else is a reading.
+fn info_state(p: &Payment, readings: Readings) -> ApiResult<(u8, &'static str)> {
+    const CONFIRM: (u8, &str) = (1, "Confirm requierd");
+    if p.status == Status::Paid && !p.is_verified() {
+        return Ok(CONFIRM);
+    }
+    if p.is_verified() {
+        return match readings.vandar_info_verified {
+            VandarInfoVerified::Code1 => Ok(CONFIRM),
+            VandarInfoVerified::InventedCodes if p.status == Status::Refunded => Ok((5, "Refunded")),
+            VandarInfoVerified::InventedCodes => Ok((2, "Verified")),
+            VandarInfoVerified::UnknownCode => Ok((8, "Done")),
+            VandarInfoVerified::Refused => Err(ApiError::failed("transaction is verified")),
+        };
+    }
+    match (readings.vandar_info_unpaid, p.status) {
+        (VandarInfoUnpaid::Code1, _) => Ok(CONFIRM),
+        (VandarInfoUnpaid::InventedCodes, Status::Cancelled) => Ok((3, "Failed")),
+        (VandarInfoUnpaid::InventedCodes, Status::Refunded) => Ok((5, "Refunded")),
+        (VandarInfoUnpaid::InventedCodes, _) => Ok((4, "Waiting for payment")),
+        (VandarInfoUnpaid::Refused, _) => Err(ApiError::failed("transaction is not paid")),
     }
 }
 
@@ -166,11 +181,12 @@ async fn transaction(
     let f = authorized(&headers, &body)?;
     let token = f.str("token")?;
     let mut st = app.state();
+    let run = st.config.readings;
     let p = st
         .payment(Gw::Vandar, token)
         .filter(|p| p.merchant == f.str("api_key").unwrap_or_default())
         .ok_or_else(|| ApiError::not_found("token not found"))?;
-    let (code, message) = state_code(p);
+    let (code, message) = info_state(p, run.with(&p.readings))?;
     let receipt = p.receipt.as_ref();
     Ok(Json(json!({
         "status": 1,
@@ -193,21 +209,24 @@ async fn transaction(
 }
 
 /// Answers success once; afterwards "already verified". The first verify
-/// credits the business wallet with `realAmount`.
+/// credits the business wallet with `realAmount`. A verify of a payment not
+/// paid is refused; under the reading `spends_answer` it spends the one answer.
 async fn verify(State(app): State<App>, headers: HeaderMap, body: Bytes) -> ApiResult<Json<Value>> {
     let f = authorized(&headers, &body)?;
     let token = f.str("token")?;
     let mut st = app.state();
+    let run = st.config.readings;
     let p = st
         .payment(Gw::Vandar, token)
         // Another merchant's token is not found: each merchant sees only its own.
         .filter(|p| p.merchant == f.str("api_key").unwrap_or_default())
         .ok_or_else(|| ApiError::not_found("token not found"))?;
-    if p.is_verified() {
+    if p.is_verified() || p.verify_spent_unpaid {
         return Err(ApiError::failed("transaction is already verified"));
     }
     if p.status != Status::Paid {
         p.verify_refused_unpaid += 1;
+        p.verify_spent_unpaid = run.with(&p.readings).vandar_unpaid_verify == VandarUnpaidVerify::SpendsAnswer;
     }
     match p.status {
         Status::Pending => return Err(ApiError::failed("transaction is not paid yet")),

@@ -41,7 +41,10 @@ async fn transaction(h: &Harness, token: &str) -> Value {
 async fn create_pay_callback_verify_once() {
     let h = Harness::new();
     let token = create(&h).await;
-    assert_eq!(transaction(&h, &token).await["code"], 4);
+    // The document shows one code: by default every answer before verify is it,
+    // with the payment's own fields still null while nobody has paid.
+    let waiting = transaction(&h, &token).await;
+    assert_eq!((waiting["code"].clone(), waiting["cardNumber"].clone(), waiting["paymentDate"].clone()), (json!(1), Value::Null, Value::Null));
 
     let cb = h.pay("vandar", &token, "pay").await;
     assert_eq!(cb["method"], "GET");
@@ -88,7 +91,8 @@ async fn create_pay_callback_verify_once() {
         .as_str()
         .unwrap()
         .contains("already verified"));
-    assert_eq!(transaction(&h, &token).await["code"], 2);
+    // After a verify: the first reading (unchanged), by default.
+    assert_eq!(transaction(&h, &token).await["code"], 1);
 }
 
 #[tokio::test]
@@ -105,7 +109,7 @@ async fn cancel_gives_failed_and_verify_fails() {
         query_value(cb["url"].as_str().unwrap(), "payment_status").as_deref(),
         Some("FAILED")
     );
-    assert_eq!(transaction(&h, &token).await["code"], 3);
+    assert_eq!(transaction(&h, &token).await["code"], 1);
     let r = h
         .post_json("/vandar/ipg/api/v4/verify", token_body(&token))
         .await;
@@ -241,6 +245,10 @@ async fn refund_window_expiry_across_gateways() {
 
     tokio::time::sleep(Duration::from_millis(700)).await;
 
+    // Paid once, so its payment fields are there; the code is still the documented one.
+    let info = transaction(&h, &vandar).await;
+    assert_eq!((info["code"].clone(), info["paymentDate"].is_string()), (json!(1), true));
+    h.post_json("/_control/readings", json!({"gateway": "vandar", "token": vandar, "vandar_info_unpaid": "invented_codes"})).await;
     assert_eq!(transaction(&h, &vandar).await["code"], 5);
     assert_eq!(transaction(&h, &vandar).await["message"], "Refunded");
     assert_eq!(
@@ -286,5 +294,60 @@ async fn refund_window_changes_at_runtime() {
         .post_json("/_control/config", json!({ "refund_window_secs": 0 }))
         .await;
     assert_eq!(r.json["refund_window_secs"], 0);
-    assert_eq!(transaction(&h, &token).await["code"], 5);
+    assert_eq!(h.payment("vandar", &token).await["status"], "refunded");
+}
+
+/// Transaction info in every situation under every reading: `readings`
+/// changes the run's, and one payment's own win over them.
+#[tokio::test]
+async fn transaction_info_speaks_every_reading() {
+    let h = Harness::new();
+    let info = |token: String| {
+        let h = &h;
+        async move { h.post_json("/vandar/ipg/api/v4/transaction", token_body(&token)).await }
+    };
+    let code = |r: &common::Reply| if r.status == 200 { r.json["code"].clone() } else { json!(format!("refused {}", r.status)) };
+    let (waiting, cancelled, verified) = (create(&h).await, create(&h).await, create(&h).await);
+    h.pay("vandar", &cancelled, "cancel").await;
+    h.pay("vandar", &verified, "pay").await;
+    assert_eq!(h.post_json("/vandar/ipg/api/v4/verify", token_body(&verified)).await.status, 200);
+    let cases = [
+        (json!({}), [json!(1), json!(1), json!(1)]),
+        (json!({"vandar_info_unpaid": "invented_codes", "vandar_info_verified": "invented_codes"}), [json!(4), json!(3), json!(2)]),
+        (json!({"vandar_info_unpaid": "refused", "vandar_info_verified": "unknown_code"}), [json!("refused 402"), json!("refused 402"), json!(8)]),
+        (json!({"vandar_info_unpaid": "code1", "vandar_info_verified": "refused"}), [json!(1), json!(1), json!("refused 402")]),
+    ];
+    for (readings, expected) in cases {
+        let r = h.post_json("/_control/readings", readings.clone()).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let got = [code(&info(waiting.clone()).await), code(&info(cancelled.clone()).await), code(&info(verified.clone()).await)];
+        assert_eq!(got, expected, "under {readings}");
+    }
+    // One payment's own reading wins over the run's (now: verified → refused).
+    let r = h.post_json("/_control/readings", json!({"gateway": "vandar", "token": verified, "vandar_info_verified": "invented_codes"})).await;
+    assert_eq!(r.json["readings"]["vandar_info_verified"], "invented_codes");
+    assert_eq!(code(&info(verified.clone()).await), json!(2));
+    assert_eq!(h.payment("vandar", &verified).await["readings"]["vandar_info_verified"], "invented_codes");
+    // Unknown readings and half-named payments are refused.
+    assert_eq!(h.post_json("/_control/readings", json!({"vandar_info_verified": "code2"})).await.status, 400);
+    assert_eq!(h.post_json("/_control/readings", json!({"token": verified})).await.status, 400);
+    assert_eq!(h.post_json("/_control/readings", json!({"gateway": "vandar", "token": "nope"})).await.status, 404);
+}
+
+/// Under `spends_answer`, a verify of a payment not paid spends Vandar's one
+/// answer: the payer can still pay, but no verify ever succeeds.
+#[tokio::test]
+async fn a_verify_of_an_unpaid_payment_spends_the_answer_only_under_its_reading() {
+    let h = Harness::new();
+    let (unspent, spent) = (create(&h).await, create(&h).await);
+    h.post_json("/_control/readings", json!({"gateway": "vandar", "token": spent, "vandar_unpaid_verify": "spends_answer"})).await;
+    for token in [&unspent, &spent] {
+        assert_eq!(h.post_json("/vandar/ipg/api/v4/verify", token_body(token)).await.status, 402);
+        h.pay("vandar", token, "pay").await;
+    }
+    assert_eq!(h.post_json("/vandar/ipg/api/v4/verify", token_body(&unspent)).await.status, 200);
+    let r = h.post_json("/vandar/ipg/api/v4/verify", token_body(&spent)).await;
+    assert_eq!((r.status, r.json["status"].clone()), (402, json!(0)));
+    let state = h.payment("vandar", &spent).await;
+    assert_eq!((state["verified"].clone(), state["verify_spent_unpaid"].clone()), (json!(false), json!(true)));
 }

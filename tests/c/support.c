@@ -249,6 +249,13 @@ const char *verify_endpoint(const char *gateway) {
     return "vandar.verify";
 }
 
+void sandbox_readings(const char *json) {
+    char *answer = NULL;
+    int status = http("POST", "/_control/readings", json, &answer);
+    if (status >= 300) die("the sandbox refused the readings %s: %s", json, answer);
+    free(answer);
+}
+
 void sandbox_fault(const char *json) {
     char *answer = NULL;
     int status = json ? http("POST", "/_control/faults", json, &answer) : http("DELETE", "/_control/faults", NULL, &answer);

@@ -67,5 +67,9 @@ const char *verify_endpoint(const char *gateway);
 long sandbox_credential_calls(const char *credential, const char *endpoint);
 /* Add a sandbox fault (its JSON, sandbox/README.md), or clear them all with NULL. */
 void sandbox_fault(const char *json);
+/* Choose the sandbox's readings of what the documents leave open
+ * (docs/gateway-readings.md), as JSON: {"vandar_info_verified":"refused"} for
+ * the run, or with "gateway" and "token" for one payment. */
+void sandbox_readings(const char *json);
 
 #endif

@@ -94,6 +94,10 @@ pub(crate) struct GatewayAnswer {
     pub verdict: Verdict,
     /// The gateway's raw answers, kept with the outcome.
     pub raw: String,
+    /// A verify of this resolution may have gone through without its success
+    /// body reaching us (Vandar's once-only verify refused): stored on the
+    /// payment, so it never ends failed, cancelled or expired.
+    pub maybe_verified: bool,
 }
 
 /// One configured gateway.
@@ -132,11 +136,14 @@ impl Adapter {
     }
 
     /// A verify sent under a claim that a power cut took back is answered for:
-    /// CanPay's verify answers the same again, and Vandar's transaction info
-    /// tells what its refused second verify does not. Mupra and AtiPay refuse a
-    /// second verify without saying whether the first went through.
+    /// CanPay's verify answers the same again. Not Vandar: after its one
+    /// answer is spent, transaction info may keep code 1, give an undocumented
+    /// code or refuse (docs/gateway-readings.md), so only the synced claim's
+    /// "a verify may have gone out" keeps such a payment from ending expired.
+    /// Mupra and AtiPay refuse a second verify without saying whether the
+    /// first went through.
     pub(crate) fn answers_for_a_lost_claim(&self) -> bool {
-        matches!(self, Adapter::CanPay(_) | Adapter::Vandar(_))
+        matches!(self, Adapter::CanPay(_))
     }
 
     /// The gateway's verify names the payment by a receipt from the callback

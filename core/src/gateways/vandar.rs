@@ -1,23 +1,24 @@
 //! Vandar IPG v4: `POST /api/v4/send` → token, customer to `GET /v4/{token}`,
 //! callback `GET ?token=…&payment_status=OK|FAILED`, then `POST /api/v4/verify`,
-//! which answers ONCE per transaction. A first claim of an OK callback, with
-//! no verify of ours ever sent, verifies directly: one gateway call on the
-//! happy path. Whenever a verify may already have been sent (a recovery, a
-//! lease taken over, an answer lost) or the callback says FAILED, Dargah asks
-//! `POST /api/v4/transaction` (repeatable) first and verifies only what it
-//! reports paid and unverified; after a lost verify answer it reports the
-//! payment verified, with its amount and card. A verify refused on the direct
-//! path is followed by transaction info in the same resolution.
+//! which answers ONCE per transaction.
+//!
+//! Every resolution asks `POST /api/v4/transaction` (repeatable) first and
+//! verifies only a payment it shows paid and awaiting verify: two gateway
+//! calls on the happy path, because the document permits the reading that a
+//! verify of a payment not paid spends the one answer (a forged OK callback
+//! before payment would then cost the customer their order).
 //!
 //! Errors are `{"status":0,"errors":[…]}` with 400/401/402/403.
 //!
-//! Transaction info `code`: the document shows only `1` "Confirm requierd"
-//! (paid, waiting for verify). Dargah (and its sandbox) read: 2 verified,
-//! 3 failed/cancelled by the payer, 4 waiting for payment, 5 refunded — our
-//! reading, not the document's, so none of them closes a payment as unpaid
-//! before its deadline. Any other code is a truth Dargah cannot tell: the
-//! payment stays open, is asked again, and goes to `needs_review` only at
-//! its deadline, never to paid.
+//! Transaction info `code`: the document shows only `1` "Confirm requierd",
+//! on a paid payment awaiting verify. What it answers before payment, after
+//! a verify, for a failed or refunded payment is not written; every reading
+//! is in docs/gateway-readings.md. Dargah credits only a verify success
+//! body; code 1 without a payment date or receipt reads as not paid yet;
+//! any other code or a refusal is an answer Dargah cannot tell: the payment
+//! stays open, is asked again, and goes to `needs_review` at its deadline.
+//! A refused verify may have spent the one answer: that payment never ends
+//! failed, cancelled or expired.
 
 use super::{json_body, raw_join, rial, says_nothing_of_the_payment, text, CallbackInfo, CreateCall, Created, GatewayAnswer, Hint, PaidDetails, Question, Verdict};
 use crate::callback::CallbackFields;
@@ -112,52 +113,37 @@ pub(crate) fn parse_callback(fields: &CallbackFields) -> Result<CallbackInfo> {
     Ok(CallbackInfo { token: Some(token), hint: Some(hint), ..Default::default() })
 }
 
-/// Verify directly when that cannot spend an answer we would need: on a
-/// first claim (no verify of ours ever sent) of an OK callback. Otherwise ask
-/// transaction info first, and verify only a payment it reports paid and not
-/// yet verified: a second verify (after a lost answer) would lose the truth,
-/// and a FAILED callback or a reconciliation has no reason to spend one.
+/// Transaction info first, then verify only a payment it shows paid and
+/// awaiting verify (documented code 1 with the payment's own fields): a verify
+/// of a payment not paid may spend Vandar's one answer (a reading the document
+/// permits), so an early or forged OK callback must not send one. Only the
+/// verify success body credits; a refused verify may have spent the answer
+/// after all, so it is reported as such and the payment never ends unpaid.
 pub(crate) async fn resolve(config: &VandarConfig, http: &Http, payment: &Payment, question: &Question) -> Result<GatewayAnswer> {
     let token = payment.token.as_deref().ok_or_else(|| Error::internal("vandar payment without a token"))?;
-    if !question.maybe_verified && question.hint == Hint::Paid {
-        crate::failpoint!("vandar_before_verify");
-        let verify = call(config, http, "api/v4/verify", token).await?;
-        match body_of(&verify, "vandar verify") {
-            Ok(body) => {
-                let verdict = paid_or_review(paid_details(&body, "realAmount")?, "vandar verify");
-                return Ok(GatewayAnswer { verdict, raw: raw_join(&[("verify", &verify)]) });
-            }
-            // Refused: not paid (a forged or early OK), or verified already. Transaction info tells which.
-            Err(e) if e.kind() == ErrorKind::GatewayRejected && !says_nothing_of_the_payment(Some(verify.status)) => {
-                let info = call(config, http, "api/v4/transaction", token).await?;
-                let verdict = match read_info(&info)? {
-                    Info::Known(verdict) => verdict,
-                    Info::VerifyNeeded => Verdict::Unknown {
-                        note: format!("vandar verify refused a payment awaiting verify: {}", e.gateway_message().unwrap_or("rejected")),
-                    },
-                };
-                return Ok(GatewayAnswer { verdict, raw: raw_join(&[("verify", &verify), ("transaction", &info)]) });
-            }
-            Err(e) => return Err(e),
-        }
-    }
     let info = call(config, http, "api/v4/transaction", token).await?;
-    match read_info(&info)? {
-        Info::Known(verdict) => Ok(GatewayAnswer { verdict, raw: raw_join(&[("transaction", &info)]) }),
-        Info::VerifyNeeded => {
-            crate::failpoint!("vandar_before_verify");
-            let verify = call(config, http, "api/v4/verify", token).await?;
-            let verdict = match body_of(&verify, "vandar verify") {
-                Ok(body) => paid_or_review(paid_details(&body, "realAmount")?, "vandar verify"),
-                // Refused although info said "confirm required": another verify may have just
-                // gone through. Ask again (transaction info will tell); never guess.
-                Err(e) if e.kind() == ErrorKind::GatewayRejected && !says_nothing_of_the_payment(Some(verify.status)) => Verdict::Unknown {
-                    note: format!("vandar verify refused a payment awaiting verify: {}", e.gateway_message().unwrap_or("rejected")),
-                },
-                Err(e) => return Err(e),
-            };
-            Ok(GatewayAnswer { verdict, raw: raw_join(&[("transaction", &info), ("verify", &verify)]) })
+    let verdict = match read_info(&info)? {
+        Info::Known(verdict) => return Ok(GatewayAnswer { verdict, raw: raw_join(&[("transaction", &info)]), maybe_verified: false }),
+        Info::VerifyNeeded => verdict_of_verify(config, http, token, question).await,
+    };
+    let (verdict, verify, maybe_verified) = verdict?;
+    Ok(GatewayAnswer { verdict, raw: raw_join(&[("transaction", &info), ("verify", &verify)]), maybe_verified })
+}
+
+/// Verify once; the verdict, the answer, and whether a refused verify may have spent the one answer.
+async fn verdict_of_verify(config: &VandarConfig, http: &Http, token: &str, question: &Question) -> Result<(Verdict, Answer, bool)> {
+    crate::failpoint!("vandar_before_verify");
+    let verify = call(config, http, "api/v4/verify", token).await?;
+    match body_of(&verify, "vandar verify") {
+        Ok(body) => Ok((paid_or_review(paid_details(&body)?, "vandar verify"), verify, false)),
+        // Refused although transaction info said "confirm required": an earlier verify (ours, lost, or
+        // one a power cut hid) may have gone through. Nothing here tells: ask again, never guess.
+        Err(e) if e.kind() == ErrorKind::GatewayRejected && !says_nothing_of_the_payment(Some(verify.status)) => {
+            let earlier = if question.maybe_verified { "; an earlier verify of ours may have gone through" } else { "" };
+            let note = format!("vandar verify refused a payment transaction info shows paid and awaiting verify: {}{earlier}", e.gateway_message().unwrap_or("rejected"));
+            Ok((Verdict::Unknown { note }, verify, true))
         }
+        Err(e) => Err(e),
     }
 }
 
@@ -171,35 +157,31 @@ enum Info {
     VerifyNeeded,
 }
 
+/// What transaction info tells. The document shows one code, `1` "Confirm
+/// requierd", on a paid payment (with its card, receipt and payment date):
+/// that alone sends a verify. The same code without any sign of a payment
+/// is a payment not paid yet; any other code, or a refusal, is an answer the
+/// document does not describe: it never credits and never closes a payment.
 fn read_info(answer: &Answer) -> Result<Info> {
     let body = match body_of(answer, "vandar transaction") {
         Ok(body) => body,
-        // The gateway refuses to describe the token: it knows no payment for it.
         Err(e) if e.kind() == ErrorKind::GatewayRejected && !says_nothing_of_the_payment(Some(answer.status)) => {
-            return Ok(Info::Known(Verdict::NotPaid { cancelled: false, note: format!("vandar transaction: {}", e.gateway_message().unwrap_or("rejected")) }));
+            return Ok(Info::Known(Verdict::Unknown { note: format!("vandar transaction info refused: {}", e.gateway_message().unwrap_or("rejected")) }));
         }
         Err(e) => return Err(e),
     };
     let code = body.get("code").and_then(Value::as_i64);
+    let paid_signs = text(&body, "paymentDate").is_some() || text(&body, "refnumber").is_some();
     Ok(match code {
-        Some(1) => Info::VerifyNeeded,
-        Some(2) => {
-            // Verified (by our earlier verify whose answer was lost). Fee on the payer: amount = sent + wage.
-            let mut details = paid_details(&body, "")?;
-            let wage = rial(&body, "wage").unwrap_or(None).unwrap_or(0);
-            details.real_amount = details.amount.and_then(|a| a.checked_sub(wage));
-            Info::Known(paid_or_review(details, "vandar transaction"))
-        }
-        Some(3) => Info::Known(Verdict::NotPaid { cancelled: true, note: "vandar: failed or cancelled by the payer".into() }),
-        Some(4) => Info::Known(Verdict::NotPaid { cancelled: false, note: "vandar: waiting for payment".into() }),
-        Some(5) => Info::Known(Verdict::NotPaid { cancelled: false, note: "vandar: refunded to the payer (not verified in time)".into() }),
+        Some(1) if paid_signs => Info::VerifyNeeded,
+        Some(1) => Info::Known(Verdict::NotPaid { cancelled: false, note: "vandar transaction info: code 1 with no payment date or receipt: not paid yet".into() }),
         other => Info::Known(Verdict::Unknown {
-            note: format!("vandar transaction: unknown code {} ({})", other.map(|c| c.to_string()).unwrap_or_else(|| "none".into()), text(&body, "message").unwrap_or_default()),
+            note: format!("vandar transaction info: code {} ({}), which the document does not describe", other.map(|c| c.to_string()).unwrap_or_else(|| "none".into()), text(&body, "message").unwrap_or_default()),
         }),
     })
 }
 
-/// Vandar documents the amount on both answers: one without it cannot be checked against the order.
+/// Vandar documents the amount on its verify answer: one without it cannot be checked against the order.
 fn paid_or_review(details: PaidDetails, what: &str) -> Verdict {
     match details.amount {
         Some(_) => Verdict::Paid(details),
@@ -207,10 +189,11 @@ fn paid_or_review(details: PaidDetails, what: &str) -> Verdict {
     }
 }
 
-fn paid_details(body: &Value, real_amount_key: &str) -> Result<PaidDetails> {
+/// What a verify success body says of the payment.
+fn paid_details(body: &Value) -> Result<PaidDetails> {
     Ok(PaidDetails {
         amount: rial(body, "amount")?,
-        real_amount: if real_amount_key.is_empty() { None } else { rial(body, real_amount_key)? },
+        real_amount: rial(body, "realAmount")?,
         reference: text(body, "transId"),
         trace_number: text(body, "trackingCode").or_else(|| text(body, "refnumber")),
         masked_card: text(body, "cardNumber"),

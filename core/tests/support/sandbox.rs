@@ -80,6 +80,13 @@ impl World {
         self.http.post(format!("{}/_control/faults", self.sandbox.base_url())).json(&spec).send().unwrap().error_for_status().unwrap();
     }
 
+    /// Choose the sandbox's readings of what the documents leave open
+    /// (docs/gateway-readings.md): `{"vandar_info_verified": "refused"}` for
+    /// the run, or with `"gateway"` and `"token"` for one payment.
+    pub fn readings(&self, readings: Value) {
+        self.http.post(format!("{}/_control/readings", self.sandbox.base_url())).json(&readings).send().unwrap().error_for_status().unwrap();
+    }
+
     pub fn clear_faults(&self) {
         self.http.delete(format!("{}/_control/faults", self.sandbox.base_url())).send().unwrap().error_for_status().unwrap();
     }

@@ -16,7 +16,8 @@ use axum::{Extension, Json, Router};
 use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
 
-use crate::control::instrumented;
+use crate::instrument::instrumented;
+use crate::readings::VandarRefresh;
 use crate::server::ConnKill;
 use crate::state::{random_alnum, random_number, App, State as Sandbox, Status};
 use crate::wire::{json_fields, valid_iban, ApiError, ApiResult, ErrorKind, Gw};
@@ -522,7 +523,7 @@ fn refresh(app: &App, method: &Method, headers: &HeaderMap, body: &[u8]) -> ApiR
     let lifetime = st.config.vandar_token_lifetime;
     let access = random_alnum(40);
     let refresh = format!("def50200{}", random_alnum(56));
-    if st.config.vandar_refresh_revokes_access_tokens {
+    if st.config.readings.vandar_refresh == VandarRefresh::RevokesAccessTokens {
         // Fault mode: the document does not say older access tokens die here.
         st.vandar[acct].access_tokens.clear();
     }

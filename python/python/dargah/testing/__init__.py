@@ -265,6 +265,28 @@ class Sandbox:
             change["rate_limits"] = rate_limits
         self._control("POST", "config", change)
 
+    def set_readings(self, payment: Union[Payment, Tuple[str, str], None] = None, **readings: str) -> Dict[str, str]:
+        """Choose how the sandbox reads what the gateways' documents leave
+        open (docs/gateway-readings.md): for the whole run, or with
+        ``payment`` for that payment alone. Each keyword names a silence and
+        the reading to speak, e.g.
+        ``set_readings(vandar_info_verified="refused", vandar_unpaid_verify="spends_answer")``;
+        the defaults are only what the documents show. Returns the readings
+        now in force there.
+
+        Silences and readings: ``vandar_info_unpaid`` (``code1``,
+        ``invented_codes``, ``refused``), ``vandar_info_verified``
+        (``code1``, ``invented_codes``, ``unknown_code``, ``refused``),
+        ``vandar_unpaid_verify`` (``unspent``, ``spends_answer``),
+        ``repeat_verify`` for Mupra and AtiPay (``answers_again``,
+        ``refused``), ``vandar_refresh`` (``keeps_access_tokens``,
+        ``revokes_access_tokens``)."""
+        body: Dict[str, Any] = dict(readings)
+        if payment is not None:
+            body["gateway"], body["token"] = _token_of(payment)
+        answer: Dict[str, str] = self._control("POST", "readings", body)["readings"]
+        return answer
+
     def stop(self) -> None:
         """Stop serving (also at the end of the ``with`` block). Safe to call twice."""
         self._native.stop()
