@@ -17,6 +17,9 @@ const UNDECIDABLE: &[(&str, &str)] = &[
     ("atipay", "no amount"),
     ("vandar", "no amount"),
     ("vandar", "unknown code"),
+    ("vandar", "which the document does not describe"),
+    ("vandar", "transaction info refused"),
+    ("vandar", "verify refused a payment transaction info shows paid"),
 ];
 
 #[derive(Debug, Default)]
@@ -152,6 +155,21 @@ fn cause_possible(history: &History, p: &PaymentHistory, cause: &str) -> bool {
         _ if p.gateway == "atipay" && (!receipt_arrived || receipt_burned) => true,
         "may have gone through" => history.refuse_repeat_verify,
         "no referenceNumber" | "no receipt of its own" => false,
+        // Vandar's transaction info: a code the document does not show comes only from a
+        // reading that answers one (or an injected fault), a refusal only from a reading that refuses.
+        "which the document does not describe" => {
+            reading_is(history, "vandar_info_verified", &["invented_codes", "unknown_code"]) || reading_is(history, "vandar_info_unpaid", &["invented_codes"]) || history.faults.contains_key("unknown answer code")
+        }
+        "transaction info refused" => reading_is(history, "vandar_info_verified", &["refused"]) || reading_is(history, "vandar_info_unpaid", &["refused"]),
+        // Vandar's verify refused although its transaction info shows the payment paid and
+        // waiting: its one answer went to a verify of ours whose answer was lost (a dropped
+        // answer, a killed worker), or to a verify of the payment before it was paid (a reading).
+        "verify refused a payment transaction info shows paid" => p.verify_answers_lost > 0 || history.workers_killed > 0 || p.gateway_view["verify_spent_unpaid"] == true,
         _ => true,
     }
+}
+
+/// Whether the run's reading of `silence` is one of `names`.
+fn reading_is(history: &History, silence: &str, names: &[&str]) -> bool {
+    history.readings.iter().any(|r| r.silence == silence && names.contains(&r.name))
 }

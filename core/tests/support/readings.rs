@@ -1,35 +1,32 @@
-//! The readings of the gateways' documents that the sandbox can be set to
-//! (docs/gateway-readings.md): where a document is silent, each answer it
-//! permits, so a test can run under every one of them.
+//! The readings of the gateways' documents that the sandbox speaks
+//! (`dargah_sandbox::readings`, docs/gateway-readings.md): where a document
+//! is silent, every answer it permits, so a test can run under each.
 
 use super::sandbox::World;
 use dargah_core::Gateway;
 use serde_json::json;
 
-/// One point where a document is silent, and every reading the sandbox speaks of it (its default first).
+/// One point where a document is silent, and every reading the sandbox
+/// speaks of it, by its name in `/_control/readings` (its default first).
 pub struct Silence {
     pub name: &'static str,
+    /// The payment gateways whose answers it changes (none: the business API only).
     pub gateways: &'static [Gateway],
     pub readings: &'static [&'static str],
 }
 
 pub const SILENCES: &[Silence] = &[
-    // Mupra's and AtiPay's documents do not say what a second verify answers: the same
-    // answer again, or a refusal (one sandbox switch sets both).
-    Silence { name: "repeat_verify", gateways: &[Gateway::Mupra, Gateway::AtiPay], readings: &["answers", "refused"] },
-    // Vandar's transaction info is documented with one code (1, before verify). After a
-    // verify it may answer the sandbox's own codes, a code nobody documented, or refuse.
-    Silence { name: "vandar_transaction_info", gateways: &[Gateway::Vandar], readings: &["sandbox_codes", "unknown_code", "refused"] },
+    // Mupra's and AtiPay's documents do not say what a second verify answers.
+    Silence { name: "repeat_verify", gateways: &[Gateway::Mupra, Gateway::AtiPay], readings: &["answers_again", "refused"] },
+    // Vandar's transaction info shows one code (1) in the document: what it answers for a
+    // payment not paid, and once the payment is verified.
+    Silence { name: "vandar_info_unpaid", gateways: &[Gateway::Vandar], readings: &["code1", "invented_codes", "refused"] },
+    Silence { name: "vandar_info_verified", gateways: &[Gateway::Vandar], readings: &["code1", "invented_codes", "unknown_code", "refused"] },
+    // Whether a verify of a payment not yet paid (a forged OK) spends Vandar's one answer.
+    Silence { name: "vandar_unpaid_verify", gateways: &[Gateway::Vandar], readings: &["unspent", "spends_answer"] },
+    // Whether a token refresh revokes the older access tokens (Vandar's business API).
+    Silence { name: "vandar_refresh", gateways: &[], readings: &["keeps_access_tokens", "revokes_access_tokens"] },
 ];
-
-/// Readings under which the engine is known to break an invariant (a finding
-/// of issue 23, item 4, reported to the engine's owners): the tests that must
-/// pass leave them out, and an ignored test runs exactly them.
-/// - `vandar_transaction_info=refused`: a verify went out and its answer was
-///   lost (or its claim was lost to a power cut and the second verify was
-///   refused); transaction info is refused with 403 from then on. The payment
-///   stays `in_doubt` past its deadline and never reaches `needs_review`.
-pub const KNOWN_BROKEN: &[(&str, &str)] = &[("vandar_transaction_info", "refused")];
 
 /// One reading of one silence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,31 +36,31 @@ pub struct Reading {
 }
 
 impl Reading {
-    pub fn known_broken(&self) -> bool {
-        KNOWN_BROKEN.contains(&(self.silence, self.name))
+    pub fn is_default(&self) -> bool {
+        SILENCES.iter().any(|s| s.name == self.silence && s.readings[0] == self.name)
     }
 
-    /// Set the sandbox of `world` to answer this way from now on (faults
-    /// cleared later must be set again: `World::clear_faults` clears these too).
+    /// Set the sandbox of `world` to answer this way for the whole run.
     pub fn apply(&self, world: &World) {
-        match (self.silence, self.name) {
-            ("repeat_verify", reading) => {
-                world.http.post(format!("{}/_control/config", world.sandbox.base_url())).json(&json!({"refuse_repeat_verify": reading == "refused"})).send().unwrap().error_for_status().unwrap();
-            }
-            ("vandar_transaction_info", "unknown_code") => world.fault(json!({"endpoint": "vandar.transaction", "set": {"code": 7}})),
-            ("vandar_transaction_info", "refused") => world.fault(json!({"endpoint": "vandar.transaction", "status": 403})),
-            _ => {}
-        }
+        world.readings(json!({ self.silence: self.name }));
     }
 }
 
-/// Every reading of every silence of `gateway` (a gateway the documents leave
-/// nothing open for has one: `documented`).
-pub fn of(gateway: Gateway) -> Vec<Reading> {
-    let readings: Vec<Reading> = SILENCES.iter().filter(|s| s.gateways.contains(&gateway)).flat_map(|s| s.readings.iter().map(|&name| Reading { silence: s.name, name })).collect();
-    match readings.is_empty() {
-        true => vec![Reading { silence: "documented", name: "documented" }],
-        false => readings,
+/// The readings a test of `gateway` runs under: every default at once, then
+/// each other reading of its silences on its own (the rest at their defaults).
+pub fn of(gateway: Gateway) -> Vec<Vec<Reading>> {
+    let silences: Vec<&Silence> = SILENCES.iter().filter(|s| s.gateways.contains(&gateway)).collect();
+    let defaults: Vec<Reading> = silences.iter().map(|s| Reading { silence: s.name, name: s.readings[0] }).collect();
+    let others = silences.iter().flat_map(|s| s.readings[1..].iter().map(|&name| vec![Reading { silence: s.name, name }]));
+    std::iter::once(defaults).chain(others).collect()
+}
+
+/// How a set of readings is named in a test's output.
+pub fn label(readings: &[Reading]) -> String {
+    match readings {
+        [] => "the documents alone".into(),
+        _ if readings.iter().all(Reading::is_default) => "the defaults".into(),
+        _ => readings.iter().map(Reading::to_string).collect::<Vec<_>>().join(", "),
     }
 }
 
