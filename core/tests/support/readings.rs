@@ -55,6 +55,13 @@ pub fn of(gateway: Gateway) -> Vec<Vec<Reading>> {
     std::iter::once(defaults).chain(others).collect()
 }
 
+/// Every combination of the readings of `gateway`'s silences.
+pub fn every_combination(gateway: Gateway) -> Vec<Vec<Reading>> {
+    SILENCES.iter().filter(|s| s.gateways.contains(&gateway)).fold(vec![Vec::new()], |sets, silence| {
+        sets.iter().flat_map(|set| silence.readings.iter().map(move |&name| [set.clone(), vec![Reading { silence: silence.name, name }]].concat())).collect()
+    })
+}
+
 /// How a set of readings is named in a test's output.
 pub fn label(readings: &[Reading]) -> String {
     match readings {
