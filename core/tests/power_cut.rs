@@ -187,6 +187,7 @@ fn scenario(case: &Case, cut: usize, serial: usize, commits: &mut Vec<bool>) -> 
     let gateway = case.gateway;
     let invoice = format!("pc-{}-{serial}", std::process::id());
     let setup = set_up(case, &invoice);
+    let _tables = power::DropTablesOnExit(&setup.store);
     let op = op_of(case, &setup, &invoice);
     let run = power::spawn(&setup.store, &setup.store.live_config(setup.base.clone()), gateway, &op, cut);
     commits.clone_from(&run.commits);

@@ -87,7 +87,8 @@ pub fn run(settings: &Settings) -> (History, Verdict) {
     // The customers act at the gateway; their browsers carry the genuine callbacks.
     // One whose payment page has expired (within 10 s of the deadline) cannot pay
     // any more, as at a real gateway, whose window is the one the shop configures.
-    let shop = Dargah::from_json(&config).unwrap();
+    // A store restarting (another run on the same server) is waited for, as elsewhere.
+    let shop = with_retries(|| Dargah::from_json(&config));
     let now = with_retries(|| shop.store().now());
     let mut genuine: BTreeMap<usize, Value> = BTreeMap::new();
     for (slot, id) in &slot_ids {

@@ -140,6 +140,40 @@ impl PowerStore {
     }
 }
 
+/// Drops a server store's live and durable tables when the scenario ends
+/// (SQLite's files go with their temporary directory).
+pub struct DropTablesOnExit<'a>(pub &'a PowerStore);
+
+impl Drop for DropTablesOnExit<'_> {
+    fn drop(&mut self) {
+        let store = self.0;
+        let prefixes = [store.prefix.as_str(), store.durable.as_str()];
+        match store.kind {
+            StoreKind::Sqlite => {}
+            StoreKind::Postgres => {
+                let Ok(mut client) = postgres::Client::connect(&store.url, postgres::NoTls) else { return };
+                for prefix in prefixes {
+                    let Ok(rows) = client.query("SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND left(table_name, length($1)) = $1", &[&prefix]) else { continue };
+                    let tables: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+                    if !tables.is_empty() {
+                        let _ = client.batch_execute(&format!("DROP TABLE IF EXISTS {}", tables.join(", ")));
+                    }
+                }
+            }
+            StoreKind::MySql => {
+                use mysql::prelude::Queryable;
+                let Ok(mut conn) = mysql::Conn::new(mysql::Opts::from_url(&store.url).unwrap()) else { return };
+                for prefix in prefixes {
+                    let tables: Vec<String> = conn.exec("SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND LEFT(table_name, CHAR_LENGTH(?)) = ?", (prefix, prefix)).unwrap_or_default();
+                    if !tables.is_empty() {
+                        let _ = conn.query_drop(format!("DROP TABLE IF EXISTS {}", tables.join(", ")));
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// What a child did before the power went (or it finished).
 #[derive(Debug, Default)]
 pub struct ChildRun {
