@@ -563,7 +563,7 @@ impl Dargah {
                             PaymentState::Failed
                         };
                         let note = match at_deadline {
-                            PaymentState::NeedsReview => format!("{note}; an earlier verify may have gone through, so a person must check"),
+                            PaymentState::NeedsReview => format!("{note}; a verify of ours may have gone through, so a person must check"),
                             _ => note,
                         };
                         let resolution = Resolution {

@@ -170,7 +170,7 @@ fn reconcile_and_recover_use_the_payments_account_on_every_store() {
             assert_eq!(verifies_with(&world, gateway, false), 0, "{name} {gateway}: never the default account's credentials");
             assert!(verifies_with(&world, gateway, true) >= 1, "{name} {gateway}");
         }
-        assert_eq!(calls_with(&world, creds2::VANDAR_API_KEY, "vandar.transaction"), 1, "{name}: Vandar's transaction info when recovering a verify in doubt, with branch2's key");
+        assert_eq!(calls_with(&world, creds2::VANDAR_API_KEY, "vandar.transaction"), 2, "{name}: Vandar's transaction info before each verify (the callback's, recover's), with branch2's key");
         assert_eq!(calls_with(&world, creds::VANDAR_API_KEY, "vandar.transaction"), 0, "{name}");
     }
 }

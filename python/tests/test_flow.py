@@ -74,8 +74,8 @@ def test_pay_verify_once_acknowledge(client: dargah.Client, sandbox: Sandbox, ga
 def test_cancelled_payment_is_not_paid(client: dargah.Client, sandbox: Sandbox, gateway: str) -> None:
     created, callback = paid(client, sandbox, gateway, action="cancel")
     outcome = client.handle_callback(gateway, dict(callback.query), callback.form)
-    # Mupra's and CanPay's callbacks cannot tell a cancel from a failure.
-    assert outcome.kind is (OutcomeKind.FAILED if gateway in ("mupra", "canpay") else OutcomeKind.CANCELLED)
+    # Vandar's FAILED, like Mupra's and CanPay's callbacks, does not tell declined from cancelled; AtiPay's does.
+    assert outcome.kind is (OutcomeKind.CANCELLED if gateway == "atipay" else OutcomeKind.FAILED)
     assert not outcome.is_paid and outcome.masked_card is None
     assert client.unacknowledged() == []
 

@@ -41,7 +41,8 @@ def test_gateway_calls_claims_and_state_changes_are_logged_with_their_fields(cli
     calls = [r for r in records if getattr(r, "event", None) == "gateway_call"]
     assert {r.name for r in calls} == {"dargah.vandar"}
     operations = [getattr(r, "operation") for r in calls]
-    assert operations == ["POST /vandar/ipg/api/v4/send", "POST /vandar/ipg/api/v4/verify"], operations  # an OK callback verifies directly
+    # Transaction info first: a verify only for a payment it shows paid (docs/gateway-readings.md).
+    assert operations == ["POST /vandar/ipg/api/v4/send", "POST /vandar/ipg/api/v4/transaction", "POST /vandar/ipg/api/v4/verify"], operations
     verify = calls[-1]
     assert (verify.levelno, getattr(verify, "http_status"), getattr(verify, "outcome"), getattr(verify, "payment_id")) == (logging.INFO, 200, "ok", created.id)
     assert isinstance(getattr(verify, "duration_ms"), int)

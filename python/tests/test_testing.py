@@ -35,8 +35,9 @@ EXPECTED = {
     ("atipay", "fail"): "failed",
     ("atipay", "cancel"): "cancelled",
     ("vandar", "ok"): "newly_paid",
-    ("vandar", "fail"): "cancelled",
-    ("vandar", "cancel"): "cancelled",
+    # Vandar's callback says FAILED for both, and its transaction info (code 1, no payment) does not say which.
+    ("vandar", "fail"): "failed",
+    ("vandar", "cancel"): "failed",
 }
 
 
@@ -93,6 +94,22 @@ def test_answers_the_documents_leave_open(dargah_sandbox: dargah.testing.Sandbox
     # Asked again with the real answer, it is paid, verified once.
     assert dargah_client.handle_callback(callback.gateway, callback.query, callback.form).is_newly_paid
     assert dargah_sandbox.verify_calls(created) == dargah_sandbox.verify_calls(created, processed=True) == 1
+
+
+def test_readings_per_payment_and_per_run(dargah_sandbox: dargah.testing.Sandbox, dargah_client: dargah.Client) -> None:
+    created = dargah_client.create_payment("vandar", invoice(), 120_000, "http://127.0.0.1:9/cb", mobile="09123456789")
+    # This payment alone: a verify of it unpaid would spend Vandar's one answer.
+    readings = dargah_sandbox.set_readings(created, vandar_unpaid_verify="spends_answer", vandar_info_unpaid="refused")
+    assert readings["vandar_unpaid_verify"] == "spends_answer" and readings["vandar_info_verified"] == "code1"
+    assert dargah_sandbox.set_readings()["vandar_unpaid_verify"] == "unspent", "the run's readings are untouched"
+    # A forged OK before payment: transaction info refuses, nothing is verified, nothing closes.
+    forged = {"token": created.token, "payment_status": "OK"}
+    assert dargah_client.handle_callback("vandar", forged).kind is dargah.OutcomeKind.IN_PROGRESS
+    assert dargah_sandbox.verify_calls(created) == 0
+    assert dargah_client.handle_callback("vandar", dargah_sandbox.pay(created).query).is_newly_paid
+    with pytest.raises(dargah.testing.SandboxError) as refused:
+        dargah_sandbox.set_readings(vandar_info_verified="code2")
+    assert refused.value.status == 400
 
 
 def test_a_refused_call_is_counted_but_not_processed(dargah_sandbox: dargah.testing.Sandbox, dargah_client: dargah.Client) -> None:

@@ -130,6 +130,37 @@ out:
     dargah_payment_free(payment);
 }
 
+/* A reading chosen for one payment (docs/gateway-readings.md): a Vandar
+ * verify of an unpaid payment would spend its one answer, and transaction
+ * info refuses while nobody has paid. A forged OK before payment costs no
+ * verify, so the customer's payment is still credited. */
+static void test_vandar_readings(void) {
+    DargahPayment *payment = create_payment(client, "vandar", AMOUNT);
+    Callback callback = {0};
+    if (!CHECK(payment != NULL)) goto out;
+    const char *token = dargah_payment_token(payment);
+    char readings[256];
+    snprintf(readings, sizeof readings,
+             "{\"gateway\":\"vandar\",\"token\":\"%s\",\"vandar_unpaid_verify\":\"spends_answer\",\"vandar_info_unpaid\":\"refused\"}", token);
+    sandbox_readings(readings);
+    char query[256];
+    snprintf(query, sizeof query, "token=%s&payment_status=OK", token);
+    Callback forged = {query, ""};
+    DargahOutcome *outcome = NULL;
+    CHECK_OK(handle(client, "vandar", &forged, &outcome));
+    CHECK(dargah_outcome_kind(outcome) == DARGAH_OUTCOME_IN_PROGRESS);
+    dargah_outcome_free(outcome);
+    CHECK(sandbox_calls(token, "vandar.verify") == 0);
+    if (!sandbox_pay("vandar", token, "pay", &callback)) goto out;
+    outcome = NULL;
+    CHECK_OK(handle(client, "vandar", &callback, &outcome));
+    CHECK(dargah_outcome_kind(outcome) == DARGAH_OUTCOME_NEWLY_PAID);
+    dargah_outcome_free(outcome);
+out:
+    callback_free(&callback);
+    dargah_payment_free(payment);
+}
+
 static void test_mupra(void) { full_flow("mupra"), cancelled("mupra"); }
 static void test_canpay(void) { full_flow("canpay"), cancelled("canpay"); }
 static void test_atipay(void) { full_flow("atipay"), cancelled("atipay"); }
@@ -306,6 +337,7 @@ int main(void) {
     run_test("canpay: create, redirect, pay, callback once, outbox, cancel", test_canpay);
     run_test("atipay: create, POST redirect, pay, callback once, outbox, cancel", test_atipay);
     run_test("vandar: create, redirect, pay, callback once, outbox, cancel", test_vandar);
+    run_test("vandar: a forged OK under the least convenient readings costs no verify", test_vandar_readings);
     run_test("recover and the generic call", test_recover_and_call);
     run_test("errors carry the gateway's code, message and HTTP status", test_errors_carry_the_gateways_details);
     run_test("network errors are in doubt", test_network_errors_are_in_doubt);

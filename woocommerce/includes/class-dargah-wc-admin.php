@@ -92,6 +92,8 @@ final class Dargah_WC_Admin {
 			'cancelled'    => __( 'cancelled', 'dargah-woocommerce' ),
 			'expired'      => __( 'expired', 'dargah-woocommerce' ),
 			'needs_review' => __( 'needs review', 'dargah-woocommerce' ),
+			// An outcome, not a state: the gateway's answer is not known yet.
+			'in_progress'  => __( 'not known yet', 'dargah-woocommerce' ),
 		);
 		return $labels[ $state ] ?? $state;
 	}

@@ -84,13 +84,19 @@ final class Dargah_WC_Callback {
 		}
 	}
 
-	/** Failed or cancelled: a note, then back to pay again with a notice (unless another attempt paid). */
+	/**
+	 * Failed or cancelled: a note, then back to pay again with a notice
+	 * (unless another attempt paid). A payment still open is only not
+	 * confirmed yet (the gateway may confirm it before its deadline), and the
+	 * customer is told so, never that it failed for good.
+	 */
 	private static function after_unpaid( string $slug, WC_Order $order, Dargah\Payment $payment, string $what ): void {
 		Dargah_WC_Orders::note_unpaid( $order, $payment, $what );
 		if ( $order->is_paid() ) {
 			self::redirect( self::gateway( $slug )->get_return_url( $order ) );
 		}
-		$notice = 'cancelled' === $what ? 'cancelled' : 'failed';
+		$open   = in_array( $payment->state->value, Dargah_WC_Orders::OPEN_STATES, true );
+		$notice = $open ? 'not_confirmed' : ( 'cancelled' === $what ? 'cancelled' : 'failed' );
 		// The notice travels in the address: this cross-site request has no session to keep it in.
 		self::redirect( add_query_arg( 'dargah_notice', $notice, $order->get_checkout_payment_url() ) );
 	}
@@ -182,8 +188,9 @@ final class Dargah_WC_Callback {
 			return;
 		}
 		$messages = array(
-			'failed'    => __( 'Your payment was not completed. You can try again.', 'dargah-woocommerce' ),
-			'cancelled' => __( 'You cancelled the payment. You can try again.', 'dargah-woocommerce' ),
+			'not_confirmed' => __( 'Your payment is not confirmed yet. You can try again; if money was taken from your card for this attempt, your order will be updated when the gateway confirms it.', 'dargah-woocommerce' ),
+			'failed'        => __( 'Your payment was not completed. You can try again.', 'dargah-woocommerce' ),
+			'cancelled'     => __( 'You cancelled the payment. You can try again.', 'dargah-woocommerce' ),
 		);
 		if ( isset( $messages[ $notice ] ) ) {
 			wc_add_notice( $messages[ $notice ], 'error' );

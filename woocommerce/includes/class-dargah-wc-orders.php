@@ -17,6 +17,8 @@ final class Dargah_WC_Orders {
 	const META_CREDITED = '_dargah_credited';
 	/** Order meta: payment ids whose failure, cancellation or review was noted already. */
 	const META_CLOSED = '_dargah_closed';
+	/** Order meta: payment ids noted as not confirmed yet while still open. */
+	const META_NOTED_OPEN = '_dargah_noted_open';
 
 	/** Payment states in which the gateway may still report the payment paid. */
 	const OPEN_STATES = array( 'created', 'awaiting', 'verifying', 'in_doubt' );
@@ -115,13 +117,34 @@ final class Dargah_WC_Orders {
 	}
 
 	/**
-	 * Note a payment that came back without money (failed, cancelled,
-	 * expired), once per payment; the order stays payable.
+	 * Note a payment that came back without money, once per payment and
+	 * state; the order stays payable. A payment still open (a failed or
+	 * cancelled callback the gateway did not contradict, or an answer it
+	 * cannot read) is only not confirmed yet: the gateway may still confirm
+	 * it before its deadline, so the note says so and nothing sounds final.
+	 * A payment closed failed, cancelled or expired gets the final note.
 	 *
-	 * @param string $what The outcome (failed, cancelled) or the state (expired).
+	 * @param string $what The outcome (failed, cancelled, in_progress) or the state (expired).
 	 */
 	public static function note_unpaid( WC_Order $order, Dargah\Payment $payment, string $what ): void {
-		if ( ! self::mark_closed( $order, $payment->id ) ) {
+		if ( in_array( $payment->state->value, self::OPEN_STATES, true ) ) {
+			if ( ! self::mark_listed( $order, self::META_NOTED_OPEN, $payment->id ) ) {
+				return;
+			}
+			$order->add_order_note(
+				sprintf(
+					/* translators: 1: gateway name, 2: the callback's outcome (failed, cancelled, not known yet), 3: the gateway's answer so far, 4: Dargah payment id */
+					__( '%1$s payment not confirmed yet (%2$s for now): %3$s (Dargah payment %4$s). It stays open until its deadline in case the gateway confirms it; the customer may try again meanwhile.', 'dargah-woocommerce' ),
+					self::gateway_name( $payment->gateway ),
+					Dargah_WC_Admin::state_label( $what ),
+					$payment->note ?? '—',
+					$payment->id
+				)
+			);
+			$order->save();
+			return;
+		}
+		if ( ! self::mark_listed( $order, self::META_CLOSED, $payment->id ) ) {
 			return;
 		}
 		$order->add_order_note(
@@ -129,7 +152,7 @@ final class Dargah_WC_Orders {
 				/* translators: 1: gateway name, 2: payment state (failed, cancelled, expired), 3: the gateway's reason, 4: Dargah payment id */
 				__( '%1$s payment not completed (%2$s): %3$s (Dargah payment %4$s). The customer may try again.', 'dargah-woocommerce' ),
 				self::gateway_name( $payment->gateway ),
-				Dargah_WC_Admin::state_label( $what ),
+				Dargah_WC_Admin::state_label( $payment->state->value ),
 				$payment->note ?? '—',
 				$payment->id
 			)
@@ -139,7 +162,7 @@ final class Dargah_WC_Orders {
 
 	/** needs_review: never paid as asked; on hold, with the reason, for a person to look at. */
 	public static function hold_for_review( WC_Order $order, Dargah\Payment $payment ): void {
-		if ( ! self::mark_closed( $order, $payment->id ) || $order->is_paid() ) {
+		if ( ! self::mark_listed( $order, self::META_CLOSED, $payment->id ) || $order->is_paid() ) {
 			$order->save();
 			return;
 		}
@@ -155,14 +178,14 @@ final class Dargah_WC_Orders {
 		);
 	}
 
-	/** Adds the id to the order's closed list; false if it was there already. */
-	private static function mark_closed( WC_Order $order, string $payment_id ): bool {
-		$closed = self::meta_list( $order, self::META_CLOSED );
-		if ( in_array( $payment_id, $closed, true ) ) {
+	/** Adds the id to the order's list `$key`; false if it was there already. */
+	private static function mark_listed( WC_Order $order, string $key, string $payment_id ): bool {
+		$listed = self::meta_list( $order, $key );
+		if ( in_array( $payment_id, $listed, true ) ) {
 			return false;
 		}
-		$closed[] = $payment_id;
-		$order->update_meta_data( self::META_CLOSED, $closed );
+		$listed[] = $payment_id;
+		$order->update_meta_data( $key, $listed );
 		return true;
 	}
 
@@ -189,7 +212,8 @@ final class Dargah_WC_Orders {
 				}
 				if ( 'needs_review' === $outcome['kind'] ) {
 					self::hold_for_review( $order, $payment );
-				} else {
+				} elseif ( ! in_array( $payment->state->value, self::OPEN_STATES, true ) ) {
+					// Closed failed, cancelled or expired; one still open waits for the gateway or its deadline.
 					self::note_unpaid( $order, $payment, $outcome['kind'] );
 				}
 			}

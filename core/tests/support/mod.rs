@@ -4,4 +4,5 @@ pub mod databases;
 pub mod sandbox;
 pub mod stub;
 pub mod power;
+pub mod power_cut;
 pub mod readings;

@@ -11,6 +11,8 @@ from django.urls import reverse
 class Order(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for payment"
+        #: The customer came back without a confirmed payment, and it is still open at the gateway.
+        UNCONFIRMED = "unconfirmed", "Payment not confirmed yet: if you paid, this page shows it once the gateway confirms"
         PAID = "paid", "Paid"
         FAILED = "failed", "Payment did not go through"
 

@@ -36,6 +36,8 @@ def credit(sender: str, payment: dargah.Payment, **kwargs: Any) -> None:
 
 
 @receiver(payment_failed)
-def mark_failed(sender: str, payment: dargah.Payment, **kwargs: Any) -> None:
-    # Only a pending order: a late "failed" never undoes a paid one.
-    Order.objects.filter(payment_id=payment.id, status=Order.Status.PENDING).update(status=Order.Status.FAILED)
+def mark_failed(sender: str, payment: dargah.Payment, final: bool = True, **kwargs: Any) -> None:
+    # Never a paid order: a late "failed" never undoes a payment. A payment still
+    # open (`final` False) is only not confirmed yet: the gateway may still confirm it.
+    status = Order.Status.FAILED if final else Order.Status.UNCONFIRMED
+    Order.objects.filter(payment_id=payment.id, status__in=[Order.Status.PENDING, Order.Status.UNCONFIRMED]).update(status=status)

@@ -161,8 +161,8 @@ try {
     $browser->until(fn($b) => str_contains($b->url(), 'standin=order-pay') && str_contains($b->url(), 'pay_for_order'), 'the order-pay page after cancelling');
     $order_id = order_id_from($browser->url());
     $notice = $browser->text('#notices');
-    check(str_contains($notice, 'You can try again') && fresh_order($order_id)->needs_payment()
-        && count_notes($order_id, 'Mupra payment not completed') === 1, "cancelled: back to pay, with a notice (\"$notice\") and a note");
+    check(str_contains($notice, 'not confirmed yet') && str_contains($notice, 'You can try again') && fresh_order($order_id)->needs_payment()
+        && count_notes($order_id, 'Mupra payment not confirmed yet') === 1 && count_notes($order_id, 'not completed') === 0, "cancelled: back to pay, with a notice (\"$notice\") and a note that nothing is final while the payment is open");
     $first = latest_payment($order_id);
     $browser->click('input[name=payment_method][value=dargah_mupra]');
     $browser->click('#place_order');

@@ -121,7 +121,9 @@ class ShopTests(TestCase):
             response = deliver(callback.path, callback.form) if callback.method == "POST" else deliver(callback.path)
             self.assertRedirects(response, order.get_absolute_url(), status_code=303)
             order.refresh_from_db()
-            self.assertEqual(order.status, Order.Status.FAILED, (gateway, outcome))
+            # Still open at the gateway until its deadline: not confirmed yet, never failed for good.
+            self.assertEqual(order.status, Order.Status.UNCONFIRMED, (gateway, outcome))
+            self.assertContains(self.gateway_browser.get(order.get_absolute_url()), "not confirmed yet")
         self.assertFalse(Credit.objects.exists())
 
     def test_bad_callbacks(self) -> None:

@@ -59,7 +59,9 @@ def announce(outcome: dargah.Outcome, source: str) -> bool:
         return deliver_paid(payment, source)
     if kind in (dargah.OutcomeKind.FAILED, dargah.OutcomeKind.CANCELLED):
         reported = "expired" if payment.state is dargah.PaymentState.EXPIRED else kind.value
-        _send_robust(payment_failed, payment, source, kind=reported)
+        # Told failed while still open: the gateway may confirm it before its deadline.
+        final = payment.state in (dargah.PaymentState.FAILED, dargah.PaymentState.CANCELLED, dargah.PaymentState.EXPIRED)
+        _send_robust(payment_failed, payment, source, kind=reported, final=final)
     elif kind is dargah.OutcomeKind.NEEDS_REVIEW:
         _send_robust(payment_needs_review, payment, source)
     return True

@@ -11,8 +11,13 @@ credit idempotently (a unique key on ``payment.id``): a process killed between
 your receiver and the acknowledgement also means a second delivery.
 
 ``payment_failed`` — the customer cancelled, or the gateway declined
-(``kind`` "failed", "cancelled" or "expired"). Until its deadline a payment
-that failed this way stays open; another attempt may still pay it.
+(``kind`` "failed", "cancelled" or "expired"), and ``final``. With ``final``
+False (a callback said failed or cancelled and the gateway did not
+contradict it) the payment stays open until its deadline: it is not
+confirmed yet, never failed for good — the gateway may still confirm it, and
+``payment_paid`` then follows. Tell the customer it is not confirmed yet.
+With ``final`` True (failed, cancelled or expired for good) the order may be
+closed.
 
 ``payment_needs_review`` — not paid, and a person must look (an amount or
 identity mismatch, a receipt already used, AtiPay without a callback). The

@@ -1,0 +1,202 @@
+//! Vandar under every reading its document permits (docs/gateway-readings.md),
+//! on SQLite, PostgreSQL and MariaDB, against the three ways issue 23 found a
+//! paid order lost: a power cut after an unsynced claim, a forged OK callback
+//! before payment, and transaction info that after a verify answers an
+//! undocumented code or refuses. Each payment gets its own readings through
+//! the sandbox's per-payment control, so one run covers them all; the
+//! readings of Mupra, AtiPay and Vandar's business API never enter a Vandar
+//! payment's resolution.
+
+mod support;
+
+use dargah_core::{CallbackFields, Config, Dargah, Gateway, OutcomeKind, PaymentRequest, PaymentState, ReconcileOptions};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use support::databases;
+use support::power_cut::PowerCut;
+use support::sandbox::World;
+
+/// The payment's deadline: long enough for every case's first steps, short enough to wait for.
+const WINDOW_SECS: u64 = 14;
+const LEASE_SECS: u64 = 2;
+
+/// Every combination of the readings a Vandar payment meets.
+fn every_vandar_reading() -> Vec<Value> {
+    let mut all = Vec::new();
+    for verified in ["code1", "invented_codes", "unknown_code", "refused"] {
+        for unpaid in ["code1", "invented_codes", "refused"] {
+            for unpaid_verify in ["unspent", "spends_answer"] {
+                all.push(json!({"vandar_info_verified": verified, "vandar_info_unpaid": unpaid, "vandar_unpaid_verify": unpaid_verify}));
+            }
+        }
+    }
+    all
+}
+
+/// (name, url, table prefix) of every store under test.
+fn stores(world: &World, tag: &str) -> Vec<(&'static str, String, String)> {
+    let mut all = vec![("sqlite", format!("sqlite://{}/{tag}.db", world.dir.path().display()), String::new())];
+    if let Some(url) = databases::url("DARGAH_TEST_POSTGRES_URL") {
+        all.push(("postgres", url, databases::unique_prefix(tag)));
+    }
+    if let Some(url) = databases::url("DARGAH_TEST_MYSQL_URL") {
+        all.push(("mariadb", url, databases::unique_prefix(tag)));
+    }
+    all
+}
+
+/// A shop on `store` whose payments close `WINDOW_SECS` after creation.
+fn shop(world: &World, store: &Arc<PowerCut>) -> Dargah {
+    let mut config: Value = serde_json::from_str(&world.config(LEASE_SECS)).unwrap();
+    config["vandar"]["refund_window_secs"] = json!(WINDOW_SECS);
+    Dargah::with_store(Config::from_json(&config.to_string()).unwrap(), store.clone()).unwrap()
+}
+
+fn request(invoice: &str) -> PaymentRequest {
+    PaymentRequest::new(invoice, 15_000, "http://127.0.0.1:9/shop/callback").mobile("09123456789")
+}
+
+/// A payment created, given `readings`, and its token.
+fn vandar_payment(world: &World, dargah: &Dargah, invoice: &str, readings: &Value) -> (String, String) {
+    let p = dargah.create_payment(Gateway::Vandar, request(invoice)).unwrap().payment;
+    let token = p.token.clone().unwrap();
+    let mut body = readings.clone();
+    body["gateway"] = json!("vandar");
+    body["token"] = json!(token);
+    world.readings(body);
+    (p.id, token)
+}
+
+/// Reconcile until every payment in `ids` is settled (their deadlines pass meanwhile).
+fn settle_at_deadline(dargah: &Dargah, ids: &[String]) {
+    let give_up = Instant::now() + Duration::from_secs(WINDOW_SECS * 3);
+    while ids.iter().any(|id| !dargah.payment(id).unwrap().state.is_terminal()) {
+        assert!(Instant::now() < give_up, "payments still open long after their deadline");
+        std::thread::sleep(Duration::from_millis(500));
+        dargah.reconcile(&ReconcileOptions { min_age: Duration::ZERO, limit: 200 }, |_| {}).unwrap();
+    }
+}
+
+/// What a paid Vandar payment whose verify may have gone through must come to at its deadline.
+fn assert_needs_review_with_the_truth(dargah: &Dargah, id: &str, label: &str) {
+    let p = dargah.payment(id).unwrap();
+    assert_eq!(p.state, PaymentState::NeedsReview, "{label}: {p:?}");
+    let note = p.note.clone().unwrap_or_default();
+    assert!(note.contains("a verify of ours may have gone through"), "{label}: the note says what is known: {note}");
+}
+
+/// The power is cut after the claim and the verify went out, before the
+/// answer is stored; the machine comes back from what was durable. Under
+/// every reading the "maybe verified" mark survives (the claim was synced),
+/// the customer's repeated callback is never told failed, nothing is
+/// credited without a verify success body, and at the deadline the payment
+/// is `needs_review` with a note saying a verify may have gone through.
+#[test]
+fn a_power_cut_after_the_claim_of_a_vandar_verify_keeps_the_maybe_verified_mark_under_every_reading() {
+    let world = World::start();
+    std::thread::scope(|scope| {
+        for (name, url, prefix) in stores(&world, "pc") {
+            let world = &world;
+            scope.spawn(move || {
+                let mut store = PowerCut::open(&url, &prefix);
+                let mut cases = Vec::new();
+                for (i, readings) in every_vandar_reading().into_iter().enumerate() {
+                    let dargah = shop(world, &store);
+                    let (id, token) = vandar_payment(world, &dargah, &format!("{prefix}pc-{name}-{i}"), &readings);
+                    let fields = world.pay(Gateway::Vandar, &token, true);
+                    store.cut_before_finish();
+                    let lost = dargah.handle_callback(Gateway::Vandar, &fields).unwrap_err();
+                    assert!(lost.message().contains("power is off"), "{name} {readings}: {lost}");
+                    assert_eq!(world.sandbox_payment(Gateway::Vandar, &token)["verified"], true, "{name} {readings}: Vandar verified it and spent its one answer");
+                    store = store.reboot();
+                    cases.push((readings, id, fields));
+                }
+                // The claim's lease runs out while the machine is down.
+                std::thread::sleep(Duration::from_secs(LEASE_SECS));
+                let dargah = shop(world, &store);
+                for (readings, id, fields) in &cases {
+                    let o = dargah.handle_callback(Gateway::Vandar, fields).unwrap();
+                    assert_eq!((o.kind, o.payment.state), (OutcomeKind::InProgress, PaymentState::Awaiting), "{name} {readings}: the customer is told it is not confirmed yet");
+                    assert_eq!(dargah.payment(id).unwrap().verified_amount, None, "{name} {readings}: never credited without a verify success body");
+                }
+                let ids: Vec<String> = cases.iter().map(|(_, id, _)| id.clone()).collect();
+                settle_at_deadline(&dargah, &ids);
+                for (readings, id, _) in &cases {
+                    assert_needs_review_with_the_truth(&dargah, id, &format!("{name} {readings}"));
+                }
+            });
+        }
+    });
+}
+
+/// Anyone who saw the payment link has its token: an OK callback before the
+/// customer pays must not send Vandar's once-only verify (under the reading
+/// that a verify of an unpaid payment spends the one answer, the customer's
+/// genuine callback would be refused). Under every reading the forged
+/// callback costs no verify and closes nothing, and the customer's payment
+/// then ends paid, once.
+#[test]
+fn a_forged_ok_callback_before_payment_never_spends_the_customers_verify_under_every_reading() {
+    let world = World::start();
+    std::thread::scope(|scope| {
+        for (name, url, prefix) in stores(&world, "fo") {
+            let world = &world;
+            scope.spawn(move || {
+                let store = PowerCut::open(&url, &prefix);
+                let dargah = shop(world, &store);
+                for (i, readings) in every_vandar_reading().into_iter().enumerate() {
+                    let (id, token) = vandar_payment(world, &dargah, &format!("{prefix}fo-{name}-{i}"), &readings);
+                    let forged = CallbackFields::from_pairs(vec![("token".to_string(), token.clone()), ("payment_status".to_string(), "OK".to_string())], Vec::<(String, String)>::new()).unwrap();
+                    let o = dargah.handle_callback(Gateway::Vandar, &forged).unwrap();
+                    assert!(matches!(o.kind, OutcomeKind::Failed | OutcomeKind::InProgress), "{name} {readings}: {:?}", o.kind);
+                    assert_eq!(o.payment.state, PaymentState::Awaiting, "{name} {readings}: open for the customer");
+                    let verifies_before_payment = world.calls_for(&token, "vandar.verify");
+                    let genuine = world.pay(Gateway::Vandar, &token, true);
+                    let o = dargah.handle_callback(Gateway::Vandar, &genuine).unwrap();
+                    assert_eq!((o.kind, o.payment.verified_amount), (OutcomeKind::NewlyPaid, Some(15_000)), "{name} {readings}: the customer's order: {:?}", o.payment);
+                    assert_eq!(verifies_before_payment, 0, "{name} {readings}: no verify of a payment nobody paid");
+                    assert_eq!(dargah.handle_callback(Gateway::Vandar, &forged).unwrap().kind, OutcomeKind::AlreadyPaid, "{name} {readings}");
+                    assert_eq!(world.calls_for(&token, "vandar.verify"), 1, "{name} {readings}");
+                    assert_eq!(dargah.payment(&id).unwrap().state, PaymentState::Paid);
+                }
+            });
+        }
+    });
+}
+
+/// Vandar took the verify, its answer was lost; transaction info then keeps
+/// code 1, gives our invented code 2, an undocumented code, or refuses.
+/// None of them credits (only a verify success body does) or closes the
+/// payment: the customer's repeated callback is told it is not confirmed
+/// yet, and at the deadline it is `needs_review` with a note saying what is
+/// known. A refused second verify is itself marked as maybe verified.
+#[test]
+fn unknown_or_refused_transaction_info_after_a_verify_never_credits_or_closes_under_every_reading() {
+    // One sandbox per store: the fault that loses a verify's answer is the sandbox's, not a payment's.
+    let worlds: Vec<World> = (0..3).map(|_| World::start()).collect();
+    std::thread::scope(|scope| {
+        for (world, (name, url, prefix)) in worlds.iter().zip(stores(&worlds[0], "ui")) {
+            scope.spawn(move || {
+                let store = PowerCut::open(&url, &prefix);
+                let dargah = shop(world, &store);
+                let mut cases = Vec::new();
+                for (i, readings) in every_vandar_reading().into_iter().enumerate() {
+                    let (id, token) = vandar_payment(world, &dargah, &format!("{prefix}ui-{name}-{i}"), &readings);
+                    let fields = world.pay(Gateway::Vandar, &token, true);
+                    world.fault(json!({"endpoint": "vandar.verify", "drop_after_process": true, "count": 1}));
+                    assert!(dargah.handle_callback(Gateway::Vandar, &fields).unwrap_err().kind().is_in_doubt(), "{name} {readings}");
+                    let o = dargah.handle_callback(Gateway::Vandar, &fields).unwrap();
+                    assert_eq!((o.kind, o.payment.state), (OutcomeKind::InProgress, PaymentState::Awaiting), "{name} {readings}: {:?}", o.payment);
+                    assert_eq!(o.payment.verified_amount, None, "{name} {readings}: never credited from transaction info");
+                    cases.push((readings, id));
+                }
+                let ids: Vec<String> = cases.iter().map(|(_, id)| id.clone()).collect();
+                settle_at_deadline(&dargah, &ids);
+                for (readings, id) in &cases {
+                    assert_needs_review_with_the_truth(&dargah, id, &format!("{name} {readings}"));
+                }
+            });
+        }
+    });
+}
