@@ -49,7 +49,8 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub fn new(seed: u64, payments: usize, workers: usize) -> Plan {
+    /// `known_broken`: draw readings of `readings::KNOWN_BROKEN` too.
+    pub fn new(seed: u64, payments: usize, workers: usize, known_broken: bool) -> Plan {
         let mut rng = StdRng::seed_from_u64(seed);
         let slots = (0..payments)
             .map(|i| {
@@ -63,7 +64,7 @@ impl Plan {
                 Slot { gateway, invoice: format!("chaos-{seed}-{i}"), amount: 10_000 + rng.gen_range(0..500) * 100, customer, genuine_deliveries }
             })
             .collect();
-        let readings = draw_readings(seed);
+        let readings = draw_readings(seed, known_broken);
         Plan { rng, slots, workers, readings }
     }
 
@@ -125,13 +126,19 @@ impl Plan {
 }
 
 /// One reading for every silence of the documents, drawn from the seed: each
-/// silence's readings in turn (offset per silence), so any `n` consecutive
-/// seeds run all `n` readings of a silence, in ever other combinations.
-fn draw_readings(seed: u64) -> Vec<Reading> {
+/// silence's readings in turn, rotated every full turn so silences with as
+/// many readings meet in every combination; any `2n` consecutive seeds run all
+/// `n` readings of a silence. Without `known_broken`, a reading of
+/// `readings::KNOWN_BROKEN` gives way to the next one.
+fn draw_readings(seed: u64, known_broken: bool) -> Vec<Reading> {
     readings::SILENCES
         .iter()
         .enumerate()
-        .map(|(i, silence)| Reading { silence: silence.name, name: silence.readings[(seed as usize).wrapping_add(i) % silence.readings.len()] })
+        .map(|(i, silence)| {
+            let n = silence.readings.len();
+            let first = (seed as usize).wrapping_add(i).wrapping_add(i.wrapping_mul(seed as usize / n));
+            (0..n).map(|k| Reading { silence: silence.name, name: silence.readings[(first + k) % n] }).find(|r| known_broken || !r.known_broken()).unwrap()
+        })
         .collect()
 }
 

@@ -26,6 +26,8 @@ pub struct Settings {
     pub store: String,
     /// `postgres` or `mysql`: restart that server mid-run.
     pub restart: Option<&'static str>,
+    /// Draw the readings known to break an invariant too (`readings::KNOWN_BROKEN`).
+    pub known_broken: bool,
 }
 
 /// Refund windows are short, so the final phase can pass every deadline, yet
@@ -39,7 +41,7 @@ const CRASH_STEPS: &[&str] = &["callback_matched", "claimed", "vandar_before_ver
 
 pub fn run(settings: &Settings) -> (History, Verdict) {
     let world = World::start();
-    let mut plan = Plan::new(settings.seed, settings.payments, settings.workers);
+    let mut plan = Plan::new(settings.seed, settings.payments, settings.workers, settings.known_broken);
     let mut rng = StdRng::seed_from_u64(settings.seed ^ 0x5eed);
     plan.readings.iter().for_each(|r| r.apply(&world));
     let config = config(&world, settings);
