@@ -24,6 +24,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// How long a gateway's proof of payment is kept trying to reach a store that
+/// does not answer (a database restart takes seconds).
+const PROOF_STORE_RETRY: Duration = Duration::from_secs(30);
+
 /// The name of the query parameter Dargah adds to every callback URL.
 pub const REF_PARAM: &str = "dargah_ref";
 
@@ -635,7 +639,7 @@ impl Dargah {
     fn finish(&self, id: &str, fence: i64, mut resolution: Resolution) -> Result<Finish> {
         resolution.raw = self.redactor.raw_answers(&resolution.raw);
         resolution.masked_card = resolution.masked_card.as_deref().map(mask_card);
-        let finished = self.store.finish(id, fence, &resolution);
+        let finished = self.store_proof_of_payment(id, fence, &resolution);
         // Whatever came of it, callers of this client waiting on the payment look again.
         if let Ok(flights) = self.flights() {
             flights.answered(id, finished.as_ref().ok().map(Finish::payment));
@@ -645,6 +649,26 @@ impl Dargah {
         let applied = if matches!(finished, Finish::Applied(_)) { "applied" } else { "not_applied" };
         audit!(info, p.gateway.name(), "state_change", payment_id = id, from = "verifying", to = p.state.name(), fence = p.fence, result = applied);
         Ok(finished)
+    }
+
+    /// Store a resolution; one that proves payment is tried again while the
+    /// store is unreachable (a database restarting), for up to
+    /// `PROOF_STORE_RETRY`: a gateway that answers verify once (Vandar) will
+    /// not give this proof again, and nothing else it says credits the
+    /// payment. (A paid answer is stored even after the lease moved on.)
+    fn store_proof_of_payment(&self, id: &str, fence: i64, resolution: &Resolution) -> Result<Finish> {
+        let give_up = Instant::now() + PROOF_STORE_RETRY;
+        let mut backoff = Duration::from_millis(50);
+        loop {
+            match self.store.finish(id, fence, resolution) {
+                Err(e) if e.kind() == ErrorKind::Store && resolution.state == Some(PaymentState::Paid) && Instant::now() + backoff < give_up => {
+                    audit!(warn, "", "store_retry", payment_id = id, reason = e.message());
+                    std::thread::sleep(backoff);
+                    backoff = (backoff * 2).min(Duration::from_secs(2));
+                }
+                finished => return finished,
+            }
+        }
     }
 
     /// A payment's history, oldest first: state changes and the gateway

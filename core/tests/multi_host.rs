@@ -117,7 +117,12 @@ fn scenario(label: &str, store: &str, restart: Option<&str>) {
         let told = seen.get(id.as_str()).copied().unwrap_or(0);
         assert!(told <= 1, "{label}: {id} was reported newly paid {told} times");
         assert!(told == 1 || outbox.contains(id), "{label}: {id} was paid but neither reported nor in the outbox");
-        assert_eq!(world.calls_for(token, "vandar.verify"), 1, "{label}: {id}: one verify");
+        // One verify; with an outage, a lease that ran out while its holder waited for the
+        // store lets another worker send one more, which Vandar refuses (transaction info
+        // says code 1 before and after a verify: docs/gateway-readings.md) and which credits nothing.
+        let verifies = world.calls_for(token, "vandar.verify");
+        assert!(verifies == 1 || (restart.is_some() && verifies == 2), "{label}: {id}: {verifies} verify calls");
+        assert_eq!(world.sandbox_payment(Gateway::Vandar, token)["verify_count"], 1, "{label}: {id}: one verify succeeded");
     }
     if restart.is_none() {
         assert_eq!(newly.len(), PAYMENTS, "{label}: without an outage every payment is reported newly paid exactly once");

@@ -118,22 +118,36 @@ fn hundred_payments(drop_some_verify_answers: bool) {
     for (id, token, kind, _) in &plan {
         let p = shop.payment(id).unwrap();
         *states.entry((*kind, p.state)).or_default() += 1;
-        let verifies = world.calls_for(token, "vandar.verify");
-        assert!(verifies <= 1, "{id}: vandar saw {verifies} verifies");
+        let seen = world.sandbox_payment(Gateway::Vandar, token);
         if matches!(kind, Kind::PaidNoCallback | Kind::PaidLateCallback) {
-            assert_eq!(p.state, PaymentState::Paid, "{id} {kind:?}: {p:?}");
-            let seen = world.sandbox_payment(Gateway::Vandar, token);
             assert_eq!(seen["refunded"], false, "{id}: the sandbox refunded a paid payment");
+            match p.state {
+                PaymentState::Paid => {}
+                // Vandar answers verify once: a dropped answer is never guessed, and only its
+                // success body credits, so a person looks (docs/gateway-readings.md).
+                PaymentState::NeedsReview if drop_some_verify_answers => {
+                    assert_eq!(seen["verified"], true, "{id}");
+                    assert!(p.note.as_deref().unwrap_or_default().contains("may have gone through"), "{id}: {p:?}");
+                }
+                _ => panic!("{id} {kind:?}: {p:?}"),
+            }
+        } else {
+            assert_eq!(world.calls_for(token, "vandar.verify"), 0, "{id}: no verify of a payment nobody paid");
         }
     }
     println!("drop verify answers: {drop_some_verify_answers}; {passes} passes by 2 reconcilers; final pass: {}", last.summary());
     println!("end states: {states:?}");
-    assert_eq!(states.get(&(Kind::PaidNoCallback, PaymentState::Paid)), Some(&40));
-    assert_eq!(states.get(&(Kind::PaidLateCallback, PaymentState::Paid)), Some(&20));
-    assert_eq!(states.get(&(Kind::Cancelled, PaymentState::Cancelled)), Some(&20));
-    assert_eq!(states.get(&(Kind::NeverPaid, PaymentState::Expired)), Some(&20));
-    assert_eq!(newly_paid.load(Ordering::SeqCst), 60, "exactly one newly_paid per paid payment");
-    assert_eq!(shop.unacknowledged(1000).unwrap().len(), 60, "one outbox entry each");
+    let count = |kind, state| states.get(&(kind, state)).copied().unwrap_or(0);
+    let paid = count(Kind::PaidNoCallback, PaymentState::Paid) + count(Kind::PaidLateCallback, PaymentState::Paid);
+    let reviewed = count(Kind::PaidNoCallback, PaymentState::NeedsReview) + count(Kind::PaidLateCallback, PaymentState::NeedsReview);
+    assert_eq!(paid + reviewed, 60);
+    assert_eq!(reviewed > 0, drop_some_verify_answers, "a dropped answer, and only one, ends in review");
+    // Vandar's callback says FAILED for both, and transaction info (code 1, no payment) does not
+    // tell a cancel from a customer who never paid: both expire at the deadline.
+    assert_eq!(count(Kind::Cancelled, PaymentState::Expired), 20);
+    assert_eq!(count(Kind::NeverPaid, PaymentState::Expired), 20);
+    assert_eq!(newly_paid.load(Ordering::SeqCst), paid, "exactly one newly_paid per paid payment");
+    assert_eq!(shop.unacknowledged(1000).unwrap().len(), paid, "one outbox entry each");
 }
 
 #[test]

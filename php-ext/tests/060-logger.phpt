@@ -79,6 +79,7 @@ newly_paid
 info gateway_call vandar POST /vandar/ipg/api/v4/send 200 ok same payment: true
 info state_change created->awaiting
 debug claim ->
+info gateway_call vandar POST /vandar/ipg/api/v4/transaction 200 ok same payment: true
 info gateway_call vandar POST /vandar/ipg/api/v4/verify 200 ok same payment: true
 info state_change verifying->paid
 Dargah\GatewayUnavailableException (gateway_unavailable, 8): mupra verify: the gateway answered HTTP 500%s

@@ -73,8 +73,9 @@ static void test_log_callback_runs_on_the_callers_thread(void) {
         CHECK_OK(handle(client, "vandar", &callback, &outcome));
         CHECK(dargah_outcome_kind(outcome) == DARGAH_OUTCOME_NEWLY_PAID);
     }
-    /* send, verify (an OK callback's first claim verifies directly); created->awaiting, verifying->paid; the claim */
-    CHECK(gateway_calls == 2);
+    /* send, transaction info, verify (Vandar is verified only once its transaction info shows it paid);
+     * created->awaiting, verifying->paid; the claim */
+    CHECK(gateway_calls == 3);
     CHECK(state_changes == 2);
     CHECK(mine == events && events >= 5);
     CHECK(wrong_thread == 0);

@@ -156,6 +156,9 @@ static void test_vandar_readings(void) {
     CHECK_OK(handle(client, "vandar", &callback, &outcome));
     CHECK(dargah_outcome_kind(outcome) == DARGAH_OUTCOME_NEWLY_PAID);
     dargah_outcome_free(outcome);
+    bool first = false;
+    CHECK_OK(dargah_client_acknowledge(client, dargah_payment_id(payment), &first)); /* fulfilled: out of the outbox */
+    CHECK(first);
 out:
     callback_free(&callback);
     dargah_payment_free(payment);

@@ -41,7 +41,7 @@ cat >"$wp/wp-config.php" <<CONF
 define( 'DB_NAME', '$db' );
 define( 'DB_USER', 'dargah' );
 define( 'DB_PASSWORD', 'dargah' );
-define( 'DB_HOST', '127.0.0.1:53306' );
+define( 'DB_HOST', '127.0.0.1:${DARGAH_MYSQL_PORT:-53306}' );
 define( 'DB_CHARSET', 'utf8mb4' );
 define( 'DB_COLLATE', '' );
 define( 'WP_HOME', '$SITE_URL' );

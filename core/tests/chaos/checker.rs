@@ -16,7 +16,9 @@ const UNDECIDABLE: &[(&str, &str)] = &[
     ("mupra", "may have gone through"),
     ("atipay", "no amount"),
     ("vandar", "no amount"),
-    ("vandar", "unknown code"),
+    // Vandar answers verify once and only its success body credits: a verify whose
+    // answer was lost (or whose worker died) can end only in review (docs/gateway-readings.md).
+    ("vandar", "may have gone through"),
     ("vandar", "which the document does not describe"),
     ("vandar", "transaction info refused"),
     ("vandar", "verify refused a payment transaction info shows paid"),
@@ -67,19 +69,26 @@ pub fn check(history: &History) -> Verdict {
                 fail("invariant 2: unpaid at the gateway, but paid or credited");
             }
         }
-        // Vandar: any verify call that reached the gateway counts (it answers success
-        // once), but one it refused because the payment was not paid yet (a forged or
-        // early OK, verified directly on a first claim) spends nothing.
+        // Vandar answers success once by itself: a verify sent again after an answer was lost
+        // (transaction info keeps code 1 before and after a verify, so nothing else tells) is
+        // refused and credits nothing. What must not happen — a success body Dargah received
+        // and lost — is invariant 1's: a paid payment in review for "may have gone through"
+        // needs a lost answer or a killed worker (`cause_possible`).
         // CanPay documents repeats. AtiPay and Mupra are silent: a paid payment is
         // verified once, and again only after an answer was lost or a worker died.
         let (verifies, allowed) = match p.gateway.as_str() {
-            "vandar" => (p.verifies_processed.saturating_sub(p.gateway_view["verify_refused_unpaid"].as_u64().unwrap_or(0)), 1),
+            "vandar" => (p.gateway_view["verify_count"].as_u64().unwrap_or(0), 1),
             "canpay" => (0, 0),
             // A receipt replayed at another order is verified before it can be told apart.
             _ => (p.gateway_view["verify_count"].as_u64().unwrap_or(0), 1 + p.verify_answers_lost + history.workers_killed as u64 + replays_of(history, p.slot)),
         };
         if verifies > allowed {
             fail(&format!("invariant 3: {verifies} verify calls of a paid payment, {allowed} allowed"));
+        }
+        // A verify of a Vandar payment nobody paid may spend its one answer (a reading the
+        // document permits): Dargah sends none, forged OK or not (a refunded one aside).
+        if p.gateway == "vandar" && p.gateway_view["verify_refused_unpaid"].as_u64().unwrap_or(0) > 0 && p.gateway_view["refunded"] != true {
+            fail("invariant 3: a Vandar verify of a payment nobody had paid");
         }
         // The customer who paid is never told the payment failed.
         if p.gateway_paid() && p.answers.iter().any(|a| a["op"] == "callback:genuine" && (a["result"] == "failed" || a["result"] == "cancelled")) {
@@ -153,6 +162,7 @@ fn cause_possible(history: &History, p: &PaymentHistory, cause: &str) -> bool {
     let receipt_burned = history.refuse_repeat_verify && replays_of(history, p.slot) > 0;
     match cause {
         _ if p.gateway == "atipay" && (!receipt_arrived || receipt_burned) => true,
+        "may have gone through" if p.gateway == "vandar" => p.verify_answers_lost > 0 || history.workers_killed > 0,
         "may have gone through" => history.refuse_repeat_verify,
         "no referenceNumber" | "no receipt of its own" => false,
         // Vandar's transaction info: a code the document does not show comes only from a
