@@ -641,7 +641,7 @@ impl<B: Backend> Store for SqlStore<B> {
             self.exec(
                 c,
                 "UPDATE {p}payments SET state = 'verifying', fence = fence + 1, lease_until = ?, verify_key = ?,
-                        trace_hint = COALESCE(trace_hint, ?), maybe_verified = ?, callback_verifies = callback_verifies + ?, updated_at = ?
+                        trace_hint = COALESCE(?, trace_hint), maybe_verified = ?, callback_verifies = callback_verifies + ?, updated_at = ?
                  WHERE id = ? AND fence = ?",
                 &[
                     now.saturating_add(lease_ms).into(),
