@@ -458,6 +458,12 @@ static zend_class_entry *register_class_Dargah_Payment(void)
 	zend_declare_typed_property(class_entry, property_traceNumber_name, &property_traceNumber_default_value, ZEND_ACC_PUBLIC|ZEND_ACC_READONLY, NULL, (zend_type) ZEND_TYPE_INIT_MASK(MAY_BE_STRING|MAY_BE_NULL));
 	zend_string_release(property_traceNumber_name);
 
+	zval property_unverifiedTraceNumber_default_value;
+	ZVAL_UNDEF(&property_unverifiedTraceNumber_default_value);
+	zend_string *property_unverifiedTraceNumber_name = zend_string_init("unverifiedTraceNumber", sizeof("unverifiedTraceNumber") - 1, 1);
+	zend_declare_typed_property(class_entry, property_unverifiedTraceNumber_name, &property_unverifiedTraceNumber_default_value, ZEND_ACC_PUBLIC|ZEND_ACC_READONLY, NULL, (zend_type) ZEND_TYPE_INIT_MASK(MAY_BE_STRING|MAY_BE_NULL));
+	zend_string_release(property_unverifiedTraceNumber_name);
+
 	zval property_maskedCard_default_value;
 	ZVAL_UNDEF(&property_maskedCard_default_value);
 	zend_string *property_maskedCard_name = zend_string_init("maskedCard", sizeof("maskedCard") - 1, 1);
