@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: fcd749419f9e066841ec92f75a785fe1b682abdd */
+ * Stub hash: 47bbf32b8cf2dc9887b480b139bab1800af234c1 */
 
 ZEND_BEGIN_ARG_INFO_EX(arginfo_class_Dargah_Client___construct, 0, 0, 1)
 	ZEND_ARG_TYPE_MASK(0, config, MAY_BE_ARRAY|MAY_BE_STRING, NULL)
