@@ -274,23 +274,20 @@ impl Dargah {
         let input = ClaimInput { verify_key: info.verify_key.clone(), trace_number: info.trace_number.clone(), unsynced: adapter.answers_for_a_lost_claim(), from_callback: true, callback_verify_cap: self.config.callback_verify_cap as i64 };
         let hint = info.hint.unwrap_or(Hint::None);
         let own_receipt = info.verify_key.clone().filter(|_| adapter.verifies_by_receipt());
-        let mut deadline = Instant::now() + Duration::from_millis(self.config.callback_wait_ms);
+        let deadline = Instant::now() + Duration::from_millis(self.config.callback_wait_ms);
         // A callback's own receipt is never dropped: it is kept for a later verify where
         // callbacks may still leave one (`MAX_RECEIPTS`), or this callback verifies it in a
         // claim of its own. One that found no room waits for the worker verifying (at most
         // its lease, then takes it over) and claims again, even past its usual wait — one
         // verify of its own receipt, whatever forgers kept first.
-        let mut own_unkept = false;
         let must_claim_by = Instant::now() + Duration::from_millis(self.config.callback_wait_ms) + 2 * Duration::from_millis(self.lease_ms().max(0) as u64);
         loop {
             let flight = self.flights()?.join(&payment.id);
             let Some(lead) = flight.lead() else {
                 // Another thread of this client holds the claim: its answer is this callback's
                 // too, with no store call while it works.
-                if !self.offer_receipt_while_busy(&payment.id, own_receipt.as_deref())? {
-                    own_unkept = true;
-                    deadline = must_claim_by;
-                }
+                let own_unkept = !self.offer_receipt_while_busy(&payment.id, own_receipt.as_deref())?;
+                let deadline = if own_unkept { must_claim_by } else { deadline };
                 let seen = match flight.follow(deadline) {
                     Followed::Answer(p) => Some(*p),
                     // It ended without an answer (its claim failed): claim, as if alone.
@@ -329,10 +326,8 @@ impl Dargah {
                 Claim::Busy(p) => {
                     // A worker elsewhere (another process or host) is verifying: wait for its
                     // answer rather than ask again; this thread's followers wait with it.
-                    if !self.offer_receipt_while_busy(&p.id, own_receipt.as_deref())? {
-                        own_unkept = true;
-                        deadline = must_claim_by;
-                    }
+                    let own_unkept = !self.offer_receipt_while_busy(&p.id, own_receipt.as_deref())?;
+                    let deadline = if own_unkept { must_claim_by } else { deadline };
                     let seen = self.wait_while_verifying(&flight, &p.id, deadline)?;
                     if let Some(p) = &seen {
                         lead.answer(p);
