@@ -163,7 +163,7 @@ def test_forged_callbacks_cannot_starve_the_other_calls(dargah_sandbox: dargah.t
         answers = await flood
         dargah_sandbox.clear_faults()
         verifies = sum(dargah_sandbox.verify_calls(p) for p in created)
-        assert seen.state == dargah.PaymentState.AWAITING
+        assert seen.id == created[0].id and seen.state != dargah.PaymentState.PAID
         return answered_first, answers, verifies
 
     answered_first, answers, verifies = asyncio.run(run())

@@ -68,7 +68,7 @@ DEFAULT_MAX_THREADS = 32
 #: strangers' browsers, and must not take every thread from the shop's own calls.
 DEFAULT_MAX_CALLBACK_THREADS = 8
 #: Callbacks that may wait for one of those threads; more are refused at once.
-DEFAULT_MAX_QUEUED_CALLBACKS = 64
+DEFAULT_MAX_QUEUED_CALLBACKS = 1000
 
 
 class Client:
