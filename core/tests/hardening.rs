@@ -529,38 +529,42 @@ fn forged_receipts_never_drop_the_customers_receipt() {
     let _serial = serial();
     let world = World::start();
     for (name, store) in stores(&world) {
-        let prefix = databases::unique_prefix("h24a");
-        let dargah = Arc::new(client(&world, &store, &prefix, json!({"callback_wait_ms": 200})));
-        let invoice = format!("h24a-{name}");
-        let created = dargah.create_payment(Gateway::AtiPay, request(&invoice, 24_000)).unwrap();
-        let genuine = world.pay(Gateway::AtiPay, created.payment.token.as_deref().unwrap(), true);
-        let receipt = genuine.get("referenceNumber").unwrap().to_string();
-        let forge = |n: usize| {
-            let (dargah, forged) = (dargah.clone(), atipay_callback(None, "Failed", &format!("FORGED-{n}"), &invoice));
-            std::thread::spawn(move || dargah.handle_callback(Gateway::AtiPay, &forged).map(|o| o.kind))
-        };
-        // The first forged callback claims the payment; its verify is slow…
-        world.fault(json!({"endpoint": "atipay.verify-payment", "latency_ms": 1000, "count": 1}));
-        let first = forge(1);
-        std::thread::sleep(Duration::from_millis(300));
-        // …and three more leave their receipts meanwhile.
-        let kept: Vec<_> = (2..=4).map(forge).collect();
-        assert!(first.join().unwrap().is_ok(), "{name}");
-        for k in kept {
-            assert!(k.join().unwrap().is_ok(), "{name}");
+        // The customer's callback reaches the forgers' web server, or another one (whose claim finds the payment busy).
+        for other_host in [false, true] {
+            let prefix = databases::unique_prefix("h24a");
+            let dargah = Arc::new(client(&world, &store, &prefix, json!({"callback_wait_ms": 200})));
+            let customer_host = if other_host { Arc::new(client(&world, &store, &prefix, json!({"callback_wait_ms": 200}))) } else { dargah.clone() };
+            let invoice = format!("h24a-{name}-{other_host}");
+            let created = dargah.create_payment(Gateway::AtiPay, request(&invoice, 24_000)).unwrap();
+            let genuine = world.pay(Gateway::AtiPay, created.payment.token.as_deref().unwrap(), true);
+            let receipt = genuine.get("referenceNumber").unwrap().to_string();
+            let forge = |n: usize| {
+                let (dargah, forged) = (dargah.clone(), atipay_callback(None, "Failed", &format!("FORGED-{n}"), &invoice));
+                std::thread::spawn(move || dargah.handle_callback(Gateway::AtiPay, &forged).map(|o| o.kind))
+            };
+            // The first forged callback claims the payment; its verify is slow…
+            world.fault(json!({"endpoint": "atipay.verify-payment", "latency_ms": 1000, "count": 1}));
+            let first = forge(1);
+            std::thread::sleep(Duration::from_millis(300));
+            // …and three more leave their receipts meanwhile.
+            let kept: Vec<_> = (2..=4).map(forge).collect();
+            assert!(first.join().unwrap().is_ok(), "{name}");
+            for k in kept {
+                assert!(k.join().unwrap().is_ok(), "{name}");
+            }
+            // A fifth takes the next claim with the full list; its verify is slow too.
+            world.fault(json!({"endpoint": "atipay.verify-payment", "latency_ms": 1500, "count": 1}));
+            let fifth = forge(5);
+            std::thread::sleep(Duration::from_millis(300));
+            // The customer's browser comes back now.
+            let customer = customer_host.handle_callback(Gateway::AtiPay, &genuine);
+            let _ = fifth.join().unwrap();
+            world.clear_faults();
+            reconcile_now(&dargah);
+            let p = dargah.payment(&created.payment.id).unwrap();
+            assert_eq!((p.state, p.reference.as_deref()), (PaymentState::Paid, Some(receipt.as_str())), "{name} (other host: {other_host}): the customer's receipt was verified ({customer:?})");
+            assert_eq!(customer.map(|o| o.kind).ok(), Some(OutcomeKind::NewlyPaid), "{name} (other host: {other_host}): the customer's own callback verified its receipt");
         }
-        // A fifth takes the next claim with the full list; its verify is slow too.
-        world.fault(json!({"endpoint": "atipay.verify-payment", "latency_ms": 1500, "count": 1}));
-        let fifth = forge(5);
-        std::thread::sleep(Duration::from_millis(300));
-        // The customer's browser comes back now.
-        let customer = dargah.handle_callback(Gateway::AtiPay, &genuine);
-        let _ = fifth.join().unwrap();
-        world.clear_faults();
-        reconcile_now(&dargah);
-        let p = dargah.payment(&created.payment.id).unwrap();
-        assert_eq!((p.state, p.reference.as_deref()), (PaymentState::Paid, Some(receipt.as_str())), "{name}: the customer's receipt was verified ({customer:?})");
-        assert_eq!(customer.map(|o| o.kind).ok(), Some(OutcomeKind::NewlyPaid), "{name}: the customer's own callback verified its receipt");
     }
 }
 
