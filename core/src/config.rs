@@ -96,8 +96,8 @@ pub struct Config {
     /// costs one gateway call per interval, not one per request).
     pub callback_backoff_ms: u64,
     /// Callback verifies of one payment before its deadline; after them
-    /// reconcile asks the gateway (AtiPay: a new receipt with no room left to
-    /// keep it is still verified by its own callback).
+    /// reconcile asks the gateway (AtiPay: a receipt the gateway was never
+    /// asked about is still verified by its own callback).
     pub callback_verify_cap: u64,
     pub mupra: Option<MupraConfig>,
     pub canpay: Option<CanPayConfig>,

@@ -310,7 +310,7 @@ impl Dargah {
                     return self.settle(&adapter, Claimed { payment, maybe_verified, receipts, own_receipt }, question);
                 }
                 // In its back-off after "not paid yet" (or past its cap of callback
-                // verifies): the store answers; a new receipt was kept for the next verify.
+                // verifies), with no receipt the gateway was never asked about: the store answers.
                 Claim::Throttled(p) => {
                     lead.answer(&p);
                     return Ok(Outcome { kind: if hint == Hint::Paid { OutcomeKind::InProgress } else { unpaid_kind(hint, false) }, payment: p });

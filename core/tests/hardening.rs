@@ -597,6 +597,19 @@ fn forged_paid_callbacks_cost_at_most_the_capped_verifies() {
         let in_a_row = world.calls_for(&token, "canpay.verify");
         eprintln!("{name}: 10 forged OK callbacks in a row -> {in_a_row} verifies");
         assert_eq!(in_a_row, 1, "{name}: the back-off answered the other nine from the store");
+        // AtiPay: a forger repeating one receipt costs one verify too; the customer's receipt,
+        // which the gateway was never asked about, is verified at once inside the back-off.
+        let ati = defaults.create_payment(Gateway::AtiPay, request(&format!("h24b-ati-{name}"), 26_000)).unwrap();
+        let before = world.calls("atipay.verify-payment");
+        let forged_receipt = atipay_callback(Some(&ati.payment.id), "OK", "FORGED-REPEATED", &ati.payment.invoice_id);
+        for _ in 0..10 {
+            assert_eq!(defaults.handle_callback(Gateway::AtiPay, &forged_receipt).unwrap().payment.state, PaymentState::Awaiting, "{name}");
+        }
+        let repeated = world.calls("atipay.verify-payment") - before;
+        eprintln!("{name}: 10 forged AtiPay OK callbacks with one receipt -> {repeated} verifies");
+        assert_eq!(repeated, 1, "{name}: a refused receipt is not asked about again in the back-off");
+        let genuine = world.pay(Gateway::AtiPay, ati.payment.token.as_deref().unwrap(), true);
+        assert_eq!(defaults.handle_callback(Gateway::AtiPay, &genuine).unwrap().kind, OutcomeKind::NewlyPaid, "{name}: the customer's receipt is verified at once");
         // A short first back-off so the cap is reached within the test.
         let dargah = client(&world, &store, &prefix, json!({"callback_backoff_ms": 40, "callback_verify_cap": 4}));
         let created = dargah.create_payment(Gateway::CanPay, request(&format!("h24b-{name}"), 26_000)).unwrap();

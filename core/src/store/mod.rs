@@ -64,8 +64,8 @@ pub enum Claim {
         receipts: Vec<String>,
     },
     /// A callback found the payment open but in its back-off (or past its cap
-    /// of callback verifies): answer from the store, no gateway call. A new
-    /// receipt the callback brought was kept for the next verify.
+    /// of callback verifies), and brought no receipt the gateway was never
+    /// asked about: answer from the store, no gateway call.
     Throttled(Payment),
     /// The callback's receipt is new but `MAX_KEPT_RECEIPTS` are kept
     /// already (only while verifies are left in doubt): nothing was changed.
@@ -89,6 +89,9 @@ pub const MAX_RECEIPTS: usize = 4;
 /// gone again unless that verify ends in doubt); only receipts left in doubt
 /// can fill the rest.
 pub const MAX_KEPT_RECEIPTS: usize = 2 * MAX_RECEIPTS;
+/// How many receipts the gateway refused a payment remembers, so a callback
+/// repeating one during a back-off is answered from the store.
+pub const MAX_REFUSED_RECEIPTS: usize = 8;
 /// After a "not paid yet" answer to a callback's verify, further callbacks
 /// are answered from the store for this long (by default; see
 /// `Config::callback_backoff_ms`), doubling with every callback verify
@@ -98,8 +101,8 @@ pub const CALLBACK_BACKOFF_FIRST_MS: i64 = 2_000;
 pub const CALLBACK_BACKOFF_MAX_MS: i64 = 60_000;
 /// Callback verifies of one payment before its deadline (by default; see
 /// `Config::callback_verify_cap`); after them only
-/// reconcile (and recover) ask the gateway, and a callback whose receipt is
-/// new (AtiPay) and finds no room to leave it.
+/// reconcile (and recover) ask the gateway, and an AtiPay callback with a
+/// receipt the gateway was never asked about (it verifies it itself).
 pub const CALLBACK_VERIFY_CAP: i64 = 6;
 /// The longest unverified trace number kept from a browser (digits only).
 pub const MAX_TRACE_HINT_LEN: usize = 20;

@@ -221,17 +221,19 @@ const MIGRATIONS: &[&str] = &[
     // when callbacks filled the kept ones (`MAX_KEPT_RECEIPTS` of 60
     // characters no longer fit 255); callbacks after a "not paid yet" answer
     // wait out a back-off (`next_verify_at`) and are counted
-    // (`callback_verifies`); a trace number only the browser sent is kept
+    // (`callback_verifies`), and receipts the gateway refused are remembered
+    // (`refused_receipts`); a trace number only the browser sent is kept
     // apart from the gateway's word (`trace_hint`).
     "{widen_verify_key};
     ALTER TABLE {p}payments ADD COLUMN {if_not_exists}next_verify_at BIGINT;
     ALTER TABLE {p}payments ADD COLUMN {if_not_exists}callback_verifies BIGINT NOT NULL DEFAULT 0;
-    ALTER TABLE {p}payments ADD COLUMN {if_not_exists}trace_hint VARCHAR(32)",
+    ALTER TABLE {p}payments ADD COLUMN {if_not_exists}trace_hint VARCHAR(32);
+    ALTER TABLE {p}payments ADD COLUMN {if_not_exists}refused_receipts {text}",
 ];
 
 const COLUMNS: &str = "id, gateway, invoice_id, amount, callback_url, token, state, fence, reference, trace_number, \
                        masked_card, verified_amount, note, created_at, updated_at, deadline_at, paid_at, acknowledged_at, \
-                       lease_until, verify_key, maybe_verified, account, trace_hint, next_verify_at, callback_verifies";
+                       lease_until, verify_key, maybe_verified, account, trace_hint, next_verify_at, callback_verifies, refused_receipts";
 
 /// A payment row with the columns only the store itself reads.
 struct StoredRow {
@@ -242,6 +244,8 @@ struct StoredRow {
     /// Until then (store clock) a callback is answered from the store.
     next_verify_at: Option<i64>,
     callback_verifies: i64,
+    /// The last receipts the gateway refused (at most `MAX_REFUSED_RECEIPTS`), oldest first.
+    refused_receipts: Option<String>,
 }
 
 fn row_to_payment(row: &[Val]) -> Result<StoredRow> {
@@ -277,6 +281,7 @@ fn row_to_payment(row: &[Val]) -> Result<StoredRow> {
         maybe_verified: int(20)?.unwrap_or(0) != 0,
         next_verify_at: int(23)?,
         callback_verifies: int(24)?.unwrap_or(0),
+        refused_receipts: text(25),
     })
 }
 
@@ -591,7 +596,7 @@ impl<B: Backend> Store for SqlStore<B> {
         // second verify does not. A receipt or trace number only the callback
         // brought would be lost for good: such a claim is always synced.
         let claim = |c: &mut dyn Conn| {
-            let StoredRow { payment, lease_until, verify_key: stored_key, maybe_verified, next_verify_at, callback_verifies } = self.must_get(c, id, true)?;
+            let StoredRow { payment, lease_until, verify_key: stored_key, maybe_verified, next_verify_at, callback_verifies, refused_receipts } = self.must_get(c, id, true)?;
             let now = self.clock(c)?;
             if payment.state.is_terminal() {
                 return Ok(Claim::Settled(payment));
@@ -619,20 +624,16 @@ impl<B: Backend> Store for SqlStore<B> {
                 return Ok(Claim::ReceiptsFull(payment));
             }
             // A callback while the payment is in its back-off after "not paid yet", or past
-            // its cap of callback verifies, is answered from the store: a receipt it brings
-            // is kept for the next verify if there is room; if not, it verifies it itself.
+            // its cap of callback verifies, is answered from the store — unless it brings a
+            // receipt the gateway was never asked about (AtiPay): that one is verified now,
+            // by its own callback, as soon as the customer's browser brings it (delayed, a
+            // receipt replayed elsewhere meanwhile could be spent). A receipt kept already, or
+            // one the gateway refused lately, is not asked about again.
             let open_before_deadline = payment.state == PaymentState::Awaiting && now < payment.deadline_at;
             let throttled = input.from_callback && open_before_deadline && (next_verify_at.is_some_and(|at| at > now) || callback_verifies >= input.callback_verify_cap);
-            if throttled {
-                match own_is_new {
-                    None => return Ok(Claim::Throttled(payment)),
-                    Some(key) if receipts.len() < super::MAX_RECEIPTS => {
-                        receipts.push(key.clone());
-                        self.exec(c, "UPDATE {p}payments SET verify_key = ? WHERE id = ?", &[join_receipts(&receipts).into(), id.into()])?;
-                        return Ok(Claim::Throttled(self.must_get(c, id, false)?.payment));
-                    }
-                    Some(_) => {}
-                }
+            let never_asked = own_is_new.filter(|k| !split_receipts(refused_receipts.as_deref()).contains(k));
+            if throttled && never_asked.is_none() {
+                return Ok(Claim::Throttled(payment));
             }
             if let Some(key) = own_is_new {
                 receipts.push(key.clone());
@@ -930,7 +931,7 @@ const REUSED_RECEIPT: &str = "a paid payment already has this gateway receipt";
 impl<B: Backend> SqlStore<B> {
     fn finish_once(&self, id: &str, fence: i64, r: &Resolution, receipt_reused: bool) -> Result<Finish> {
         self.write(|c| {
-            let StoredRow { payment: current, verify_key: stored_receipts, callback_verifies, .. } = self.must_get(c, id, true)?;
+            let StoredRow { payment: current, verify_key: stored_receipts, callback_verifies, refused_receipts, .. } = self.must_get(c, id, true)?;
             let now = self.clock(c)?;
             let mut state = r.state.ok_or_else(|| Error::internal("resolution without a state"))?;
             let fresh = current.state == PaymentState::Verifying && current.fence == fence;
@@ -976,6 +977,15 @@ impl<B: Backend> SqlStore<B> {
                 }
             }
             let paid = state == PaymentState::Paid;
+            // The receipts this claim was given and no longer keeps were refused by the gateway:
+            // remembered (the last few), so a callback repeating one is answered from the store.
+            let mut refused = split_receipts(refused_receipts.as_deref());
+            if let (Some(list), false) = (receipts.as_ref(), paid) {
+                let newly: Vec<String> = r.receipts_known.iter().filter(|k| !list.contains(k) && !refused.contains(k)).cloned().collect();
+                refused.extend(newly);
+                let excess = refused.len().saturating_sub(super::MAX_REFUSED_RECEIPTS);
+                refused.drain(..excess);
+            }
             // Receipts left while this claim was out are kept, every one: each was let in
             // under `MAX_RECEIPTS` and its callback may have gone, trusting it kept.
             if let (Some(list), false) = (receipts.as_mut(), paid) {
@@ -994,7 +1004,7 @@ impl<B: Backend> SqlStore<B> {
                         trace_number = COALESCE(?, trace_number), masked_card = COALESCE(?, masked_card),
                         verified_amount = COALESCE(?, verified_amount), note = ?, paid_at = COALESCE(?, paid_at),
                         paid_reference = ?, verify_key = CASE WHEN ? = 1 THEN ? ELSE verify_key END,
-                        maybe_verified = CASE WHEN ? = 1 THEN 1 ELSE maybe_verified END, next_verify_at = ?, updated_at = ?
+                        maybe_verified = CASE WHEN ? = 1 THEN 1 ELSE maybe_verified END, next_verify_at = ?, refused_receipts = ?, updated_at = ?
                  WHERE id = ? AND fence = ?",
             );
             let args = [
@@ -1010,6 +1020,7 @@ impl<B: Backend> SqlStore<B> {
                 key_value.into(),
                 i64::from(r.maybe_verified).into(),
                 next_verify_at(r, now, callback_verifies).into(),
+                join_receipts(&refused).into(),
                 now.into(),
                 id.into(),
                 current.fence.into(),
