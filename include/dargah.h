@@ -621,10 +621,19 @@ const char *dargah_payment_token(const DargahPayment *payment);
 const char *dargah_payment_reference(const DargahPayment *payment);
 
 /**
- * The bank's trace number (RRN), or NULL when the gateway gave none.
+ * The bank's trace number (RRN) as the gateway confirmed it, or NULL when
+ * the gateway gave none.
  * Borrowed from `payment`.
  */
 const char *dargah_payment_trace_number(const DargahPayment *payment);
+
+/**
+ * A trace number only the customer's browser sent (AtiPay's callback
+ * `traceNumber`): digits, at most 20, **not confirmed by the gateway** —
+ * show it labelled as unverified, never as proof. NULL when none was kept.
+ * Borrowed from `payment`.
+ */
+const char *dargah_payment_unverified_trace_number(const DargahPayment *payment);
 
 /**
  * The payer's masked card as the gateway shows it (e.g.

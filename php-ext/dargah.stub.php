@@ -152,7 +152,10 @@ namespace Dargah {
         public readonly PaymentState $state;
         public readonly ?string $token;
         public readonly ?string $reference;
+        /** The trace number as the gateway confirmed it. */
         public readonly ?string $traceNumber;
+        /** A trace number only the customer's browser sent (AtiPay): digits, not confirmed by the gateway; never proof. */
+        public readonly ?string $unverifiedTraceNumber;
         public readonly ?string $maskedCard;
         public readonly ?string $note;
         public readonly \DateTimeImmutable $createdAt;

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 609ee9448e6e37b0e9ada1a63462a700b5fda591 */
+ * Stub hash: e7e2cff70786a32edc4b1d16862301ade9582a44 */
 
 ZEND_BEGIN_ARG_INFO_EX(arginfo_class_Dargah_Client___construct, 0, 0, 1)
 	ZEND_ARG_TYPE_MASK(0, config, MAY_BE_ARRAY|MAY_BE_STRING, NULL)
@@ -462,6 +462,12 @@ static zend_class_entry *register_class_Dargah_Payment(void)
 	zend_string *property_traceNumber_name = zend_string_init("traceNumber", sizeof("traceNumber") - 1, 1);
 	zend_declare_typed_property(class_entry, property_traceNumber_name, &property_traceNumber_default_value, ZEND_ACC_PUBLIC|ZEND_ACC_READONLY, NULL, (zend_type) ZEND_TYPE_INIT_MASK(MAY_BE_STRING|MAY_BE_NULL));
 	zend_string_release(property_traceNumber_name);
+
+	zval property_unverifiedTraceNumber_default_value;
+	ZVAL_UNDEF(&property_unverifiedTraceNumber_default_value);
+	zend_string *property_unverifiedTraceNumber_name = zend_string_init("unverifiedTraceNumber", sizeof("unverifiedTraceNumber") - 1, 1);
+	zend_declare_typed_property(class_entry, property_unverifiedTraceNumber_name, &property_unverifiedTraceNumber_default_value, ZEND_ACC_PUBLIC|ZEND_ACC_READONLY, NULL, (zend_type) ZEND_TYPE_INIT_MASK(MAY_BE_STRING|MAY_BE_NULL));
+	zend_string_release(property_unverifiedTraceNumber_name);
 
 	zval property_maskedCard_default_value;
 	ZVAL_UNDEF(&property_maskedCard_default_value);

@@ -31,6 +31,7 @@ static const struct payment_field {
 	{"token", "token", FIELD_STRING, true},
 	{"reference", "reference", FIELD_STRING, true},
 	{"trace_number", "traceNumber", FIELD_STRING, true},
+	{"unverified_trace_number", "unverifiedTraceNumber", FIELD_STRING, true},
 	{"masked_card", "maskedCard", FIELD_STRING, true},
 	{"note", "note", FIELD_STRING, true},
 	{"created_at", "createdAt", FIELD_TIME, false},

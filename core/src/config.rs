@@ -72,6 +72,15 @@ pub struct Config {
     /// How long a callback that finds another worker verifying waits for its
     /// answer before replying `in_progress` (0: do not wait).
     pub callback_wait_ms: u64,
+    /// After the gateway said "not paid yet" to a callback's verify, further
+    /// callbacks are answered from the store for this long, doubling with
+    /// each callback verify up to 60 s (issue 24: a forger repeating "paid"
+    /// costs one gateway call per interval, not one per request).
+    pub callback_backoff_ms: u64,
+    /// Callback verifies of one payment before its deadline; after them
+    /// reconcile asks the gateway (AtiPay: a receipt the gateway was never
+    /// asked about is still verified by its own callback).
+    pub callback_verify_cap: u64,
     pub mupra: Option<MupraConfig>,
     pub canpay: Option<CanPayConfig>,
     pub atipay: Option<AtiPayConfig>,
@@ -89,6 +98,8 @@ impl Default for Config {
             http: HttpConfig::default(),
             lease_secs: 60,
             callback_wait_ms: 3000,
+            callback_backoff_ms: crate::store::CALLBACK_BACKOFF_FIRST_MS as u64,
+            callback_verify_cap: crate::store::CALLBACK_VERIFY_CAP as u64,
             mupra: None,
             canpay: None,
             atipay: None,
@@ -412,6 +423,8 @@ impl Config {
         in_range("http.request_timeout_ms", self.http.request_timeout_ms, 1, MAX_REQUEST_TIMEOUT_MS)?;
         in_range("http.connect_timeout_ms", self.http.connect_timeout_ms, 1, MAX_REQUEST_TIMEOUT_MS)?;
         in_range("callback_wait_ms", self.callback_wait_ms, 0, MAX_CALLBACK_WAIT_MS)?;
+        in_range("callback_backoff_ms", self.callback_backoff_ms, 0, crate::store::CALLBACK_BACKOFF_MAX_MS as u64)?;
+        in_range("callback_verify_cap", self.callback_verify_cap, 1, 1000)?;
         in_range("http.max_response_bytes", self.http.max_response_bytes as u64, 1024, 64 << 20)?;
         let mut windows = Vec::new();
         if let Some(c) = &self.mupra {

@@ -87,6 +87,8 @@ pub(crate) struct Claimed {
     pub payment: Payment,
     pub maybe_verified: bool,
     pub receipts: Vec<String>,
+    /// The receipt the claiming callback brought: verified first, whatever is kept.
+    pub own_receipt: Option<String>,
 }
 
 impl Dargah {
@@ -273,22 +275,30 @@ impl Dargah {
         if payment.state.is_terminal() {
             return Ok(replay(payment));
         }
-        let input = ClaimInput { verify_key: info.verify_key.clone(), trace_number: info.trace_number.clone(), unsynced: adapter.answers_for_a_lost_claim() };
+        let input = ClaimInput { verify_key: info.verify_key.clone(), trace_number: info.trace_number.clone(), unsynced: adapter.answers_for_a_lost_claim(), from_callback: true, callback_verify_cap: self.config.callback_verify_cap as i64 };
         let hint = info.hint.unwrap_or(Hint::None);
+        let own_receipt = info.verify_key.clone().filter(|_| adapter.verifies_by_receipt());
         let deadline = Instant::now() + Duration::from_millis(self.config.callback_wait_ms);
+        // A callback's own receipt is never dropped: it is kept for a later verify where
+        // callbacks may still leave one (`MAX_RECEIPTS`), or this callback verifies it in a
+        // claim of its own. One that found no room waits for the worker verifying (at most
+        // its lease, then takes it over) and claims again, even past its usual wait — one
+        // verify of its own receipt, whatever forgers kept first.
+        let must_claim_by = Instant::now() + Duration::from_millis(self.config.callback_wait_ms) + 2 * Duration::from_millis(self.lease_ms().max(0) as u64);
         loop {
             let flight = self.flights()?.join(&payment.id);
             let Some(lead) = flight.lead() else {
                 // Another thread of this client holds the claim: its answer is this callback's
                 // too, with no store call while it works.
-                self.offer_receipt_while_busy(&adapter, &payment.id, &info)?;
+                let own_unkept = !self.offer_receipt_while_busy(&payment.id, own_receipt.as_deref())?;
+                let deadline = if own_unkept { must_claim_by } else { deadline };
                 let seen = match flight.follow(deadline) {
                     Followed::Answer(p) => Some(*p),
                     // It ended without an answer (its claim failed): claim, as if alone.
                     Followed::Unanswered => continue,
                     Followed::TimedOut => None,
                 };
-                match self.after_waiting(&payment.id, hint, seen, deadline)? {
+                match self.after_waiting(&payment.id, hint, seen, deadline, own_receipt.as_deref().filter(|_| own_unkept))? {
                     Some(outcome) => return Ok(outcome),
                     None => continue,
                 }
@@ -300,20 +310,34 @@ impl Dargah {
                 }
                 Claim::NotStarted(_) => return Err(Error::callback("the payment was never sent to the gateway, so it cannot have been paid")),
                 Claim::Claimed { payment, maybe_verified, receipts } => {
-                    let question = Question { hint, verify_key: None, trace_number: info.trace_number.clone(), maybe_verified };
-                    return self.settle(&adapter, Claimed { payment, maybe_verified, receipts }, question);
+                    let question = Question { hint, verify_key: None, maybe_verified };
+                    return self.settle(&adapter, Claimed { payment, maybe_verified, receipts, own_receipt }, question);
+                }
+                // In its back-off after "not paid yet" (or past its cap of callback
+                // verifies), with no receipt the gateway was never asked about: the store answers.
+                Claim::Throttled(p) => {
+                    lead.answer(&p);
+                    return Ok(Outcome { kind: if hint == Hint::Paid { OutcomeKind::InProgress } else { unpaid_kind(hint, false) }, payment: p });
+                }
+                Claim::ReceiptsFull(p) => {
+                    // Only while verifies of kept receipts are left in doubt (the gateway not
+                    // answering): the browser is told to come back; the receipt is on record.
+                    let raw = serde_json::json!({"reason": "receipts left in doubt fill the payment's room; this callback's receipt was not verified", "receipt": own_receipt});
+                    self.store.record_event(&p.id, "receipt_not_kept", &raw.to_string())?;
+                    return Err(Error::callback("the gateway has left this payment's earlier verifies in doubt; send the callback again later"));
                 }
                 Claim::Busy(p) if p.state == PaymentState::Created => return Ok(Outcome { kind: OutcomeKind::InProgress, payment: p }),
                 Claim::Busy(p) => {
                     // A worker elsewhere (another process or host) is verifying: wait for its
                     // answer rather than ask again; this thread's followers wait with it.
-                    self.offer_receipt_while_busy(&adapter, &p.id, &info)?;
+                    let own_unkept = !self.offer_receipt_while_busy(&p.id, own_receipt.as_deref())?;
+                    let deadline = if own_unkept { must_claim_by } else { deadline };
                     let seen = self.wait_while_verifying(&flight, &p.id, deadline)?;
                     if let Some(p) = &seen {
                         lead.answer(p);
                     }
                     drop(lead);
-                    match self.after_waiting(&p.id, hint, seen, deadline)? {
+                    match self.after_waiting(&p.id, hint, seen, deadline, own_receipt.as_deref().filter(|_| own_unkept))? {
                         Some(outcome) => return Ok(outcome),
                         None => continue,
                     }
@@ -323,19 +347,28 @@ impl Dargah {
     }
 
     /// A callback that finds another worker verifying keeps its receipt for
-    /// whoever asks next.
-    fn offer_receipt_while_busy(&self, adapter: &Adapter, id: &str, info: &CallbackInfo) -> Result<()> {
-        match (adapter.verifies_by_receipt(), &info.verify_key) {
-            (true, Some(receipt)) => self.store.offer_receipt(id, receipt),
-            _ => Ok(()),
+    /// whoever asks next. False: no room, so this callback must verify it itself.
+    fn offer_receipt_while_busy(&self, id: &str, own_receipt: Option<&str>) -> Result<bool> {
+        match own_receipt {
+            Some(receipt) => self.store.offer_receipt(id, receipt),
+            None => Ok(true),
         }
     }
 
     /// The answer for a callback that waited on another worker (`seen`: the
     /// payment once that worker was done; None: time ran out), or None to
     /// claim again (a payment still open to a callback claiming success,
-    /// before `deadline`).
-    fn after_waiting(&self, id: &str, hint: Hint, seen: Option<Payment>, deadline: Instant) -> Result<Option<Outcome>> {
+    /// before `deadline`; or one whose receipt is `unkept` and not yet tried).
+    fn after_waiting(&self, id: &str, hint: Hint, seen: Option<Payment>, deadline: Instant, unkept: Option<&str>) -> Result<Option<Outcome>> {
+        if let (Some(receipt), false) = (unkept, seen.as_ref().is_some_and(|p| p.state.is_terminal())) {
+            if Instant::now() < deadline {
+                return Ok(None);
+            }
+            // Workers held the payment past every lease this callback waited out: its
+            // receipt goes on the payment's history for a person, rather than nowhere.
+            let raw = serde_json::json!({"reason": "the payment stayed claimed by other workers while this callback waited to verify its receipt", "receipt": receipt});
+            self.store.record_event(id, "receipt_not_kept", &raw.to_string())?;
+        }
         Ok(Some(match seen {
             Some(p) if p.state.is_terminal() => replay(p),
             // Its verify found no payment; only a callback claiming success asks again, in its time.
@@ -430,17 +463,20 @@ impl Dargah {
     }
 
     /// We hold the lease: ask the gateway, then store its answer under our
-    /// fence. A gateway that verifies by receipt (AtiPay) is asked with each
-    /// kept receipt in turn, oldest first, until one is not disproved — at
-    /// most `GATEWAY_CALLS_PER_RESOLUTION` per claim, the rest next time — so
-    /// a forged or replayed receipt kept first cannot hide the customer's.
+    /// fence. A gateway that verifies by receipt (AtiPay) is asked with the
+    /// claiming callback's own receipt first, then each kept receipt in turn,
+    /// oldest first, until one is not disproved — at most
+    /// `GATEWAY_CALLS_PER_RESOLUTION` per claim, the rest next time — so
+    /// neither receipts forgers left first nor a forger's own can hide the
+    /// customer's: the customer's callback verifies its own.
     pub(crate) fn settle(&self, adapter: &Adapter, claimed: Claimed, mut question: Question) -> Result<Outcome> {
-        let Claimed { payment, maybe_verified, receipts } = claimed;
+        let Claimed { payment, maybe_verified, receipts, own_receipt } = claimed;
         failpoint!("claimed");
         let hint = question.hint;
         let by_receipt = adapter.verifies_by_receipt();
+        let in_turn = own_receipt.iter().chain(receipts.iter().filter(|r| Some(*r) != own_receipt.as_ref()));
         let mut candidates: Vec<Option<String>> = match by_receipt && !receipts.is_empty() {
-            true => receipts.iter().take(crate::config::GATEWAY_CALLS_PER_RESOLUTION as usize).cloned().map(Some).collect(),
+            true => in_turn.take(crate::config::GATEWAY_CALLS_PER_RESOLUTION as usize).cloned().map(Some).collect(),
             false => vec![None],
         };
         let last = candidates.len() - 1;
@@ -475,6 +511,10 @@ impl Dargah {
         }
         failpoint!("verify_answered");
         let tried = question.verify_key.clone();
+        // A callback that said "paid" and was told "not paid yet" by the gateway starts a
+        // back-off for later callbacks (see store::CALLBACK_BACKOFF_FIRST_MS); a FAILED one
+        // does not, so the customer who pays after an early "failed" is credited at once.
+        let not_paid_yet = hint == Hint::Paid && matches!(&answer, Ok(a) if matches!(a.verdict, Verdict::NotPaid { .. })) && (!by_receipt || tried.is_some());
         // What to keep after this answer: the paid receipt alone, or those not disproved.
         let keep = |paid: bool, disproved: bool| -> Option<Vec<String>> {
             match (by_receipt, &tried) {
@@ -615,7 +655,7 @@ impl Dargah {
                 }
             }
         };
-        let resolution = Resolution { receipts_known: known, ..resolution };
+        let resolution = Resolution { receipts_known: known, not_paid_yet, backoff_first_ms: self.config.callback_backoff_ms as i64, ..resolution };
         let stored = self.finish(&payment.id, payment.fence, resolution)?;
         failpoint!("outcome_stored");
         let outcome = match stored {
@@ -718,8 +758,8 @@ impl Dargah {
         failpoint!("unprompted_before_claim");
         match self.store.claim(id, &ClaimInput::default(), self.lease_ms())? {
             Claim::Claimed { payment, maybe_verified, receipts } => {
-                let question = Question { hint: Hint::None, verify_key: None, trace_number: None, maybe_verified };
-                match self.settle(adapter, Claimed { payment, maybe_verified, receipts }, question) {
+                let question = Question { hint: Hint::None, verify_key: None, maybe_verified };
+                match self.settle(adapter, Claimed { payment, maybe_verified, receipts, own_receipt: None }, question) {
                     Ok(outcome) => Ok(Unprompted::Resolved(Box::new(outcome))),
                     Err(e) if e.kind() == ErrorKind::Store => Err(e),
                     Err(e) => Ok(Unprompted::InDoubt(e)),
@@ -732,8 +772,9 @@ impl Dargah {
                 }
                 Ok(Unprompted::Resolved(Box::new(Outcome { kind: OutcomeKind::Failed, payment: self.payment(&p.id)? })))
             }
-            // A callback or another worker holds it, or it just settled.
-            Claim::Settled(_) | Claim::Busy(_) => Ok(Unprompted::Skipped),
+            // A callback or another worker holds it, or it just settled (a claim with no
+            // callback is never throttled).
+            Claim::Settled(_) | Claim::Busy(_) | Claim::Throttled(_) | Claim::ReceiptsFull(_) => Ok(Unprompted::Skipped),
         }
     }
 

@@ -162,6 +162,7 @@ mod tests {
             deadline_at: 0,
             paid_at: None,
             acknowledged_at: None,
+            unverified_trace_number: None,
         }
     }
 

@@ -295,9 +295,15 @@ pub struct Payment {
     pub fence: i64,
     /// The gateway's transaction id or receipt (transId, reference, referenceNumber).
     pub reference: Option<String>,
+    /// The trace number as the gateway confirmed it (Vandar's trackingCode);
+    /// never one only the customer's browser sent.
     pub trace_number: Option<String>,
     pub masked_card: Option<String>,
     pub verified_amount: Option<u64>,
+    /// A trace number only the customer's browser sent (AtiPay's callback
+    /// `traceNumber`), digits only and short: a hint for a person matching a
+    /// bank statement, **not proof** — the gateway never confirmed it.
+    pub unverified_trace_number: Option<String>,
     /// Why the payment is failed, cancelled or needs review, or the last hint.
     pub note: Option<String>,
     /// Unix milliseconds.

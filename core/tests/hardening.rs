@@ -515,3 +515,185 @@ fn scenario_14_atipay_reconcile_rechecks_for_a_receipt_under_its_claim() {
         assert_eq!(report.paid, 1, "{name}");
     }
 }
+
+// ---------------------------------------------------------------- issue 24: receipts, forged callbacks
+
+/// Issue 24 item 1. A forger who knows only the order number fills the
+/// receipts callbacks may leave: a FAILED callback claims the payment, three
+/// more arrive while its verify runs (kept), a fifth claims the full list and
+/// its verify is slow. The customer's genuine OK callback arrives then, finds
+/// no room and gives up waiting after `callback_wait_ms`: its receipt must
+/// still be verified (by the callback itself), never dropped.
+#[test]
+fn forged_receipts_never_drop_the_customers_receipt() {
+    let _serial = serial();
+    let world = World::start();
+    for (name, store) in stores(&world) {
+        // The customer's callback reaches the forgers' web server, or another one (whose claim finds the payment busy).
+        for other_host in [false, true] {
+            let prefix = databases::unique_prefix("h24a");
+            let dargah = Arc::new(client(&world, &store, &prefix, json!({"callback_wait_ms": 200})));
+            let customer_host = if other_host { Arc::new(client(&world, &store, &prefix, json!({"callback_wait_ms": 200}))) } else { dargah.clone() };
+            let invoice = format!("h24a-{name}-{other_host}");
+            let created = dargah.create_payment(Gateway::AtiPay, request(&invoice, 24_000)).unwrap();
+            let genuine = world.pay(Gateway::AtiPay, created.payment.token.as_deref().unwrap(), true);
+            let receipt = genuine.get("referenceNumber").unwrap().to_string();
+            let forge = |n: usize| {
+                let (dargah, forged) = (dargah.clone(), atipay_callback(None, "Failed", &format!("FORGED-{n}"), &invoice));
+                std::thread::spawn(move || dargah.handle_callback(Gateway::AtiPay, &forged).map(|o| o.kind))
+            };
+            // The first forged callback claims the payment; its verify is slow…
+            world.fault(json!({"endpoint": "atipay.verify-payment", "latency_ms": 1000, "count": 1}));
+            let first = forge(1);
+            std::thread::sleep(Duration::from_millis(300));
+            // …and three more leave their receipts meanwhile.
+            let kept: Vec<_> = (2..=4).map(forge).collect();
+            assert!(first.join().unwrap().is_ok(), "{name}");
+            for k in kept {
+                assert!(k.join().unwrap().is_ok(), "{name}");
+            }
+            // A fifth takes the next claim with the full list; its verify is slow too.
+            world.fault(json!({"endpoint": "atipay.verify-payment", "latency_ms": 1500, "count": 1}));
+            let fifth = forge(5);
+            std::thread::sleep(Duration::from_millis(300));
+            // The customer's browser comes back now.
+            let customer = customer_host.handle_callback(Gateway::AtiPay, &genuine);
+            let _ = fifth.join().unwrap();
+            world.clear_faults();
+            reconcile_now(&dargah);
+            let p = dargah.payment(&created.payment.id).unwrap();
+            assert_eq!((p.state, p.reference.as_deref()), (PaymentState::Paid, Some(receipt.as_str())), "{name} (other host: {other_host}): the customer's receipt was verified ({customer:?})");
+            assert_eq!(customer.map(|o| o.kind).ok(), Some(OutcomeKind::NewlyPaid), "{name} (other host: {other_host}): the customer's own callback verified its receipt");
+        }
+    }
+}
+
+/// A callback that says "paid" for an open CanPay payment, as anyone who saw its token can send it.
+fn forged_canpay_ok(payment_id: &str, token: &str) -> CallbackFields {
+    raw_callback(&[("dargah_ref", payment_id)], &[("token", token), ("success", "1")])
+}
+
+/// Issue 24 item 4. Ten forged "paid" callbacks in a row cost one verify (the
+/// rest fall in the back-off after its "not paid yet"); sent on and on, they
+/// cost at most `callback_verify_cap` verifies before the deadline. The
+/// customer's callback after paying is then answered from the store, and
+/// reconcile credits the payment.
+#[test]
+fn forged_paid_callbacks_cost_at_most_the_capped_verifies() {
+    let _serial = serial();
+    let world = World::start();
+    for (name, store) in stores(&world) {
+        let prefix = databases::unique_prefix("h24b");
+        let defaults = client(&world, &store, &prefix, json!({}));
+        let created = defaults.create_payment(Gateway::CanPay, request(&format!("h24b-row-{name}"), 26_000)).unwrap();
+        let token = created.payment.token.clone().unwrap();
+        let forged = forged_canpay_ok(&created.payment.id, &token);
+        for n in 0..10 {
+            let o = defaults.handle_callback(Gateway::CanPay, &forged).unwrap();
+            assert_eq!(o.payment.state, PaymentState::Awaiting, "{name}");
+            // The first was verified (the gateway's "not paid" is its answer); the others were not asked about.
+            assert!(n == 0 || o.kind == OutcomeKind::InProgress, "{name}: {:?}", o.kind);
+        }
+        let in_a_row = world.calls_for(&token, "canpay.verify");
+        eprintln!("{name}: 10 forged OK callbacks in a row -> {in_a_row} verifies");
+        assert_eq!(in_a_row, 1, "{name}: the back-off answered the other nine from the store");
+        // AtiPay: a forger repeating one receipt costs one verify too; the customer's receipt,
+        // which the gateway was never asked about, is verified at once inside the back-off.
+        let ati = defaults.create_payment(Gateway::AtiPay, request(&format!("h24b-ati-{name}"), 26_000)).unwrap();
+        let before = world.calls("atipay.verify-payment");
+        let forged_receipt = atipay_callback(Some(&ati.payment.id), "OK", "FORGED-REPEATED", &ati.payment.invoice_id);
+        for _ in 0..10 {
+            assert_eq!(defaults.handle_callback(Gateway::AtiPay, &forged_receipt).unwrap().payment.state, PaymentState::Awaiting, "{name}");
+        }
+        let repeated = world.calls("atipay.verify-payment") - before;
+        eprintln!("{name}: 10 forged AtiPay OK callbacks with one receipt -> {repeated} verifies");
+        assert_eq!(repeated, 1, "{name}: a refused receipt is not asked about again in the back-off");
+        let genuine = world.pay(Gateway::AtiPay, ati.payment.token.as_deref().unwrap(), true);
+        assert_eq!(defaults.handle_callback(Gateway::AtiPay, &genuine).unwrap().kind, OutcomeKind::NewlyPaid, "{name}: the customer's receipt is verified at once");
+        // A short first back-off so the cap is reached within the test.
+        let dargah = client(&world, &store, &prefix, json!({"callback_backoff_ms": 40, "callback_verify_cap": 4}));
+        let created = dargah.create_payment(Gateway::CanPay, request(&format!("h24b-{name}"), 26_000)).unwrap();
+        let token = created.payment.token.clone().unwrap();
+        let forged = forged_canpay_ok(&created.payment.id, &token);
+        // On and on, for longer than four back-offs: at most the cap.
+        let until = std::time::Instant::now() + Duration::from_millis(1500);
+        let mut sent = 10;
+        while std::time::Instant::now() < until {
+            dargah.handle_callback(Gateway::CanPay, &forged).unwrap();
+            sent += 1;
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let capped = world.calls_for(&token, "canpay.verify");
+        eprintln!("{name}: {sent} forged OK callbacks -> {capped} verifies (cap 4)");
+        assert_eq!(capped, 4, "{name}: the cap, reached, holds");
+        // The customer pays now: the callback is answered from the store, reconcile credits it.
+        let genuine = world.pay(Gateway::CanPay, &token, true);
+        let told = dargah.handle_callback(Gateway::CanPay, &genuine).unwrap();
+        assert_eq!((told.kind, world.calls_for(&token, "canpay.verify")), (OutcomeKind::InProgress, 4), "{name}: past the cap, no verify on a callback");
+        let reconciled = reconcile_now(&dargah);
+        assert_eq!(reconciled.outcomes.iter().filter(|o| o.kind == OutcomeKind::NewlyPaid).count(), 1, "{name}: reconcile still verifies");
+        assert_eq!(dargah.payment(&created.payment.id).unwrap().state, PaymentState::Paid, "{name}");
+    }
+}
+
+/// Issue 24 item 4: the back-off never holds a real payment back for long. A
+/// forged "paid" callback before the customer pays starts it; the customer's
+/// callback inside it is told `in_progress`, one after it credits at once, and
+/// a payment whose forgers kept it in back-off still closes at its deadline.
+#[test]
+fn the_customers_callback_after_a_forged_one_still_credits_promptly() {
+    let _serial = serial();
+    let world = World::start();
+    for (name, store) in stores(&world) {
+        let prefix = databases::unique_prefix("h24c");
+        let dargah = client(&world, &store, &prefix, json!({"callback_backoff_ms": 400}));
+        let created = dargah.create_payment(Gateway::CanPay, request(&format!("h24c-{name}"), 27_000)).unwrap();
+        let token = created.payment.token.clone().unwrap();
+        let forged = dargah.handle_callback(Gateway::CanPay, &forged_canpay_ok(&created.payment.id, &token)).unwrap();
+        assert_eq!(forged.payment.state, PaymentState::Awaiting, "{name}: a forged callback never closes it");
+        let genuine = world.pay(Gateway::CanPay, &token, true);
+        let inside = dargah.handle_callback(Gateway::CanPay, &genuine).unwrap();
+        assert_eq!(inside.kind, OutcomeKind::InProgress, "{name}: inside the back-off, answered from the store");
+        std::thread::sleep(Duration::from_millis(450));
+        let after = dargah.handle_callback(Gateway::CanPay, &genuine).unwrap();
+        assert_eq!((after.kind, world.calls_for(&token, "canpay.verify")), (OutcomeKind::NewlyPaid, 2), "{name}: after the interval the callback verifies");
+
+        // Forgers keep an unpaid payment in back-off up to its deadline: it still closes there.
+        let short = client(&world, &store, &prefix, json!({"callback_backoff_ms": 60_000, "canpay": {"refund_window_secs": 1}}));
+        let created = short.create_payment(Gateway::CanPay, request(&format!("h24c-short-{name}"), 27_000)).unwrap();
+        let token = created.payment.token.clone().unwrap();
+        let forged = forged_canpay_ok(&created.payment.id, &token);
+        short.handle_callback(Gateway::CanPay, &forged).unwrap();
+        std::thread::sleep(Duration::from_millis(1100));
+        let closed = short.handle_callback(Gateway::CanPay, &forged).unwrap();
+        assert!(closed.payment.state.is_terminal() && closed.payment.state != PaymentState::Paid, "{name}: past the deadline no back-off holds it open ({:?})", closed.payment.state);
+        assert_eq!(world.calls_for(&token, "canpay.verify"), 2, "{name}: the gateway's word closed it");
+    }
+}
+
+/// Issue 24 item 5. AtiPay's verify-payment confirms only the amount: the
+/// callback's `traceNumber` comes from the customer's browser. It is never
+/// stored as the gateway's trace number; as an unverified hint it is kept
+/// only when it is digits and short, so markup or a kilobyte never is.
+#[test]
+fn atipay_trace_number_from_the_browser_is_only_an_unverified_hint() {
+    let _serial = serial();
+    let world = World::start();
+    for (name, store) in stores(&world) {
+        let prefix = databases::unique_prefix("h24d");
+        let dargah = client(&world, &store, &prefix, json!({}));
+        for (n, browser_says, kept) in [(1, "<img src=x onerror=alert(1)>".to_string(), None), (2, "7".repeat(1000), None), (3, "00123456".to_string(), Some("00123456"))] {
+            let created = dargah.create_payment(Gateway::AtiPay, request(&format!("h24d-{n}-{name}"), 28_000)).unwrap();
+            let paid = world.pay(Gateway::AtiPay, created.payment.token.as_deref().unwrap(), true);
+            let mut fields: Vec<(String, String)> = paid.iter().filter(|(k, _)| *k != "traceNumber").map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            fields.push(("traceNumber".into(), browser_says.clone()));
+            let o = dargah.handle_callback(Gateway::AtiPay, &CallbackFields::from_pairs(fields, Vec::<(String, String)>::new()).unwrap()).unwrap();
+            assert_eq!(o.kind, OutcomeKind::NewlyPaid, "{name} {n}");
+            let p = dargah.payment(&created.payment.id).unwrap();
+            assert_eq!(p.trace_number, None, "{name} {n}: the gateway confirmed no trace number");
+            assert_eq!(p.unverified_trace_number.as_deref(), kept, "{name} {n}");
+            let shown = serde_json::to_string(&p).unwrap();
+            assert!(!shown.contains("onerror") && !shown.contains(&"7".repeat(100)), "{name} {n}: never stored");
+        }
+    }
+}

@@ -26,6 +26,7 @@ struct Text {
     token: Option<CString>,
     reference: Option<CString>,
     trace_number: Option<CString>,
+    unverified_trace_number: Option<CString>,
     masked_card: Option<CString>,
     note: Option<CString>,
     redirect: Option<RedirectText>,
@@ -72,6 +73,7 @@ impl DargahPayment {
             token: opt(&payment.token),
             reference: opt(&payment.reference),
             trace_number: opt(&payment.trace_number),
+            unverified_trace_number: opt(&payment.unverified_trace_number),
             masked_card: opt(&payment.masked_card),
             note: opt(&payment.note),
             redirect,
@@ -156,11 +158,21 @@ pub extern "C" fn dargah_payment_reference(payment: *const DargahPayment) -> *co
     read(payment, ptr::null(), |p| optional(p.text.reference.as_deref()))
 }
 
-/// The bank's trace number (RRN), or NULL when the gateway gave none.
+/// The bank's trace number (RRN) as the gateway confirmed it, or NULL when
+/// the gateway gave none.
 /// Borrowed from `payment`.
 #[no_mangle]
 pub extern "C" fn dargah_payment_trace_number(payment: *const DargahPayment) -> *const c_char {
     read(payment, ptr::null(), |p| optional(p.text.trace_number.as_deref()))
+}
+
+/// A trace number only the customer's browser sent (AtiPay's callback
+/// `traceNumber`): digits, at most 20, **not confirmed by the gateway** —
+/// show it labelled as unverified, never as proof. NULL when none was kept.
+/// Borrowed from `payment`.
+#[no_mangle]
+pub extern "C" fn dargah_payment_unverified_trace_number(payment: *const DargahPayment) -> *const c_char {
+    read(payment, ptr::null(), |p| optional(p.text.unverified_trace_number.as_deref()))
 }
 
 /// The payer's masked card as the gateway shows it (e.g.

@@ -65,5 +65,5 @@ bool(true)
 secrets shown: 0
 object(Dargah\Client)#%d (0) {
 }
-id gateway account invoiceId amount verifiedAmount callbackUrl state token reference traceNumber maskedCard note createdAt updatedAt deadlineAt paidAt acknowledgedAt redirect
+id gateway account invoiceId amount verifiedAmount callbackUrl state token reference traceNumber unverifiedTraceNumber maskedCard note createdAt updatedAt deadlineAt paidAt acknowledgedAt redirect
 DateTimeImmutable +00:00

@@ -10,7 +10,7 @@ import time
 import uuid
 from collections import Counter
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 import pytest
 
@@ -135,3 +135,40 @@ def test_shares_a_blocking_client(dargah_client: dargah.Client, dargah_sandbox: 
     assert outcome.is_newly_paid
     assert asyncio.run(client.acknowledge(created.id)) is True
     assert dargah_client.unacknowledged() == []
+
+
+def test_forged_callbacks_cannot_starve_the_other_calls(dargah_sandbox: dargah.testing.Sandbox, dargah_config: Dict[str, Any]) -> None:
+    """Issue 24 item 4: callbacks run on threads of their own behind a bounded
+    queue. A flood of forged "paid" callbacks holding every callback thread on
+    a slow verify neither delays a normal call (it is answered while the
+    flood still waits) nor queues without end (the rest are refused at once)."""
+    client = dargah.aio.Client(dargah_config, max_callback_threads=2, max_queued_callbacks=3)
+
+    async def run() -> Tuple[bool, List[Any], int]:
+        created = [
+            await client.create_payment("canpay", invoice(), 150_000, "http://127.0.0.1:9/shop/cb") for _ in range(10)
+        ]
+        dargah_sandbox.fault("canpay.verify", latency_ms=1500)
+
+        async def forged(p: dargah.Payment) -> Any:
+            try:
+                return await client.handle_callback("canpay", {"dargah_ref": p.id}, {"token": p.token or "", "success": "1"})
+            except dargah.RateLimitedError as e:
+                return e
+
+        flood = asyncio.ensure_future(asyncio.gather(*(forged(p) for p in created)))
+        await asyncio.sleep(0.05)
+        seen = await client.payment(created[0].id)
+        answered_first = not flood.done()
+        answers = await flood
+        dargah_sandbox.clear_faults()
+        verifies = sum(dargah_sandbox.verify_calls(p) for p in created)
+        assert seen.id == created[0].id and seen.state != dargah.PaymentState.PAID
+        return answered_first, answers, verifies
+
+    answered_first, answers, verifies = asyncio.run(run())
+    client.close()
+    assert answered_first, "the normal call was answered while every callback thread was busy"
+    refused = [a for a in answers if isinstance(a, dargah.RateLimitedError)]
+    assert len(refused) == 5 and "max_queued_callbacks" in str(refused[0]), answers
+    assert verifies == 5, "the refused callbacks cost no gateway call"

@@ -113,7 +113,7 @@ static void test_null_arguments(void) {
     /* Getters answer NULL or 0 for a NULL handle. */
     CHECK(!dargah_payment_id(NULL) && !dargah_payment_gateway(NULL) && !dargah_payment_invoice_id(NULL));
     CHECK(!dargah_payment_callback_url(NULL) && !dargah_payment_state(NULL) && !dargah_payment_token(NULL));
-    CHECK(!dargah_payment_reference(NULL) && !dargah_payment_trace_number(NULL) && !dargah_payment_masked_card(NULL));
+    CHECK(!dargah_payment_reference(NULL) && !dargah_payment_trace_number(NULL) && !dargah_payment_unverified_trace_number(NULL) && !dargah_payment_masked_card(NULL));
     CHECK(!dargah_payment_note(NULL) && !dargah_payment_redirect_url(NULL) && !dargah_payment_redirect_html(NULL));
     CHECK(dargah_payment_amount(NULL) == 0 && dargah_payment_verified_amount(NULL) == 0);
     CHECK(dargah_payment_created_at(NULL) == 0 && dargah_payment_paid_at(NULL) == 0 && dargah_payment_acknowledged_at(NULL) == 0);

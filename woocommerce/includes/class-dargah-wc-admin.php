@@ -32,6 +32,7 @@ final class Dargah_WC_Admin {
 			'invoiceId'      => __( 'Invoice', 'dargah-woocommerce' ),
 			'reference'      => __( 'Reference', 'dargah-woocommerce' ),
 			'traceNumber'    => __( 'Trace number', 'dargah-woocommerce' ),
+			'unverifiedTraceNumber' => __( 'Trace number from the browser (unverified, not proof)', 'dargah-woocommerce' ),
 			'maskedCard'     => __( 'Card', 'dargah-woocommerce' ),
 			'note'           => __( 'Note', 'dargah-woocommerce' ),
 			'createdAt'      => __( 'Created', 'dargah-woocommerce' ),

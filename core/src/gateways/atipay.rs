@@ -104,7 +104,9 @@ pub(crate) async fn verify(config: &AtiPayConfig, http: &Http, question: &Questi
         Ok(Verdict::Paid(PaidDetails {
             amount: Some(amount),
             reference: Some(reference.to_string()),
-            trace_number: question.trace_number.clone(),
+            // verify-payment confirms the amount only: the callback's traceNumber came from
+            // the browser, so it is kept apart as an unverified hint (`trace_hint`), never here.
+            trace_number: None,
             ..Default::default()
         }))
     });

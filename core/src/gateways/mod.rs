@@ -57,7 +57,6 @@ pub(crate) struct CallbackInfo {
 pub(crate) struct Question {
     pub hint: Hint,
     pub verify_key: Option<String>,
-    pub trace_number: Option<String>,
     /// A verify of ours may already have reached the gateway (the claim's `maybe_verified`).
     pub maybe_verified: bool,
 }

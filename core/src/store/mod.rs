@@ -74,6 +74,13 @@ pub struct ClaimInput {
     /// without a sync of its own. Never for Mupra or AtiPay, which refuse a
     /// second verify without saying whether the first went through.
     pub unsynced: bool,
+    /// A callback asks (not recover or reconcile): while the payment is in
+    /// its back-off after a "not paid yet" answer, or past its cap of
+    /// callback verifies, the claim is `Throttled` instead (see
+    /// `CALLBACK_VERIFY_CAP`).
+    pub from_callback: bool,
+    /// Callback verifies allowed before the deadline (`Config::callback_verify_cap`).
+    pub callback_verify_cap: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -86,9 +93,16 @@ pub enum Claim {
         maybe_verified: bool,
         /// The receipts to verify with (AtiPay's referenceNumber), oldest
         /// first: every one a callback left that the gateway has not yet
-        /// disproved, this caller's included (at most `MAX_RECEIPTS`).
+        /// disproved, this caller's included (at most `MAX_KEPT_RECEIPTS`).
         receipts: Vec<String>,
     },
+    /// A callback found the payment open but in its back-off (or past its cap
+    /// of callback verifies), and brought no receipt the gateway was never
+    /// asked about: answer from the store, no gateway call.
+    Throttled(Payment),
+    /// The callback's receipt is new but `MAX_KEPT_RECEIPTS` are kept
+    /// already (only while verifies are left in doubt): nothing was changed.
+    ReceiptsFull(Payment),
     /// Another worker holds a live lease (verifying, or a create in flight).
     Busy(Payment),
     /// Terminal: replay it.
@@ -97,10 +111,34 @@ pub enum Claim {
     NotStarted(Payment),
 }
 
-/// How many receipts a payment keeps to try. A receipt the gateway refuses
-/// is dropped at once, so they pile up only while verifies are in doubt; a
-/// forger cannot push out a receipt already kept.
+/// How many receipts callbacks may leave for a later verify (`offer_receipt`,
+/// or a throttled callback). A receipt the gateway refuses is dropped at
+/// once; a forger cannot push out a receipt already kept. A callback that
+/// finds no room does not leave: it verifies its own receipt in a claim of
+/// its own (see `Dargah::callback`).
 pub const MAX_RECEIPTS: usize = 4;
+/// The most receipts a payment keeps at all: a claim adds its own callback's
+/// receipt even when `MAX_RECEIPTS` are kept (it verifies it first, so it is
+/// gone again unless that verify ends in doubt); only receipts left in doubt
+/// can fill the rest.
+pub const MAX_KEPT_RECEIPTS: usize = 2 * MAX_RECEIPTS;
+/// How many receipts the gateway refused a payment remembers, so a callback
+/// repeating one during a back-off is answered from the store.
+pub const MAX_REFUSED_RECEIPTS: usize = 8;
+/// After a "not paid yet" answer to a callback's verify, further callbacks
+/// are answered from the store for this long (by default; see
+/// `Config::callback_backoff_ms`), doubling with every callback verify
+/// (`CALLBACK_BACKOFF_MAX_MS` at most): a forger repeating "paid" costs a
+/// gateway call per interval, not per request.
+pub const CALLBACK_BACKOFF_FIRST_MS: i64 = 2_000;
+pub const CALLBACK_BACKOFF_MAX_MS: i64 = 60_000;
+/// Callback verifies of one payment before its deadline (by default; see
+/// `Config::callback_verify_cap`); after them only
+/// reconcile (and recover) ask the gateway, and an AtiPay callback with a
+/// receipt the gateway was never asked about (it verifies it itself).
+pub const CALLBACK_VERIFY_CAP: i64 = 6;
+/// The longest unverified trace number kept from a browser (digits only).
+pub const MAX_TRACE_HINT_LEN: usize = 20;
 /// The longest receipt kept (AtiPay's are 50 characters).
 pub const MAX_RECEIPT_LEN: usize = 60;
 
@@ -125,6 +163,11 @@ pub struct Resolution {
     pub receipts_known: Vec<String>,
     /// A verify may have reached the gateway and its answer is unknown.
     pub maybe_verified: bool,
+    /// The gateway said "not paid yet": callbacks wait out the back-off
+    /// before they may ask again (see `CALLBACK_BACKOFF_FIRST_MS`).
+    pub not_paid_yet: bool,
+    /// The first back-off after "not paid yet" (`Config::callback_backoff_ms`).
+    pub backoff_first_ms: i64,
     pub reference: Option<String>,
     pub trace_number: Option<String>,
     pub masked_card: Option<String>,
@@ -259,8 +302,10 @@ pub trait Store: Send + Sync {
     /// The receipts callbacks left (AtiPay's referenceNumber) not yet disproved.
     fn receipts(&self, id: &str) -> Result<Vec<String>>;
     /// Keep a callback's receipt for the next claim (one that found another
-    /// worker verifying), if it is new, there is room, and the payment is open.
-    fn offer_receipt(&self, id: &str, receipt: &str) -> Result<()>;
+    /// worker verifying), if it is new, there is room (`MAX_RECEIPTS`), and
+    /// the payment is open. True if it is kept now (or was already); false
+    /// if the callback must verify it itself.
+    fn offer_receipt(&self, id: &str, receipt: &str) -> Result<bool>;
     /// Take a rate-limit slot in `bucket` (at most `limit` per `window_ms`,
     /// shared by every process on this store, on the store's clock). `None`:
     /// taken; `Some(ms)`: full, try again in `ms`.

@@ -111,7 +111,7 @@ pub trait Backend: Send + Sync + 'static {
 const MIGRATION_LOCK_WAIT_SECS: u32 = 60;
 
 /// The schema version this library migrates a store to.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 /// Migrations, each a list of statements; `{id}` a key column, `{text}` a long
 /// text, `{serial}` an auto-increment primary key.
@@ -231,11 +231,23 @@ const MIGRATIONS: &[&str] = &[
     CREATE UNIQUE INDEX IF NOT EXISTS {p}payments_by_paid_receipt ON {p}payments (gateway, account, paid_receipt);
     ALTER TABLE {p}tokens ADD COLUMN {if_not_exists}legacy_clear BIGINT NOT NULL DEFAULT 0;
     UPDATE {p}tokens SET legacy_clear = 1 WHERE access_token NOT LIKE 'dg1:%' OR refresh_token NOT LIKE 'dg1:%'",
+    // Issue 24 (receipts and forged callbacks): a claim keeps its own callback's receipt even
+    // when callbacks filled the kept ones (`MAX_KEPT_RECEIPTS` of 60
+    // characters no longer fit 255); callbacks after a "not paid yet" answer
+    // wait out a back-off (`next_verify_at`) and are counted
+    // (`callback_verifies`), and receipts the gateway refused are remembered
+    // (`refused_receipts`); a trace number only the browser sent is kept
+    // apart from the gateway's word (`trace_hint`).
+    "{widen_verify_key};
+    ALTER TABLE {p}payments ADD COLUMN {if_not_exists}next_verify_at BIGINT;
+    ALTER TABLE {p}payments ADD COLUMN {if_not_exists}callback_verifies BIGINT NOT NULL DEFAULT 0;
+    ALTER TABLE {p}payments ADD COLUMN {if_not_exists}trace_hint VARCHAR(32);
+    ALTER TABLE {p}payments ADD COLUMN {if_not_exists}refused_receipts {text}",
 ];
 
 const COLUMNS: &str = "id, gateway, invoice_id, amount, callback_url, token, state, fence, reference, trace_number, \
                        masked_card, verified_amount, note, created_at, updated_at, deadline_at, paid_at, acknowledged_at, \
-                       lease_until, verify_key, maybe_verified, account";
+                       lease_until, verify_key, maybe_verified, account, trace_hint, next_verify_at, callback_verifies, refused_receipts";
 
 /// A payment row with the columns only the store itself reads.
 struct StoredRow {
@@ -243,6 +255,11 @@ struct StoredRow {
     lease_until: Option<i64>,
     verify_key: Option<String>,
     maybe_verified: bool,
+    /// Until then (store clock) a callback is answered from the store.
+    next_verify_at: Option<i64>,
+    callback_verifies: i64,
+    /// The last receipts the gateway refused (at most `MAX_REFUSED_RECEIPTS`), oldest first.
+    refused_receipts: Option<String>,
 }
 
 fn row_to_payment(row: &[Val]) -> Result<StoredRow> {
@@ -269,8 +286,17 @@ fn row_to_payment(row: &[Val]) -> Result<StoredRow> {
         deadline_at: int(15)?.unwrap_or(0),
         paid_at: int(16)?,
         acknowledged_at: int(17)?,
+        unverified_trace_number: text(22),
     };
-    Ok(StoredRow { payment, lease_until: int(18)?, verify_key: text(19), maybe_verified: int(20)?.unwrap_or(0) != 0 })
+    Ok(StoredRow {
+        payment,
+        lease_until: int(18)?,
+        verify_key: text(19),
+        maybe_verified: int(20)?.unwrap_or(0) != 0,
+        next_verify_at: int(23)?,
+        callback_verifies: int(24)?.unwrap_or(0),
+        refused_receipts: text(25),
+    })
 }
 
 /// The `Store` over any SQL backend.
@@ -315,6 +341,12 @@ impl<B: Backend> SqlStore<B> {
     fn dialect_sql(&self, text: &str) -> String {
         let dialect = self.backend.dialect();
         let text = text
+            // SQLite does not enforce a column's length: nothing to widen there.
+            .replace("{widen_verify_key}", match dialect {
+                Dialect::Sqlite => "UPDATE {p}payments SET verify_key = verify_key WHERE 1 = 0",
+                Dialect::Postgres => "ALTER TABLE {p}payments ALTER COLUMN verify_key TYPE TEXT",
+                Dialect::MySql => "ALTER TABLE {p}payments MODIFY verify_key MEDIUMTEXT",
+            })
             .replace("{p}", &self.prefix)
             .replace("{lock}", if dialect == Dialect::Sqlite { "" } else { " FOR UPDATE" })
             .replace("{insert_ignore}", match dialect {
@@ -605,7 +637,7 @@ impl<B: Backend> Store for SqlStore<B> {
         // second verify does not. A receipt or trace number only the callback
         // brought would be lost for good: such a claim is always synced.
         let claim = |c: &mut dyn Conn| {
-            let StoredRow { payment, lease_until, verify_key: stored_key, maybe_verified } = self.must_get(c, id, true)?;
+            let StoredRow { payment, lease_until, verify_key: stored_key, maybe_verified, next_verify_at, callback_verifies, refused_receipts } = self.must_get(c, id, true)?;
             let now = self.clock(c)?;
             if payment.state.is_terminal() {
                 return Ok(Claim::Settled(payment));
@@ -623,22 +655,42 @@ impl<B: Backend> Store for SqlStore<B> {
             // Taking over an expired lease, or an answer that never came: that verify may have gone through.
             let maybe_verified = maybe_verified || matches!(payment.state, PaymentState::InDoubt | PaymentState::Verifying);
             // Receipts already kept stay until the gateway disproves them: a later
-            // callback adds its own (if there is room) but cannot replace them.
+            // callback adds its own but cannot replace them. Its own is added even
+            // when callbacks filled the room they may leave (`MAX_RECEIPTS`): this
+            // claim verifies it first, so a forger's receipts never crowd out the
+            // customer's. Only receipts left in doubt can fill the hard bound.
             let mut receipts = split_receipts(stored_key.as_deref());
-            let trace_number = if receipts.is_empty() { input.trace_number.clone() } else { None };
-            if let Some(key) = input.verify_key.as_ref().filter(|k| !receipts.contains(k) && receipts.len() < super::MAX_RECEIPTS) {
+            let own_is_new = input.verify_key.as_ref().filter(|k| !receipts.contains(k));
+            if own_is_new.is_some() && receipts.len() >= super::MAX_KEPT_RECEIPTS {
+                return Ok(Claim::ReceiptsFull(payment));
+            }
+            // A callback while the payment is in its back-off after "not paid yet", or past
+            // its cap of callback verifies, is answered from the store — unless it brings a
+            // receipt the gateway was never asked about (AtiPay): that one is verified now,
+            // by its own callback, as soon as the customer's browser brings it (delayed, a
+            // receipt replayed elsewhere meanwhile could be spent). A receipt kept already, or
+            // one the gateway refused lately, is not asked about again.
+            let open_before_deadline = payment.state == PaymentState::Awaiting && now < payment.deadline_at;
+            let throttled = input.from_callback && open_before_deadline && (next_verify_at.is_some_and(|at| at > now) || callback_verifies >= input.callback_verify_cap);
+            let never_asked = own_is_new.filter(|k| !split_receipts(refused_receipts.as_deref()).contains(k));
+            if throttled && never_asked.is_none() {
+                return Ok(Claim::Throttled(payment));
+            }
+            if let Some(key) = own_is_new {
                 receipts.push(key.clone());
             }
+            let hint = trace_hint(input.trace_number.as_deref());
             self.exec(
                 c,
                 "UPDATE {p}payments SET state = 'verifying', fence = fence + 1, lease_until = ?, verify_key = ?,
-                        trace_number = COALESCE(?, trace_number), maybe_verified = ?, updated_at = ?
+                        trace_hint = COALESCE(?, trace_hint), maybe_verified = ?, callback_verifies = callback_verifies + ?, updated_at = ?
                  WHERE id = ? AND fence = ?",
                 &[
                     now.saturating_add(lease_ms).into(),
                     join_receipts(&receipts).into(),
-                    trace_number.into(),
+                    hint.into(),
                     i64::from(maybe_verified).into(),
+                    i64::from(input.from_callback).into(),
                     now.into(),
                     id.into(),
                     payment.fence.into(),
@@ -716,15 +768,19 @@ impl<B: Backend> Store for SqlStore<B> {
         })
     }
 
-    fn offer_receipt(&self, id: &str, receipt: &str) -> Result<()> {
+    fn offer_receipt(&self, id: &str, receipt: &str) -> Result<bool> {
         self.write(|c| {
             let row = self.must_get(c, id, true)?;
             let mut receipts = split_receipts(row.verify_key.as_deref());
-            if row.payment.state.is_terminal() || receipts.iter().any(|r| r == receipt) || receipts.len() >= super::MAX_RECEIPTS {
-                return Ok(());
+            if row.payment.state.is_terminal() || receipts.iter().any(|r| r == receipt) {
+                return Ok(true);
+            }
+            if receipts.len() >= super::MAX_RECEIPTS {
+                return Ok(false);
             }
             receipts.push(receipt.to_string());
-            self.exec(c, "UPDATE {p}payments SET verify_key = ? WHERE id = ?", &[join_receipts(&receipts).into(), id.into()]).map(|_| ())
+            self.exec(c, "UPDATE {p}payments SET verify_key = ? WHERE id = ?", &[join_receipts(&receipts).into(), id.into()])?;
+            Ok(true)
         })
     }
 
@@ -918,7 +974,7 @@ const REUSED_RECEIPT: &str = "a paid payment already has this gateway receipt";
 impl<B: Backend> SqlStore<B> {
     fn finish_once(&self, id: &str, fence: i64, r: &Resolution, receipt_reused: bool) -> Result<Finish> {
         self.write(|c| {
-            let StoredRow { payment: current, verify_key: stored_receipts, .. } = self.must_get(c, id, true)?;
+            let StoredRow { payment: current, verify_key: stored_receipts, callback_verifies, refused_receipts, .. } = self.must_get(c, id, true)?;
             let now = self.clock(c)?;
             let mut state = r.state.ok_or_else(|| Error::internal("resolution without a state"))?;
             let fresh = current.state == PaymentState::Verifying && current.fence == fence;
@@ -964,9 +1020,20 @@ impl<B: Backend> SqlStore<B> {
                 }
             }
             let paid = state == PaymentState::Paid;
+            // The receipts this claim was given and no longer keeps were refused by the gateway:
+            // remembered (the last few), so a callback repeating one is answered from the store.
+            let mut refused = split_receipts(refused_receipts.as_deref());
+            if let (Some(list), false) = (receipts.as_ref(), paid) {
+                let newly: Vec<String> = r.receipts_known.iter().filter(|k| !list.contains(k) && !refused.contains(k)).cloned().collect();
+                refused.extend(newly);
+                let excess = refused.len().saturating_sub(super::MAX_REFUSED_RECEIPTS);
+                refused.drain(..excess);
+            }
+            // Receipts left while this claim was out are kept, every one: each was let in
+            // under `MAX_RECEIPTS` and its callback may have gone, trusting it kept.
             if let (Some(list), false) = (receipts.as_mut(), paid) {
                 for late in split_receipts(stored_receipts.as_deref()) {
-                    if !r.receipts_known.contains(&late) && !list.contains(&late) && list.len() < super::MAX_RECEIPTS {
+                    if !r.receipts_known.contains(&late) && !list.contains(&late) {
                         list.push(late);
                     }
                 }
@@ -980,7 +1047,7 @@ impl<B: Backend> SqlStore<B> {
                         trace_number = COALESCE(?, trace_number), masked_card = COALESCE(?, masked_card),
                         verified_amount = COALESCE(?, verified_amount), note = ?, paid_at = COALESCE(?, paid_at),
                         paid_receipt = ?, verify_key = CASE WHEN ? = 1 THEN ? ELSE verify_key END,
-                        maybe_verified = CASE WHEN ? = 1 THEN 1 ELSE maybe_verified END, updated_at = ?
+                        maybe_verified = CASE WHEN ? = 1 THEN 1 ELSE maybe_verified END, next_verify_at = ?, refused_receipts = ?, updated_at = ?
                  WHERE id = ? AND fence = ?",
             );
             let args = [
@@ -995,6 +1062,8 @@ impl<B: Backend> SqlStore<B> {
                 key_action.into(),
                 key_value.into(),
                 i64::from(r.maybe_verified).into(),
+                next_verify_at(r, now, callback_verifies).into(),
+                join_receipts(&refused).into(),
                 now.into(),
                 id.into(),
                 current.fence.into(),
@@ -1020,6 +1089,24 @@ impl<B: Backend> SqlStore<B> {
         )
         .map(|_| ())
     }
+}
+
+/// When a callback may next ask the gateway after this answer: after "not
+/// paid yet" to a callback's verify, the back-off doubles with each callback
+/// verify; any other answer (or one to recover or reconcile alone) sets none.
+fn next_verify_at(r: &Resolution, now: i64, callback_verifies: i64) -> Option<i64> {
+    if !r.not_paid_yet || callback_verifies < 1 || r.backoff_first_ms <= 0 {
+        return None;
+    }
+    let doublings = (callback_verifies - 1).clamp(0, 20) as u32;
+    Some(now.saturating_add(r.backoff_first_ms.saturating_mul(1_i64 << doublings).min(super::CALLBACK_BACKOFF_MAX_MS)))
+}
+
+/// A trace number only the browser sent: kept as an unverified hint, and
+/// only if it is what a trace number looks like (digits, short). Markup or a
+/// long value is dropped, never stored.
+fn trace_hint(browser: Option<&str>) -> Option<String> {
+    browser.filter(|t| !t.is_empty() && t.len() <= super::MAX_TRACE_HINT_LEN && t.bytes().all(|b| b.is_ascii_digit())).map(str::to_string)
 }
 
 /// The receipts column: the kept receipts, oldest first, separated by spaces.

@@ -116,7 +116,11 @@ class Payment:
     token: Optional[str]
     #: The gateway's transaction id or receipt.
     reference: Optional[str]
+    #: The trace number as the gateway confirmed it.
     trace_number: Optional[str]
+    #: A trace number only the customer's browser sent (AtiPay): digits, at
+    #: most 20, **not** confirmed by the gateway — show it labelled, never as proof.
+    unverified_trace_number: Optional[str]
     masked_card: Optional[str]
     verified_amount: Optional[int]
     #: Why the payment failed, was cancelled or needs review.
@@ -211,7 +215,13 @@ class Outcome:
 
     @property
     def trace_number(self) -> Optional[str]:
+        """The trace number as the gateway confirmed it."""
         return self.payment.trace_number
+
+    @property
+    def unverified_trace_number(self) -> Optional[str]:
+        """A trace number only the customer's browser sent; not proof."""
+        return self.payment.unverified_trace_number
 
     @property
     def masked_card(self) -> Optional[str]:

@@ -17,6 +17,12 @@ gateway or the store. (Measured against a "native" future completed from a
 Rust thread: the same throughput and loop latency within noise; the pool
 bounds how many threads wait at once. Figures in docs/python.md.)
 
+Callbacks have a pool of their own (``max_callback_threads``) and a bounded
+queue (``max_queued_callbacks``): a flood of callbacks, forged or not, can
+hold only that many threads, and beyond the queue a callback is refused at
+once with ``dargah.RateLimitedError`` (answer 503; the browser may retry),
+so every other call of the process keeps its own threads.
+
 A task cancelled while it awaits a call does not stop the call: the gateway
 is asked once either way and the answer is stored. A ``NEWLY_PAID`` outcome
 whose awaiting task was cancelled (the customer closed the tab) is therefore
@@ -35,6 +41,7 @@ from typing import Any, AsyncIterator, Callable, Dict, List, Mapping, Optional, 
 
 from ._client import CallbackPart, _callback_part
 from ._client import Client as SyncClient
+from ._errors import RateLimitedError
 from ._model import (
     Capabilities,
     CreatedPayment,
@@ -57,6 +64,11 @@ _T = TypeVar("_T")
 #: queue (on the pool, not on the event loop); the store's own lock and the
 #: gateways' rate limits serialise much of the work anyway.
 DEFAULT_MAX_THREADS = 32
+#: Threads that handle callbacks, apart from the rest: callbacks come from
+#: strangers' browsers, and must not take every thread from the shop's own calls.
+DEFAULT_MAX_CALLBACK_THREADS = 8
+#: Callbacks that may wait for one of those threads; more are refused at once.
+DEFAULT_MAX_QUEUED_CALLBACKS = 1000
 
 
 class Client:
@@ -72,13 +84,26 @@ class Client:
     """
 
     def __init__(
-        self, config: Union[Mapping[str, Any], str, SyncClient], *, max_threads: int = DEFAULT_MAX_THREADS
+        self,
+        config: Union[Mapping[str, Any], str, SyncClient],
+        *,
+        max_threads: int = DEFAULT_MAX_THREADS,
+        max_callback_threads: int = DEFAULT_MAX_CALLBACK_THREADS,
+        max_queued_callbacks: int = DEFAULT_MAX_QUEUED_CALLBACKS,
     ) -> None:
-        if max_threads < 1:
-            raise ValueError("max_threads must be at least 1")
+        if max_threads < 1 or max_callback_threads < 1:
+            raise ValueError("max_threads and max_callback_threads must be at least 1")
+        if max_queued_callbacks < 0:
+            raise ValueError("max_queued_callbacks must not be negative")
         self._config = config
         self._sync: Optional[SyncClient] = config if isinstance(config, SyncClient) else None
         self._max_threads = max_threads
+        self._max_callback_threads = max_callback_threads
+        self._max_queued_callbacks = max_queued_callbacks
+        # Callbacks running or waiting for a callback thread, across every loop using this client.
+        self._callbacks = 0
+        self._callbacks_lock = threading.Lock()
+        self._callback_pool: Optional[ThreadPoolExecutor] = None
         # Two locks: opening the store (on a pool thread) may take a while, and
         # must never hold up the loop's thread, which only takes the pool lock.
         self._pool_lock = threading.Lock()
@@ -89,12 +114,17 @@ class Client:
     def __repr__(self) -> str:
         return f"<dargah.aio.Client {self._sync!r}>" if self._sync is not None else "<dargah.aio.Client (not opened)>"
 
-    def _executor(self) -> ThreadPoolExecutor:
+    def _executor(self, callbacks: bool = False) -> ThreadPoolExecutor:
         # A pool's threads do not survive fork(): a child makes its own.
         with self._pool_lock:
             if self._pool is None or self._pool_pid != os.getpid():
                 self._pool = ThreadPoolExecutor(self._max_threads, thread_name_prefix="dargah-aio")
+                self._callback_pool = ThreadPoolExecutor(self._max_callback_threads, thread_name_prefix="dargah-aio-callback")
                 self._pool_pid = os.getpid()
+                self._callbacks = 0
+            if callbacks:
+                assert self._callback_pool is not None
+                return self._callback_pool
             return self._pool
 
     def _open_sync(self) -> SyncClient:
@@ -111,6 +141,23 @@ class Client:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor(), functools.partial(self._call_on_pool, call))
 
+    async def _run_callback(self, call: Callable[[SyncClient], _T]) -> _T:
+        # On the callbacks' own threads, behind a bounded queue: refused at once beyond it.
+        pool = self._executor(callbacks=True)
+        with self._callbacks_lock:
+            if self._callbacks >= self._max_callback_threads + self._max_queued_callbacks:
+                raise RateLimitedError(
+                    f"{self._callbacks} callbacks are being handled or queued in this process "
+                    f"(max_callback_threads + max_queued_callbacks); answer 503 and let the browser retry"
+                )
+            self._callbacks += 1
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(pool, functools.partial(self._call_on_pool, call))
+        finally:
+            with self._callbacks_lock:
+                self._callbacks -= 1
+
     def _call_on_pool(self, call: Callable[[SyncClient], _T]) -> _T:
         return call(self._open_sync())
 
@@ -125,17 +172,23 @@ class Client:
         await self._run(lambda c: None)
 
     def close(self) -> None:
-        """Let the pool's threads end once idle; calls made later start a new pool."""
+        """Let the pools' threads end once idle; calls made later start new pools."""
         with self._pool_lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=False)
+            pools, self._pool, self._callback_pool = (self._pool, self._callback_pool), None, None
+        for pool in pools:
+            if pool is not None:
+                pool.shutdown(wait=False)
 
     async def with_account(self, account: str) -> "Client":
         """See ``dargah.Client.with_account``: an awaitable client for
         another merchant account, sharing this one's store and connections."""
         scoped = await self._run(lambda c: c.with_account(account))
-        return Client(scoped, max_threads=self._max_threads)
+        return Client(
+            scoped,
+            max_threads=self._max_threads,
+            max_callback_threads=self._max_callback_threads,
+            max_queued_callbacks=self._max_queued_callbacks,
+        )
 
     async def create_payment(
         self,
@@ -167,7 +220,7 @@ class Client:
         ``request.query_params`` and ``await request.form()`` go in as they are."""
         # Read the (possibly lazy) mappings here, on the loop's thread.
         query_part, form_part = _snapshot(query, "query"), _snapshot(form, "form")
-        return await self._run(lambda c: c.handle_callback(gateway, query_part, form_part, account=account))
+        return await self._run_callback(lambda c: c.handle_callback(gateway, query_part, form_part, account=account))
 
     async def payment(self, payment_id: str) -> Payment:
         return await self._run(lambda c: c.payment(payment_id))

@@ -38,7 +38,7 @@ class Command(BaseCommand):
             history = client.history(payment.id)
         except dargah.UnknownPaymentError as e:
             raise CommandError(str(e)) from None
-        for name in ("id", "gateway", "invoice_id", "amount", "state", "token", "reference", "trace_number", "masked_card", "verified_amount", "note"):
+        for name in ("id", "gateway", "invoice_id", "amount", "state", "token", "reference", "trace_number", "unverified_trace_number", "masked_card", "verified_amount", "note"):
             value = getattr(payment, name)
             self.stdout.write(f"{name:<16} {value.value if hasattr(value, 'value') else ('-' if value is None else value)}")
         for name in ("created_at", "updated_at", "deadline_at", "paid_at", "acknowledged_at"):
