@@ -114,7 +114,7 @@ impl Store for FailingStore {
     fn receipts(&self, id: &str) -> Result<Vec<String>> {
         self.inner.receipts(id)
     }
-    fn offer_receipt(&self, id: &str, receipt: &str) -> Result<()> {
+    fn offer_receipt(&self, id: &str, receipt: &str) -> Result<bool> {
         self.inner.offer_receipt(id, receipt)
     }
     fn rate_acquire(&self, bucket: &str, limit: u32, window_ms: i64) -> Result<Option<i64>> {

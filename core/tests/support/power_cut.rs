@@ -155,7 +155,7 @@ impl Store for PowerCut {
         self.powered()?;
         self.inner.receipts(id)
     }
-    fn offer_receipt(&self, id: &str, receipt: &str) -> Result<()> {
+    fn offer_receipt(&self, id: &str, receipt: &str) -> Result<bool> {
         self.write(|s| s.offer_receipt(id, receipt))
     }
     fn rate_acquire(&self, bucket: &str, limit: u32, window_ms: i64) -> Result<Option<i64>> {
