@@ -110,9 +110,9 @@ impl Store for PowerCut {
         self.powered()?;
         self.inner.find_by_invoice(gateway, invoice_id)
     }
-    fn find_paid_by_reference(&self, gateway: Gateway, reference: &str) -> Result<Option<Payment>> {
+    fn find_paid_by_reference(&self, gateway: Gateway, account: &str, reference: &str) -> Result<Option<Payment>> {
         self.powered()?;
-        self.inner.find_paid_by_reference(gateway, reference)
+        self.inner.find_paid_by_reference(gateway, account, reference)
     }
     fn redirect_json(&self, id: &str) -> Result<Option<String>> {
         self.powered()?;
