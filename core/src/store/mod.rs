@@ -51,6 +51,10 @@ pub enum Claim {
         /// A verify may already have reached the gateway under an earlier
         /// fence (a lease taken over, an answer lost). Once true, always true.
         maybe_verified: bool,
+        /// A verify of ours was refused (implies `maybe_verified`): for a
+        /// gateway whose verify answers once (Vandar), a further verify can
+        /// tell nothing more, so none is sent. Once true, always true.
+        verify_refused: bool,
         /// The receipts to verify with (AtiPay's referenceNumber), oldest
         /// first: every one a callback left that the gateway has not yet
         /// disproved, this caller's included (at most `MAX_RECEIPTS`).
@@ -92,6 +96,9 @@ pub struct Resolution {
     pub receipts_known: Vec<String>,
     /// A verify may have reached the gateway and its answer is unknown.
     pub maybe_verified: bool,
+    /// A verify of this resolution was refused (Vandar's once-only verify):
+    /// stored as `maybe_verified` too, and no verify of the payment is sent again.
+    pub verify_refused: bool,
     pub reference: Option<String>,
     pub trace_number: Option<String>,
     pub masked_card: Option<String>,

@@ -242,7 +242,28 @@ struct StoredRow {
     payment: Payment,
     lease_until: Option<i64>,
     verify_key: Option<String>,
-    maybe_verified: bool,
+    /// The `maybe_verified` column's level (`VerifyMark`).
+    verify_mark: i64,
+}
+
+/// What the `maybe_verified` column (a BIGINT; no migration) holds, in
+/// levels that claim and finish only ever raise: no verify of ours went out;
+/// one may have (an answer lost, a lease taken over); one was refused after
+/// that, so a further verify of a once-only gateway (Vandar) can tell nothing
+/// more and is never sent. Readers of `maybe_verified` see level 1 or more.
+struct VerifyMark;
+
+impl VerifyMark {
+    const MAYBE_OUT: i64 = 1;
+    const REFUSED: i64 = 2;
+
+    fn of(maybe_verified: bool, verify_refused: bool) -> i64 {
+        match (maybe_verified, verify_refused) {
+            (_, true) => VerifyMark::REFUSED,
+            (true, false) => VerifyMark::MAYBE_OUT,
+            (false, false) => 0,
+        }
+    }
 }
 
 fn row_to_payment(row: &[Val]) -> Result<StoredRow> {
@@ -270,7 +291,7 @@ fn row_to_payment(row: &[Val]) -> Result<StoredRow> {
         paid_at: int(16)?,
         acknowledged_at: int(17)?,
     };
-    Ok(StoredRow { payment, lease_until: int(18)?, verify_key: text(19), maybe_verified: int(20)?.unwrap_or(0) != 0 })
+    Ok(StoredRow { payment, lease_until: int(18)?, verify_key: text(19), verify_mark: int(20)?.unwrap_or(0) })
 }
 
 /// The `Store` over any SQL backend.
@@ -591,7 +612,7 @@ impl<B: Backend> Store for SqlStore<B> {
         // second verify does not. A receipt or trace number only the callback
         // brought would be lost for good: such a claim is always synced.
         let claim = |c: &mut dyn Conn| {
-            let StoredRow { payment, lease_until, verify_key: stored_key, maybe_verified } = self.must_get(c, id, true)?;
+            let StoredRow { payment, lease_until, verify_key: stored_key, verify_mark } = self.must_get(c, id, true)?;
             let now = self.clock(c)?;
             if payment.state.is_terminal() {
                 return Ok(Claim::Settled(payment));
@@ -607,7 +628,9 @@ impl<B: Backend> Store for SqlStore<B> {
                 crate::audit::audit!(warn, payment.gateway.name(), "lease_takeover", payment_id = id, fence = payment.fence + 1, from = "verifying");
             }
             // Taking over an expired lease, or an answer that never came: that verify may have gone through.
-            let maybe_verified = maybe_verified || matches!(payment.state, PaymentState::InDoubt | PaymentState::Verifying);
+            let taken_over = matches!(payment.state, PaymentState::InDoubt | PaymentState::Verifying);
+            let verify_mark = if taken_over { verify_mark.max(VerifyMark::MAYBE_OUT) } else { verify_mark };
+            let (maybe_verified, verify_refused) = (verify_mark >= VerifyMark::MAYBE_OUT, verify_mark >= VerifyMark::REFUSED);
             // Receipts already kept stay until the gateway disproves them: a later
             // callback adds its own (if there is room) but cannot replace them.
             let mut receipts = split_receipts(stored_key.as_deref());
@@ -624,15 +647,15 @@ impl<B: Backend> Store for SqlStore<B> {
                     now.saturating_add(lease_ms).into(),
                     join_receipts(&receipts).into(),
                     trace_number.into(),
-                    i64::from(maybe_verified).into(),
+                    verify_mark.into(),
                     now.into(),
                     id.into(),
                     payment.fence.into(),
                 ],
             )?;
             let claimed = self.must_get(c, id, false)?.payment;
-            crate::audit::audit!(debug, claimed.gateway.name(), "claim", payment_id = id, fence = claimed.fence, maybe_verified);
-            Ok(Claim::Claimed { payment: claimed, maybe_verified, receipts })
+            crate::audit::audit!(debug, claimed.gateway.name(), "claim", payment_id = id, fence = claimed.fence, maybe_verified, verify_refused);
+            Ok(Claim::Claimed { payment: claimed, maybe_verified, verify_refused, receipts })
         };
         match input.unsynced && input.verify_key.is_none() && input.trace_number.is_none() {
             true => self.backend.transaction_unsynced(&mut { claim }),
@@ -966,7 +989,7 @@ impl<B: Backend> SqlStore<B> {
                         trace_number = COALESCE(?, trace_number), masked_card = COALESCE(?, masked_card),
                         verified_amount = COALESCE(?, verified_amount), note = ?, paid_at = COALESCE(?, paid_at),
                         paid_receipt = ?, verify_key = CASE WHEN ? = 1 THEN ? ELSE verify_key END,
-                        maybe_verified = CASE WHEN ? = 1 THEN 1 ELSE maybe_verified END, updated_at = ?
+                        maybe_verified = CASE WHEN ? > maybe_verified THEN ? ELSE maybe_verified END, updated_at = ?
                  WHERE id = ? AND fence = ?",
             );
             let args = [
@@ -980,7 +1003,8 @@ impl<B: Backend> SqlStore<B> {
                 if paid { r.reference.clone().into() } else { Val::Null },
                 key_action.into(),
                 key_value.into(),
-                i64::from(r.maybe_verified).into(),
+                VerifyMark::of(r.maybe_verified, r.verify_refused).into(),
+                VerifyMark::of(r.maybe_verified, r.verify_refused).into(),
                 now.into(),
                 id.into(),
                 current.fence.into(),
