@@ -16,19 +16,25 @@ fn chaos_worker_entry() {
     chaos::worker::run_if_worker();
 }
 
-/// Seeds that `make test` always runs.
-const SEEDS: &[u64] = &[1, 2];
+/// Seeds that `make test` always runs: together they draw every reading but
+/// one of Vandar's transaction info once verified (`invented_codes`), and
+/// leave out those known to break an invariant (`support/readings.rs`
+/// KNOWN_BROKEN). `make chaos` draws every reading.
+const SEEDS: &[u64] = &[1, 2, 16];
 
 /// Run every seed, print each one's figures and violations as it ends, and
 /// fail at the end naming the seeds that broke an invariant.
-fn check_seeds(label: &str, store: impl Fn(u64) -> String, restart: Option<&'static str>, seeds: &[u64], payments: usize, workers: usize) {
+/// `known_broken`: draw the readings of `readings::KNOWN_BROKEN` too.
+fn check_seeds(label: &str, store: impl Fn(u64) -> String, restart: Option<&'static str>, seeds: &[u64], payments: usize, workers: usize, known_broken: bool) {
     let (mut operations, mut faults, mut reviews) = (0, BTreeMap::<String, usize>::new(), BTreeMap::<String, usize>::new());
+    let mut by_reading = BTreeMap::<String, usize>::new();
     let mut failed = Vec::new();
     for &seed in seeds {
-        let settings = Settings { seed, payments, workers, store: store(seed), restart };
+        let settings = Settings { seed, payments, workers, store: store(seed), restart, known_broken };
         let (history, verdict) = run(&settings);
         println!(
-            "chaos {label} seed {seed}: {} payments ({} paid, {} unpaid at the gateway), {} operations, faults {:?}, needs_review by cause {:?}, violations {}",
+            "chaos {label} seed {seed}: readings {}; {} payments ({} paid, {} unpaid at the gateway), {} operations, faults {:?}, needs_review by cause {:?}, violations {}",
+            history.readings.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", "),
             history.payments.len(),
             verdict.paid,
             verdict.unpaid,
@@ -42,10 +48,13 @@ fn check_seeds(label: &str, store: impl Fn(u64) -> String, restart: Option<&'sta
             failed.push(seed);
         }
         operations += history.operations;
+        history.operations_by_reading().into_iter().for_each(|(reading, n)| *by_reading.entry(reading).or_default() += n);
         history.faults.iter().for_each(|(kind, n)| *faults.entry(kind.clone()).or_default() += n);
         verdict.undecidable.iter().for_each(|(cause, n)| *reviews.entry(cause.clone()).or_default() += n);
     }
     println!("chaos {label}: {} seeds, {operations} operations, faults {faults:?}, needs_review by cause {reviews:?}", seeds.len());
+    // A silence's readings split the operations on its gateways' payments (and recover and reconcile, which touch all).
+    println!("chaos {label}: operations under each reading {by_reading:?}");
     assert!(failed.is_empty(), "chaos {label}: invariants broken in seeds {failed:?} (histories above)");
     println!("chaos {label}: every invariant held");
 }
@@ -58,20 +67,20 @@ fn sqlite_file(seed: u64) -> String {
 
 #[test]
 fn chaos_sqlite() {
-    check_seeds("sqlite", sqlite_file, None, SEEDS, 24, 4);
+    check_seeds("sqlite", sqlite_file, None, SEEDS, 24, 4, false);
 }
 
 #[test]
 fn chaos_postgres() {
     if let Some(url) = databases::url("DARGAH_TEST_POSTGRES_URL") {
-        check_seeds("postgres", |_| url.clone(), Some("postgres"), SEEDS, 24, 4);
+        check_seeds("postgres", |_| url.clone(), Some("postgres"), SEEDS, 24, 4, false);
     }
 }
 
 #[test]
 fn chaos_mysql() {
     if let Some(url) = databases::url("DARGAH_TEST_MYSQL_URL") {
-        check_seeds("mysql", |_| url.clone(), Some("mysql"), SEEDS, 24, 4);
+        check_seeds("mysql", |_| url.clone(), Some("mysql"), SEEDS, 24, 4, false);
     }
 }
 
@@ -87,12 +96,12 @@ fn chaos_long() {
     match std::env::var("CHAOS_STORE").as_deref().unwrap_or("sqlite") {
         "postgres" => {
             let url = databases::url("DARGAH_TEST_POSTGRES_URL").expect("DARGAH_TEST_POSTGRES_URL");
-            check_seeds("postgres", |_| url.clone(), Some("postgres"), &seeds, payments, workers)
+            check_seeds("postgres", |_| url.clone(), Some("postgres"), &seeds, payments, workers, true)
         }
         "mysql" => {
             let url = databases::url("DARGAH_TEST_MYSQL_URL").expect("DARGAH_TEST_MYSQL_URL");
-            check_seeds("mysql", |_| url.clone(), Some("mysql"), &seeds, payments, workers)
+            check_seeds("mysql", |_| url.clone(), Some("mysql"), &seeds, payments, workers, true)
         }
-        _ => check_seeds("sqlite", sqlite_file, None, &seeds, payments, workers),
+        _ => check_seeds("sqlite", sqlite_file, None, &seeds, payments, workers, true),
     }
 }

@@ -15,6 +15,39 @@ mod tls;
 use crate::error::Result;
 use crate::model::{Gateway, Payment, PaymentState};
 
+/// Where a commit of a payment operation stands, for the power-cut tests'
+/// hook (`set_commit_hook`, the `failpoints` feature only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[doc(hidden)]
+pub enum CommitPoint {
+    /// About to commit; `synced: false` is a commit a power cut may take back.
+    Before { synced: bool },
+    /// Committed (and, if `synced`, on disk).
+    After { synced: bool },
+}
+
+/// Test hook (the `failpoints` feature): `hook` is called before and after
+/// every commit of a payment operation in this process, so a test can cut the
+/// power at any commit and restart from what was on disk. Set once per process.
+#[cfg(feature = "failpoints")]
+#[doc(hidden)]
+pub fn set_commit_hook(hook: fn(CommitPoint)) {
+    let _ = commit_hook::HOOK.set(hook);
+}
+
+mod commit_hook {
+    #[cfg(feature = "failpoints")]
+    pub(super) static HOOK: once_cell::sync::OnceCell<fn(super::CommitPoint)> = once_cell::sync::OnceCell::new();
+
+    #[inline]
+    pub(super) fn call(_point: super::CommitPoint) {
+        #[cfg(feature = "failpoints")]
+        if let Some(hook) = HOOK.get() {
+            hook(_point);
+        }
+    }
+}
+
 /// A payment about to be recorded, before the gateway is called.
 #[derive(Debug, Clone)]
 pub struct NewPayment {

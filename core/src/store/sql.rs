@@ -435,8 +435,22 @@ impl<B: Backend> SqlStore<B> {
         Ok(())
     }
 
-    fn write<T>(&self, mut f: impl FnMut(&mut dyn Conn) -> Result<T>) -> Result<T> {
-        self.backend.transaction(&mut f)
+    fn write<T>(&self, f: impl FnMut(&mut dyn Conn) -> Result<T>) -> Result<T> {
+        self.commit(true, f)
+    }
+
+    /// Every write of a payment operation commits here. `synced`: on disk when
+    /// it returns; otherwise a power cut may take it back (see `claim`).
+    fn commit<T>(&self, synced: bool, mut f: impl FnMut(&mut dyn Conn) -> Result<T>) -> Result<T> {
+        super::commit_hook::call(super::CommitPoint::Before { synced });
+        let done = match synced {
+            true => self.backend.transaction(&mut f),
+            false => self.backend.transaction_unsynced(&mut f),
+        };
+        if done.is_ok() {
+            super::commit_hook::call(super::CommitPoint::After { synced });
+        }
+        done
     }
 
     fn read<T>(&self, mut f: impl FnMut(&mut dyn Conn) -> Result<T>) -> Result<T> {
@@ -658,7 +672,7 @@ impl<B: Backend> Store for SqlStore<B> {
             Ok(Claim::Claimed { payment: claimed, maybe_verified, verify_refused, receipts })
         };
         match input.unsynced && input.verify_key.is_none() && input.trace_number.is_none() {
-            true => self.backend.transaction_unsynced(&mut { claim }),
+            true => self.commit(false, claim),
             false => self.write(claim),
         }
     }

@@ -20,6 +20,8 @@ const UNDECIDABLE: &[(&str, &str)] = &[
     // answer was lost (or whose worker died) can end only in review (docs/gateway-readings.md).
     ("vandar", "may have gone through"),
     ("vandar", "which the document does not describe"),
+    ("vandar", "transaction info refused"),
+    ("vandar", "verify refused a payment transaction info shows paid"),
 ];
 
 #[derive(Debug, Default)]
@@ -163,6 +165,21 @@ fn cause_possible(history: &History, p: &PaymentHistory, cause: &str) -> bool {
         "may have gone through" if p.gateway == "vandar" => p.verify_answers_lost > 0 || history.workers_killed > 0,
         "may have gone through" => history.refuse_repeat_verify,
         "no referenceNumber" | "no receipt of its own" => false,
+        // Vandar's transaction info: a code the document does not show comes only from a
+        // reading that answers one (or an injected fault), a refusal only from a reading that refuses.
+        "which the document does not describe" => {
+            reading_is(history, "vandar_info_verified", &["invented_codes", "unknown_code"]) || reading_is(history, "vandar_info_unpaid", &["invented_codes"]) || history.faults.contains_key("unknown answer code")
+        }
+        "transaction info refused" => reading_is(history, "vandar_info_verified", &["refused"]) || reading_is(history, "vandar_info_unpaid", &["refused"]),
+        // Vandar's verify refused although its transaction info shows the payment paid and
+        // waiting: its one answer went to a verify of ours whose answer was lost (a dropped
+        // answer, a killed worker), or to a verify of the payment before it was paid (a reading).
+        "verify refused a payment transaction info shows paid" => p.verify_answers_lost > 0 || history.workers_killed > 0 || p.gateway_view["verify_spent_unpaid"] == true,
         _ => true,
     }
+}
+
+/// Whether the run's reading of `silence` is one of `names`.
+fn reading_is(history: &History, silence: &str, names: &[&str]) -> bool {
+    history.readings.iter().any(|r| r.silence == silence && names.contains(&r.name))
 }

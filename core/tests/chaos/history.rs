@@ -70,6 +70,10 @@ pub struct History {
     pub seed: u64,
     /// The gateway model's reading of AtiPay's and Mupra's silence on repeated verifies.
     pub refuse_repeat_verify: bool,
+    /// The reading of every silence this run was under (the sandbox's modes).
+    pub readings: Vec<crate::support::readings::Reading>,
+    /// Operations run, by the gateway of their payment (`all` for recover and reconcile).
+    pub operations_by_gateway: BTreeMap<String, usize>,
     pub payments: BTreeMap<String, PaymentHistory>,
     /// Lines about no particular payment (errors of recover or reconcile as a whole).
     pub other: Vec<Value>,
@@ -79,6 +83,21 @@ pub struct History {
 }
 
 impl History {
+    /// Operations that ran under each reading: those on a payment of a gateway
+    /// the reading's silence belongs to, and every recover and reconcile.
+    pub fn operations_by_reading(&self) -> BTreeMap<String, usize> {
+        let everywhere = self.operations_by_gateway.get("all").copied().unwrap_or(0);
+        let silences = crate::support::readings::SILENCES;
+        self.readings
+            .iter()
+            .map(|r| {
+                let gateways = silences.iter().find(|s| s.name == r.silence).map(|s| s.gateways).unwrap_or(&[]);
+                let own: usize = gateways.iter().map(|g| self.operations_by_gateway.get(g.name()).copied().unwrap_or(0)).sum();
+                (r.to_string(), own + everywhere)
+            })
+            .collect()
+    }
+
     /// File one worker line under its payment.
     pub fn add(&mut self, line: Value, slot_ids: &BTreeMap<usize, String>) {
         let id = line["payment"].as_str().map(str::to_string).or_else(|| line["slot"].as_u64().and_then(|s| slot_ids.get(&(s as usize)).cloned()));

@@ -2,6 +2,7 @@
 //! (genuine and forged) reach the shop and when, and the operations each
 //! worker process runs. The same seed always gives the same plan.
 
+use crate::support::readings::{self, Reading};
 use dargah_core::Gateway;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -43,12 +44,13 @@ pub struct Plan {
     pub rng: StdRng,
     pub slots: Vec<Slot>,
     pub workers: usize,
-    /// AtiPay's and Mupra's repeated verify: answered again, or refused (both readings of their documents).
-    pub refuse_repeat_verify: bool,
+    /// For every silence of the documents, the reading this seed runs under.
+    pub readings: Vec<Reading>,
 }
 
 impl Plan {
-    pub fn new(seed: u64, payments: usize, workers: usize) -> Plan {
+    /// `known_broken`: draw readings of `readings::KNOWN_BROKEN` too.
+    pub fn new(seed: u64, payments: usize, workers: usize, known_broken: bool) -> Plan {
         let mut rng = StdRng::seed_from_u64(seed);
         let slots = (0..payments)
             .map(|i| {
@@ -62,8 +64,8 @@ impl Plan {
                 Slot { gateway, invoice: format!("chaos-{seed}-{i}"), amount: 10_000 + rng.gen_range(0..500) * 100, customer, genuine_deliveries }
             })
             .collect();
-        let refuse_repeat_verify = rng.gen_bool(0.5);
-        Plan { rng, slots, workers, refuse_repeat_verify }
+        let readings = draw_readings(seed, known_broken);
+        Plan { rng, slots, workers, readings }
     }
 
     /// Round 0: every payment created by some worker.
@@ -121,6 +123,23 @@ impl Plan {
         }
         Op::Callback { slot, gateway: gateway.name().into(), label: format!("replayed_receipt_of_slot_{from}"), callback }
     }
+}
+
+/// One reading for every silence of the documents, drawn from the seed: each
+/// silence's readings in turn, rotated every full turn so silences with as
+/// many readings meet in every combination; any `2n` consecutive seeds run all
+/// `n` readings of a silence. Without `known_broken`, a reading of
+/// `readings::KNOWN_BROKEN` gives way to the next one.
+fn draw_readings(seed: u64, known_broken: bool) -> Vec<Reading> {
+    readings::SILENCES
+        .iter()
+        .enumerate()
+        .map(|(i, silence)| {
+            let n = silence.readings.len();
+            let first = (seed as usize).wrapping_add(i).wrapping_add(i.wrapping_mul(seed as usize / n));
+            (0..n).map(|k| Reading { silence: silence.name, name: silence.readings[(first + k) % n] }).find(|r| known_broken || !r.known_broken()).unwrap()
+        })
+        .collect()
 }
 
 /// A callback a forger can make knowing the payment's reference and token (what a browser shows).

@@ -26,6 +26,8 @@ pub struct Settings {
     pub store: String,
     /// `postgres` or `mysql`: restart that server mid-run.
     pub restart: Option<&'static str>,
+    /// Draw the readings known to break an invariant too (`readings::KNOWN_BROKEN`).
+    pub known_broken: bool,
 }
 
 /// Refund windows are short, so the final phase can pass every deadline, yet
@@ -39,11 +41,12 @@ const CRASH_STEPS: &[&str] = &["callback_matched", "claimed", "vandar_before_ver
 
 pub fn run(settings: &Settings) -> (History, Verdict) {
     let world = World::start();
-    let mut plan = Plan::new(settings.seed, settings.payments, settings.workers);
+    let mut plan = Plan::new(settings.seed, settings.payments, settings.workers, settings.known_broken);
     let mut rng = StdRng::seed_from_u64(settings.seed ^ 0x5eed);
-    control(&world, "config", json!({"refuse_repeat_verify": plan.refuse_repeat_verify}));
+    plan.readings.iter().for_each(|r| r.apply(&world));
     let config = config(&world, settings);
-    let mut history = History { seed: settings.seed, refuse_repeat_verify: plan.refuse_repeat_verify, ..Default::default() };
+    let refuse_repeat_verify = plan.readings.iter().any(|r| r.silence == "repeat_verify" && r.name == "refused");
+    let mut history = History { seed: settings.seed, refuse_repeat_verify, readings: plan.readings.clone(), ..Default::default() };
 
     // Round 0: every payment is created by some worker.
     let creates = plan.creates();
@@ -86,7 +89,8 @@ pub fn run(settings: &Settings) -> (History, Verdict) {
     // The customers act at the gateway; their browsers carry the genuine callbacks.
     // One whose payment page has expired (within 10 s of the deadline) cannot pay
     // any more, as at a real gateway, whose window is the one the shop configures.
-    let shop = Dargah::from_json(&config).unwrap();
+    // A store restarting (another run on the same server) is waited for, as elsewhere.
+    let shop = with_retries(|| Dargah::from_json(&config));
     let now = with_retries(|| shop.store().now());
     let mut genuine: BTreeMap<usize, Value> = BTreeMap::new();
     for (slot, id) in &slot_ids {
@@ -134,6 +138,8 @@ pub fn run(settings: &Settings) -> (History, Verdict) {
 
     // Final phase: no more faults; past every deadline, reconcile until nothing changes.
     control_delete(&world, "faults");
+    // A reading is no fault: the gateway keeps answering that way.
+    plan.readings.iter().for_each(|r| r.apply(&world));
     let latest = with_retries(|| shop.list_payments(None, 100_000, 0)).iter().map(|p| p.deadline_at).max().unwrap_or(0);
     while with_retries(|| shop.store().now()) <= latest {
         std::thread::sleep(Duration::from_millis(200));
@@ -173,6 +179,13 @@ fn round(world: &World, config: &str, dealt: &[Vec<Op>], rng: &mut StdRng, histo
         .enumerate()
         .map(|(index, ops)| {
             history.operations += ops.len();
+            for op in ops.iter() {
+                let gateway = match op {
+                    Op::Create { gateway, .. } | Op::Callback { gateway, .. } => gateway.as_str(),
+                    Op::Recover | Op::Reconcile => "all",
+                };
+                *history.operations_by_gateway.entry(gateway.to_string()).or_default() += 1;
+            }
             let failpoints = (chaos && rng.gen_bool(0.3)).then(|| format!("{}=8%return", CRASH_STEPS.choose(rng).unwrap()));
             let skew_ms = rng.gen_range(-300_000..=300_000);
             worker::spawn(Spawn { index, config, ops, skew_ms, failpoints })
@@ -285,10 +298,6 @@ fn with_retries<T>(mut f: impl FnMut() -> dargah_core::Result<T>) -> T {
         }
     }
     panic!("the store did not come back")
-}
-
-fn control(world: &World, what: &str, body: Value) {
-    world.http.post(format!("{}/_control/{what}", world.sandbox.base_url())).json(&body).send().unwrap().error_for_status().unwrap();
 }
 
 fn control_delete(world: &World, what: &str) {

@@ -39,7 +39,18 @@ pub fn spawn(s: Spawn<'_>) -> Child {
 /// The worker side; does nothing unless started by `spawn`.
 pub fn run_if_worker() {
     let Ok(index) = std::env::var("CHAOS_WORKER") else { return };
-    let dargah = Dargah::from_json(&std::env::var("CHAOS_CONFIG").unwrap()).unwrap();
+    // A database restarting as the worker starts is waited for: a worker that dies
+    // here would count as one killed at a failpoint.
+    let config = std::env::var("CHAOS_CONFIG").unwrap();
+    let dargah = (0..60)
+        .find_map(|_| match Dargah::from_json(&config) {
+            Err(e) if e.kind() == dargah_core::ErrorKind::Store => {
+                std::thread::sleep(Duration::from_millis(500));
+                None
+            }
+            other => Some(other.unwrap()),
+        })
+        .expect("the store did not come back");
     let ops: Vec<Op> = serde_json::from_str(&std::env::var("CHAOS_OPS").unwrap()).unwrap();
     let mut out = std::io::stdout().lock();
     for (n, op) in ops.iter().enumerate() {
