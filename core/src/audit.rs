@@ -4,7 +4,7 @@
 //! | event | level | fields |
 //! |---|---|---|
 //! | `gateway_call` | info (warn when it failed) | gateway, operation (`POST /api/v4/verify`: method and path, never the query), payment_id, http_status, duration_ms, outcome |
-//! | `claim` | debug | payment_id, fence, maybe_verified (a verify may already have gone through) |
+//! | `claim` | debug | payment_id, fence, maybe_verified (a verify may already have gone through), verify_refused (a verify of ours was refused: Vandar is not verified again) |
 //! | `store_retry` | warn | payment_id, reason: a gateway's proof of payment not stored yet (the store unreachable), tried again for up to a lease |
 //! | `lease_takeover` | warn | payment_id, fence, from (the state the expired lease left) |
 //! | `state_change` | info (warn for a failed create) | payment_id, gateway, from, to, fence, result (`applied`, or `not_applied` when a newer claim holds the payment) |

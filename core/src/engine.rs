@@ -309,8 +309,8 @@ impl Dargah {
                     return Ok(replay(p));
                 }
                 Claim::NotStarted(_) => return Err(Error::callback("the payment was never sent to the gateway, so it cannot have been paid")),
-                Claim::Claimed { payment, maybe_verified, receipts } => {
-                    let question = Question { hint, verify_key: None, maybe_verified };
+                Claim::Claimed { payment, maybe_verified, verify_refused, receipts } => {
+                    let question = Question { hint, verify_key: None, maybe_verified, verify_refused };
                     return self.settle(&adapter, Claimed { payment, maybe_verified, receipts, own_receipt }, question);
                 }
                 // In its back-off after "not paid yet" (or past its cap of callback
@@ -550,9 +550,10 @@ impl Dargah {
                 raws.push(answer.raw);
                 let raw = joined(std::mem::take(&mut raws));
                 // A verify of ours may have gone through: an earlier one (the claim's mark) or this
-                // resolution's own, refused once-only verify (stored with the answer below).
-                let verify_went_out = answer.maybe_verified;
-                let maybe_verified = maybe_verified || verify_went_out;
+                // resolution's own, refused once-only verify (stored with the answer below, also as
+                // "refused", so the gateway's adapter never sends it again).
+                let verify_refused = answer.verify_refused;
+                let maybe_verified = maybe_verified || verify_refused;
                 match answer.verdict {
                     Verdict::Paid(d) => {
                         let matches = amount_matches(&d, payment.amount);
@@ -615,7 +616,8 @@ impl Dargah {
                             open_before_deadline: Some(PaymentState::Awaiting),
                             note: Some(note),
                             raw,
-                            maybe_verified: verify_went_out,
+                            maybe_verified: verify_refused,
+                            verify_refused,
                             // A refused receipt is forgotten: at the deadline, with none left, a person decides.
                             receipts: keep(false, true),
                             ..Default::default()
@@ -636,7 +638,8 @@ impl Dargah {
                                 false => format!("{note}; asked again until the deadline, then a person must check"),
                             }),
                             receipts: keep(false, false),
-                            maybe_verified: verify_went_out,
+                            maybe_verified: verify_refused,
+                            verify_refused,
                             raw,
                             ..Default::default()
                         };
@@ -757,8 +760,8 @@ impl Dargah {
     pub(crate) fn resolve_unprompted(&self, adapter: &Adapter, id: &str) -> Result<Unprompted> {
         failpoint!("unprompted_before_claim");
         match self.store.claim(id, &ClaimInput::default(), self.lease_ms())? {
-            Claim::Claimed { payment, maybe_verified, receipts } => {
-                let question = Question { hint: Hint::None, verify_key: None, maybe_verified };
+            Claim::Claimed { payment, maybe_verified, verify_refused, receipts } => {
+                let question = Question { hint: Hint::None, verify_key: None, maybe_verified, verify_refused };
                 match self.settle(adapter, Claimed { payment, maybe_verified, receipts, own_receipt: None }, question) {
                     Ok(outcome) => Ok(Unprompted::Resolved(Box::new(outcome))),
                     Err(e) if e.kind() == ErrorKind::Store => Err(e),

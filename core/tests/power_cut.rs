@@ -352,9 +352,9 @@ fn power_cut_at_every_commit_mysql() {
 /// the default reading), a Vandar verify whose answer was lost is sent again
 /// on every later pass — each refused "already verified" — where Vandar
 /// answers one. One more verify may be needed to learn that the first went
-/// through (a refusal says so); after that refusal, none.
+/// through (a refusal says so); after that refusal, none (fixed: the
+/// `maybe_verified` column's level 2, "a verify of ours was refused").
 #[test]
-#[ignore = "finding of issue 23: Vandar is verified again on every pass after a lost answer under vandar_info_verified=code1"]
 fn a_lost_vandar_verify_answer_is_not_verified_again_on_every_pass() {
     let world = World::start();
     let config = support::sandbox::config_json(&world.sandbox.base_url(), &world.db_path(), LEASE_SECS);

@@ -200,3 +200,54 @@ fn unknown_or_refused_transaction_info_after_a_verify_never_credits_or_closes_un
         }
     });
 }
+
+/// A Vandar verify whose answer was lost (Vandar took it) may be sent once
+/// more — it credits if the first never reached Vandar, or is refused — and
+/// after a refusal of ours, never again: every later callback, recover and
+/// reconcile pass is answered from the store and transaction info. Under the
+/// document's own transaction-info code (`code1`, the default), which keeps
+/// saying "confirm required" after a verify, the shop once sent a refused
+/// verify on every pass, hammering Vandar with the merchant's key. Under every
+/// reading: at most two verifies reach Vandar, and the payment ends
+/// `needs_review` at its deadline.
+#[test]
+fn a_lost_vandar_verify_answer_is_verified_at_most_once_more_under_every_reading() {
+    let worlds: Vec<World> = (0..3).map(|_| World::start()).collect();
+    std::thread::scope(|scope| {
+        for (world, (name, url, prefix)) in worlds.iter().zip(stores(&worlds[0], "lv")) {
+            scope.spawn(move || {
+                let store = PowerCut::open(&url, &prefix);
+                let dargah = shop(world, &store);
+                let mut cases = Vec::new();
+                for verified in ["code1", "invented_codes", "unknown_code", "refused"] {
+                    let readings = json!({"vandar_info_verified": verified});
+                    let (id, token) = vandar_payment(world, &dargah, &format!("{prefix}lv-{name}-{verified}"), &readings);
+                    let fields = world.pay(Gateway::Vandar, &token, true);
+                    world.fault(json!({"endpoint": "vandar.verify", "drop_after_process": true, "count": 1}));
+                    assert!(dargah.handle_callback(Gateway::Vandar, &fields).unwrap_err().kind().is_in_doubt(), "{name} {verified}");
+                    cases.push((verified, id, token, fields));
+                }
+                // The customer's browser keeps coming back and the shop's cron keeps passing until the deadline.
+                let deadline = cases.iter().map(|(_, id, _, _)| dargah.payment(id).unwrap().deadline_at).max().unwrap();
+                while dargah.store().now().unwrap() <= deadline {
+                    for (verified, _, _, fields) in &cases {
+                        if let Ok(o) = dargah.handle_callback(Gateway::Vandar, fields) {
+                            assert!(matches!(o.kind, OutcomeKind::InProgress | OutcomeKind::NeedsReview), "{name} {verified}: never told paid or failed: {:?}", o.kind);
+                        }
+                    }
+                    dargah.recover(100).unwrap();
+                    dargah.reconcile(&ReconcileOptions { min_age: Duration::ZERO, limit: 200 }, |_| {}).unwrap();
+                    std::thread::sleep(Duration::from_millis(300));
+                }
+                let ids: Vec<String> = cases.iter().map(|(_, id, _, _)| id.clone()).collect();
+                settle_at_deadline(&dargah, &ids);
+                let stats = world.stats();
+                for (verified, id, token, _) in &cases {
+                    let processed = stats["processed_by_token"][token]["vandar.verify"].as_u64().unwrap_or(0);
+                    assert!((1..=2).contains(&processed), "{name} {verified}: Vandar processed {processed} verifies: the lost one, at most one refused retry, then none");
+                    assert_needs_review_with_the_truth(&dargah, id, &format!("{name} {verified}"));
+                }
+            });
+        }
+    });
+}

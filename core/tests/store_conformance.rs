@@ -108,14 +108,14 @@ fn claim_lease_fence_and_terminal_states() {
         assert!(matches!(s.claim("c0", &ClaimInput::default(), LEASE_MS).unwrap(), Claim::Busy(_)), "{}: its create is in flight", b.name);
         awaiting(s, "c1", "T-c1");
         let input = ClaimInput { verify_key: Some("REF-50".into()), trace_number: Some("777".into()), ..Default::default() };
-        let Claim::Claimed { payment, maybe_verified, receipts } = s.claim("c1", &input, LEASE_MS).unwrap() else { panic!("{}", b.name) };
+        let Claim::Claimed { payment, maybe_verified, receipts, .. } = s.claim("c1", &input, LEASE_MS).unwrap() else { panic!("{}", b.name) };
         assert_eq!((payment.state, payment.fence, maybe_verified, receipts), (PaymentState::Verifying, 1, false, vec!["REF-50".to_string()]), "{}", b.name);
         assert!(matches!(s.claim("c1", &ClaimInput::default(), LEASE_MS).unwrap(), Claim::Busy(_)), "{}: the lease holds", b.name);
         outlive_lease();
         assert!(matches!(s.claim("c0", &ClaimInput::default(), LEASE_MS).unwrap(), Claim::NotStarted(_)), "{}: its create lease ran out", b.name);
         // The lease ran out: a new claim takes over with a higher fence; the first receipt stays first.
         let forged = ClaimInput { verify_key: Some("FORGED".into()), trace_number: Some("1".into()), ..Default::default() };
-        let Claim::Claimed { payment, maybe_verified, receipts } = s.claim("c1", &forged, 0).unwrap() else { panic!("{}", b.name) };
+        let Claim::Claimed { payment, maybe_verified, receipts, .. } = s.claim("c1", &forged, 0).unwrap() else { panic!("{}", b.name) };
         assert_eq!((payment.fence, maybe_verified, receipts), (2, true, vec!["REF-50".to_string(), "FORGED".to_string()]), "{}", b.name);
         for i in 0..5 {
             let flood = ClaimInput { verify_key: Some(format!("FLOOD-{i}")), trace_number: None, ..Default::default() };
@@ -180,8 +180,19 @@ fn claim_lease_fence_and_terminal_states() {
         let Claim::Claimed { payment, maybe_verified, .. } = s.claim("c2", &ClaimInput::default(), LEASE_MS).unwrap() else { panic!() };
         assert!(maybe_verified, "{}", b.name);
         s.finish("c2", payment.fence, &back).unwrap();
-        let Claim::Claimed { maybe_verified, .. } = s.claim("c2", &ClaimInput::default(), LEASE_MS).unwrap() else { panic!() };
-        assert!(maybe_verified, "{}: once a verify may have gone through, always", b.name);
+        let Claim::Claimed { payment, maybe_verified, verify_refused, .. } = s.claim("c2", &ClaimInput::default(), LEASE_MS).unwrap() else { panic!() };
+        assert!(maybe_verified && !verify_refused, "{}: once a verify may have gone through, always", b.name);
+        // A refused verify is kept above "maybe": later answers and takeovers never lower it.
+        let refused = Resolution { verify_refused: true, ..back.clone() };
+        s.finish("c2", payment.fence, &refused).unwrap();
+        let Claim::Claimed { payment, maybe_verified, verify_refused, .. } = s.claim("c2", &ClaimInput::default(), LEASE_MS).unwrap() else { panic!() };
+        assert!(maybe_verified && verify_refused, "{}", b.name);
+        s.finish("c2", payment.fence, &doubt).unwrap();
+        let Claim::Claimed { payment, verify_refused, .. } = s.claim("c2", &ClaimInput::default(), LEASE_MS).unwrap() else { panic!() };
+        assert!(verify_refused, "{}: an answer lost later does not lower it", b.name);
+        s.finish("c2", payment.fence, &back).unwrap();
+        let Claim::Claimed { maybe_verified, verify_refused, .. } = s.claim("c2", &ClaimInput::default(), LEASE_MS).unwrap() else { panic!() };
+        assert!(maybe_verified && verify_refused, "{}: once refused, always", b.name);
     }
 }
 

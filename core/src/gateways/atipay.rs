@@ -92,7 +92,7 @@ pub(crate) async fn verify(config: &AtiPayConfig, http: &Http, question: &Questi
             Hint::Cancelled | Hint::Failed => Verdict::NotPaid { cancelled: question.hint == Hint::Cancelled, note },
             Hint::Paid | Hint::None => Verdict::Unknown { note },
         };
-        return Ok(GatewayAnswer { verdict, raw: "{}".into(), maybe_verified: false });
+        return Ok(GatewayAnswer { verdict, raw: "{}".into(), verify_refused: false });
     };
     let body = json!({"terminalId": config.terminal_id, "referenceNumber": reference, "apiKey": config.api_key.expose()});
     let answer = http.post_json(endpoint(&config.base_url, "verify-payment")?, &body).await?;
@@ -111,5 +111,5 @@ pub(crate) async fn verify(config: &AtiPayConfig, http: &Http, question: &Questi
         }))
     });
     let verdict = refusal_as_unpaid(paid, "atipay verify-payment")?;
-    Ok(GatewayAnswer { verdict, raw, maybe_verified: false })
+    Ok(GatewayAnswer { verdict, raw, verify_refused: false })
 }

@@ -59,5 +59,5 @@ pub(crate) async fn verify(config: &CanPayConfig, http: &Http, payment: &Payment
     let paid = data_of(&answer, "canpay verify")
         .map(|data| Verdict::Paid(PaidDetails { reference: text(&data, "reference"), masked_card: text(&data, "card"), ..Default::default() }));
     let verdict = refusal_as_unpaid(paid, "canpay verify")?;
-    Ok(GatewayAnswer { verdict, raw, maybe_verified: false })
+    Ok(GatewayAnswer { verdict, raw, verify_refused: false })
 }

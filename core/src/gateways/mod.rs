@@ -59,6 +59,9 @@ pub(crate) struct Question {
     pub verify_key: Option<String>,
     /// A verify of ours may already have reached the gateway (the claim's `maybe_verified`).
     pub maybe_verified: bool,
+    /// A verify of ours was refused (the claim's `verify_refused`): Vandar's
+    /// once-only verify is not sent again.
+    pub verify_refused: bool,
 }
 
 /// The gateway's word on a payment.
@@ -93,10 +96,11 @@ pub(crate) struct GatewayAnswer {
     pub verdict: Verdict,
     /// The gateway's raw answers, kept with the outcome.
     pub raw: String,
-    /// A verify of this resolution may have gone through without its success
-    /// body reaching us (Vandar's once-only verify refused): stored on the
-    /// payment, so it never ends failed, cancelled or expired.
-    pub maybe_verified: bool,
+    /// A verify of this resolution was refused (Vandar's once-only verify,
+    /// whose answer an earlier verify may have spent): stored on the payment
+    /// as "maybe verified", so it never ends failed, cancelled or expired, and
+    /// as "refused", so it is never verified again.
+    pub verify_refused: bool,
 }
 
 /// One configured gateway.

@@ -80,7 +80,7 @@ pub(crate) async fn verify(config: &MupraConfig, http: &Http, payment: &Payment)
         None => Err(Error::malformed("mupra verify: result has no boolean `paid`")),
     });
     let verdict = refusal_as_unpaid(verdict, "mupra verify")?;
-    Ok(GatewayAnswer { verdict, raw, maybe_verified: false })
+    Ok(GatewayAnswer { verdict, raw, verify_refused: false })
 }
 
 fn kind_of(v: &Value) -> &'static str {

@@ -18,7 +18,13 @@
 //! any other code or a refusal is an answer Dargah cannot tell: the payment
 //! stays open, is asked again, and goes to `needs_review` at its deadline.
 //! A refused verify may have spent the one answer: that payment never ends
-//! failed, cancelled or expired.
+//! failed, cancelled or expired, and is never verified again.
+//!
+//! Verifies of one payment: one, or after an answer lost (a reset after
+//! Vandar acted, a worker killed) one more — it credits if the first never
+//! reached Vandar — and after a refusal, none: under the document's own
+//! transaction-info code, which may keep saying "confirm required" after a
+//! verify, every later pass would otherwise send a verify Vandar refuses.
 
 use super::{json_body, raw_join, rial, says_nothing_of_the_payment, text, CallbackInfo, CreateCall, Created, GatewayAnswer, Hint, PaidDetails, Question, Verdict};
 use crate::callback::CallbackFields;
@@ -119,18 +125,24 @@ pub(crate) fn parse_callback(fields: &CallbackFields) -> Result<CallbackInfo> {
 /// permits), so an early or forged OK callback must not send one. Only the
 /// verify success body credits; a refused verify may have spent the answer
 /// after all, so it is reported as such and the payment never ends unpaid.
+/// Once a verify of ours was refused, none is sent again: Vandar answers once,
+/// so another could only be refused too.
 pub(crate) async fn resolve(config: &VandarConfig, http: &Http, payment: &Payment, question: &Question) -> Result<GatewayAnswer> {
     let token = payment.token.as_deref().ok_or_else(|| Error::internal("vandar payment without a token"))?;
     let info = call(config, http, "api/v4/transaction", token).await?;
     let verdict = match read_info(&info)? {
-        Info::Known(verdict) => return Ok(GatewayAnswer { verdict, raw: raw_join(&[("transaction", &info)]), maybe_verified: false }),
+        Info::Known(verdict) => return Ok(GatewayAnswer { verdict, raw: raw_join(&[("transaction", &info)]), verify_refused: false }),
+        Info::VerifyNeeded if question.verify_refused => {
+            let note = "vandar transaction info still shows the payment paid and awaiting verify (code 1), but a verify of ours was refused earlier: Vandar answers once, so it is not verified again".to_string();
+            return Ok(GatewayAnswer { verdict: Verdict::Unknown { note }, raw: raw_join(&[("transaction", &info)]), verify_refused: false });
+        }
         Info::VerifyNeeded => verdict_of_verify(config, http, token, question).await,
     };
-    let (verdict, verify, maybe_verified) = verdict?;
-    Ok(GatewayAnswer { verdict, raw: raw_join(&[("transaction", &info), ("verify", &verify)]), maybe_verified })
+    let (verdict, verify, verify_refused) = verdict?;
+    Ok(GatewayAnswer { verdict, raw: raw_join(&[("transaction", &info), ("verify", &verify)]), verify_refused })
 }
 
-/// Verify once; the verdict, the answer, and whether a refused verify may have spent the one answer.
+/// Verify once; the verdict, the answer, and whether Vandar refused it (its one answer may be spent).
 async fn verdict_of_verify(config: &VandarConfig, http: &Http, token: &str, question: &Question) -> Result<(Verdict, Answer, bool)> {
     crate::failpoint!("vandar_before_verify");
     let verify = call(config, http, "api/v4/verify", token).await?;

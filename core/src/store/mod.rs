@@ -91,6 +91,10 @@ pub enum Claim {
         /// A verify may already have reached the gateway under an earlier
         /// fence (a lease taken over, an answer lost). Once true, always true.
         maybe_verified: bool,
+        /// A verify of ours was refused (implies `maybe_verified`): for a
+        /// gateway whose verify answers once (Vandar), a further verify can
+        /// tell nothing more, so none is sent. Once true, always true.
+        verify_refused: bool,
         /// The receipts to verify with (AtiPay's referenceNumber), oldest
         /// first: every one a callback left that the gateway has not yet
         /// disproved, this caller's included (at most `MAX_KEPT_RECEIPTS`).
@@ -168,6 +172,9 @@ pub struct Resolution {
     pub not_paid_yet: bool,
     /// The first back-off after "not paid yet" (`Config::callback_backoff_ms`).
     pub backoff_first_ms: i64,
+    /// A verify of this resolution was refused (Vandar's once-only verify):
+    /// stored as `maybe_verified` too, and no verify of the payment is sent again.
+    pub verify_refused: bool,
     pub reference: Option<String>,
     pub trace_number: Option<String>,
     pub masked_card: Option<String>,

@@ -254,12 +254,33 @@ struct StoredRow {
     payment: Payment,
     lease_until: Option<i64>,
     verify_key: Option<String>,
-    maybe_verified: bool,
+    /// The `maybe_verified` column's level (`VerifyMark`).
+    verify_mark: i64,
     /// Until then (store clock) a callback is answered from the store.
     next_verify_at: Option<i64>,
     callback_verifies: i64,
     /// The last receipts the gateway refused (at most `MAX_REFUSED_RECEIPTS`), oldest first.
     refused_receipts: Option<String>,
+}
+
+/// What the `maybe_verified` column (a BIGINT; no migration) holds, in
+/// levels that claim and finish only ever raise: no verify of ours went out;
+/// one may have (an answer lost, a lease taken over); one was refused after
+/// that, so a further verify of a once-only gateway (Vandar) can tell nothing
+/// more and is never sent. Readers of `maybe_verified` see level 1 or more.
+struct VerifyMark;
+
+impl VerifyMark {
+    const MAYBE_OUT: i64 = 1;
+    const REFUSED: i64 = 2;
+
+    fn of(maybe_verified: bool, verify_refused: bool) -> i64 {
+        match (maybe_verified, verify_refused) {
+            (_, true) => VerifyMark::REFUSED,
+            (true, false) => VerifyMark::MAYBE_OUT,
+            (false, false) => 0,
+        }
+    }
 }
 
 fn row_to_payment(row: &[Val]) -> Result<StoredRow> {
@@ -292,7 +313,7 @@ fn row_to_payment(row: &[Val]) -> Result<StoredRow> {
         payment,
         lease_until: int(18)?,
         verify_key: text(19),
-        maybe_verified: int(20)?.unwrap_or(0) != 0,
+        verify_mark: int(20)?.unwrap_or(0),
         next_verify_at: int(23)?,
         callback_verifies: int(24)?.unwrap_or(0),
         refused_receipts: text(25),
@@ -637,7 +658,7 @@ impl<B: Backend> Store for SqlStore<B> {
         // second verify does not. A receipt or trace number only the callback
         // brought would be lost for good: such a claim is always synced.
         let claim = |c: &mut dyn Conn| {
-            let StoredRow { payment, lease_until, verify_key: stored_key, maybe_verified, next_verify_at, callback_verifies, refused_receipts } = self.must_get(c, id, true)?;
+            let StoredRow { payment, lease_until, verify_key: stored_key, verify_mark, next_verify_at, callback_verifies, refused_receipts } = self.must_get(c, id, true)?;
             let now = self.clock(c)?;
             if payment.state.is_terminal() {
                 return Ok(Claim::Settled(payment));
@@ -653,7 +674,9 @@ impl<B: Backend> Store for SqlStore<B> {
                 crate::audit::audit!(warn, payment.gateway.name(), "lease_takeover", payment_id = id, fence = payment.fence + 1, from = "verifying");
             }
             // Taking over an expired lease, or an answer that never came: that verify may have gone through.
-            let maybe_verified = maybe_verified || matches!(payment.state, PaymentState::InDoubt | PaymentState::Verifying);
+            let taken_over = matches!(payment.state, PaymentState::InDoubt | PaymentState::Verifying);
+            let verify_mark = if taken_over { verify_mark.max(VerifyMark::MAYBE_OUT) } else { verify_mark };
+            let (maybe_verified, verify_refused) = (verify_mark >= VerifyMark::MAYBE_OUT, verify_mark >= VerifyMark::REFUSED);
             // Receipts already kept stay until the gateway disproves them: a later
             // callback adds its own but cannot replace them. Its own is added even
             // when callbacks filled the room they may leave (`MAX_RECEIPTS`): this
@@ -689,7 +712,7 @@ impl<B: Backend> Store for SqlStore<B> {
                     now.saturating_add(lease_ms).into(),
                     join_receipts(&receipts).into(),
                     hint.into(),
-                    i64::from(maybe_verified).into(),
+                    verify_mark.into(),
                     i64::from(input.from_callback).into(),
                     now.into(),
                     id.into(),
@@ -697,8 +720,8 @@ impl<B: Backend> Store for SqlStore<B> {
                 ],
             )?;
             let claimed = self.must_get(c, id, false)?.payment;
-            crate::audit::audit!(debug, claimed.gateway.name(), "claim", payment_id = id, fence = claimed.fence, maybe_verified);
-            Ok(Claim::Claimed { payment: claimed, maybe_verified, receipts })
+            crate::audit::audit!(debug, claimed.gateway.name(), "claim", payment_id = id, fence = claimed.fence, maybe_verified, verify_refused);
+            Ok(Claim::Claimed { payment: claimed, maybe_verified, verify_refused, receipts })
         };
         match input.unsynced && input.verify_key.is_none() && input.trace_number.is_none() {
             true => self.commit(false, claim),
@@ -1047,7 +1070,7 @@ impl<B: Backend> SqlStore<B> {
                         trace_number = COALESCE(?, trace_number), masked_card = COALESCE(?, masked_card),
                         verified_amount = COALESCE(?, verified_amount), note = ?, paid_at = COALESCE(?, paid_at),
                         paid_receipt = ?, verify_key = CASE WHEN ? = 1 THEN ? ELSE verify_key END,
-                        maybe_verified = CASE WHEN ? = 1 THEN 1 ELSE maybe_verified END, next_verify_at = ?, refused_receipts = ?, updated_at = ?
+                        maybe_verified = CASE WHEN ? > maybe_verified THEN ? ELSE maybe_verified END, next_verify_at = ?, refused_receipts = ?, updated_at = ?
                  WHERE id = ? AND fence = ?",
             );
             let args = [
@@ -1061,7 +1084,8 @@ impl<B: Backend> SqlStore<B> {
                 if paid { r.reference.clone().into() } else { Val::Null },
                 key_action.into(),
                 key_value.into(),
-                i64::from(r.maybe_verified).into(),
+                VerifyMark::of(r.maybe_verified, r.verify_refused).into(),
+                VerifyMark::of(r.maybe_verified, r.verify_refused).into(),
                 next_verify_at(r, now, callback_verifies).into(),
                 join_receipts(&refused).into(),
                 now.into(),

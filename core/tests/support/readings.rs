@@ -32,10 +32,9 @@ pub const SILENCES: &[Silence] = &[
 /// finding for the engine's owners): `make test`'s chaos seeds leave them out
 /// and `make chaos` draws them like any other. None now. (Under
 /// `vandar_info_verified=code1` a Vandar payment whose verify answer was lost
-/// is verified again on every pass, each refused: the chaos checker counts
-/// only Vandar's successful verifies since the readings branch (3837a1b); the
-/// ignored `power_cut.rs` test
-/// `a_lost_vandar_verify_answer_is_not_verified_again_on_every_pass` shows it.)
+/// was verified again on every pass, each refused, until a refused verify
+/// became final: `power_cut.rs`
+/// `a_lost_vandar_verify_answer_is_not_verified_again_on_every_pass`.)
 pub const KNOWN_BROKEN: &[(&str, &str)] = &[];
 
 /// One reading of one silence.
