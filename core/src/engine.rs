@@ -552,6 +552,7 @@ impl Dargah {
                 // A verify of ours may have gone through: an earlier one (the claim's mark) or this
                 // resolution's own, refused once-only verify (stored with the answer below).
                 let verify_went_out = answer.maybe_verified;
+                let verified_before = maybe_verified;
                 let maybe_verified = maybe_verified || verify_went_out;
                 match answer.verdict {
                     Verdict::Paid(d) => {
@@ -622,7 +623,12 @@ impl Dargah {
                         };
                         // A refusal after a verify that may have gone through is no word on the
                         // payment; nor is an undocumented refusal of a receipt the callback says paid.
-                        let unsure = (maybe_verified && !adapter.verify_repeatable()) || (by_receipt && hint == Hint::Paid);
+                        // A failed or cancelled callback that this refusal does not contradict is told
+                        // so (the payment stays open), unless an earlier verify of ours may have paid it.
+                        let unsure = match hint {
+                            Hint::Failed | Hint::Cancelled => verified_before && !adapter.verify_repeatable(),
+                            Hint::Paid | Hint::None => (maybe_verified && !adapter.verify_repeatable()) || (by_receipt && hint == Hint::Paid),
+                        };
                         let kind = if unsure { OutcomeKind::InProgress } else { unpaid_kind(hint, cancelled) };
                         (resolution, kind)
                     }
