@@ -550,9 +550,10 @@ impl Dargah {
                 raws.push(answer.raw);
                 let raw = joined(std::mem::take(&mut raws));
                 // A verify of ours may have gone through: an earlier one (the claim's mark) or this
-                // resolution's own, refused once-only verify (stored with the answer below, also as
-                // "refused", so the gateway's adapter never sends it again).
+                // resolution's own refused verify (stored with the answer below, also as "refused",
+                // so a once-only gateway's adapter never sends it again).
                 let verify_refused = answer.verify_refused;
+                let verified_before = maybe_verified;
                 let maybe_verified = maybe_verified || verify_refused;
                 match answer.verdict {
                     Verdict::Paid(d) => {
@@ -624,7 +625,12 @@ impl Dargah {
                         };
                         // A refusal after a verify that may have gone through is no word on the
                         // payment; nor is an undocumented refusal of a receipt the callback says paid.
-                        let unsure = (maybe_verified && !adapter.verify_repeatable()) || (by_receipt && hint == Hint::Paid);
+                        // A failed or cancelled callback that this refusal does not contradict is told
+                        // so (the payment stays open), unless an earlier verify of ours may have paid it.
+                        let unsure = match hint {
+                            Hint::Failed | Hint::Cancelled => verified_before && !adapter.verify_repeatable(),
+                            Hint::Paid | Hint::None => (maybe_verified && !adapter.verify_repeatable()) || (by_receipt && hint == Hint::Paid),
+                        };
                         let kind = if unsure { OutcomeKind::InProgress } else { unpaid_kind(hint, cancelled) };
                         (resolution, kind)
                     }

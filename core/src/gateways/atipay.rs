@@ -5,7 +5,7 @@
 //! callback's referenceNumber and returns the amount, which must equal the
 //! stored one. Without a callback there is nothing to verify with.
 
-use super::{json_body, raw_join, refusal_as_unpaid, rial, text, CallbackInfo, CreateCall, Created, GatewayAnswer, Hint, PaidDetails, Question, Verdict};
+use super::{json_body, raw_join, refusal_as_unpaid_noting, rial, text, CallbackInfo, CreateCall, Created, GatewayAnswer, Hint, PaidDetails, Question, Verdict};
 use crate::callback::CallbackFields;
 use crate::config::AtiPayConfig;
 use crate::error::{Error, Result};
@@ -110,6 +110,6 @@ pub(crate) async fn verify(config: &AtiPayConfig, http: &Http, question: &Questi
             ..Default::default()
         }))
     });
-    let verdict = refusal_as_unpaid(paid, "atipay verify-payment")?;
-    Ok(GatewayAnswer { verdict, raw, verify_refused: false })
+    let (verdict, verify_refused) = refusal_as_unpaid_noting(paid, "atipay verify-payment")?;
+    Ok(GatewayAnswer { verdict, raw, verify_refused })
 }

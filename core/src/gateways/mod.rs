@@ -257,15 +257,26 @@ pub(crate) fn json_body(answer: &Answer, what: &str) -> Result<Value> {
     answer.json(what)
 }
 
-/// On verify, a gateway's own error envelope means "not paid" — except
+/// On verify, a gateway's own error envelope reads as "not paid yet" — except
 /// 401/403, which are about our credentials, and 408/429, which are about
 /// timing: those say nothing of the payment and leave it in doubt.
 pub(crate) fn refusal_as_unpaid(result: Result<Verdict>, what: &str) -> Result<Verdict> {
+    Ok(refusal_as_unpaid_noting(result, what)?.0)
+}
+
+/// As [`refusal_as_unpaid`], and whether the verdict is such a refusal. No
+/// document says what Mupra's or AtiPay's refused verify means: "not paid",
+/// or "verified already" (by a verify of ours whose answer was lost, or, for
+/// AtiPay, by a forged callback that replayed the customer's receipt at
+/// another order). Their callers mark the payment "a verify of ours may have
+/// gone through", so a refusal keeps it open and it ends `needs_review`, not
+/// failed or expired, at its deadline (docs/gateway-readings.md).
+pub(crate) fn refusal_as_unpaid_noting(result: Result<Verdict>, what: &str) -> Result<(Verdict, bool)> {
     match result {
         Err(e) if e.kind() == crate::ErrorKind::GatewayRejected && !says_nothing_of_the_payment(e.http_status()) => {
-            Ok(Verdict::NotPaid { cancelled: false, note: format!("{what}: {}", e.gateway_message().unwrap_or("rejected")) })
+            Ok((Verdict::NotPaid { cancelled: false, note: format!("{what}: {}", e.gateway_message().unwrap_or("rejected")) }, true))
         }
-        other => other,
+        other => Ok((other?, false)),
     }
 }
 

@@ -5,7 +5,7 @@
 //! `dargah_ref` in the callback URL and takes `token` from the callback when
 //! present; verify (repeatable) is the only truth.
 
-use super::{json_body, raw_join, refusal_as_unpaid, text, CallbackInfo, CreateCall, Created, GatewayAnswer, Hint, PaidDetails, Verdict};
+use super::{json_body, raw_join, refusal_as_unpaid_noting, text, CallbackInfo, CreateCall, Created, GatewayAnswer, Hint, PaidDetails, Verdict};
 use crate::callback::CallbackFields;
 use crate::config::MupraConfig;
 use crate::error::{Error, Result};
@@ -79,8 +79,8 @@ pub(crate) async fn verify(config: &MupraConfig, http: &Http, payment: &Payment)
         Some(false) => Ok(Verdict::NotPaid { cancelled: false, note: "mupra verify: not paid".into() }),
         None => Err(Error::malformed("mupra verify: result has no boolean `paid`")),
     });
-    let verdict = refusal_as_unpaid(verdict, "mupra verify")?;
-    Ok(GatewayAnswer { verdict, raw, verify_refused: false })
+    let (verdict, verify_refused) = refusal_as_unpaid_noting(verdict, "mupra verify")?;
+    Ok(GatewayAnswer { verdict, raw, verify_refused })
 }
 
 fn kind_of(v: &Value) -> &'static str {
