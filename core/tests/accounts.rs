@@ -20,14 +20,7 @@ const B: &str = "branch2";
 /// A store to run on: SQLite always; PostgreSQL and MariaDB when their URLs
 /// are set (always in `make test`).
 fn stores(world: &World, tag: &str) -> Vec<(&'static str, String, String)> {
-    let mut all = vec![("sqlite", format!("sqlite://{}/{tag}.db", world.dir.path().display()), String::new())];
-    if let Some(url) = databases::url("DARGAH_TEST_POSTGRES_URL") {
-        all.push(("postgres", url, databases::unique_prefix(tag)));
-    }
-    if let Some(url) = databases::url("DARGAH_TEST_MYSQL_URL") {
-        all.push(("mariadb", url, databases::unique_prefix(tag)));
-    }
-    all
+    databases::every_store(world.dir.path(), tag)
 }
 
 /// A client with the sandbox's first merchant account as each gateway's

@@ -36,14 +36,7 @@ fn every_vandar_reading() -> Vec<Value> {
 
 /// (name, url, table prefix) of every store under test.
 fn stores(world: &World, tag: &str) -> Vec<(&'static str, String, String)> {
-    let mut all = vec![("sqlite", format!("sqlite://{}/{tag}.db", world.dir.path().display()), String::new())];
-    if let Some(url) = databases::url("DARGAH_TEST_POSTGRES_URL") {
-        all.push(("postgres", url, databases::unique_prefix(tag)));
-    }
-    if let Some(url) = databases::url("DARGAH_TEST_MYSQL_URL") {
-        all.push(("mariadb", url, databases::unique_prefix(tag)));
-    }
-    all
+    databases::every_store(world.dir.path(), tag)
 }
 
 /// A shop on `store` whose payments close `WINDOW_SECS` after creation.

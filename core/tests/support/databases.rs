@@ -19,3 +19,17 @@ pub fn unique_prefix(tag: &str) -> String {
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
     format!("{tag}{:x}_", (nanos ^ (u128::from(std::process::id()) << 40)) % 0xffff_ffff_ffff)
 }
+
+/// (name, store URL, table prefix) of every store under test: SQLite (a file
+/// `<tag>.db` in `dir`) always; PostgreSQL and MariaDB when their URLs are
+/// set (always in `make test`), each under a prefix of its own.
+pub fn every_store(dir: &std::path::Path, tag: &str) -> Vec<(&'static str, String, String)> {
+    let mut all = vec![("sqlite", format!("sqlite://{}/{tag}.db", dir.display()), String::new())];
+    if let Some(url) = url("DARGAH_TEST_POSTGRES_URL") {
+        all.push(("postgres", url, unique_prefix(tag)));
+    }
+    if let Some(url) = url("DARGAH_TEST_MYSQL_URL") {
+        all.push(("mariadb", url, unique_prefix(tag)));
+    }
+    all
+}
