@@ -106,7 +106,7 @@ Dargah\GatewayUnavailableException (gateway_unavailable, 8): mupra verify: the g
 
 Warning: Dargah\Client::createPayment(): the Dargah\Client logger threw LogicException: logger broke; 1 audit event(s) of this call were not logged, its result stands in %s on line %d
 
-Warning: Dargah\Client::handleCallback(): the Dargah\Client logger threw LogicException: logger broke; 2 audit event(s) of this call were not logged, its result stands in %s on line %d
+Warning: Dargah\Client::handleCallback(): the Dargah\Client logger threw LogicException: logger broke; %d audit event(s) of this call were not logged, its result stands in %s on line %d
 returned: newly_paid
 again: already_paid
 handler saw: E_WARNING
