@@ -9,6 +9,21 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// Run `attempt` until `again` declines its result or `until` would pass
+/// during the next pause; the pauses start at 50 ms and double up to
+/// `longest`. For work that waits out a database restart.
+pub(crate) fn retry_backing_off<T>(until: std::time::Instant, longest: std::time::Duration, mut again: impl FnMut(&T) -> bool, mut attempt: impl FnMut() -> T) -> T {
+    let mut pause = std::time::Duration::from_millis(50);
+    loop {
+        let result = attempt();
+        if std::time::Instant::now() + pause >= until || !again(&result) {
+            return result;
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(longest);
+    }
+}
+
 /// The machine's wall clock in Unix milliseconds, never skewed. The SQLite
 /// store reads this: its file lives on one machine, so its clock is that machine's.
 pub fn system_ms() -> i64 {

@@ -284,7 +284,7 @@ impl Dargah {
         // claim of its own. One that found no room waits for the worker verifying (at most
         // its lease, then takes it over) and claims again, even past its usual wait — one
         // verify of its own receipt, whatever forgers kept first.
-        let must_claim_by = Instant::now() + Duration::from_millis(self.config.callback_wait_ms) + 2 * Duration::from_millis(self.lease_ms().max(0) as u64);
+        let must_claim_by = deadline + 2 * Duration::from_millis(self.lease_ms().max(0) as u64);
         loop {
             let flight = self.flights()?.join(&payment.id);
             let Some(lead) = flight.lead() else {
@@ -706,18 +706,15 @@ impl Dargah {
     /// not give this proof again, and nothing else it says credits the
     /// payment. (A paid answer is stored even after the lease moved on.)
     fn store_proof_of_payment(&self, id: &str, fence: i64, resolution: &Resolution) -> Result<Finish> {
-        let give_up = Instant::now() + PROOF_STORE_RETRY;
-        let mut backoff = Duration::from_millis(50);
-        loop {
-            match self.store.finish(id, fence, resolution) {
-                Err(e) if e.kind() == ErrorKind::Store && resolution.state == Some(PaymentState::Paid) && Instant::now() + backoff < give_up => {
-                    audit!(warn, "", "store_retry", payment_id = id, reason = e.message());
-                    std::thread::sleep(backoff);
-                    backoff = (backoff * 2).min(Duration::from_secs(2));
-                }
-                finished => return finished,
+        let proves_payment = resolution.state == Some(PaymentState::Paid);
+        let again = |finished: &Result<Finish>| match finished {
+            Err(e) if e.kind() == ErrorKind::Store && proves_payment => {
+                audit!(warn, "", "store_retry", payment_id = id, reason = e.message());
+                true
             }
-        }
+            _ => false,
+        };
+        crate::clock::retry_backing_off(Instant::now() + PROOF_STORE_RETRY, Duration::from_secs(2), again, || self.store.finish(id, fence, resolution))
     }
 
     /// A payment's history, oldest first: state changes and the gateway

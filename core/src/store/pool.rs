@@ -108,17 +108,7 @@ pub(crate) fn again_if_connection_lost<T>(mut f: impl FnMut() -> Result<T>) -> R
     if !matches!(&first, Err(e) if e.kind() == ErrorKind::Store) || !LOST.with(|lost| lost.replace(false)) {
         return first;
     }
-    let deadline = Instant::now() + RETRY_LOST_FOR;
-    let mut pause = Duration::from_millis(50);
-    loop {
-        match f() {
-            Err(e) if e.kind() == ErrorKind::Store && Instant::now() + pause < deadline => {
-                std::thread::sleep(pause);
-                pause = (pause * 2).min(Duration::from_secs(1));
-            }
-            other => return other,
-        }
-    }
+    crate::clock::retry_backing_off(Instant::now() + RETRY_LOST_FOR, Duration::from_secs(1), |r| matches!(r, Err(e) if e.kind() == ErrorKind::Store), f)
 }
 
 impl<C: Pooled> ProcessPool<C> {
