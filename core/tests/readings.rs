@@ -162,6 +162,22 @@ fn a_forged_ok_callback_before_payment_never_spends_the_customers_verify_under_e
     });
 }
 
+/// `run(world, store name, table prefix, shop)` on every store at once, each
+/// with a sandbox of its own: a fault that loses a verify's answer is the
+/// sandbox's, not a payment's, so stores must not share one.
+fn on_every_store_with_its_own_sandbox(tag: &str, run: impl Fn(&World, &str, &str, &Dargah) + Sync) {
+    let worlds: Vec<World> = (0..3).map(|_| World::start()).collect();
+    let run = &run;
+    std::thread::scope(|scope| {
+        for (world, (name, url, prefix)) in worlds.iter().zip(stores(&worlds[0], tag)) {
+            scope.spawn(move || {
+                let store = PowerCut::open(&url, &prefix);
+                run(world, name, &prefix, &shop(world, &store));
+            });
+        }
+    });
+}
+
 /// Vandar took the verify, its answer was lost; transaction info then keeps
 /// code 1, gives our invented code 2, an undocumented code, or refuses.
 /// None of them credits (only a verify success body does) or closes the
@@ -170,30 +186,22 @@ fn a_forged_ok_callback_before_payment_never_spends_the_customers_verify_under_e
 /// known. A refused second verify is itself marked as maybe verified.
 #[test]
 fn unknown_or_refused_transaction_info_after_a_verify_never_credits_or_closes_under_every_reading() {
-    // One sandbox per store: the fault that loses a verify's answer is the sandbox's, not a payment's.
-    let worlds: Vec<World> = (0..3).map(|_| World::start()).collect();
-    std::thread::scope(|scope| {
-        for (world, (name, url, prefix)) in worlds.iter().zip(stores(&worlds[0], "ui")) {
-            scope.spawn(move || {
-                let store = PowerCut::open(&url, &prefix);
-                let dargah = shop(world, &store);
-                let mut cases = Vec::new();
-                for (i, readings) in every_vandar_reading().into_iter().enumerate() {
-                    let (id, token) = vandar_payment(world, &dargah, &format!("{prefix}ui-{name}-{i}"), &readings);
-                    let fields = world.pay(Gateway::Vandar, &token, true);
-                    world.fault(json!({"endpoint": "vandar.verify", "drop_after_process": true, "count": 1}));
-                    assert!(dargah.handle_callback(Gateway::Vandar, &fields).unwrap_err().kind().is_in_doubt(), "{name} {readings}");
-                    let o = dargah.handle_callback(Gateway::Vandar, &fields).unwrap();
-                    assert_eq!((o.kind, o.payment.state), (OutcomeKind::InProgress, PaymentState::Awaiting), "{name} {readings}: {:?}", o.payment);
-                    assert_eq!(o.payment.verified_amount, None, "{name} {readings}: never credited from transaction info");
-                    cases.push((readings, id));
-                }
-                let ids: Vec<String> = cases.iter().map(|(_, id)| id.clone()).collect();
-                settle_at_deadline(&dargah, &ids);
-                for (readings, id) in &cases {
-                    assert_needs_review_with_the_truth(&dargah, id, &format!("{name} {readings}"));
-                }
-            });
+    on_every_store_with_its_own_sandbox("ui", |world, name, prefix, dargah| {
+        let mut cases = Vec::new();
+        for (i, readings) in every_vandar_reading().into_iter().enumerate() {
+            let (id, token) = vandar_payment(world, dargah, &format!("{prefix}ui-{name}-{i}"), &readings);
+            let fields = world.pay(Gateway::Vandar, &token, true);
+            world.fault(json!({"endpoint": "vandar.verify", "drop_after_process": true, "count": 1}));
+            assert!(dargah.handle_callback(Gateway::Vandar, &fields).unwrap_err().kind().is_in_doubt(), "{name} {readings}");
+            let o = dargah.handle_callback(Gateway::Vandar, &fields).unwrap();
+            assert_eq!((o.kind, o.payment.state), (OutcomeKind::InProgress, PaymentState::Awaiting), "{name} {readings}: {:?}", o.payment);
+            assert_eq!(o.payment.verified_amount, None, "{name} {readings}: never credited from transaction info");
+            cases.push((readings, id));
+        }
+        let ids: Vec<String> = cases.iter().map(|(_, id)| id.clone()).collect();
+        settle_at_deadline(dargah, &ids);
+        for (readings, id) in &cases {
+            assert_needs_review_with_the_truth(dargah, id, &format!("{name} {readings}"));
         }
     });
 }
@@ -209,42 +217,35 @@ fn unknown_or_refused_transaction_info_after_a_verify_never_credits_or_closes_un
 /// `needs_review` at its deadline.
 #[test]
 fn a_lost_vandar_verify_answer_is_verified_at_most_once_more_under_every_reading() {
-    let worlds: Vec<World> = (0..3).map(|_| World::start()).collect();
-    std::thread::scope(|scope| {
-        for (world, (name, url, prefix)) in worlds.iter().zip(stores(&worlds[0], "lv")) {
-            scope.spawn(move || {
-                let store = PowerCut::open(&url, &prefix);
-                let dargah = shop(world, &store);
-                let mut cases = Vec::new();
-                for verified in ["code1", "invented_codes", "unknown_code", "refused"] {
-                    let readings = json!({"vandar_info_verified": verified});
-                    let (id, token) = vandar_payment(world, &dargah, &format!("{prefix}lv-{name}-{verified}"), &readings);
-                    let fields = world.pay(Gateway::Vandar, &token, true);
-                    world.fault(json!({"endpoint": "vandar.verify", "drop_after_process": true, "count": 1}));
-                    assert!(dargah.handle_callback(Gateway::Vandar, &fields).unwrap_err().kind().is_in_doubt(), "{name} {verified}");
-                    cases.push((verified, id, token, fields));
+    on_every_store_with_its_own_sandbox("lv", |world, name, prefix, dargah| {
+        let mut cases = Vec::new();
+        for verified in ["code1", "invented_codes", "unknown_code", "refused"] {
+            let readings = json!({"vandar_info_verified": verified});
+            let (id, token) = vandar_payment(world, dargah, &format!("{prefix}lv-{name}-{verified}"), &readings);
+            let fields = world.pay(Gateway::Vandar, &token, true);
+            world.fault(json!({"endpoint": "vandar.verify", "drop_after_process": true, "count": 1}));
+            assert!(dargah.handle_callback(Gateway::Vandar, &fields).unwrap_err().kind().is_in_doubt(), "{name} {verified}");
+            cases.push((verified, id, token, fields));
+        }
+        // The customer's browser keeps coming back and the shop's cron keeps passing until the deadline.
+        let deadline = cases.iter().map(|(_, id, _, _)| dargah.payment(id).unwrap().deadline_at).max().unwrap();
+        while dargah.store().now().unwrap() <= deadline {
+            for (verified, _, _, fields) in &cases {
+                if let Ok(o) = dargah.handle_callback(Gateway::Vandar, fields) {
+                    assert!(matches!(o.kind, OutcomeKind::InProgress | OutcomeKind::NeedsReview), "{name} {verified}: never told paid or failed: {:?}", o.kind);
                 }
-                // The customer's browser keeps coming back and the shop's cron keeps passing until the deadline.
-                let deadline = cases.iter().map(|(_, id, _, _)| dargah.payment(id).unwrap().deadline_at).max().unwrap();
-                while dargah.store().now().unwrap() <= deadline {
-                    for (verified, _, _, fields) in &cases {
-                        if let Ok(o) = dargah.handle_callback(Gateway::Vandar, fields) {
-                            assert!(matches!(o.kind, OutcomeKind::InProgress | OutcomeKind::NeedsReview), "{name} {verified}: never told paid or failed: {:?}", o.kind);
-                        }
-                    }
-                    dargah.recover(100).unwrap();
-                    dargah.reconcile(&ReconcileOptions { min_age: Duration::ZERO, limit: 200 }, |_| {}).unwrap();
-                    std::thread::sleep(Duration::from_millis(300));
-                }
-                let ids: Vec<String> = cases.iter().map(|(_, id, _, _)| id.clone()).collect();
-                settle_at_deadline(&dargah, &ids);
-                let stats = world.stats();
-                for (verified, id, token, _) in &cases {
-                    let processed = stats["processed_by_token"][token]["vandar.verify"].as_u64().unwrap_or(0);
-                    assert!((1..=2).contains(&processed), "{name} {verified}: Vandar processed {processed} verifies: the lost one, at most one refused retry, then none");
-                    assert_needs_review_with_the_truth(&dargah, id, &format!("{name} {verified}"));
-                }
-            });
+            }
+            dargah.recover(100).unwrap();
+            dargah.reconcile(&ReconcileOptions { min_age: Duration::ZERO, limit: 200 }, |_| {}).unwrap();
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        let ids: Vec<String> = cases.iter().map(|(_, id, _, _)| id.clone()).collect();
+        settle_at_deadline(dargah, &ids);
+        let stats = world.stats();
+        for (verified, id, token, _) in &cases {
+            let processed = stats["processed_by_token"][token]["vandar.verify"].as_u64().unwrap_or(0);
+            assert!((1..=2).contains(&processed), "{name} {verified}: Vandar processed {processed} verifies: the lost one, at most one refused retry, then none");
+            assert_needs_review_with_the_truth(dargah, id, &format!("{name} {verified}"));
         }
     });
 }
