@@ -172,7 +172,8 @@ impl Dargah {
         let config = Arc::new(self.config().vandar_account(self.account())?.clone());
         let refresh_lease = vandar_api::refresh_lease(&self.config().http);
         let cipher = self.config().token_encryption_key.as_ref().map(crate::crypto::TokenCipher::new).transpose()?.map(Arc::new);
-        Ok(VandarApi { config, account: self.account().to_string(), store: self.store().clone(), http: self.http()?, refresh_lease, cipher })
+        let store_place = format!("{}\u{0}{}", self.config().store, self.config().table_prefix);
+        Ok(VandarApi { config, account: self.account().to_string(), store: self.store().clone(), store_place, http: self.http()?, refresh_lease, cipher })
     }
 
     /// Any business endpoint the document lists, by `"<METHOD> <path>"`,

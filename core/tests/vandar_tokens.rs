@@ -180,6 +180,13 @@ fn a_rotated_vandar_pair_is_not_lost_when_storing_it_fails_after_the_old_refresh
         assert_eq!(world.calls("vandar.refreshtoken") - before, 1, "{name}");
         assert_eq!(failing.token_pair(PAIR).unwrap().unwrap().generation, 0, "{name}: not stored yet");
 
+        // A client of this process on another store (and another Vandar) with a pair of
+        // the same name: the kept pair is not its own, and it is neither stored there nor used.
+        let elsewhere = World::start();
+        let elsewhere_url = format!("sqlite://{}/{name}-elsewhere.db", dir.path().display());
+        self::config(&elsewhere, &elsewhere_url, "", json!(KEY)).client().vandar_balance().unwrap_or_else(|e| panic!("{name}: a client on another store: {e}"));
+        assert_eq!(elsewhere.calls("vandar.refreshtoken"), 0, "{name}: the other store's pair needed no refresh");
+
         dargah.vandar_balance().unwrap_or_else(|e| panic!("{name}: the kept pair is stored and used: {e}"));
         let stored = failing.token_pair(PAIR).unwrap().unwrap();
         assert_eq!(stored.generation, 1, "{name}: the rotated pair is stored");

@@ -237,6 +237,9 @@ pub(crate) struct VandarApi {
     /// The merchant account: its tokens and rate windows are its own.
     pub account: String,
     pub store: Arc<dyn Store>,
+    /// Where the store is (its URL, password left out, and table prefix):
+    /// a pair this process could not store belongs to that store only.
+    pub store_place: String,
     pub http: Arc<Http>,
     /// See [`refresh_lease`].
     pub refresh_lease: Duration,
@@ -431,7 +434,7 @@ impl VandarApi {
                             // now, and it exists only here. Keep it in this process, store it before
                             // anything else reads the pair, and go on with it.
                             crate::audit::audit!(warn, "vandar", "token_store_failed", outcome = "kept_in_process", error = e.message());
-                            unstored_pairs()?.lock().unwrap_or_else(|p| p.into_inner()).insert(name.clone(), unstored);
+                            unstored_pairs()?.lock().unwrap_or_else(|p| p.into_inner()).insert(self.unstored_key(&name), unstored);
                             return Ok(for_this_call);
                         }
                     }
@@ -458,7 +461,8 @@ impl VandarApi {
     /// fails as the store does.
     fn store_unstored(&self, name: &str) -> Result<()> {
         let pending = unstored_pairs()?;
-        let Some(mut unstored) = pending.lock().unwrap_or_else(|p| p.into_inner()).remove(name) else { return Ok(()) };
+        let key = self.unstored_key(name);
+        let Some(mut unstored) = pending.lock().unwrap_or_else(|p| p.into_inner()).remove(&key) else { return Ok(()) };
         let lease_ms = i64::try_from(self.refresh_lease.as_millis()).unwrap_or(i64::MAX);
         let stored_as = |stored: bool| if stored { "ok" } else { "fenced_out" };
         let result = (|| {
@@ -480,10 +484,16 @@ impl VandarApi {
                 Ok(())
             }
             Err(e) => {
-                pending.lock().unwrap_or_else(|p| p.into_inner()).entry(name.to_string()).or_insert(unstored);
+                pending.lock().unwrap_or_else(|p| p.into_inner()).entry(key).or_insert(unstored);
                 Err(e)
             }
         }
+    }
+
+    /// Two clients of one process on different stores may both name their
+    /// pair `vandar:<business>`: a kept pair is found by store and name.
+    fn unstored_key(&self, name: &str) -> String {
+        format!("{}\u{0}{name}", self.store_place)
     }
 
     fn rotate(&self, refresh_token: &Secret) -> Result<Issued> {
@@ -556,7 +566,7 @@ struct Unstored {
     at: std::time::Instant,
 }
 
-/// This process's unstored pairs, by pair name (a forked child starts with none: its parent keeps them).
+/// This process's unstored pairs, by store and pair name (a forked child starts with none: its parent keeps them).
 fn unstored_pairs() -> Result<std::sync::Arc<std::sync::Mutex<BTreeMap<String, Unstored>>>> {
     static UNSTORED: ProcessLocal<std::sync::Mutex<BTreeMap<String, Unstored>>> = ProcessLocal::new();
     UNSTORED.get_or_try_init(|| Ok(std::sync::Mutex::default()))
