@@ -7,7 +7,8 @@
 #   1. the plugin's classes: unit/*.phpt with PHP's run-tests.php
 #   2. end to end: e2e/test_e2e.php in headless Chromium, the shop under
 #      nginx + php-fpm on localhost and the sandbox on 127.0.0.1, so the POST
-#      callbacks are cross-site
+#      callbacks are cross-site; then e2e/test_review.php, the owner's review
+#      page in English and Persian (screenshots)
 # Every server listens on loopback and is stopped at the end.
 #
 #   tests/woocommerce/run.sh DARGAH_BIN DARGAH_SO PLUGIN_ZIP RUN_TESTS_PHP   (make woocommerce-test)
@@ -48,6 +49,7 @@ define( 'WP_HOME', '$SITE_URL' );
 define( 'WP_SITEURL', '$SITE_URL' );
 define( 'DISABLE_WP_CRON', true );     // the tests run the Action Scheduler queue themselves
 define( 'AUTOMATIC_UPDATER_DISABLED', true );
+define( 'WP_HTTP_BLOCK_EXTERNAL', true ); // No update checks from the admin pages: loopback only.
 define( 'WP_DEBUG', true );
 define( 'WP_DEBUG_LOG', '$dir/wp-debug.log' );
 define( 'WP_DEBUG_DISPLAY', false );
@@ -104,6 +106,8 @@ for _ in $(seq 100); do curl -sf "$WEBDRIVER_URL/status" | grep -q '"ready":true
 set +e
 php -n "${php_exts[@]}" "$here/e2e/test_e2e.php"
 status=$?
+# The owner's review page (DARGAH_WC_SCREENSHOTS=docs/images: its screenshots for the docs).
+php -n "${php_exts[@]}" "$here/e2e/test_review.php" || status=1
 set -e
 if [ "$status" != 0 ]; then
     echo "--- php-fpm log"; tail -30 "$dir/php-fpm.log"

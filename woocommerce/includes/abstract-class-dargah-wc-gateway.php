@@ -257,7 +257,7 @@ abstract class Dargah_WC_Gateway extends WC_Payment_Gateway {
 			$this->log( 'error', "order {$order->get_id()}: cannot create the payment: " . Dargah_WC_Log::describe( $e ) );
 			return $this->fail( __( 'The payment gateway could not be reached. Please try again in a moment.', 'dargah-woocommerce' ) );
 		}
-		Dargah_WC_Orders::record_payment( $order, $payment );
+		Dargah_WC_Orders::record_payment( $order, $payment, $order->get_currency() );
 		$order->add_order_note(
 			sprintf(
 				/* translators: 1: gateway name, 2: amount in rial, 3: invoice id, 4: Dargah payment id */

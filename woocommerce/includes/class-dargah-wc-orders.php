@@ -19,6 +19,10 @@ final class Dargah_WC_Orders {
 	const META_CLOSED = '_dargah_closed';
 	/** Order meta: payment ids noted as not confirmed yet while still open. */
 	const META_NOTED_OPEN = '_dargah_noted_open';
+	/** Order meta: payment id => the order's currency when that payment was created. */
+	const META_CURRENCIES = '_dargah_payment_currencies';
+	/** Order meta: paid payment ids put on hold because they did not pay what the order now costs. */
+	const META_AMOUNT_HELD = '_dargah_amount_held';
 
 	/** Payment states in which the gateway may still report the payment paid. */
 	const OPEN_STATES = array( 'created', 'awaiting', 'verifying', 'in_doubt' );
@@ -31,10 +35,28 @@ final class Dargah_WC_Orders {
 		return $order->get_id() . '-' . bin2hex( random_bytes( 4 ) );
 	}
 
-	public static function record_payment( WC_Order $order, Dargah\Payment $payment ): void {
+	/**
+	 * @param string $currency The order's currency the amount was converted from: the
+	 *                         payment is checked against the order in it when it is paid.
+	 */
+	public static function record_payment( WC_Order $order, Dargah\Payment $payment, string $currency ): void {
 		$ids   = self::meta_list( $order, self::META_PAYMENTS );
 		$ids[] = $payment->id;
 		$order->update_meta_data( self::META_PAYMENTS, $ids );
+		$currencies                 = self::payment_currencies( $order );
+		$currencies[ $payment->id ] = $currency;
+		$order->update_meta_data( self::META_CURRENCIES, $currencies );
+	}
+
+	/** @return array<string, string> payment id => currency */
+	private static function payment_currencies( WC_Order $order ): array {
+		$value = $order->get_meta( self::META_CURRENCIES, true );
+		return is_array( $value ) ? array_map( 'strval', $value ) : array();
+	}
+
+	/** The currency a payment was made in; the order's own for payments made before it was recorded. */
+	public static function payment_currency( WC_Order $order, string $payment_id ): string {
+		return self::payment_currencies( $order )[ $payment_id ] ?? $order->get_currency();
 	}
 
 	/** @return list<string> */
@@ -62,7 +84,13 @@ final class Dargah_WC_Orders {
 	 * leaves Dargah's outbox. Called for "newly paid" and for what the
 	 * reconcile job finds unacknowledged; a database lock named after the
 	 * payment (MariaDB/MySQL GET_LOCK, shared by every web server) and the
-	 * order's list of credited payments make a second call a no-op.
+	 * order's lists of credited and held payments make a second call a no-op.
+	 *
+	 * Under the lock the payment must have paid what the order costs now: the
+	 * shop may have edited the order (or switched its currency) after the
+	 * customer was sent to pay. Otherwise the order goes on hold for the owner,
+	 * with both amounts in a note, and the payment is acknowledged all the same:
+	 * it was received, and crediting it again would change nothing.
 	 */
 	public static function credit( WC_Order $order, Dargah\Payment $payment, string $how ): void {
 		global $wpdb;
@@ -75,13 +103,13 @@ final class Dargah_WC_Orders {
 		try {
 			$order    = wc_get_order( $order->get_id() ); // Fresh, now that we hold the lock.
 			$credited = self::meta_list( $order, self::META_CREDITED );
-			if ( ! in_array( $payment->id, $credited, true ) ) {
-				$others     = $credited;
-				$credited[] = $payment->id;
-				$order->update_meta_data( self::META_CREDITED, $credited );
-				$order->add_order_note( self::paid_note( $order, $payment, $how ) );
-				if ( $others && $order->is_paid() ) {
+			$held     = self::meta_list( $order, self::META_AMOUNT_HELD );
+			if ( ! in_array( $payment->id, $credited, true ) && ! in_array( $payment->id, $held, true ) ) {
+				if ( $credited && $order->is_paid() ) {
 					// Two attempts both paid (two tabs): keep the order, tell the shop.
+					$credited[] = $payment->id;
+					$order->update_meta_data( self::META_CREDITED, $credited );
+					$order->add_order_note( self::paid_note( $order, $payment, $how ) );
 					$order->add_order_note(
 						sprintf(
 							/* translators: 1: gateway reference of the second payment */
@@ -89,16 +117,76 @@ final class Dargah_WC_Orders {
 							$payment->reference ?? $payment->id
 						)
 					);
+				} elseif ( null !== ( $mismatch = self::amount_mismatch( $order, $payment ) ) ) {
+					$held[] = $payment->id;
+					$order->update_meta_data( self::META_AMOUNT_HELD, $held );
+					$order->add_order_note( self::paid_note( $order, $payment, $how ) );
+					$order->update_status( 'on-hold', $mismatch ); // Saves the meta too.
+					Dargah_WC_Review::flag( $order, $payment, $mismatch );
+					Dargah_WC_Log::log( 'warning', $payment->gateway, "order {$order->get_id()}: payment {$payment->id} held: it paid {$payment->verifiedAmount} rial, the order is now {$order->get_total()} {$order->get_currency()}" );
 				} else {
+					$credited[] = $payment->id;
+					$order->update_meta_data( self::META_CREDITED, $credited );
+					$order->add_order_note( self::paid_note( $order, $payment, $how ) );
 					$order->payment_complete( $payment->reference ?? $payment->id );
 				}
 				$order->save(); // payment_complete() saves only when it changes the status; the meta counts anyway.
-				Dargah_WC_Log::log( 'info', $payment->gateway, "order {$order->get_id()}: credited for payment {$payment->id} ($how)" );
+				if ( ! in_array( $payment->id, $held, true ) ) {
+					Dargah_WC_Log::log( 'info', $payment->gateway, "order {$order->get_id()}: credited for payment {$payment->id} ($how)" );
+				}
 			}
 		} finally {
 			$wpdb->get_var( $wpdb->prepare( 'SELECT RELEASE_LOCK(%s)', $lock ) );
 		}
-		Dargah_WC_Config::client()->acknowledge( $payment->id );
+		self::acknowledge( $payment );
+	}
+
+	/**
+	 * Why this paid payment does not pay the order as it is now, or null when
+	 * it does: the verified rial amount against the order's current total in
+	 * rial. The note names both, the paid one in the currency the payment was
+	 * made in and the due one in the order's currency now.
+	 */
+	private static function amount_mismatch( WC_Order $order, Dargah\Payment $payment ): ?string {
+		$paid = $payment->verifiedAmount ?? $payment->amount;
+		$due  = Dargah_WC_Currency::to_rial( $order->get_total(), $order->get_currency() );
+		if ( $due === $paid ) {
+			return null;
+		}
+		$paid_currency = self::payment_currency( $order, $payment->id );
+		return sprintf(
+			/* translators: 1: gateway name, 2: amount paid, 3: its currency, 4: amount paid in rial, 5: the order's total now, 6: its currency, 7: Dargah payment id */
+			__( '%1$s payment received but not credited: it paid %2$s %3$s (%4$s rial), and the order now costs %5$s %6$s. Check the order, then refund the payment or ask for the difference (Dargah payment %7$s).', 'dargah-woocommerce' ),
+			self::gateway_name( $payment->gateway ),
+			self::format_amount( $paid, $paid_currency ),
+			$paid_currency,
+			number_format_i18n( $paid ),
+			null === $due ? (string) $order->get_total() : self::format_amount( $due, $order->get_currency() ),
+			$order->get_currency(),
+			$payment->id
+		);
+	}
+
+	/** Rial shown in a currency, with the site's digits and separators. */
+	private static function format_amount( int $rial, string $currency ): string {
+		$text = Dargah_WC_Currency::from_rial( $rial, $currency );
+		$dot  = strpos( $text, '.' );
+		return false === $dot
+			? number_format_i18n( (int) $text )
+			: number_format_i18n( (float) $text, strlen( $text ) - $dot - 1 );
+	}
+
+	/**
+	 * Tell Dargah the payment is settled, so it leaves the outbox. A failure
+	 * is only logged: the order is already settled (and the reconcile job,
+	 * finding the payment again, settles nothing twice and acknowledges then).
+	 */
+	private static function acknowledge( Dargah\Payment $payment ): void {
+		try {
+			Dargah_WC_Config::client()->acknowledge( $payment->id );
+		} catch ( Dargah\Exception $e ) {
+			Dargah_WC_Log::log( 'error', $payment->gateway, "payment {$payment->id}: acknowledge failed, the reconcile job tries again: " . Dargah_WC_Log::describe( $e ) );
+		}
 	}
 
 	private static function paid_note( WC_Order $order, Dargah\Payment $payment, string $how ): string {
@@ -162,6 +250,8 @@ final class Dargah_WC_Orders {
 
 	/** needs_review: never paid as asked; on hold, with the reason, for a person to look at. */
 	public static function hold_for_review( WC_Order $order, Dargah\Payment $payment ): void {
+		// On the owner's review queue (and e-mailed) even when another attempt paid the order.
+		Dargah_WC_Review::flag( $order, $payment, $payment->note ?? '' );
 		if ( ! self::mark_listed( $order, self::META_CLOSED, $payment->id ) || $order->is_paid() ) {
 			$order->save();
 			return;
@@ -220,14 +310,42 @@ final class Dargah_WC_Orders {
 		} catch ( Dargah\Exception $e ) {
 			Dargah_WC_Log::log( 'error', null, 'reconcile failed: ' . Dargah_WC_Log::describe( $e ) );
 		}
-		foreach ( $client->unacknowledged( 100 ) as $payment ) {
-			$order = self::order_for_payment( $payment->id, $payment->invoiceId );
-			if ( ! $order ) {
-				Dargah_WC_Log::log( 'warning', $payment->gateway, "paid payment {$payment->id} (invoice {$payment->invoiceId}) belongs to no order of this shop" );
-				continue;
+		try {
+			foreach ( $client->unacknowledged( 100 ) as $payment ) {
+				$order = self::order_for_payment( $payment->id, $payment->invoiceId );
+				if ( ! $order ) {
+					Dargah_WC_Log::log( 'warning', $payment->gateway, "paid payment {$payment->id} (invoice {$payment->invoiceId}) belongs to no order of this shop" );
+					continue;
+				}
+				self::credit( $order, $payment, __( 'by the reconcile job', 'dargah-woocommerce' ) );
 			}
-			self::credit( $order, $payment, __( 'by the reconcile job', 'dargah-woocommerce' ) );
+		} catch ( Dargah\Exception $e ) {
+			// The store is unreachable: the next run finds the same payments.
+			Dargah_WC_Log::log( 'error', null, 'crediting paid payments failed: ' . Dargah_WC_Log::describe( $e ) );
 		}
+	}
+
+	/**
+	 * The review page's "check again": a reconcile pass (which asks the
+	 * gateways about open payments old enough, this one included), then the
+	 * order brought in line with what the payment is now.
+	 *
+	 * @throws Dargah\Exception When the payment cannot be read.
+	 */
+	public static function check_again( string $payment_id ): Dargah\Payment {
+		self::reconcile();
+		$payment = Dargah_WC_Config::client()->payment( $payment_id );
+		$order   = self::order_for_payment( $payment->id, $payment->invoiceId );
+		if ( $order ) {
+			$how = __( 'checked again by the shop', 'dargah-woocommerce' );
+			match ( $payment->state->value ) {
+				'paid'         => self::credit( $order, $payment, $how ),
+				'needs_review' => self::hold_for_review( $order, $payment ),
+				'failed', 'cancelled', 'expired' => self::note_unpaid( $order, $payment, $payment->state->value ),
+				default        => null, // Still open: the gateway has not said.
+			};
+		}
+		return $payment;
 	}
 
 	/**

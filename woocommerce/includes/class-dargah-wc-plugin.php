@@ -63,6 +63,7 @@ final class Dargah_WC_Plugin {
 		require_once DARGAH_WC_DIR . '/includes/class-dargah-wc-orders.php';
 		require_once DARGAH_WC_DIR . '/includes/class-dargah-wc-callback.php';
 		require_once DARGAH_WC_DIR . '/includes/class-dargah-wc-admin.php';
+		require_once DARGAH_WC_DIR . '/includes/class-dargah-wc-review.php';
 		require_once DARGAH_WC_DIR . '/includes/abstract-class-dargah-wc-gateway.php';
 		foreach ( array_keys( self::GATEWAYS ) as $slug ) {
 			require_once DARGAH_WC_DIR . "/includes/gateways/class-dargah-wc-gateway-$slug.php";
@@ -82,6 +83,12 @@ final class Dargah_WC_Plugin {
 		add_action( 'woocommerce_create_refund', array( __CLASS__, 'capture_refund' ), 10, 1 );
 
 		add_action( 'add_meta_boxes', array( 'Dargah_WC_Admin', 'add_meta_box' ) );
+
+		// The owner's review queue: WooCommerce → Dargah payments, a notice, an e-mail per payment.
+		add_action( 'admin_menu', array( 'Dargah_WC_Review', 'add_menu' ) );
+		add_action( 'admin_notices', array( 'Dargah_WC_Review', 'notice' ) );
+		add_filter( 'woocommerce_email_classes', array( 'Dargah_WC_Review', 'register_email' ) );
+		add_action( Dargah_WC_Review::ACTION, array( 'Dargah_WC_Review', 'send_email' ), 10, 3 );
 	}
 
 	/** @param array<int, string|object> $gateways */

@@ -13,6 +13,7 @@ if (!$order) {
 $status = match ($order['status']) {
     'paid' => 'Paid — thank you!',
     'not paid' => 'Not paid. <a href="/">Try again</a>.',
+    'needs review' => 'Your payment was received, but it does not match this order\'s amount: we will contact you.',
     default => 'Awaiting payment. If you have paid, we are confirming it.',
 };
 $history = db()->prepare('SELECT at, event FROM history WHERE order_id = ? ORDER BY id');

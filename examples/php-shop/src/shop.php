@@ -93,6 +93,14 @@ function db(): PDO
             reference TEXT,
             credited_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
         );
+        -- Paid payments that did not pay what their order costs now: a person decides.
+        CREATE TABLE IF NOT EXISTS reviews (
+            payment_id TEXT PRIMARY KEY,
+            order_id INTEGER NOT NULL REFERENCES orders(id),
+            paid INTEGER NOT NULL,               -- rial, as the gateway verified it
+            due INTEGER NOT NULL,                -- rial, the order's amount then
+            at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+        );
         -- What happened to an order, shown on its page.
         CREATE TABLE IF NOT EXISTS history (
             id INTEGER PRIMARY KEY,
@@ -121,19 +129,47 @@ function note(int $order_id, string $event): void
  * and the credits table's key on the payment id makes a second credit a no-op
  * anyway. Then tell Dargah the order is fulfilled, so it leaves the outbox
  * that bin/fulfil.php works through.
+ *
+ * The payment must have paid what the order costs at this moment (read in
+ * the same write transaction): an order edited after the customer was sent
+ * to pay is not credited but set to "needs review", with both amounts in its
+ * history, once (the reviews table's key). It is acknowledged all the same:
+ * the payment was received, and crediting it again would change nothing.
  */
 function credit(array $order, Dargah\Payment $payment, string $how): void
 {
     $db = db();
-    $db->beginTransaction();
-    $insert = $db->prepare('INSERT OR IGNORE INTO credits (payment_id, order_id, amount, reference) VALUES (?, ?, ?, ?)');
-    $insert->execute([$payment->id, $order['id'], $payment->amount, $payment->reference]);
-    if ($insert->rowCount() === 1) {
-        $db->prepare("UPDATE orders SET status = 'paid' WHERE id = ?")->execute([$order['id']]);
-        note((int) $order['id'], "payment confirmed ($how), reference {$payment->reference}");
+    $db->exec('BEGIN IMMEDIATE'); // The write lock first: the amount read below stays true until COMMIT.
+    try {
+        $order = order_by('id', (string) $order['id']);
+        $paid = $payment->verifiedAmount ?? $payment->amount;
+        $due = (int) $order['amount'];
+        if ($paid !== $due) {
+            $insert = $db->prepare('INSERT OR IGNORE INTO reviews (payment_id, order_id, paid, due) VALUES (?, ?, ?, ?)');
+            $insert->execute([$payment->id, $order['id'], $paid, $due]);
+            if ($insert->rowCount() === 1) {
+                $db->prepare("UPDATE orders SET status = 'needs review' WHERE id = ? AND status != 'paid'")->execute([$order['id']]);
+                note((int) $order['id'], "payment received ($how) but not credited: it paid " . rial($paid) . ', the order now costs ' . rial($due) . ", reference {$payment->reference}");
+            }
+        } else {
+            $insert = $db->prepare('INSERT OR IGNORE INTO credits (payment_id, order_id, amount, reference) VALUES (?, ?, ?, ?)');
+            $insert->execute([$payment->id, $order['id'], $paid, $payment->reference]);
+            if ($insert->rowCount() === 1) {
+                $db->prepare("UPDATE orders SET status = 'paid' WHERE id = ?")->execute([$order['id']]);
+                note((int) $order['id'], "payment confirmed ($how), reference {$payment->reference}");
+            }
+        }
+        $db->exec('COMMIT');
+    } catch (\Throwable $e) {
+        $db->exec('ROLLBACK');
+        throw $e;
     }
-    $db->commit();
-    dargah()->acknowledge($payment->id);
+    try {
+        dargah()->acknowledge($payment->id);
+    } catch (Dargah\Exception $e) {
+        // Settled already; bin/fulfil.php finds it again, settles nothing twice, and acknowledges then.
+        error_log("payment {$payment->id}: acknowledge failed: " . get_class($e) . ': ' . $e->getMessage());
+    }
 }
 
 /* Remember the customer's orders in their session (a convenience only). */

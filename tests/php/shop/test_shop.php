@@ -4,7 +4,8 @@
  * real payment pages: for every gateway, buy, pay with a card, land on the
  * order page, paid and credited once; then the callback again (a refresh or
  * resubmission of the callback page) and a reload of the order page: still
- * credited once, one verify at the gateway. The shop is on localhost and the
+ * credited once, one verify at the gateway; an order whose amount the shop
+ * raised while its customer was paying is not credited but needs review. The shop is on localhost and the
  * sandbox on 127.0.0.1, so a POST callback (CanPay, AtiPay) is a cross-site
  * request that carries no session cookie: the order is credited anyway.
  *
@@ -114,6 +115,27 @@ try {
     // The customer's session survived every trip: the product page lists all four orders.
     $browser->get("$shop/");
     check(count(explode("\n", $browser->text('#orders'))) === 4, 'the session lists the four orders');
+
+    // The shop raises the order's amount while the customer is on the gateway's page; the
+    // customer pays the old amount: received, not credited, "needs review", once.
+    echo "== an order edited after the payment was made\n";
+    $browser->click('#gateway option[value=mupra]');
+    $browser->click('#buy');
+    $browser->until(fn($b) => str_starts_with($b->url(), $sandbox) && $b->find('#card'), 'the mupra payment page');
+    $edited = shop_db()->query('SELECT * FROM orders ORDER BY id DESC LIMIT 1')->fetch(PDO::FETCH_ASSOC);
+    shop_db()->prepare('UPDATE orders SET amount = 2500000 WHERE id = ?')->execute([$edited['id']]);
+    $browser->type('#card', CARD);
+    $browser->click('#pay');
+    $browser->until(fn($b) => str_starts_with($b->url(), "$shop/order.php"), 'the order page after paying the old amount');
+    $callback = array_values(array_filter($browser->requests(), fn($r) => str_contains($r['url'], '/callback.php')))[0] ?? null;
+    $browser->get($callback['url']); // The callback again.
+    $browser->refresh();
+    [$status, $credits, $history] = order_page($browser);
+    check($status === 'needs review' && $credits === 0
+        && count_lines($history, 'not credited: it paid 1,250,000 rial, the order now costs 2,500,000 rial') === 1,
+        "edited order: not credited, needs review, both amounts noted once ($status, $credits)");
+    check($dargah->payment($edited['payment_id'])->acknowledgedAt !== null && $dargah->unacknowledged() === [],
+        'edited order: the payment is acknowledged, nothing left for the fulfilment job');
 } catch (Throwable $e) {
     check(false, 'the browser test stopped: ' . $e->getMessage());
     try {

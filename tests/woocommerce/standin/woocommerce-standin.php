@@ -47,6 +47,7 @@ namespace {
 		);
 		// WC_Install::create_roles(): shop managers' capabilities for administrators.
 		get_role( 'administrator' )->add_cap( 'manage_woocommerce' );
+		get_role( 'administrator' )->add_cap( 'edit_others_shop_orders' );
 		update_option( 'standin_wc_db', '1' );
 	}
 
@@ -67,6 +68,11 @@ namespace {
 		/** @return WC_Payment_Gateways */
 		public function payment_gateways() {
 			return WC_Payment_Gateways::instance();
+		}
+
+		/** @return WC_Emails */
+		public function mailer() {
+			return WC_Emails::instance();
 		}
 
 		/** WooCommerce::api_request_url(), as in WooCommerce 11. */
@@ -605,6 +611,11 @@ namespace {
 			return apply_filters( 'woocommerce_get_checkout_payment_url', $pay_url, $this );
 		}
 
+		/** The order's admin screen (HPOS: WooCommerce > Orders > Edit). */
+		public function get_edit_order_url() {
+			return apply_filters( 'woocommerce_get_edit_order_url', admin_url( 'admin.php?page=wc-orders&action=edit&id=' . $this->get_id() ), $this );
+		}
+
 		public function get_checkout_order_received_url() {
 			$url = add_query_arg(
 				array(
@@ -823,6 +834,228 @@ namespace {
 		}
 		echo $html; // phpcs:ignore WordPress.Security.EscapeOutput
 	}
+
+	/* ------------------------------------------------------------------ e-mails */
+
+	/**
+	 * WooCommerce's e-mail base class, as in WooCommerce 11 for what an
+	 * extension's e-mail uses: its settings (WooCommerce > Settings > Emails,
+	 * option woocommerce_<id>_settings), placeholders, recipient, subject and
+	 * heading with their filters, templates, and send() through wp_mail().
+	 */
+	class WC_Email extends WC_Settings_API {
+		public $title;
+		public $enabled;
+		public $description;
+		public $template_plain;
+		public $template_html;
+		public $template_base;
+		public $recipient;
+		public $heading = '';
+		public $subject = '';
+		public $object;
+		public $customer_email = false;
+		public $manual         = false;
+		public $placeholders   = array();
+		public $email_type;
+
+		public function __construct() {
+			$this->placeholders = array_merge(
+				array(
+					'{site_title}'   => $this->get_blogname(),
+					'{site_address}' => wp_parse_url( home_url(), PHP_URL_HOST ),
+					'{site_url}'     => wp_parse_url( home_url(), PHP_URL_HOST ),
+				),
+				$this->placeholders
+			);
+			$this->init_form_fields();
+			$this->init_settings();
+			$this->email_type = $this->get_option( 'email_type' );
+			$this->enabled    = $this->get_option( 'enabled' );
+		}
+
+		public function get_blogname() {
+			return wp_specialchars_decode( get_option( 'blogname' ), ENT_QUOTES );
+		}
+
+		public function format_string( $string ) {
+			return apply_filters( 'woocommerce_email_format_string', str_replace( array_keys( $this->placeholders ), array_values( $this->placeholders ), (string) $string ), $this );
+		}
+
+		public function is_customer_email() {
+			return $this->customer_email;
+		}
+
+		/** Customer e-mails switch to the site's locale; the shop's own do not. */
+		public function setup_locale() {
+			if ( $this->is_customer_email() && apply_filters( 'woocommerce_email_setup_locale', true ) ) {
+				switch_to_locale( get_locale() );
+			}
+		}
+
+		public function restore_locale() {
+			if ( $this->is_customer_email() && apply_filters( 'woocommerce_email_restore_locale', true ) ) {
+				restore_previous_locale();
+			}
+		}
+
+		public function get_default_subject() {
+			return $this->subject;
+		}
+
+		public function get_default_heading() {
+			return $this->heading;
+		}
+
+		public function get_subject() {
+			return apply_filters( 'woocommerce_email_subject_' . $this->id, $this->format_string( $this->get_option( 'subject', $this->get_default_subject() ) ), $this->object, $this );
+		}
+
+		public function get_heading() {
+			return apply_filters( 'woocommerce_email_heading_' . $this->id, $this->format_string( $this->get_option( 'heading', $this->get_default_heading() ) ), $this->object, $this );
+		}
+
+		public function get_additional_content() {
+			return apply_filters( 'woocommerce_email_additional_content_' . $this->id, $this->format_string( $this->get_option( 'additional_content', '' ) ), $this->object, $this );
+		}
+
+		/** The valid addresses of the comma-separated recipient. */
+		public function get_recipient() {
+			$recipient = apply_filters( 'woocommerce_email_recipient_' . $this->id, $this->recipient, $this->object, $this );
+			return implode( ', ', array_filter( array_map( 'trim', explode( ',', (string) $recipient ) ), 'is_email' ) );
+		}
+
+		public function get_email_type() {
+			return $this->email_type && class_exists( 'DOMDocument' ) ? $this->email_type : 'plain';
+		}
+
+		public function get_content_type( $default_content_type = '' ) {
+			$types = array(
+				'html'      => 'text/html',
+				'multipart' => 'multipart/alternative',
+			);
+			return apply_filters( 'woocommerce_email_content_type', $types[ $this->get_email_type() ] ?? 'text/plain', $this, $default_content_type );
+		}
+
+		public function get_headers() {
+			return apply_filters( 'woocommerce_email_headers', 'Content-Type: ' . $this->get_content_type() . "\r\n", $this->id, $this->object, $this );
+		}
+
+		public function get_attachments() {
+			return apply_filters( 'woocommerce_email_attachments', array(), $this->id, $this->object, $this );
+		}
+
+		public function is_enabled() {
+			return apply_filters( 'woocommerce_email_enabled_' . $this->id, 'yes' === $this->enabled, $this->object, $this );
+		}
+
+		public function get_content() {
+			return 'plain' === $this->get_email_type() ? wordwrap( wp_strip_all_tags( $this->get_content_plain() ), 70 ) : $this->get_content_html();
+		}
+
+		public function get_content_plain() {
+			return '';
+		}
+
+		public function get_content_html() {
+			return '';
+		}
+
+		public function get_email_type_options() {
+			$types = array( 'plain' => 'Plain text' );
+			if ( class_exists( 'DOMDocument' ) ) {
+				$types['html']      = 'HTML';
+				$types['multipart'] = 'Multipart';
+			}
+			return $types;
+		}
+
+		public function get_from_name( $from_name = '' ) {
+			return wp_specialchars_decode( esc_html( get_option( 'woocommerce_email_from_name', $this->get_blogname() ) ), ENT_QUOTES );
+		}
+
+		public function get_from_address( $from_email = '' ) {
+			return sanitize_email( get_option( 'woocommerce_email_from_address', get_option( 'admin_email' ) ) );
+		}
+
+		/** wp_mail() (through woocommerce_mail_callback), with WooCommerce's sender and content type. */
+		public function send( $to, $subject, $message, $headers, $attachments ) {
+			add_filter( 'wp_mail_from', array( $this, 'get_from_address' ) );
+			add_filter( 'wp_mail_from_name', array( $this, 'get_from_name' ) );
+			add_filter( 'wp_mail_content_type', array( $this, 'get_content_type' ) );
+			$message       = apply_filters( 'woocommerce_mail_content', $message );
+			$mail_callback = apply_filters( 'woocommerce_mail_callback', 'wp_mail', $this );
+			$params        = apply_filters( 'woocommerce_mail_callback_params', array( $to, wp_specialchars_decode( $subject ), $message, $headers, $attachments ), $this );
+			$return        = $mail_callback( ...$params );
+			remove_filter( 'wp_mail_from', array( $this, 'get_from_address' ) );
+			remove_filter( 'wp_mail_from_name', array( $this, 'get_from_name' ) );
+			remove_filter( 'wp_mail_content_type', array( $this, 'get_content_type' ) );
+			return $return;
+		}
+	}
+
+	/** WooCommerce's mailer: its e-mails (none of WooCommerce's own here), extended by woocommerce_email_classes. */
+	final class WC_Emails {
+		/** @var array<string, WC_Email> */
+		public $emails = array();
+		private static ?WC_Emails $instance = null;
+
+		public static function instance() {
+			return self::$instance ??= new self();
+		}
+
+		public function __construct() {
+			$this->emails = apply_filters( 'woocommerce_email_classes', $this->emails );
+			add_action( 'woocommerce_email_header', array( $this, 'email_header' ) );
+			add_action( 'woocommerce_email_footer', array( $this, 'email_footer' ) );
+		}
+
+		public function get_emails() {
+			return $this->emails;
+		}
+
+		/** WooCommerce's emails/email-header.php, reduced to the document and the heading. */
+		public function email_header( $email_heading ) {
+			echo '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body><h1>' . esc_html( $email_heading ) . '</h1>';
+		}
+
+		public function email_footer() {
+			echo '</body></html>';
+		}
+	}
+
+	/** The template from the theme's woocommerce/ folder, else from $default_path. */
+	function wc_locate_template( $template_name, $template_path = '', $default_path = '' ) {
+		$template_path = $template_path ? $template_path : 'woocommerce/';
+		$template      = locate_template( array( trailingslashit( $template_path ) . $template_name ) );
+		if ( ! $template ) {
+			$template = trailingslashit( $default_path ) . $template_name;
+		}
+		return apply_filters( 'woocommerce_locate_template', $template, $template_name, $template_path );
+	}
+
+	function wc_get_template( $template_name, $args = array(), $template_path = '', $default_path = '' ) {
+		$template = apply_filters( 'wc_get_template', wc_locate_template( $template_name, $template_path, $default_path ), $template_name, $args, $template_path, $default_path );
+		extract( $args ); // phpcs:ignore WordPress.PHP.DontExtract -- as WooCommerce does.
+		include $template;
+	}
+
+	function wc_get_template_html( $template_name, $args = array(), $template_path = '', $default_path = '' ) {
+		ob_start();
+		wc_get_template( $template_name, $args, $template_path, $default_path );
+		return ob_get_clean();
+	}
+
+	/* ------------------------------------------------------------------ admin menu */
+
+	/** WooCommerce's top-level menu (WC_Admin_Menus::admin_menu), which extensions add pages under. */
+	add_action(
+		'admin_menu',
+		function () {
+			add_menu_page( 'WooCommerce', 'WooCommerce', 'edit_others_shop_orders', 'woocommerce', null, 'dashicons-cart', '55.5' );
+		},
+		9
+	);
 
 	/* ------------------------------------------------------------------ logging */
 

@@ -1,0 +1,104 @@
+--TEST--
+Amount check at crediting: an order edited after the payment was made, a currency switch (same and different rial value), a partial payment; held once, acknowledged once, e-mailed once
+--FILE--
+<?php
+require __DIR__ . '/bootstrap.inc';
+
+$client = Dargah_WC_Config::client();
+$gateways = WC()->payment_gateways()->payment_gateways();
+
+/** An order of $total $currency, a payment made for it, then the order changed by $edit before the customer pays. */
+function pay_after_edit(string $slug, string $total, string $currency, callable $edit): array
+{
+    global $client, $gateways;
+    $order = make_order("dargah_$slug", $total, $currency);
+    $gateways["dargah_$slug"]->process_payment($order->get_id());
+    $order = wc_get_order($order->get_id());
+    $edit($order);
+    $order->save();
+    $payment = $client->payment(Dargah_WC_Orders::latest_payment_id($order));
+    return [$order, pay_and_call_back($payment)];
+}
+
+/** The customer pays the page they were sent to; the callback's outcome. */
+function pay_and_call_back(Dargah\Payment $payment): Dargah\Outcome
+{
+    global $client;
+    $callback = pay_at_sandbox($payment);
+    parse_str((string) parse_url($callback['url'], PHP_URL_QUERY), $query);
+    return $client->handleCallback($payment->gateway, $query, $callback['method'] === 'POST' ? $callback['form'] : []);
+}
+
+function mails_about(string $payment_id): int
+{
+    $log = WP_CONTENT_DIR . '/uploads/test-mails.log';
+    return count(array_filter(file_exists($log) ? file($log) : [], fn($line) => str_contains($line, $payment_id)));
+}
+
+// ---- the shop edits the pending order from 125,000 to 1,250,000 rial; the customer pays the old page.
+[$order, $outcome] = pay_after_edit('vandar', '125000', 'IRR', fn($o) => $o->set_total('1250000'));
+$paid = $outcome->payment;
+check($outcome->kind === Dargah\OutcomeKind::NewlyPaid && $paid->verifiedAmount === 125000, 'edited total: the gateway verified the 125,000 rial the page asked for');
+Dargah_WC_Orders::credit($order, $paid, 'by the gateway callback');
+Dargah_WC_Orders::credit(wc_get_order($order->get_id()), $paid, 'by the gateway callback'); // The callback again.
+sleep(1);
+standin_as_run_queue(); // The reconcile job finds nothing left to credit.
+$order = wc_get_order($order->get_id());
+check($order->get_status() === 'on-hold' && !$order->is_paid() && $order->get_transaction_id() === '', 'edited total: the order is on hold, not paid');
+check(count_notes($order, 'it paid 125,000 IRR (125,000 rial), and the order now costs 1,250,000 IRR') === 1, 'edited total: one note names both amounts with their currencies');
+check(count_notes($order, 'payment confirmed') === 1 && count_notes($order, 'Payment via') === 0, "edited total: the payment is noted once, WooCommerce's payment_complete() never ran");
+check($client->payment($paid->id)->acknowledgedAt !== null && $client->unacknowledged() === [], 'edited total: acknowledged, so nothing credits it again');
+check(mails_about($paid->id) === 1 && Dargah_WC_Review::rows(true)[$paid->id]->order_id == $order->get_id(), 'edited total: on the review queue, e-mailed once');
+
+// ---- the currency moves from IRR to IRT after the payment was made.
+[$order, $outcome] = pay_after_edit('mupra', '125000', 'IRR', function ($o) {
+    $o->set_currency('IRT');
+    $o->set_total('12500');
+});
+Dargah_WC_Orders::credit($order, $outcome->payment, 'by the gateway callback');
+$order = wc_get_order($order->get_id());
+check($order->get_status() === 'processing' && count_notes($order, 'not credited') === 0, 'IRR to IRT, the same 125,000 rial: credited');
+check(Dargah_WC_Orders::payment_currency($order, $outcome->payment->id) === 'IRR', 'the payment remembers the currency it was made in');
+
+[$order, $outcome] = pay_after_edit('canpay', '125000', 'IRR', fn($o) => $o->set_currency('IRT')); // 125,000 toman: 1,250,000 rial.
+Dargah_WC_Orders::credit($order, $outcome->payment, 'by the gateway callback');
+$order = wc_get_order($order->get_id());
+check($order->get_status() === 'on-hold' && count_notes($order, 'it paid 125,000 IRR (125,000 rial), and the order now costs 125,000 IRT') === 1, 'IRR to IRT, 1,250,000 rial due now: on hold, both amounts named');
+
+// Toman paid, rial due: the paid amount is shown in the currency the payment was made in.
+[$order, $outcome] = pay_after_edit('vandar', '12500', 'IRT', function ($o) {
+    $o->set_currency('IRR');
+    $o->set_total('130000');
+});
+Dargah_WC_Orders::credit($order, $outcome->payment, 'by the gateway callback');
+check(count_notes(wc_get_order($order->get_id()), 'it paid 12,500 IRT (125,000 rial), and the order now costs 130,000 IRR') === 1, 'IRT to IRR, another value: on hold, paid in toman, due in rial');
+
+// ---- a partial payment: 125,000 rial towards an order of 1,250,000.
+$order = make_order('dargah_vandar', '1250000');
+$partial = $client->createPayment('vandar', Dargah_WC_Orders::new_invoice_id($order), 125000, Dargah_WC_Callback::callback_url('vandar'));
+Dargah_WC_Orders::record_payment($order, $partial, 'IRR');
+$order->save();
+$outcome = pay_and_call_back($partial);
+Dargah_WC_Orders::credit($order, $outcome->payment, 'by the gateway callback');
+$order = wc_get_order($order->get_id());
+check($order->get_status() === 'on-hold' && count_notes($order, 'it paid 125,000 IRR (125,000 rial), and the order now costs 1,250,000 IRR') === 1
+    && $client->payment($partial->id)->acknowledgedAt !== null, 'a partial payment: on hold with both amounts, acknowledged');
+
+// ---- the whole amount, as asked: credited as before (no review, no mail).
+[$order, $outcome] = pay_after_edit('atipay', '125000', 'IRR', fn($o) => null);
+Dargah_WC_Orders::credit($order, $outcome->payment, 'by the gateway callback');
+check(wc_get_order($order->get_id())->get_status() === 'processing' && mails_about($outcome->payment->id) === 0, 'the amount asked: credited, nobody e-mailed');
+?>
+--EXPECT--
+ok - edited total: the gateway verified the 125,000 rial the page asked for
+ok - edited total: the order is on hold, not paid
+ok - edited total: one note names both amounts with their currencies
+ok - edited total: the payment is noted once, WooCommerce's payment_complete() never ran
+ok - edited total: acknowledged, so nothing credits it again
+ok - edited total: on the review queue, e-mailed once
+ok - IRR to IRT, the same 125,000 rial: credited
+ok - the payment remembers the currency it was made in
+ok - IRR to IRT, 1,250,000 rial due now: on hold, both amounts named
+ok - IRT to IRR, another value: on hold, paid in toman, due in rial
+ok - a partial payment: on hold with both amounts, acknowledged
+ok - the amount asked: credited, nobody e-mailed
