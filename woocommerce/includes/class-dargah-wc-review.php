@@ -185,7 +185,7 @@ final class Dargah_WC_Review {
 		if ( 'check' === $action ) {
 			try {
 				$done['dargah_done']  = 'checked';
-				$done['dargah_state'] = Dargah_WC_Orders::check_again( $payment_id )->state->value;
+				$done['dargah_now']  = Dargah_WC_Orders::check_again( $payment_id )->state->value;
 			} catch ( Dargah\Exception $e ) {
 				Dargah_WC_Log::log( 'error', null, "payment $payment_id: check again failed: " . Dargah_WC_Log::describe( $e ) );
 				$done['dargah_done'] = 'check_failed';
@@ -218,7 +218,7 @@ final class Dargah_WC_Review {
 		$view       = isset( $_GET['view'] ) ? sanitize_key( wp_unslash( $_GET['view'] ) ) : '';
 		$payment_id = isset( $_GET['payment'] ) && is_string( $_GET['payment'] ) ? sanitize_text_field( wp_unslash( $_GET['payment'] ) ) : '';
 		$done       = isset( $_GET['dargah_done'] ) ? sanitize_key( wp_unslash( $_GET['dargah_done'] ) ) : '';
-		$state      = isset( $_GET['dargah_state'] ) ? sanitize_key( wp_unslash( $_GET['dargah_state'] ) ) : '';
+		$state      = isset( $_GET['dargah_now'] ) ? sanitize_key( wp_unslash( $_GET['dargah_now'] ) ) : '';
 		// phpcs:enable
 		echo '<div class="wrap" id="dargah-payments-page"><h1>' . esc_html__( 'Dargah payments', 'dargah-woocommerce' ) . '</h1>';
 		self::render_result( $done, $payment_id, $state );

@@ -119,6 +119,7 @@ try {
     // The shop raises the order's amount while the customer is on the gateway's page; the
     // customer pays the old amount: received, not credited, "needs review", once.
     echo "== an order edited after the payment was made\n";
+    $browser->requests(); // forget earlier requests
     $browser->click('#gateway option[value=mupra]');
     $browser->click('#buy');
     $browser->until(fn($b) => str_starts_with($b->url(), $sandbox) && $b->find('#card'), 'the mupra payment page');

@@ -143,11 +143,11 @@ try {
 }
 check($client->payment($doubt->id)->state === Dargah\PaymentState::InDoubt && !wc_get_order($order3->get_id())->is_paid(), 'a payment in doubt, its order unpaid');
 [$ended, $to] = follow(Dargah_WC_Review::action_url('check', $doubt->id));
-check($ended === 'redirected' && str_contains($to, 'dargah_done=checked') && str_contains($to, 'dargah_state=paid')
+check($ended === 'redirected' && str_contains($to, 'dargah_done=checked') && str_contains($to, 'dargah_now=paid')
     && wc_get_order($order3->get_id())->is_paid() && count_notes(wc_get_order($order3->get_id()), 'payment confirmed') === 1, 'check again with its nonce: verified, paid, the order credited once');
 [$ended, $to] = follow(Dargah_WC_Review::action_url('check', $review_id));
-check($ended === 'redirected' && str_contains($to, 'dargah_state=needs_review'), 'the needs-review payment checked again: still needs review');
-$_GET = ['dargah_done' => 'checked', 'payment' => $review_id, 'dargah_state' => 'needs_review'];
+check($ended === 'redirected' && str_contains($to, 'dargah_now=needs_review'), 'the needs-review payment checked again: still needs review');
+$_GET = ['dargah_done' => 'checked', 'payment' => $review_id, 'dargah_now' => 'needs_review'];
 check(str_contains(page_html($_GET), "Payment $review_id checked again: it is needs review."), 'the page says what the check found');
 
 // ---- the history: states and the gateway's answers.
@@ -195,3 +195,4 @@ ok - the history lists the events up to needs review, with the gateway's answers
 ok - mark as reviewed with a wrong nonce: refused
 ok - marked as reviewed: the notice is gone
 ok - seen again later: no second e-mail, not queued again
+ok - registered with woocommerce_email_classes; off in its settings, none sent
