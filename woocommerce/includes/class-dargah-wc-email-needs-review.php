@@ -52,7 +52,7 @@ final class Dargah_WC_Email_Needs_Review extends WC_Email {
 		if ( $order instanceof WC_Order ) {
 			$this->object                           = $order;
 			$this->payment_id                       = (string) $payment_id;
-			$this->gateway                          = Dargah_WC_Orders::gateway_name( substr( $order->get_payment_method(), 7 ) );
+			$this->gateway                          = Dargah_WC_Orders::gateway_name( self::gateway_of( (string) $payment_id, $order ) );
 			$this->reason                           = '' !== (string) $reason ? (string) $reason : '—';
 			$this->placeholders['{order_number}'] = $order->get_order_number();
 			$this->placeholders['{payment_id}']   = $this->payment_id;
@@ -61,6 +61,15 @@ final class Dargah_WC_Email_Needs_Review extends WC_Email {
 			}
 		}
 		$this->restore_locale();
+	}
+
+	/** The payment's gateway; the order's payment method when the store cannot say. */
+	private static function gateway_of( string $payment_id, WC_Order $order ): string {
+		try {
+			return Dargah_WC_Config::client()->payment( $payment_id )->gateway;
+		} catch ( Dargah\Exception $e ) {
+			return substr( $order->get_payment_method(), strlen( 'dargah_' ) );
+		}
 	}
 
 	/** The arguments both templates get. */

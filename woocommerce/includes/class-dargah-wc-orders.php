@@ -121,7 +121,11 @@ final class Dargah_WC_Orders {
 					$held[] = $payment->id;
 					$order->update_meta_data( self::META_AMOUNT_HELD, $held );
 					$order->add_order_note( self::paid_note( $order, $payment, $how ) );
-					$order->update_status( 'on-hold', $mismatch ); // Saves the meta too.
+					if ( $order->has_status( 'on-hold' ) ) {
+						$order->add_order_note( $mismatch ); // update_status() notes only a change of status.
+					} else {
+						$order->update_status( 'on-hold', $mismatch );
+					}
 					Dargah_WC_Review::flag( $order, $payment, $mismatch );
 					Dargah_WC_Log::log( 'warning', $payment->gateway, "order {$order->get_id()}: payment {$payment->id} held: it paid {$payment->verifiedAmount} rial, the order is now {$order->get_total()} {$order->get_currency()}" );
 				} else {
@@ -286,8 +290,8 @@ final class Dargah_WC_Orders {
 	 * those of requests that died after "newly paid".
 	 */
 	public static function reconcile(): void {
-		$client = Dargah_WC_Config::client();
 		try {
+			$client  = Dargah_WC_Config::client();
 			$min_age = (int) apply_filters( 'dargah_wc_reconcile_min_age', 120 );
 			$report  = $client->call( 'reconcile', array( 'min_age_secs' => max( 0, $min_age ) ) );
 			Dargah_WC_Log::log( 'info', null, sprintf( 'reconcile: paid %d, failed %d, cancelled %d, expired %d, needs review %d, still waiting %d, in doubt %d', $report['paid'], $report['failed'], $report['cancelled'], $report['expired'], $report['needs_review'], $report['still_waiting'], $report['in_doubt'] ) );
@@ -311,7 +315,7 @@ final class Dargah_WC_Orders {
 			Dargah_WC_Log::log( 'error', null, 'reconcile failed: ' . Dargah_WC_Log::describe( $e ) );
 		}
 		try {
-			foreach ( $client->unacknowledged( 100 ) as $payment ) {
+			foreach ( Dargah_WC_Config::client()->unacknowledged( 100 ) as $payment ) {
 				$order = self::order_for_payment( $payment->id, $payment->invoiceId );
 				if ( ! $order ) {
 					Dargah_WC_Log::log( 'warning', $payment->gateway, "paid payment {$payment->id} (invoice {$payment->invoiceId}) belongs to no order of this shop" );

@@ -166,7 +166,7 @@ final class Dargah_WC_Review_Table extends WP_List_Table {
 		if ( ! $order ) {
 			return '<bdi>' . esc_html( $item->invoiceId ) . '</bdi>';
 		}
-		return sprintf( '<a href="%1$s" class="dargah-order">#<bdi>%2$s</bdi></a>', esc_url( $order->get_edit_order_url() ), esc_html( $order->get_order_number() ) );
+		return sprintf( '<a href="%1$s" class="dargah-order"><bdi>#%2$s</bdi></a>', esc_url( $order->get_edit_order_url() ), esc_html( $order->get_order_number() ) );
 	}
 
 	/** @param Dargah\Payment $item */

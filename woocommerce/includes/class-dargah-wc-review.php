@@ -49,7 +49,7 @@ final class Dargah_WC_Review {
 				KEY open_reviews (reviewed_at)
 			) {$wpdb->get_charset_collate()}"
 		);
-		update_option( self::DB_VERSION_OPTION, self::DB_VERSION, false );
+		update_option( self::DB_VERSION_OPTION, self::DB_VERSION ); // Autoloaded: read on every admin page.
 	}
 
 	/**
@@ -239,7 +239,7 @@ final class Dargah_WC_Review {
 	private static function render_result( string $done, string $payment_id, string $state ): void {
 		$messages = array(
 			/* translators: 1: Dargah payment id, 2: its state */
-			'checked'      => array( 'success', sprintf( __( 'Payment %1$s checked again: it is %2$s.', 'dargah-woocommerce' ), $payment_id, Dargah_WC_Admin::state_label( $state ) ) ),
+			'checked'      => array( 'success', sprintf( __( 'Payment %1$s checked again; its state now: %2$s.', 'dargah-woocommerce' ), $payment_id, Dargah_WC_Admin::state_label( $state ) ) ),
 			/* translators: %s: Dargah payment id */
 			'check_failed' => array( 'error', sprintf( __( 'Payment %s could not be checked again; see the "dargah" log.', 'dargah-woocommerce' ), $payment_id ) ),
 			/* translators: %s: Dargah payment id */

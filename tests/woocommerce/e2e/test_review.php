@@ -93,7 +93,7 @@ try {
     // Row actions show on hover; follow the link as a click would.
     $browser->get($browser->attribute("tr[data-payment=\"$payment_id\"] a.dargah-check", 'href'));
     $browser->until(fn($b) => $b->find('#dargah-result') !== '', 'the result of "check again"');
-    check(str_contains($browser->text('#dargah-result'), "Payment $payment_id checked again: it is needs review."), '"check again" from the page: still needs review');
+    check(str_contains($browser->text('#dargah-result'), "Payment $payment_id checked again; its state now: needs review."), '"check again" from the page: still needs review');
     $browser->screenshot("$shots/woocommerce-review-en.png");
 
     echo "== the same page in Persian\n";

@@ -1,5 +1,5 @@
 --TEST--
-Amount check at crediting: an order edited after the payment was made, a currency switch (same and different rial value), a partial payment; held once, acknowledged once, e-mailed once
+Amount check at crediting: an order edited after the payment was made, a currency switch (same and different rial value), a partial payment; held once, acknowledged once, e-mailed once; acknowledge() and reconcile errors logged, never fatal
 --FILE--
 <?php
 require __DIR__ . '/bootstrap.inc';
@@ -88,6 +88,33 @@ check($order->get_status() === 'on-hold' && count_notes($order, 'it paid 125,000
 [$order, $outcome] = pay_after_edit('atipay', '125000', 'IRR', fn($o) => null);
 Dargah_WC_Orders::credit($order, $outcome->payment, 'by the gateway callback');
 check(wc_get_order($order->get_id())->get_status() === 'processing' && mails_about($outcome->payment->id) === 0, 'the amount asked: credited, nobody e-mailed');
+
+// ---- the store fails after a credit: acknowledge() and the reconcile job log it, nothing is thrown.
+[$order, $outcome] = pay_after_edit('mupra', '125000', 'IRR', fn($o) => null);
+$log = WP_CONTENT_DIR . '/uploads/wc-logs/dargah.log';
+$logged = strlen((string) file_get_contents($log));
+$store_down = fn($config) => ['store' => 'mysql://dargah:dargah@127.0.0.1:1/down'] + $config;
+add_filter('dargah_wc_config', $store_down);
+Dargah_WC_Config::reset();
+try {
+    Dargah_WC_Orders::credit($order, $outcome->payment, 'by the gateway callback');
+    Dargah_WC_Orders::reconcile();
+    $thrown = 'nothing';
+} catch (Throwable $e) {
+    $thrown = get_class($e);
+}
+$new_log = substr((string) file_get_contents($log), $logged);
+check($thrown === 'nothing' && wc_get_order($order->get_id())->get_status() === 'processing', "the store down after a credit: the order credited, nothing thrown ($thrown)");
+check(str_contains($new_log, "payment {$outcome->payment->id}: acknowledge failed") && str_contains($new_log, 'reconcile failed: store')
+    && str_contains($new_log, 'crediting paid payments failed: store'), 'acknowledge() and the reconcile job logged the errors');
+remove_filter('dargah_wc_config', $store_down);
+Dargah_WC_Config::reset();
+check($client->payment($outcome->payment->id)->acknowledgedAt === null, 'the payment is not acknowledged yet');
+sleep(1);
+standin_as_run_queue();
+$order = wc_get_order($order->get_id());
+check($client->payment($outcome->payment->id)->acknowledgedAt !== null && count_notes($order, 'payment confirmed') === 1 && count_notes($order, 'Payment via') === 1,
+    'the store back, the job acknowledges it without crediting again');
 ?>
 --EXPECT--
 ok - edited total: the gateway verified the 125,000 rial the page asked for
@@ -102,3 +129,7 @@ ok - IRR to IRT, 1,250,000 rial due now: on hold, both amounts named
 ok - IRT to IRR, another value: on hold, paid in toman, due in rial
 ok - a partial payment: on hold with both amounts, acknowledged
 ok - the amount asked: credited, nobody e-mailed
+ok - the store down after a credit: the order credited, nothing thrown (nothing)
+ok - acknowledge() and the reconcile job logged the errors
+ok - the payment is not acknowledged yet
+ok - the store back, the job acknowledges it without crediting again

@@ -148,7 +148,7 @@ check($ended === 'redirected' && str_contains($to, 'dargah_done=checked') && str
 [$ended, $to] = follow(Dargah_WC_Review::action_url('check', $review_id));
 check($ended === 'redirected' && str_contains($to, 'dargah_now=needs_review'), 'the needs-review payment checked again: still needs review');
 $_GET = ['dargah_done' => 'checked', 'payment' => $review_id, 'dargah_now' => 'needs_review'];
-check(str_contains(page_html($_GET), "Payment $review_id checked again: it is needs review."), 'the page says what the check found');
+check(str_contains(page_html($_GET), "Payment $review_id checked again; its state now: needs review."), 'the page says what the check found');
 
 // ---- the history: states and the gateway's answers.
 $history = page_html(['view' => 'history', 'payment' => $review_id]);
