@@ -21,7 +21,7 @@ final class Dargah_WC_Email_Needs_Review extends WC_Email {
 	public function __construct() {
 		$this->id             = 'dargah_needs_review';
 		$this->title          = __( 'Dargah payment needs review', 'dargah-woocommerce' );
-		$this->description    = __( 'Sent to the shop when a Dargah payment needs a person to look at it: the gateway\'s answer did not match, or the payment did not pay what its order costs now. Once per payment.', 'dargah-woocommerce' );
+		$this->description    = __( 'Sent to the shop when a Dargah payment needs a person to look at it: the gateway\'s answer did not match, the payment did not pay what its order costs now, or it paid an order already paid. Once per payment.', 'dargah-woocommerce' );
 		$this->template_html  = 'emails/dargah-needs-review.php';
 		$this->template_plain = 'emails/plain/dargah-needs-review.php';
 		$this->template_base  = DARGAH_WC_DIR . '/templates/';

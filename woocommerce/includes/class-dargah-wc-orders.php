@@ -110,13 +110,13 @@ final class Dargah_WC_Orders {
 					$credited[] = $payment->id;
 					$order->update_meta_data( self::META_CREDITED, $credited );
 					$order->add_order_note( self::paid_note( $order, $payment, $how ) );
-					$order->add_order_note(
-						sprintf(
-							/* translators: 1: gateway reference of the second payment */
-							__( 'This order was already paid: the payment with reference %1$s is a second payment and should be refunded to the customer.', 'dargah-woocommerce' ),
-							$payment->reference ?? $payment->id
-						)
+					$second = sprintf(
+						/* translators: 1: gateway reference of the second payment */
+						__( 'This order was already paid: the payment with reference %1$s is a second payment and should be refunded to the customer.', 'dargah-woocommerce' ),
+						$payment->reference ?? $payment->id
 					);
+					$order->add_order_note( $second );
+					Dargah_WC_Review::flag( $order, $payment, $second ); // A refund to make: the owner's queue.
 				} elseif ( null !== ( $mismatch = self::amount_mismatch( $order, $payment ) ) ) {
 					$held[] = $payment->id;
 					$order->update_meta_data( self::META_AMOUNT_HELD, $held );

@@ -89,6 +89,20 @@ check($order->get_status() === 'on-hold' && count_notes($order, 'it paid 125,000
 Dargah_WC_Orders::credit($order, $outcome->payment, 'by the gateway callback');
 check(wc_get_order($order->get_id())->get_status() === 'processing' && mails_about($outcome->payment->id) === 0, 'the amount asked: credited, nobody e-mailed');
 
+// ---- two tabs, both paid: the order stays paid; the second payment is a refund to make, on the queue.
+$order = make_order('dargah_canpay', '125000');
+$gateways['dargah_canpay']->process_payment($order->get_id());
+$first = $client->payment(Dargah_WC_Orders::latest_payment_id(wc_get_order($order->get_id())));
+$gateways['dargah_canpay']->process_payment($order->get_id());
+$second = $client->payment(Dargah_WC_Orders::latest_payment_id(wc_get_order($order->get_id())));
+Dargah_WC_Orders::credit($order, pay_and_call_back($first)->payment, 'by the gateway callback');
+$outcome = pay_and_call_back($second);
+Dargah_WC_Orders::credit($order, $outcome->payment, 'by the gateway callback');
+Dargah_WC_Orders::credit($order, $outcome->payment, 'by the gateway callback');
+$order = wc_get_order($order->get_id());
+check($order->get_status() === 'processing' && count_notes($order, 'is a second payment and should be refunded') === 1
+    && isset(Dargah_WC_Review::rows(true)[$second->id]) && mails_about($second->id) === 1, 'two tabs both paid: the order stays paid, the second payment noted once, queued, e-mailed once');
+
 // ---- the store fails after a credit: acknowledge() and the reconcile job log it, nothing is thrown.
 [$order, $outcome] = pay_after_edit('mupra', '125000', 'IRR', fn($o) => null);
 $log = WP_CONTENT_DIR . '/uploads/wc-logs/dargah.log';
@@ -129,6 +143,7 @@ ok - IRR to IRT, 1,250,000 rial due now: on hold, both amounts named
 ok - IRT to IRR, another value: on hold, paid in toman, due in rial
 ok - a partial payment: on hold with both amounts, acknowledged
 ok - the amount asked: credited, nobody e-mailed
+ok - two tabs both paid: the order stays paid, the second payment noted once, queued, e-mailed once
 ok - the store down after a credit: the order credited, nothing thrown (nothing)
 ok - acknowledge() and the reconcile job logged the errors
 ok - the payment is not acknowledged yet
