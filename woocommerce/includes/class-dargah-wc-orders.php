@@ -105,7 +105,9 @@ final class Dargah_WC_Orders {
 			$credited = self::meta_list( $order, self::META_CREDITED );
 			$held     = self::meta_list( $order, self::META_AMOUNT_HELD );
 			if ( ! in_array( $payment->id, $credited, true ) && ! in_array( $payment->id, $held, true ) ) {
-				if ( $credited && $order->is_paid() ) {
+				$second_payment = $credited && $order->is_paid();
+				$mismatch       = $second_payment ? null : self::amount_mismatch( $order, $payment );
+				if ( $second_payment ) {
 					// Two attempts both paid (two tabs): keep the order, tell the shop.
 					$credited[] = $payment->id;
 					$order->update_meta_data( self::META_CREDITED, $credited );
@@ -117,7 +119,7 @@ final class Dargah_WC_Orders {
 					);
 					$order->add_order_note( $second );
 					Dargah_WC_Review::flag( $order, $payment, $second ); // A refund to make: the owner's queue.
-				} elseif ( null !== ( $mismatch = self::amount_mismatch( $order, $payment ) ) ) {
+				} elseif ( null !== $mismatch ) {
 					$held[] = $payment->id;
 					$order->update_meta_data( self::META_AMOUNT_HELD, $held );
 					$order->add_order_note( self::paid_note( $order, $payment, $how ) );
