@@ -1,8 +1,9 @@
 <?php
 /**
- * Events to WooCommerce's logger (source "dargah") when a gateway's debug
- * logging is on. Messages carry ids, states and amounts, never credentials:
- * callers pass no settings and no raw gateway answers.
+ * Events to WooCommerce's logger (source "dargah"): errors always (an owner
+ * must be able to find why a paid order waits), the rest when a gateway's
+ * debug logging is on. Messages carry ids, states and amounts, never
+ * credentials: callers pass no settings and no raw gateway answers.
  *
  * @package Dargah_WooCommerce
  */
@@ -13,11 +14,15 @@ final class Dargah_WC_Log {
 
 	const SOURCE = 'dargah';
 
+	/** The levels written whatever the debug setting says (PSR-3 / WC_Log_Levels names). */
+	const ALWAYS = array( 'emergency', 'alert', 'critical', 'error' );
+
 	/**
 	 * @param string|null $slug The gateway (vandar, …) whose debug setting decides; null: any gateway's.
 	 */
 	public static function log( string $level, ?string $slug, string $message ): void {
-		if ( ! self::enabled( $slug ) || ! function_exists( 'wc_get_logger' ) ) {
+		$wanted = in_array( $level, self::ALWAYS, true ) || self::enabled( $slug );
+		if ( ! $wanted || ! function_exists( 'wc_get_logger' ) ) {
 			return;
 		}
 		wc_get_logger()->log( $level, $message, array( 'source' => self::SOURCE ) );
