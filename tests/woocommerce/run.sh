@@ -51,6 +51,9 @@ define( 'AUTOMATIC_UPDATER_DISABLED', true );
 define( 'WP_DEBUG', true );
 define( 'WP_DEBUG_LOG', '$dir/wp-debug.log' );
 define( 'WP_DEBUG_DISPLAY', false );
+// wp-config.php's own salts, as every install has: Dargah's token key derives from them, never from the database.
+define( 'SECURE_AUTH_KEY', '$(head -c 48 /dev/urandom | base64 | tr -d '\n')' );
+define( 'SECURE_AUTH_SALT', '$(head -c 48 /dev/urandom | base64 | tr -d '\n')' );
 \$table_prefix = 'wpt_';
 defined( 'ABSPATH' ) || define( 'ABSPATH', __DIR__ . '/' );
 require_once ABSPATH . 'wp-settings.php';
@@ -61,7 +64,7 @@ cp "$here/standin/woocommerce-standin.php" "$here/e2e/test-settings.php" "$wp/wp
 
 # PHP without php.ini: what WordPress needs, and the extension under test.
 php_base=(-d extension=mysqlnd -d extension=mysqli -d extension=ctype -d extension=iconv -d extension=tokenizer
-    -d extension=xml -d extension=dom -d extension=simplexml -d extension=fileinfo -d memory_limit=256M)
+    -d extension=xml -d extension=dom -d extension=simplexml -d extension=fileinfo -d extension=intl -d memory_limit=256M)
 php_exts=("${php_base[@]}" -d "extension=$so")
 export SANDBOX_URL
 php -n "${php_exts[@]}" "$here/e2e/install.php"

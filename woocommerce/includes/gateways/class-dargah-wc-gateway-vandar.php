@@ -25,7 +25,7 @@ class Dargah_WC_Gateway_Vandar extends Dargah_WC_Gateway {
 		return array(
 			'api_key'       => array(
 				'title'       => __( 'IPG API key', 'dargah-woocommerce' ),
-				'type'        => 'password',
+				'type'        => 'dargah_secret',
 				'description' => __( 'The api_key of your Vandar payment gateway.', 'dargah-woocommerce' ),
 				'default'     => '',
 			),
@@ -37,13 +37,13 @@ class Dargah_WC_Gateway_Vandar extends Dargah_WC_Gateway {
 			),
 			'access_token'  => array(
 				'title'       => __( 'Business API access token', 'dargah-woocommerce' ),
-				'type'        => 'password',
+				'type'        => 'dargah_secret',
 				'description' => __( 'From the Vandar dashboard (for refunds). Dargah refreshes it and keeps the new pair in its tables.', 'dargah-woocommerce' ),
 				'default'     => '',
 			),
 			'refresh_token' => array(
 				'title'       => __( 'Business API refresh token', 'dargah-woocommerce' ),
-				'type'        => 'password',
+				'type'        => 'dargah_secret',
 				'description' => __( 'From the Vandar dashboard (for refunds).', 'dargah-woocommerce' ),
 				'default'     => '',
 			),
