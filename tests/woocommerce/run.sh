@@ -7,7 +7,8 @@
 #   1. the plugin's classes: unit/*.phpt with PHP's run-tests.php
 #   2. end to end: e2e/test_e2e.php in headless Chromium, the shop under
 #      nginx + php-fpm on localhost and the sandbox on 127.0.0.1, so the POST
-#      callbacks are cross-site
+#      callbacks are cross-site; then e2e/test_e2e_boundaries.php (forged
+#      callbacks, parameter shapes, no extension, the Persian order screen)
 # Every server listens on loopback and is stopped at the end.
 #
 #   tests/woocommerce/run.sh DARGAH_BIN DARGAH_SO PLUGIN_ZIP RUN_TESTS_PHP   (make woocommerce-test)
@@ -107,6 +108,7 @@ for _ in $(seq 100); do curl -sf "$WEBDRIVER_URL/status" | grep -q '"ready":true
 set +e
 php -n "${php_exts[@]}" "$here/e2e/test_e2e.php"
 status=$?
+php -n "${php_exts[@]}" "$here/e2e/test_e2e_boundaries.php" || status=1
 set -e
 if [ "$status" != 0 ]; then
     echo "--- php-fpm log"; tail -30 "$dir/php-fpm.log"

@@ -1134,6 +1134,36 @@ namespace {
 		// phpcs:enable
 	}
 
+	/**
+	 * WooCommerce > Orders > Edit (HPOS: admin.php?page=wc-orders&action=edit&id=N):
+	 * the order's meta boxes, as WooCommerce fires add_meta_boxes with its
+	 * screen id and the order, then its notes as the order notes box shows them.
+	 */
+	add_action(
+		'admin_menu',
+		function () {
+			add_menu_page( 'WooCommerce', 'WooCommerce', 'manage_woocommerce', 'woocommerce', '__return_null' );
+			add_submenu_page( 'woocommerce', 'Orders', 'Orders', 'manage_woocommerce', 'wc-orders', 'standin_wc_order_screen' );
+		}
+	);
+
+	function standin_wc_order_screen() {
+		$order = wc_get_order( absint( $_GET['id'] ?? 0 ) ); // phpcs:ignore WordPress.Security.NonceVerification.Recommended
+		if ( ! $order instanceof WC_Order ) {
+			echo '<p>No such order.</p>';
+			return;
+		}
+		$screen = wc_get_page_screen_id( 'shop-order' );
+		do_action( 'add_meta_boxes', $screen, $order );
+		echo '<div class="wrap"><h1>' . esc_html( get_admin_page_title() ) . ' #' . esc_html( $order->get_id() ) . '</h1><div id="poststuff">';
+		do_meta_boxes( $screen, 'normal', $order );
+		echo '<div id="order-notes" class="postbox"><ul class="order_notes">';
+		foreach ( wc_get_order_notes( array( 'order_id' => $order->get_id() ) ) as $note ) {
+			echo '<li class="note"><div class="note_content">' . wpautop( wptexturize( wp_kses_post( $note->content ) ) ) . '</div></li>'; // phpcs:ignore WordPress.Security.EscapeOutput
+		}
+		echo '</ul></div></div></div>';
+	}
+
 	/** The "pay for order" form's submission (WC_Form_Handler::pay_action, on "wp"). */
 	add_action(
 		'wp',
