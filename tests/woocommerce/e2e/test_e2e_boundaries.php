@@ -44,7 +44,7 @@ function notes(int $order_id): string
 /** [status, headers and body] of a request to the shop. */
 function fetch(string $url, ?array $post = null): array
 {
-    $command = ['curl', '-s', '-i', $url];
+    $command = ['curl', '-s', '-g', '-i', $url]; // -g: brackets are the parameters' shape, not curl's globbing
     if ($post !== null) {
         array_push($command, '--data', $post === [] ? '' : implode('&', $post));
     }
@@ -164,6 +164,33 @@ try {
     $notes = $browser->text('#order-notes');
     check(str_contains($notes, 'ماپرا') && str_contains($notes, '603799******7890') && !str_contains($notes, 'payment confirmed'), 'Dargah\'s notes are in Persian, with the card mask whole');
     $browser->screenshot("$artifacts/persian-order-box.png");
+
+    echo "== the settings page: secrets never printed back\n";
+    $option = 'woocommerce_dargah_canpay_settings';
+    $settings_before = get_option($option);
+    $settings_page = "$site/wp-admin/admin.php?page=wc-settings&tab=checkout&section=dargah_canpay";
+    $save = function (array $fields) use ($browser, $settings_page) {
+        $browser->get($settings_page);
+        foreach ($fields as $css => $value) {
+            $browser->script('document.querySelector(arguments[0]).value = arguments[1];', [$css, $value]);
+        }
+        $browser->script('window.dargahBeforeSave = true;');
+        $browser->click('#save');
+        $browser->until(fn($b) => $b->script('return !window.dargahBeforeSave && document.readyState === "complete" && !!document.getElementById("mainform");'), 'the settings page after saving');
+        wp_cache_flush();
+        return [$browser->script('return document.documentElement.outerHTML;'), get_option('woocommerce_dargah_canpay_settings')];
+    };
+    [$html, $saved] = $save(['#woocommerce_dargah_canpay_merchant' => 'CANPAY-SECRET-E2E', 'input[name="woocommerce_dargah_canpay_accounts[0][name]"]' => 'branch2',
+        'input[name="woocommerce_dargah_canpay_accounts[0][merchant]"]' => 'BRANCH2-SECRET-E2E']);
+    check($saved['merchant'] === 'CANPAY-SECRET-E2E' && ($saved['accounts']['branch2']['merchant'] ?? '') === 'BRANCH2-SECRET-E2E', 'the merchant code and a further account are saved from the page');
+    check(!str_contains($html, 'CANPAY-SECRET-E2E') && !str_contains($html, 'BRANCH2-SECRET-E2E') && $browser->attribute('#woocommerce_dargah_canpay_merchant', 'value') === ''
+        && $browser->attribute('#woocommerce_dargah_canpay_merchant', 'placeholder') !== '', "neither secret is in the page's HTML; the field is empty with a placeholder");
+    [, $saved] = $save([]);
+    check($saved['merchant'] === 'CANPAY-SECRET-E2E' && $saved['accounts']['branch2']['merchant'] === 'BRANCH2-SECRET-E2E', 'saving the page untouched keeps both secrets');
+    [$html, $saved] = $save(['#woocommerce_dargah_canpay_sandbox_url' => 'http://10.0.0.9:8700']);
+    check($browser->script('return !!document.querySelector("#message.error");') && $saved['sandbox_url'] === $settings_before['sandbox_url'], 'a plain-http sandbox address off this server: a settings error, the saved address kept');
+    $browser->screenshot("$artifacts/settings-secrets.png");
+    update_option($option, $settings_before);
 } catch (Throwable $e) {
     check(false, 'the browser test stopped: ' . $e->getMessage() . ' at line ' . $e->getLine());
     try {

@@ -1144,8 +1144,36 @@ namespace {
 		function () {
 			add_menu_page( 'WooCommerce', 'WooCommerce', 'manage_woocommerce', 'woocommerce', '__return_null' );
 			add_submenu_page( 'woocommerce', 'Orders', 'Orders', 'manage_woocommerce', 'wc-orders', 'standin_wc_order_screen' );
+			add_submenu_page( 'woocommerce', 'Settings', 'Settings', 'manage_woocommerce', 'wc-settings', 'standin_wc_settings_screen' );
 		}
 	);
+
+	/**
+	 * WooCommerce > Settings > Payments > a gateway (admin.php?page=wc-settings&tab=checkout&section=<id>):
+	 * on save (nonce "woocommerce-settings") WC_Admin_Settings::save() fires
+	 * woocommerce_update_options_payment_gateways_<id>; then the messages and the
+	 * gateway's admin_options() in the settings form.
+	 */
+	function standin_wc_settings_screen() {
+		// phpcs:disable WordPress.Security.NonceVerification
+		$gateways = WC()->payment_gateways()->payment_gateways();
+		$gateway  = $gateways[ sanitize_key( $_GET['section'] ?? '' ) ] ?? null;
+		if ( ! $gateway ) {
+			echo '<p>No such payment method.</p>';
+			return;
+		}
+		if ( isset( $_POST['save'] ) ) {
+			check_admin_referer( 'woocommerce-settings' );
+			do_action( 'woocommerce_update_options_payment_gateways_' . $gateway->id );
+			$gateway->init_settings();
+		}
+		echo '<div class="wrap woocommerce"><form method="post" id="mainform" action="">';
+		WC_Admin_Settings::show_messages();
+		$gateway->admin_options();
+		wp_nonce_field( 'woocommerce-settings' );
+		echo '<p class="submit"><button name="save" id="save" class="button-primary woocommerce-save-button" type="submit" value="1">Save changes</button></p></form></div>';
+		// phpcs:enable
+	}
 
 	function standin_wc_order_screen() {
 		$order = wc_get_order( absint( $_GET['id'] ?? 0 ) ); // phpcs:ignore WordPress.Security.NonceVerification.Recommended
