@@ -163,8 +163,8 @@ abstract class Dargah_WC_Gateway extends WC_Payment_Gateway {
 	 * @param mixed  $value
 	 */
 	public function validate_sandbox_url_field( $key, $value ) {
-		$url = is_string( $value ) ? trim( wp_unslash( $value ) ) : '';
-		$url = '' === $url ? self::DEFAULT_SANDBOX_URL : $url;
+		$url     = is_string( $value ) ? trim( wp_unslash( $value ) ) : '';
+		$url     = '' === $url ? self::DEFAULT_SANDBOX_URL : $url;
 		$problem = self::sandbox_url_problem( $url );
 		if ( null !== $problem ) {
 			$this->settings_error( $problem );
@@ -194,19 +194,22 @@ abstract class Dargah_WC_Gateway extends WC_Payment_Gateway {
 	 * @param array  $data
 	 */
 	public function generate_dargah_secret_html( $key, $data ) {
-		$saved = '' !== (string) $this->get_option( $key );
-		$data['placeholder'] = $saved ? __( 'Saved. Type a new value to replace it.', 'dargah-woocommerce' ) : '';
+		$saved                     = '' !== (string) $this->get_option( $key );
+		$data['placeholder']       = $saved ? __( 'Saved. Type a new value to replace it.', 'dargah-woocommerce' ) : '';
 		$data['custom_attributes'] = array( 'autocomplete' => 'new-password' );
-		if ( $saved ) {
-			$data['description'] = trim( ( $data['description'] ?? '' ) . ' ' . sprintf( '<label><input type="checkbox" name="%s" value="1"> %s</label>', esc_attr( $this->get_field_key( $key ) . '_remove' ), esc_html__( 'Remove the saved value', 'dargah-woocommerce' ) ) );
-		}
-		$stored                 = $this->settings[ $key ] ?? '';
-		$this->settings[ $key ] = ''; // WooCommerce prints the option as the field's value: print none.
+		$stored                    = $this->settings[ $key ] ?? '';
+		$this->settings[ $key ]    = ''; // WooCommerce prints the option as the field's value: print none.
 		try {
-			return $this->generate_password_html( $key, $data );
+			$html = $this->generate_password_html( $key, $data );
 		} finally {
 			$this->settings[ $key ] = $stored;
 		}
+		if ( ! $saved ) {
+			return $html;
+		}
+		// After WooCommerce's field (its description allows no <input>), inside the field's fieldset.
+		$remove = sprintf( '<label><input type="checkbox" name="%s" value="1"> %s</label>', esc_attr( $this->get_field_key( $key ) . '_remove' ), esc_html__( 'Remove the saved value', 'dargah-woocommerce' ) );
+		return str_replace( '</fieldset>', $remove . '</fieldset>', $html );
 	}
 
 	/**
@@ -233,11 +236,11 @@ abstract class Dargah_WC_Gateway extends WC_Payment_Gateway {
 	 * @param array  $data
 	 */
 	public function generate_dargah_accounts_html( $key, $data ) {
-		$field   = $this->get_field_key( $key );
-		$fields  = static::credential_fields();
-		$rows    = self::named_accounts( $this->settings );
+		$field    = $this->get_field_key( $key );
+		$fields   = static::credential_fields();
+		$rows     = self::named_accounts( $this->settings );
 		$rows[''] = array(); // The row that adds an account.
-		$head    = '<th>' . esc_html__( 'Account name', 'dargah-woocommerce' ) . '</th>';
+		$head     = '<th>' . esc_html__( 'Account name', 'dargah-woocommerce' ) . '</th>';
 		foreach ( $fields as $cred ) {
 			$head .= '<th>' . esc_html( $cred['title'] ) . '</th>';
 		}

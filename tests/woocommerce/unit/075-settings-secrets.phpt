@@ -17,6 +17,7 @@ check($gateway->get_option('api_key') === 'IPG-SECRET-1', 'a secret is saved');
 $page = $html();
 check(!str_contains($page, 'IPG-SECRET-1') && !str_contains($page, 'ACCESS-SECRET-1') && str_contains($page, 'type="password"') && str_contains($page, 'Saved. Type a new value to replace it.'), 'the settings page never prints a saved secret: a placeholder says it is saved');
 check(str_contains($page, 'value="shop"'), 'plain settings are shown as saved');
+check(str_contains($page, '<input type="checkbox" name="woocommerce_dargah_vandar_api_key_remove" value="1">') && !str_contains($page, 'name="woocommerce_dargah_vandar_refresh_token_remove"'), 'a saved secret has a "remove" box; an empty one has none');
 $post(['api_key' => '', 'access_token' => '', 'business' => 'shop', 'sandbox_url' => getenv('SANDBOX_URL')]);
 $gateway->process_admin_options();
 $gateway->init_settings();
@@ -102,6 +103,7 @@ unlink($script);
 ok - a secret is saved
 ok - the settings page never prints a saved secret: a placeholder says it is saved
 ok - plain settings are shown as saved
+ok - a saved secret has a "remove" box; an empty one has none
 ok - an empty secret field keeps the saved secret
 ok - a new value replaces a secret; "remove" forgets one
 ok - an account saved from its fields
