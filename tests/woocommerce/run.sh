@@ -71,7 +71,7 @@ export SANDBOX_URL
 php -n "${php_exts[@]}" "$here/e2e/install.php"
 
 # ---- 1. the plugin's classes (run-tests.php writes next to the tests: run a copy) ----
-export DARGAH_SO=$so WC_PHP_BASE="${php_base[*]}"
+export DARGAH_SO=$so WC_PHP_BASE="${php_base[*]}" DARGAH_REPO=$repo
 cp -r "$here/unit" "$dir/unit"
 set +e
 NO_INTERACTION=1 TEST_PHP_EXECUTABLE=$(command -v php) php -n "$run_tests" -n -q -P --no-color --no-progress --show-diff \
