@@ -86,7 +86,7 @@ final class Dargah_WC_Orders {
 						sprintf(
 							/* translators: 1: gateway reference of the second payment */
 							__( 'This order was already paid: the payment with reference %1$s is a second payment and should be refunded to the customer.', 'dargah-woocommerce' ),
-							Dargah_WC_Admin::isolate( $payment->reference ?? $payment->id )
+							$payment->reference ?? $payment->id
 						)
 					);
 				} else {
