@@ -10,7 +10,9 @@
 #                           WooCommerce stand-in (tests/woocommerce/standin) as a must-use
 #                           plugin, the zip installed and activated, the real extension and
 #                           the sandbox: the plugin's classes (.phpt, run-tests.php), then
-#                           checkout to paid order in headless Chromium
+#                           checkout to paid order in headless Chromium, then the plugin's
+#                           edges (forged callbacks, parameter shapes, no extension, the
+#                           settings page, the Persian order screen)
 
 WC_BUILD  := build/woocommerce
 WC_ZIP    := $(abspath $(WC_BUILD)/dargah-woocommerce.zip)

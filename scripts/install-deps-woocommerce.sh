@@ -3,6 +3,8 @@
 # that is already there (the extension's own build needs install-deps-php.sh).
 # Safe to run again. Needs root or sudo for apt-get.
 #   wordpress                  the end-to-end test's WordPress (Debian's package, /usr/share/wordpress)
+#   wordpress-l10n             WordPress's own fa_IR translation (right-to-left admin in the Persian tests)
+#   php8.2-intl                IntlDateFormatter: Solar Hijri dates in Persian
 #   php8.2-mysql               WordPress's mysqli
 #   mariadb-server             the WordPress database (started by scripts/db.sh)
 #   php8.2-cli, php8.2-fpm, php8.2-dev, nginx   php -l, run-tests.php, serving WordPress
@@ -19,7 +21,7 @@ for service in php8.2-fpm nginx apache2; do
     dpkg -s "$service" >/dev/null 2>&1 || fresh_services+=("$service")
 done
 
-apt_install_missing wordpress php8.2-mysql mariadb-server php8.2-cli php8.2-fpm php8.2-dev nginx \
+apt_install_missing wordpress wordpress-l10n php8.2-intl php8.2-mysql mariadb-server php8.2-cli php8.2-fpm php8.2-dev nginx \
     gettext zip chromium chromium-driver curl
 
 for service in "${fresh_services[@]}"; do

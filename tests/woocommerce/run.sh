@@ -8,7 +8,8 @@
 #   2. end to end: e2e/test_e2e.php in headless Chromium, the shop under
 #      nginx + php-fpm on localhost and the sandbox on 127.0.0.1, so the POST
 #      callbacks are cross-site; then e2e/test_review.php, the owner's review
-#      page in English and Persian (screenshots)
+#      page in English and Persian (screenshots); then e2e/test_e2e_boundaries.php
+#      (forged callbacks, parameter shapes, no extension, the Persian order screen)
 # Every server listens on loopback and is stopped at the end.
 #
 #   tests/woocommerce/run.sh DARGAH_BIN DARGAH_SO PLUGIN_ZIP RUN_TESTS_PHP   (make woocommerce-test)
@@ -53,6 +54,9 @@ define( 'WP_HTTP_BLOCK_EXTERNAL', true ); // No update checks from the admin pag
 define( 'WP_DEBUG', true );
 define( 'WP_DEBUG_LOG', '$dir/wp-debug.log' );
 define( 'WP_DEBUG_DISPLAY', false );
+// wp-config.php's own salts, as every install has: Dargah's token key derives from them, never from the database.
+define( 'SECURE_AUTH_KEY', '$(head -c 48 /dev/urandom | base64 | tr -d '\n')' );
+define( 'SECURE_AUTH_SALT', '$(head -c 48 /dev/urandom | base64 | tr -d '\n')' );
 \$table_prefix = 'wpt_';
 defined( 'ABSPATH' ) || define( 'ABSPATH', __DIR__ . '/' );
 require_once ABSPATH . 'wp-settings.php';
@@ -63,13 +67,13 @@ cp "$here/standin/woocommerce-standin.php" "$here/e2e/test-settings.php" "$wp/wp
 
 # PHP without php.ini: what WordPress needs, and the extension under test.
 php_base=(-d extension=mysqlnd -d extension=mysqli -d extension=ctype -d extension=iconv -d extension=tokenizer
-    -d extension=xml -d extension=dom -d extension=simplexml -d extension=fileinfo -d memory_limit=256M)
+    -d extension=xml -d extension=dom -d extension=simplexml -d extension=fileinfo -d extension=intl -d memory_limit=256M)
 php_exts=("${php_base[@]}" -d "extension=$so")
 export SANDBOX_URL
 php -n "${php_exts[@]}" "$here/e2e/install.php"
 
 # ---- 1. the plugin's classes (run-tests.php writes next to the tests: run a copy) ----
-export DARGAH_SO=$so WC_PHP_BASE="${php_base[*]}"
+export DARGAH_SO=$so WC_PHP_BASE="${php_base[*]}" DARGAH_REPO=$repo
 cp -r "$here/unit" "$dir/unit"
 set +e
 NO_INTERACTION=1 TEST_PHP_EXECUTABLE=$(command -v php) php -n "$run_tests" -n -q -P --no-color --no-progress --show-diff \
@@ -108,6 +112,7 @@ php -n "${php_exts[@]}" "$here/e2e/test_e2e.php"
 status=$?
 # The owner's review page (DARGAH_WC_SCREENSHOTS=docs/images: its screenshots for the docs).
 php -n "${php_exts[@]}" "$here/e2e/test_review.php" || status=1
+php -n "${php_exts[@]}" "$here/e2e/test_e2e_boundaries.php" || status=1
 set -e
 if [ "$status" != 0 ]; then
     echo "--- php-fpm log"; tail -30 "$dir/php-fpm.log"

@@ -62,8 +62,11 @@ abstract class Dargah_WC_Gateway extends WC_Payment_Gateway {
 	 */
 	public static function dargah_config( array $settings ): ?array {
 		if ( 'yes' === ( $settings['sandbox'] ?? 'no' ) ) {
-			$url     = untrailingslashit( (string) ( $settings['sandbox_url'] ?? '' ) );
-			$url     = '' !== $url ? $url : self::DEFAULT_SANDBOX_URL;
+			$url = untrailingslashit( (string) ( $settings['sandbox_url'] ?? '' ) );
+			$url = '' !== $url ? $url : self::DEFAULT_SANDBOX_URL;
+			if ( null !== self::sandbox_url_problem( $url ) ) {
+				return null; // Saved before this check, or put in the database by hand: not used.
+			}
 			$section = static::sandbox_config( $url );
 			// The sandbox's second merchant account, as "branch2".
 			$section['accounts'] = array( 'branch2' => static::sandbox_second_account( $url ) );
@@ -99,22 +102,207 @@ abstract class Dargah_WC_Gateway extends WC_Payment_Gateway {
 	abstract protected static function sandbox_second_account( string $url ): array;
 
 	/**
-	 * The named accounts of the "Further merchant accounts" setting (JSON);
-	 * empty when it is empty or not a JSON object (Dargah refuses bad names).
+	 * The named accounts of the "Further merchant accounts" setting: name =>
+	 * the gateway's credential fields. Saved as structured fields (an array);
+	 * a JSON object saved by an earlier version is read too. Only credential
+	 * fields are taken: no base URL, so every account talks to the gateway's
+	 * own https address. An account missing a required credential is left out.
 	 *
 	 * @param array<string, mixed> $settings
-	 * @return array<string, array<string, mixed>>
+	 * @return array<string, array<string, string>>
 	 */
 	public static function named_accounts( array $settings ): array {
-		$text = trim( (string) ( $settings['accounts'] ?? '' ) );
-		if ( '' === $text ) {
-			return array();
+		$accounts = $settings['accounts'] ?? array();
+		if ( is_string( $accounts ) ) {
+			$accounts = '' === trim( $accounts ) ? array() : json_decode( $accounts, true );
 		}
-		$accounts = json_decode( $text, true );
 		if ( ! is_array( $accounts ) || array_is_list( $accounts ) ) {
 			return array();
 		}
-		return array_filter( $accounts, 'is_array' );
+		$named = array();
+		foreach ( $accounts as $name => $values ) {
+			if ( ! is_array( $values ) ) {
+				continue;
+			}
+			$section = array_filter(
+				array_map( fn( $v ) => is_scalar( $v ) ? trim( (string) $v ) : '', array_intersect_key( $values, static::credential_fields() ) ),
+				fn( $v ) => '' !== $v
+			);
+			if ( ! array_diff( static::required_credentials(), array_keys( $section ) ) ) {
+				$named[ (string) $name ] = $section;
+			}
+		}
+		return $named;
+	}
+
+	/**
+	 * Why a sandbox address cannot be used, or null when it can: https
+	 * anywhere, plain http only to this server (the loopback addresses).
+	 * Outside sandbox mode no address is configurable: Dargah uses each
+	 * gateway's documented https address.
+	 */
+	public static function sandbox_url_problem( string $url ): ?string {
+		$parts  = wp_parse_url( $url );
+		$scheme = strtolower( (string) ( $parts['scheme'] ?? '' ) );
+		$host   = strtolower( trim( (string) ( $parts['host'] ?? '' ), '[]' ) );
+		if ( '' === $host || ! in_array( $scheme, array( 'http', 'https' ), true ) ) {
+			return __( 'The sandbox address must be a full URL, such as http://127.0.0.1:8700.', 'dargah-woocommerce' );
+		}
+		$loopback = 'localhost' === $host || '::1' === $host || str_starts_with( $host, '127.' );
+		if ( 'http' === $scheme && ! $loopback ) {
+			return __( 'The sandbox address must use https, or plain http only to this server (127.0.0.1, ::1 or localhost): payments and credentials must not cross a network unencrypted.', 'dargah-woocommerce' );
+		}
+		return null;
+	}
+
+	/**
+	 * WooCommerce's validator for the sandbox address: a bad one is refused
+	 * with a settings error and the saved address is kept.
+	 *
+	 * @param string $key
+	 * @param mixed  $value
+	 */
+	public function validate_sandbox_url_field( $key, $value ) {
+		$url     = is_string( $value ) ? trim( wp_unslash( $value ) ) : '';
+		$url     = '' === $url ? self::DEFAULT_SANDBOX_URL : $url;
+		$problem = self::sandbox_url_problem( $url );
+		if ( null !== $problem ) {
+			$this->settings_error( $problem );
+		}
+		return esc_url_raw( $url, array( 'http', 'https' ) );
+	}
+
+	/**
+	 * Refuses the field's new value: the settings page shows the message
+	 * and WooCommerce keeps the saved value (it catches the exception).
+	 *
+	 * @throws Exception Always.
+	 */
+	private function settings_error( string $message ): never {
+		if ( class_exists( 'WC_Admin_Settings' ) ) {
+			WC_Admin_Settings::add_error( $message );
+		}
+		throw new Exception( esc_html( $message ) );
+	}
+
+	/**
+	 * A secret (type "dargah_secret"): a password field that is never filled
+	 * in, so the saved value never reaches the page's HTML; a placeholder
+	 * says one is saved, and "remove" forgets it.
+	 *
+	 * @param string $key
+	 * @param array  $data
+	 */
+	public function generate_dargah_secret_html( $key, $data ) {
+		$saved                     = '' !== (string) $this->get_option( $key );
+		$data['placeholder']       = $saved ? __( 'Saved. Type a new value to replace it.', 'dargah-woocommerce' ) : '';
+		$data['custom_attributes'] = array( 'autocomplete' => 'new-password' );
+		$stored                    = $this->settings[ $key ] ?? '';
+		$this->settings[ $key ]    = ''; // WooCommerce prints the option as the field's value: print none.
+		try {
+			$html = $this->generate_password_html( $key, $data );
+		} finally {
+			$this->settings[ $key ] = $stored;
+		}
+		if ( ! $saved ) {
+			return $html;
+		}
+		// After WooCommerce's field (its description allows no <input>), inside the field's fieldset.
+		$remove = sprintf( '<label><input type="checkbox" name="%s" value="1"> %s</label>', esc_attr( $this->get_field_key( $key ) . '_remove' ), esc_html__( 'Remove the saved value', 'dargah-woocommerce' ) );
+		return str_replace( '</fieldset>', $remove . '</fieldset>', $html );
+	}
+
+	/**
+	 * An empty secret field keeps the saved value; "remove" clears it.
+	 *
+	 * @param string $key
+	 * @param mixed  $value
+	 */
+	public function validate_dargah_secret_field( $key, $value ) {
+		$posted = $this->get_post_data();
+		if ( ! empty( $posted[ $this->get_field_key( $key ) . '_remove' ] ) ) {
+			return '';
+		}
+		$value = is_string( $value ) ? trim( wp_unslash( $value ) ) : '';
+		return '' === $value ? (string) $this->get_option( $key ) : $value;
+	}
+
+	/**
+	 * The further merchant accounts (type "dargah_accounts"): one row per
+	 * account, its name and the gateway's credential fields, secrets never
+	 * printed, and an empty row to add one.
+	 *
+	 * @param string $key
+	 * @param array  $data
+	 */
+	public function generate_dargah_accounts_html( $key, $data ) {
+		$field    = $this->get_field_key( $key );
+		$fields   = static::credential_fields();
+		$rows     = self::named_accounts( $this->settings );
+		$rows[''] = array(); // The row that adds an account.
+		$head     = '<th>' . esc_html__( 'Account name', 'dargah-woocommerce' ) . '</th>';
+		foreach ( $fields as $cred ) {
+			$head .= '<th>' . esc_html( $cred['title'] ) . '</th>';
+		}
+		$body = '';
+		$i    = 0;
+		foreach ( $rows as $name => $values ) {
+			$prefix = $field . '[' . $i++ . ']';
+			$body  .= '<tr><td><input type="hidden" name="' . esc_attr( $prefix . '[was]' ) . '" value="' . esc_attr( $name ) . '"><input type="text" pattern="[a-z][a-z0-9_\-]{0,31}" name="' . esc_attr( $prefix . '[name]' ) . '" value="' . esc_attr( $name ) . '" placeholder="' . esc_attr__( 'e.g. branch2', 'dargah-woocommerce' ) . '"></td>';
+			foreach ( $fields as $cred_key => $cred ) {
+				$secret = 'dargah_secret' === $cred['type'];
+				$saved  = isset( $values[ $cred_key ] );
+				$body  .= '<td><input type="' . ( $secret ? 'password' : 'text' ) . '" autocomplete="' . ( $secret ? 'new-password' : 'off' ) . '" name="' . esc_attr( $prefix . '[' . $cred_key . ']' ) . '"'
+					// A secret is never printed back; a saved one shows as a placeholder.
+					. ( $secret ? ' value="" placeholder="' . ( $saved ? esc_attr__( 'Saved', 'dargah-woocommerce' ) : '' ) . '"' : ' value="' . esc_attr( $values[ $cred_key ] ?? '' ) . '"' ) . '></td>';
+			}
+			$body .= '<td>' . ( '' === $name ? '' : '<label><input type="checkbox" name="' . esc_attr( $prefix . '[remove]' ) . '" value="1"> ' . esc_html__( 'Remove', 'dargah-woocommerce' ) . '</label>' ) . '</td></tr>';
+		}
+		return '<tr valign="top"><th scope="row" class="titledesc">' . esc_html( $data['title'] ) . '</th><td class="forminp"><table class="widefat dargah-accounts" id="' . esc_attr( $field ) . '"><thead><tr>' . $head . '<th></th></tr></thead><tbody>' . $body . '</tbody></table><p class="description">' . esc_html( $data['description'] ) . '</p></td></tr>';
+	}
+
+	/**
+	 * The posted account rows: renamed and removed accounts, secrets left
+	 * empty keep their saved values; a bad name or a missing credential is
+	 * refused with a settings error and the saved accounts are kept.
+	 *
+	 * @param string $key
+	 * @param mixed  $value
+	 * @return array<string, array<string, string>>
+	 */
+	public function validate_dargah_accounts_field( $key, $value ) {
+		$saved    = self::named_accounts( $this->settings );
+		$accounts = array();
+		foreach ( is_array( $value ) ? $value : array() as $row ) {
+			if ( ! is_array( $row ) ) {
+				continue;
+			}
+			$text = fn( $name ) => isset( $row[ $name ] ) && is_string( $row[ $name ] ) ? trim( wp_unslash( $row[ $name ] ) ) : '';
+			$name = $text( 'name' );
+			if ( '' === $name || ! empty( $row['remove'] ) ) {
+				continue;
+			}
+			if ( 'default' === $name || ! preg_match( '/^[a-z][a-z0-9_-]{0,31}$/', $name ) || isset( $accounts[ $name ] ) ) {
+				/* translators: %s: the account name */
+				$this->settings_error( sprintf( __( 'Further merchant accounts: "%s" cannot be an account name. A name is 1 to 32 characters: a lowercase letter first, then lowercase letters, digits, "_" or "-"; not "default", and each name once.', 'dargah-woocommerce' ), $name ) );
+			}
+			$before  = $saved[ $text( 'was' ) ] ?? array();
+			$account = array();
+			foreach ( static::credential_fields() as $cred_key => $cred ) {
+				$v = $text( $cred_key );
+				$v = '' === $v && 'dargah_secret' === $cred['type'] ? ( $before[ $cred_key ] ?? '' ) : $v;
+				if ( '' !== $v ) {
+					$account[ $cred_key ] = $v;
+				}
+			}
+			$missing = array_diff( static::required_credentials(), array_keys( $account ) );
+			if ( $missing ) {
+				/* translators: 1: the account name, 2: the missing fields */
+				$this->settings_error( sprintf( __( 'Further merchant accounts: "%1$s" needs %2$s.', 'dargah-woocommerce' ), $name, implode( ', ', array_map( fn( $k ) => static::credential_fields()[ $k ]['title'], $missing ) ) ) );
+			}
+			$accounts[ $name ] = $account;
+		}
+		return $accounts;
 	}
 
 	/** The merchant account this payment method's payments are made with; null: the default one. */
@@ -162,10 +350,9 @@ abstract class Dargah_WC_Gateway extends WC_Payment_Gateway {
 			array(
 				'accounts'    => array(
 					'title'       => __( 'Further merchant accounts', 'dargah-woocommerce' ),
-					'type'        => 'textarea',
-					'description' => __( 'Other merchant accounts at this gateway (a second brand or terminal), as JSON: {"branch2": {…the same credential fields…}}. The fields above are the "default" account.', 'dargah-woocommerce' ),
-					'default'     => '',
-					'desc_tip'    => true,
+					'type'        => 'dargah_accounts',
+					'description' => __( 'Other merchant accounts at this gateway (a second brand or terminal): a name and the same credentials as above. The fields above are the "default" account. Saved secrets are never shown again; leave a secret empty to keep it.', 'dargah-woocommerce' ),
+					'default'     => array(),
 				),
 				'account'     => array(
 					'title'       => __( 'Account for this payment method', 'dargah-woocommerce' ),
@@ -184,7 +371,7 @@ abstract class Dargah_WC_Gateway extends WC_Payment_Gateway {
 				'sandbox_url' => array(
 					'title'       => __( 'Sandbox address', 'dargah-woocommerce' ),
 					'type'        => 'text',
-					'description' => __( 'Where the Dargah sandbox listens.', 'dargah-woocommerce' ),
+					'description' => __( 'Where the Dargah sandbox listens: https, or plain http only on this server (127.0.0.1, ::1, localhost).', 'dargah-woocommerce' ),
 					'default'     => self::DEFAULT_SANDBOX_URL,
 					'desc_tip'    => true,
 				),
@@ -194,6 +381,13 @@ abstract class Dargah_WC_Gateway extends WC_Payment_Gateway {
 					'label'       => __( 'Log events', 'dargah-woocommerce' ),
 					/* translators: %s: the log source name */
 					'description' => sprintf( __( 'Payments, callbacks and the reconcile job are logged in WooCommerce > Status > Logs, source "%s". No credentials are logged.', 'dargah-woocommerce' ), Dargah_WC_Log::SOURCE ),
+					'default'     => 'no',
+				),
+				'delete_records' => array(
+					'title'       => __( 'When the plugin is deleted', 'dargah-woocommerce' ),
+					'type'        => 'checkbox',
+					'label'       => __( 'Delete payment records', 'dargah-woocommerce' ),
+					'description' => __( 'Deleting the plugin always removes its settings and scheduled job. Dargah\'s payment records (the wp_dargah_* tables: every payment, its gateway reference and history) are kept unless this is ticked for any Dargah gateway: keep them while a payment may still need checking or refunding.', 'dargah-woocommerce' ),
 					'default'     => 'no',
 				),
 			)
@@ -263,9 +457,9 @@ abstract class Dargah_WC_Gateway extends WC_Payment_Gateway {
 				/* translators: 1: gateway name, 2: amount in rial, 3: invoice id, 4: Dargah payment id */
 				__( 'Customer sent to %1$s to pay %2$s rial (invoice %3$s, Dargah payment %4$s).', 'dargah-woocommerce' ),
 				Dargah_WC_Orders::gateway_name( static::SLUG ),
-				number_format_i18n( $amount ),
-				$invoice,
-				$payment->id
+				Dargah_WC_Admin::isolate( number_format_i18n( $amount ) ),
+				Dargah_WC_Admin::isolate( $invoice ),
+				Dargah_WC_Admin::isolate( $payment->id )
 			)
 		);
 		$order->save();

@@ -32,6 +32,39 @@ final class Dargah_WC_Callback {
 		self::handle( 'atipay' );
 	}
 
+	/**
+	 * Without the dargah extension: the customer coming back from the
+	 * gateway reads that the payment is received and will be confirmed (the
+	 * reconcile job does, once the extension is back), not a bare "-1".
+	 * 503 with Retry-After: nothing was processed, the same callback works later.
+	 */
+	public static function extension_missing(): void {
+		header( 'Retry-After: 300' );
+		self::page(
+			__( 'Payment received', 'dargah-woocommerce' ),
+			'<p id="dargah-unavailable">' . esc_html__( 'Thank you: we have received you back from the payment gateway. We will confirm your payment shortly; if it went through, your order is updated within a few minutes and you need not pay again.', 'dargah-woocommerce' ) . '</p>',
+			503
+		);
+	}
+
+	/**
+	 * A request's parameters as the strings a gateway sends: array-shaped
+	 * ones (?key[]=x) are no gateway's and no page's, and are dropped, so
+	 * that no parameter's shape can raise a PHP warning or a type error.
+	 *
+	 * @param mixed $params $_GET or $_POST, unslashed.
+	 * @return array<string, string>
+	 */
+	private static function strings( $params ): array {
+		$strings = array();
+		foreach ( is_array( $params ) ? $params : array() as $name => $value ) {
+			if ( is_scalar( $value ) ) {
+				$strings[ (string) $name ] = (string) $value;
+			}
+		}
+		return $strings;
+	}
+
 	public static function callback_url( string $slug ): string {
 		return WC()->api_request_url( "dargah_$slug" );
 	}
@@ -39,11 +72,11 @@ final class Dargah_WC_Callback {
 	/** The callback, GET or POST, exactly as it came (WordPress adds slashes to both). */
 	public static function handle( string $slug ): void {
 		// phpcs:disable WordPress.Security.NonceVerification -- the gateway's request carries no nonce; Dargah verifies with the gateway.
-		$query = wp_unslash( $_GET );
-		$body  = wp_unslash( $_POST );
+		$query = self::strings( wp_unslash( $_GET ) );
+		$body  = self::strings( wp_unslash( $_POST ) );
 		// phpcs:enable
 		if ( isset( $query['dargah_check'] ) ) {
-			self::check_again( $slug, (int) ( $query['order'] ?? 0 ), (string) ( $query['key'] ?? '' ) );
+			self::check_again( $slug, absint( $query['order'] ?? 0 ), $query['key'] ?? '' );
 			return;
 		}
 		unset( $query['wc-api'] );

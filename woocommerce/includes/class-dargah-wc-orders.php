@@ -195,17 +195,19 @@ final class Dargah_WC_Orders {
 		}
 	}
 
+	/** The ids, card mask and amount are isolated: a Persian note must not reverse "603799******7890". */
 	private static function paid_note( WC_Order $order, Dargah\Payment $payment, string $how ): string {
+		$ltr  = array( 'Dargah_WC_Admin', 'isolate' );
 		$dash = '—';
 		return sprintf(
 			/* translators: 1: gateway name, 2: gateway reference, 3: trace number, 4: masked card number, 5: amount in rial, 6: Dargah payment id, 7: how it was confirmed */
 			__( '%1$s payment confirmed. Reference: %2$s; trace number: %3$s; card: %4$s; amount: %5$s rial (Dargah payment %6$s, %7$s).', 'dargah-woocommerce' ),
 			self::gateway_name( $payment->gateway ),
-			$payment->reference ?? $dash,
-			$payment->traceNumber ?? $dash,
-			$payment->maskedCard ?? $dash,
-			number_format_i18n( $payment->verifiedAmount ?? $payment->amount ),
-			$payment->id,
+			$ltr( $payment->reference ?? $dash ),
+			$ltr( $payment->traceNumber ?? $dash ),
+			$ltr( $payment->maskedCard ?? $dash ),
+			$ltr( number_format_i18n( $payment->verifiedAmount ?? $payment->amount ) ),
+			$ltr( $payment->id ),
 			$how
 		);
 	}
@@ -231,8 +233,8 @@ final class Dargah_WC_Orders {
 					__( '%1$s payment not confirmed yet (%2$s for now): %3$s (Dargah payment %4$s). It stays open until its deadline in case the gateway confirms it; the customer may try again meanwhile.', 'dargah-woocommerce' ),
 					self::gateway_name( $payment->gateway ),
 					Dargah_WC_Admin::state_label( $what ),
-					$payment->note ?? '—',
-					$payment->id
+					Dargah_WC_Admin::note_text( $payment->note ?? '—' ),
+					Dargah_WC_Admin::isolate( $payment->id )
 				)
 			);
 			$order->save();
@@ -247,8 +249,8 @@ final class Dargah_WC_Orders {
 				__( '%1$s payment not completed (%2$s): %3$s (Dargah payment %4$s). The customer may try again.', 'dargah-woocommerce' ),
 				self::gateway_name( $payment->gateway ),
 				Dargah_WC_Admin::state_label( $payment->state->value ),
-				$payment->note ?? '—',
-				$payment->id
+				Dargah_WC_Admin::note_text( $payment->note ?? '—' ),
+				Dargah_WC_Admin::isolate( $payment->id )
 			)
 		);
 		$order->save();
@@ -268,8 +270,8 @@ final class Dargah_WC_Orders {
 				/* translators: 1: gateway name, 2: the reason, 3: Dargah payment id */
 				__( '%1$s payment needs review: %2$s (Dargah payment %3$s). Check it in the gateway\'s panel before fulfilling or refunding.', 'dargah-woocommerce' ),
 				self::gateway_name( $payment->gateway ),
-				$payment->note ?? '—',
-				$payment->id
+				Dargah_WC_Admin::note_text( $payment->note ?? '—' ),
+				Dargah_WC_Admin::isolate( $payment->id )
 			)
 		);
 	}

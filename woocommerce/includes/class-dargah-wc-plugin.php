@@ -55,6 +55,11 @@ final class Dargah_WC_Plugin {
 		}
 		if ( ! self::extension_loaded() ) {
 			add_action( 'admin_notices', array( __CLASS__, 'notice_no_extension' ) );
+			// A customer coming back from a gateway reads a page, not WooCommerce's bare "-1".
+			require_once DARGAH_WC_DIR . '/includes/class-dargah-wc-callback.php';
+			foreach ( array_keys( self::GATEWAYS ) as $slug ) {
+				add_action( "woocommerce_api_dargah_$slug", array( 'Dargah_WC_Callback', 'extension_missing' ) );
+			}
 			return;
 		}
 		require_once DARGAH_WC_DIR . '/includes/class-dargah-wc-currency.php';

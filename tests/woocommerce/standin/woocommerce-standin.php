@@ -165,25 +165,136 @@ namespace {
 			return $this->plugin_id . $this->id . '_' . $key;
 		}
 
-		/** Saves the posted settings: checkboxes "yes"/"no", the rest as text. */
+		/**
+		 * Saves the posted settings as WooCommerce does: each field's value from
+		 * validate_<key>_field(), validate_<type>_field() or validate_text_field();
+		 * a validator's exception becomes an error and the field keeps its value.
+		 */
 		public function process_admin_options() {
 			$this->init_settings();
-			$post_data = $this->data ? $this->data : $_POST; // phpcs:ignore WordPress.Security.NonceVerification.Missing
+			$post_data = $this->get_post_data();
 			foreach ( $this->get_form_fields() as $key => $field ) {
-				$raw = $post_data[ $this->get_field_key( $key ) ] ?? null;
-				if ( 'checkbox' === ( $field['type'] ?? 'text' ) ) {
-					$this->settings[ $key ] = null === $raw ? 'no' : 'yes';
-				} elseif ( 'textarea' === ( $field['type'] ?? 'text' ) ) {
-					$this->settings[ $key ] = null === $raw ? '' : wp_kses_post( trim( stripslashes( $raw ) ) );
-				} else {
-					$this->settings[ $key ] = null === $raw ? '' : wp_kses_post( trim( stripslashes( $raw ) ) );
+				if ( 'title' !== $this->get_field_type( $field ) ) {
+					try {
+						$this->settings[ $key ] = $this->get_field_value( $key, $field, $post_data );
+					} catch ( Exception $e ) {
+						$this->add_error( $e->getMessage() );
+					}
 				}
 			}
 			return update_option( $this->get_option_key(), apply_filters( 'woocommerce_settings_api_sanitized_fields_' . $this->id, $this->settings ), 'yes' );
 		}
 
+		public function get_field_type( $field ) {
+			return empty( $field['type'] ) ? 'text' : $field['type'];
+		}
+
+		public function get_field_value( $key, $field, $post_data = array() ) {
+			$type      = $this->get_field_type( $field );
+			$post_data = empty( $post_data ) ? $_POST : $post_data; // phpcs:ignore WordPress.Security.NonceVerification.Missing
+			$value     = $post_data[ $this->get_field_key( $key ) ] ?? null;
+			if ( is_callable( array( $this, 'validate_' . $key . '_field' ) ) ) {
+				return $this->{'validate_' . $key . '_field'}( $key, $value );
+			}
+			if ( is_callable( array( $this, 'validate_' . $type . '_field' ) ) ) {
+				return $this->{'validate_' . $type . '_field'}( $key, $value );
+			}
+			return $this->validate_text_field( $key, $value );
+		}
+
+		public function validate_text_field( $key, $value ) {
+			return wp_kses_post( trim( stripslashes( is_null( $value ) ? '' : $value ) ) );
+		}
+
+		public function validate_password_field( $key, $value ) {
+			return trim( stripslashes( is_null( $value ) ? '' : $value ) );
+		}
+
+		public function validate_textarea_field( $key, $value ) {
+			return $this->validate_text_field( $key, $value );
+		}
+
+		public function validate_checkbox_field( $key, $value ) {
+			return ! is_null( $value ) ? 'yes' : 'no';
+		}
+
+		public function add_error( $error ) {
+			$this->errors[] = $error;
+		}
+
+		public function get_errors() {
+			return $this->errors;
+		}
+
 		public function set_post_data( $data = array() ) {
 			$this->data = $data;
+		}
+
+		public function get_post_data() {
+			if ( ! empty( $this->data ) && is_array( $this->data ) ) {
+				return $this->data;
+			}
+			return $_POST; // phpcs:ignore WordPress.Security.NonceVerification.Missing
+		}
+
+		/** The settings table's rows: generate_<type>_html() when the class has one, a text field otherwise. */
+		public function generate_settings_html( $form_fields = array(), $echo = true ) {
+			$html = '';
+			foreach ( $form_fields ? $form_fields : $this->get_form_fields() as $k => $v ) {
+				$type  = $this->get_field_type( $v );
+				$html .= method_exists( $this, 'generate_' . $type . '_html' ) ? $this->{'generate_' . $type . '_html'}( $k, $v ) : $this->generate_text_html( $k, $v );
+			}
+			if ( ! $echo ) {
+				return $html;
+			}
+			echo $html; // phpcs:ignore WordPress.Security.EscapeOutput
+		}
+
+		/** As WooCommerce's: the saved option is the input's value. */
+		public function generate_text_html( $key, $data ) {
+			$field_key = $this->get_field_key( $key );
+			$data      = wp_parse_args( $data, array( 'title' => '', 'type' => 'text', 'description' => '', 'placeholder' => '', 'custom_attributes' => array() ) );
+			$attrs     = '';
+			foreach ( $data['custom_attributes'] as $name => $value ) {
+				$attrs .= ' ' . esc_attr( $name ) . '="' . esc_attr( $value ) . '"';
+			}
+			return '<tr valign="top"><th scope="row" class="titledesc"><label for="' . esc_attr( $field_key ) . '">' . wp_kses_post( $data['title'] ) . '</label></th><td class="forminp"><fieldset>'
+				. '<input class="input-text regular-input" type="' . esc_attr( $data['type'] ) . '" name="' . esc_attr( $field_key ) . '" id="' . esc_attr( $field_key ) . '" value="' . esc_attr( $this->get_option( $key ) ) . '" placeholder="' . esc_attr( $data['placeholder'] ) . '"' . $attrs . '>'
+				. ( $data['description'] ? '<p class="description">' . wp_kses_post( $data['description'] ) . '</p>' : '' ) . '</fieldset></td></tr>';
+		}
+
+		public function generate_password_html( $key, $data ) {
+			$data['type'] = 'password';
+			return $this->generate_text_html( $key, $data );
+		}
+
+		public function generate_checkbox_html( $key, $data ) {
+			$field_key = $this->get_field_key( $key );
+			return '<tr valign="top"><th scope="row" class="titledesc">' . wp_kses_post( $data['title'] ?? '' ) . '</th><td class="forminp"><label for="' . esc_attr( $field_key ) . '"><input type="checkbox" name="' . esc_attr( $field_key ) . '" id="' . esc_attr( $field_key ) . '" value="1"' . checked( $this->get_option( $key ), 'yes', false ) . '> ' . wp_kses_post( $data['label'] ?? '' ) . '</label></td></tr>';
+		}
+
+		/** The gateway's section of WooCommerce > Settings > Payments. */
+		public function admin_options() {
+			echo '<h2>' . esc_html( $this->method_title ?? '' ) . '</h2><table class="form-table">' . $this->generate_settings_html( $this->get_form_fields(), false ) . '</table>'; // phpcs:ignore WordPress.Security.EscapeOutput
+		}
+	}
+
+	/** WooCommerce's settings page messages (WC_Admin_Settings::add_error, shown above the settings). */
+	final class WC_Admin_Settings {
+		private static array $errors = array();
+
+		public static function add_error( $text ) {
+			self::$errors[] = $text;
+		}
+
+		public static function get_errors(): array {
+			return self::$errors;
+		}
+
+		public static function show_messages() {
+			foreach ( self::$errors as $error ) {
+				echo '<div id="message" class="error inline"><p><strong>' . esc_html( $error ) . '</strong></p></div>';
+			}
 		}
 	}
 
@@ -1254,6 +1365,64 @@ namespace {
 		}
 		standin_wc_page( 'Not found', '', 404 );
 		// phpcs:enable
+	}
+
+	/**
+	 * WooCommerce > Orders > Edit (HPOS: admin.php?page=wc-orders&action=edit&id=N):
+	 * the order's meta boxes, as WooCommerce fires add_meta_boxes with its
+	 * screen id and the order, then its notes as the order notes box shows them.
+	 */
+	add_action(
+		'admin_menu',
+		function () {
+			add_menu_page( 'WooCommerce', 'WooCommerce', 'manage_woocommerce', 'woocommerce', '__return_null' );
+			add_submenu_page( 'woocommerce', 'Orders', 'Orders', 'manage_woocommerce', 'wc-orders', 'standin_wc_order_screen' );
+			add_submenu_page( 'woocommerce', 'Settings', 'Settings', 'manage_woocommerce', 'wc-settings', 'standin_wc_settings_screen' );
+		}
+	);
+
+	/**
+	 * WooCommerce > Settings > Payments > a gateway (admin.php?page=wc-settings&tab=checkout&section=<id>):
+	 * on save (nonce "woocommerce-settings") WC_Admin_Settings::save() fires
+	 * woocommerce_update_options_payment_gateways_<id>; then the messages and the
+	 * gateway's admin_options() in the settings form.
+	 */
+	function standin_wc_settings_screen() {
+		// phpcs:disable WordPress.Security.NonceVerification
+		$gateways = WC()->payment_gateways()->payment_gateways();
+		$gateway  = $gateways[ sanitize_key( $_GET['section'] ?? '' ) ] ?? null;
+		if ( ! $gateway ) {
+			echo '<p>No such payment method.</p>';
+			return;
+		}
+		if ( isset( $_POST['save'] ) ) {
+			check_admin_referer( 'woocommerce-settings' );
+			do_action( 'woocommerce_update_options_payment_gateways_' . $gateway->id );
+			$gateway->init_settings();
+		}
+		echo '<div class="wrap woocommerce"><form method="post" id="mainform" action="">';
+		WC_Admin_Settings::show_messages();
+		$gateway->admin_options();
+		wp_nonce_field( 'woocommerce-settings' );
+		echo '<p class="submit"><button name="save" id="save" class="button-primary woocommerce-save-button" type="submit" value="1">Save changes</button></p></form></div>';
+		// phpcs:enable
+	}
+
+	function standin_wc_order_screen() {
+		$order = wc_get_order( absint( $_GET['id'] ?? 0 ) ); // phpcs:ignore WordPress.Security.NonceVerification.Recommended
+		if ( ! $order instanceof WC_Order ) {
+			echo '<p>No such order.</p>';
+			return;
+		}
+		$screen = wc_get_page_screen_id( 'shop-order' );
+		do_action( 'add_meta_boxes', $screen, $order );
+		echo '<div class="wrap"><h1>' . esc_html( get_admin_page_title() ) . ' #' . esc_html( $order->get_id() ) . '</h1><div id="poststuff">';
+		do_meta_boxes( $screen, 'normal', $order );
+		echo '<div id="order-notes" class="postbox"><ul class="order_notes">';
+		foreach ( wc_get_order_notes( array( 'order_id' => $order->get_id() ) ) as $note ) {
+			echo '<li class="note"><div class="note_content">' . wpautop( wptexturize( wp_kses_post( $note->content ) ) ) . '</div></li>'; // phpcs:ignore WordPress.Security.EscapeOutput
+		}
+		echo '</ul></div></div></div>';
 	}
 
 	/** The "pay for order" form's submission (WC_Form_Handler::pay_action, on "wp"). */

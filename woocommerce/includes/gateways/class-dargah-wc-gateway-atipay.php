@@ -17,7 +17,7 @@ class Dargah_WC_Gateway_AtiPay extends Dargah_WC_Gateway {
 		return array(
 			'apiKey'     => array(
 				'title'       => __( 'API key', 'dargah-woocommerce' ),
-				'type'        => 'password',
+				'type'        => 'dargah_secret',
 				'description' => __( 'Your AtiPay MIPG apiKey.', 'dargah-woocommerce' ),
 				'default'     => '',
 			),

@@ -15,7 +15,7 @@ class Dargah_WC_Gateway_CanPay extends Dargah_WC_Gateway {
 		return array(
 			'merchant' => array(
 				'title'       => __( 'Merchant code', 'dargah-woocommerce' ),
-				'type'        => 'password',
+				'type'        => 'dargah_secret',
 				'description' => __( 'Your CanPay merchant code. CanPay accepts calls only from the server addresses registered with it.', 'dargah-woocommerce' ),
 				'default'     => '',
 			),

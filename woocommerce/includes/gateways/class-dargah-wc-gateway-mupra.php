@@ -15,7 +15,7 @@ class Dargah_WC_Gateway_Mupra extends Dargah_WC_Gateway {
 		return array(
 			'api_key' => array(
 				'title'       => __( 'API key', 'dargah-woocommerce' ),
-				'type'        => 'password',
+				'type'        => 'dargah_secret',
 				'description' => __( 'Shown in your Mupra merchant panel.', 'dargah-woocommerce' ),
 				'default'     => '',
 			),

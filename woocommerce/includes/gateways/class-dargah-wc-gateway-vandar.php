@@ -25,7 +25,7 @@ class Dargah_WC_Gateway_Vandar extends Dargah_WC_Gateway {
 		return array(
 			'api_key'       => array(
 				'title'       => __( 'IPG API key', 'dargah-woocommerce' ),
-				'type'        => 'password',
+				'type'        => 'dargah_secret',
 				'description' => __( 'The api_key of your Vandar payment gateway.', 'dargah-woocommerce' ),
 				'default'     => '',
 			),
@@ -37,13 +37,13 @@ class Dargah_WC_Gateway_Vandar extends Dargah_WC_Gateway {
 			),
 			'access_token'  => array(
 				'title'       => __( 'Business API access token', 'dargah-woocommerce' ),
-				'type'        => 'password',
+				'type'        => 'dargah_secret',
 				'description' => __( 'From the Vandar dashboard (for refunds). Dargah refreshes it and keeps the new pair in its tables.', 'dargah-woocommerce' ),
 				'default'     => '',
 			),
 			'refresh_token' => array(
 				'title'       => __( 'Business API refresh token', 'dargah-woocommerce' ),
-				'type'        => 'password',
+				'type'        => 'dargah_secret',
 				'description' => __( 'From the Vandar dashboard (for refunds).', 'dargah-woocommerce' ),
 				'default'     => '',
 			),
@@ -145,9 +145,9 @@ class Dargah_WC_Gateway_Vandar extends Dargah_WC_Gateway {
 			sprintf(
 				/* translators: 1: amount in rial, 2: Vandar transaction id, 3: Vandar refund id, 4: reason */
 				__( 'Refunded %1$s rial through Vandar (transaction %2$s, Vandar refund %3$s). Reason: %4$s', 'dargah-woocommerce' ),
-				number_format_i18n( $rial ),
-				$payment->reference,
-				$vandar_refund,
+				Dargah_WC_Admin::isolate( number_format_i18n( $rial ) ),
+				Dargah_WC_Admin::isolate( $payment->reference ),
+				Dargah_WC_Admin::isolate( (string) $vandar_refund ),
 				'' !== $reason ? $reason : '—'
 			)
 		);
