@@ -20,6 +20,9 @@ foreach ( $dargah_wc_slugs as $dargah_wc_slug ) {
 	$dargah_wc_drop_tables = $dargah_wc_drop_tables || ( is_array( $dargah_wc_settings ) && 'yes' === ( $dargah_wc_settings['delete_records'] ?? 'no' ) );
 	delete_option( "woocommerce_dargah_{$dargah_wc_slug}_settings" );
 }
+// The review queue's table version and the needs-review e-mail's settings (Dargah_WC_Review, Dargah_WC_Email_Needs_Review).
+delete_option( 'dargah_wc_reviews_db' );
+delete_option( 'woocommerce_dargah_needs_review_settings' );
 
 // The reconcile job (Dargah_WC_Plugin::RECONCILE_HOOK) is an Action Scheduler action of WooCommerce's.
 if ( function_exists( 'as_unschedule_all_actions' ) ) {

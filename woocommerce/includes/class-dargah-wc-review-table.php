@@ -185,7 +185,7 @@ final class Dargah_WC_Review_Table extends WP_List_Table {
 
 	/** @param Dargah\Payment $item */
 	protected function column_amount( $item ) {
-		$amount = esc_html( number_format_i18n( $item->amount ) );
+		$amount = '<bdi dir="ltr">' . esc_html( number_format_i18n( $item->amount ) ) . '</bdi>';
 		if ( null !== $item->verifiedAmount && $item->verifiedAmount !== $item->amount ) {
 			/* translators: %s: amount in rial the gateway verified */
 			$amount .= '<br>' . esc_html( sprintf( __( 'verified: %s', 'dargah-woocommerce' ), number_format_i18n( $item->verifiedAmount ) ) );
@@ -196,11 +196,11 @@ final class Dargah_WC_Review_Table extends WP_List_Table {
 	/** @param Dargah\Payment $item */
 	protected function column_reason( $item ) {
 		$reason = isset( $this->flagged[ $item->id ] ) ? $this->flagged[ $item->id ]->reason : ( $item->note ?? '' );
-		return esc_html( $reason );
+		return esc_html( Dargah_WC_Admin::note_text( $reason ) );
 	}
 
 	/** @param Dargah\Payment $item */
 	protected function column_created( $item ) {
-		return esc_html( wp_date( get_option( 'date_format' ) . ' ' . get_option( 'time_format' ), $item->createdAt->getTimestamp() ) );
+		return esc_html( Dargah_WC_Admin::date_text( $item->createdAt ) );
 	}
 }

@@ -269,7 +269,7 @@ final class Dargah_WC_Review {
 			printf(
 				'<tr data-label="%1$s"><td>%2$s</td><td>%3$s</td><td><pre dir="ltr" style="white-space:pre-wrap;margin:0">%4$s</pre></td></tr>',
 				esc_attr( $event['label'] ),
-				esc_html( wp_date( get_option( 'date_format' ) . ' ' . get_option( 'time_format' ), intdiv( (int) $event['at'], 1000 ) ) ),
+				esc_html( Dargah_WC_Admin::date_text( ( new DateTimeImmutable() )->setTimestamp( intdiv( (int) $event['at'], 1000 ) ) ) ),
 				esc_html( Dargah_WC_Admin::state_label( (string) $event['label'] ) ),
 				esc_html( (string) $raw )
 			);

@@ -1375,7 +1375,7 @@ namespace {
 	add_action(
 		'admin_menu',
 		function () {
-			add_menu_page( 'WooCommerce', 'WooCommerce', 'manage_woocommerce', 'woocommerce', '__return_null' );
+			// The top-level menu itself is added above, at priority 9, as WC_Admin_Menus does.
 			add_submenu_page( 'woocommerce', 'Orders', 'Orders', 'manage_woocommerce', 'wc-orders', 'standin_wc_order_screen' );
 			add_submenu_page( 'woocommerce', 'Settings', 'Settings', 'manage_woocommerce', 'wc-settings', 'standin_wc_settings_screen' );
 		}

@@ -109,7 +109,7 @@ Dargah_WC_Orders::credit($order2, $client->handleCallback('mupra', $query, $body
 $html = page_html();
 $rows = listed($html);
 check(($rows[0] ?? '') === $review_id && in_array($paid->id, $rows, true), 'the page lists the payment waiting for review first');
-check(str_contains($html, 'class="dargah-needs-review"') && str_contains($html, esc_html($outcome->payment->note))
+check(str_contains($html, 'class="dargah-needs-review"') && str_contains($html, esc_html(Dargah_WC_Admin::note_text($outcome->payment->note)))
     && str_contains($html, esc_url($order->get_edit_order_url())), 'its row shows the reason and links the order');
 check(listed(page_html(['dargah_state' => 'review'])) === [$review_id], 'the "waiting for review" filter shows it alone');
 check(!in_array($review_id, listed(page_html(['dargah_state' => 'paid'])), true) && in_array($paid->id, listed(page_html(['dargah_state' => 'paid'])), true), 'the state filter');
