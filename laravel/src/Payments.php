@@ -157,33 +157,40 @@ class Payments
 
     /**
      * Settle the payments whose customer never came back (older than
-     * `$minAgeSecs`), dispatch their events, then deliver the outbox.
-     * Returns the core's reconcile report with the outbox counts.
+     * `$minAgeSecs`), dispatch the events of the newest closed payments not
+     * dispatched yet, then deliver the outbox. Returns the core's reconcile
+     * report with the outbox counts.
      */
     public function reconcile(int $minAgeSecs): array
     {
         $report = $this->client()->call('reconcile', ['min_age_secs' => max(0, $minAgeSecs)]);
-        foreach ($report['outcomes'] ?? [] as $outcome) {
-            $kind = OutcomeKind::tryFrom((string) ($outcome['kind'] ?? ''));
-            if ($kind !== null && !in_array($kind, [OutcomeKind::NewlyPaid, OutcomeKind::AlreadyPaid], true)) {
-                $this->dispatchFor($kind, $this->client()->payment($outcome['payment']['id']));
-            }
-        }
+        $this->dispatchClosed();
         $report['outbox'] = $this->deliverOutbox();
         return $report;
     }
 
-    /** Recover what is in doubt (lost verify answers, crashed workers), then deliver the outbox. */
+    /** Recover what is in doubt (lost verify answers, crashed workers), then dispatch and deliver as reconcile does. */
     public function recover(int $limit = 100): array
     {
         $result = $this->client()->recover($limit);
-        foreach ($result['outcomes'] as $outcome) {
-            if (!$outcome->isPaid()) {
-                $this->dispatchFor($outcome->kind, $outcome->payment);
-            }
-        }
+        $this->dispatchClosed();
         $result['outbox'] = $this->deliverOutbox();
         return $result;
+    }
+
+    /**
+     * PaymentFailed / PaymentNeedsReview for the newest payments closed
+     * unpaid or held for review, each once. A "failed" callback is only a
+     * hint: the payment closes when its gateway confirms it, or at its
+     * deadline (as `expired`), often here rather than in the callback.
+     */
+    private function dispatchClosed(int $limit = 100): void
+    {
+        foreach (['failed', 'cancelled', 'expired', 'needs_review'] as $state) {
+            foreach ($this->client()->payments($state, $limit) as $payment) {
+                $this->dispatchFor($state === 'needs_review' ? OutcomeKind::NeedsReview : OutcomeKind::Failed, $payment);
+            }
+        }
     }
 
     private function dispatchFor(OutcomeKind $kind, Payment $payment): void
@@ -198,7 +205,7 @@ class Payments
             case OutcomeKind::Failed:
             case OutcomeKind::Cancelled:
                 if (in_array($payment->state->value, ['failed', 'cancelled', 'expired'], true)) { // closed for good
-                    $this->dispatchOnce($payment, new PaymentFailed($payment, $kind->value));
+                    $this->dispatchOnce($payment, new PaymentFailed($payment, $payment->state->value));
                 }
                 return;
             case OutcomeKind::NeedsReview:
@@ -209,12 +216,19 @@ class Payments
         }
     }
 
-    /** An event the store keeps no outbox for: dispatched once, remembered in the cache. */
+    /** An event the store keeps no outbox for: dispatched until its listeners return, then never again (the cache remembers). */
     private function dispatchOnce(Payment $payment, object $event): void
     {
         $key = 'dargah:dispatched:' . $event::class . ':' . $payment->id;
-        if ($this->app->make('cache')->store()->add($key, true, self::ONCE_MEMORY_SECS)) {
+        $cache = $this->app->make('cache')->store();
+        if (!$cache->add($key, true, self::ONCE_MEMORY_SECS)) {
+            return; // dispatched before (or being dispatched right now)
+        }
+        try {
             $this->app->make('events')->dispatch($event);
+        } catch (\Throwable $listenerFailure) {
+            $cache->forget($key); // not handled: the next reconcile dispatches it again
+            report($listenerFailure);
         }
     }
 
