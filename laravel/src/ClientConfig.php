@@ -71,7 +71,7 @@ final class ClientConfig
                     "dargah: the SQLite connection \"$name\" needs an absolute database path (not \"$path\"); or set DARGAH_STORE"
                 );
             }
-            return 'sqlite://' . $path;
+            return 'sqlite://' . self::besideSqlite($path);
         }
         $schemes = ['mysql' => 'mysql', 'mariadb' => 'mysql', 'pgsql' => 'postgres'];
         if (!isset($schemes[$driver])) {
@@ -86,6 +86,21 @@ final class ClientConfig
         $port = isset($connection['port']) && $connection['port'] !== '' ? ':' . (int) $connection['port'] : '';
         $database = rawurlencode((string) ($connection['database'] ?? ''));
         return $schemes[$driver] . '://' . ($credentials !== '' ? $credentials . '@' : '') . $host . $port . '/' . $database;
+    }
+
+    /**
+     * SQLite: a file of its own beside the application's (shop.sqlite ->
+     * shop.dargah.sqlite). PHP's PDO and Dargah each link their own SQLite
+     * library; two SQLite libraries in one process on one file break its
+     * POSIX locks (closing PDO's handle drops the locks Dargah's handle
+     * holds), and writes are lost. MySQL and PostgreSQL share one database.
+     */
+    public static function besideSqlite(string $path): string
+    {
+        $dot = strrpos(basename($path), '.');
+        $stem = $dot === false ? $path : substr($path, 0, strlen($path) - strlen(basename($path)) + $dot);
+        $extension = $dot === false ? '.sqlite' : substr(basename($path), $dot);
+        return $stem . '.dargah' . $extension;
     }
 
     /** .env values that are not set arrive as null or "": leave them out, so the core's defaults apply. */

@@ -71,6 +71,7 @@ start_nginx "$dir" "$port" "$SHOP_URL" "the Laravel shop" "        root $app/pub
         location / { try_files \$uri /index.php?\$query_string; }
         location = /index.php {
             include /etc/nginx/fastcgi_params;
+            fastcgi_param HTTP_HOST \$http_host; # with its port: Debian's params pass the bare host, and ours is not 80
             fastcgi_param SCRIPT_FILENAME \$document_root/index.php;
             fastcgi_pass unix:$dir/php-fpm.sock;
         }"
@@ -87,6 +88,6 @@ browser_status=0
 php "$here/test_browser.php" || browser_status=$?
 if [ "$browser_status" != 0 ]; then
     echo "--- php-fpm log"; tail -30 "$dir/php-fpm.log"
-    echo "--- laravel log"; tail -30 "$app/storage/logs/laravel.log" 2>/dev/null || true
+    echo "--- laravel log, errors"; grep -h "\.ERROR" "$app/storage/logs/laravel.log" | tail -10 | cut -c1-600 || true
 fi
 [ "$status" = 0 ] && [ "$browser_status" = 0 ]

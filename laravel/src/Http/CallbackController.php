@@ -29,6 +29,7 @@ final class CallbackController
             );
         } catch (InvalidCallbackException | UnknownPaymentException | InvalidInputException $e) {
             // A forged, malformed or foreign callback: refused before any gateway call.
+            logger()->info("dargah: {$gateway} callback refused: {$e->getKind()}: {$e->getMessage()}");
             return response()->view('dargah::invalid', [], 400);
         } catch (DargahException $e) {
             // The gateway did not answer clearly: the payment stays open, dargah:reconcile settles it.

@@ -39,7 +39,8 @@ class StoreTest extends TestCase
         }
         $sandbox = $this->useDargahSandbox();
         $prefix = 'lt' . Str::lower(Str::random(6)) . '_'; // a fresh set of tables each run
-        config(['database.default' => $connection, 'dargah.table_prefix' => $prefix, 'dargah.store' => null]);
+        // The shop's orders stay in its SQLite; Dargah's tables go to the connection named (the default one when null).
+        config(['dargah.connection' => $connection, 'dargah.table_prefix' => $prefix, 'dargah.store' => null]);
         $this->app->forgetInstance(Client::class);
 
         $payment = Dargah::create('vandar', 'store-' . Str::random(10), 120_000);
@@ -47,6 +48,16 @@ class StoreTest extends TestCase
 
         $this->assertSame('paid', Dargah::payment($payment->id)->state->value);
         $this->assertSame(1, $sandbox->verifyCalls($payment));
+        if ($connection === 'sqlite') {
+            // A file of its own beside the shop's: never two SQLite libraries (PDO's, Dargah's) on one file in one process.
+            $file = preg_replace('/\\.sqlite$/', '.dargah.sqlite', config('database.connections.sqlite.database'));
+            $this->assertSame('sqlite://' . $file, ClientConfig::build(config('dargah'), config('database.connections'), 'sqlite')['store']);
+            $read = new \Symfony\Component\Process\Process([PHP_BINARY, '-r', '$db = new PDO("sqlite:" . $argv[1]);
+                echo $db->query("SELECT invoice_id FROM {$argv[2]}payments WHERE id = " . $db->quote($argv[3]))->fetchColumn();',
+                $file, $prefix, $payment->id]); // another process: PDO's SQLite never opens Dargah's file here
+            $this->assertSame($payment->invoiceId, $read->mustRun()->getOutput(), "a row of {$prefix}payments in $file");
+            return;
+        }
         $row = DB::connection($connection)->table($prefix . 'payments')->where('id', $payment->id)->first();
         $this->assertNotNull($row, "the payment is a row of {$prefix}payments in the $connection database");
         $this->assertSame($payment->invoiceId, $row->invoice_id);
@@ -62,7 +73,9 @@ class StoreTest extends TestCase
             'memory' => ['driver' => 'sqlite', 'database' => ':memory:'],
             'mssql' => ['driver' => 'sqlsrv', 'host' => 'x'],
         ];
-        $this->assertSame('sqlite:///var/lib/shop/db.sqlite', ClientConfig::storeUrl($connections, 'lite'));
+        $this->assertSame('sqlite:///var/lib/shop/db.dargah.sqlite', ClientConfig::storeUrl($connections, 'lite'));
+        $this->assertSame('/var/lib/shop/data.dargah.sqlite', ClientConfig::besideSqlite('/var/lib/shop/data'));
+        $this->assertSame('/srv/a.b/shop.dargah.db', ClientConfig::besideSqlite('/srv/a.b/shop.db'));
         $this->assertSame('postgres://shop:p%40ss%2Fw%3Ard@db.internal:5433/shop', ClientConfig::storeUrl($connections, 'pg'));
         $this->assertSame('mysql://shop@10.0.0.5:3306/shop', ClientConfig::storeUrl($connections, 'my'));
         $this->assertSame('mysql://root@localhost/shop', ClientConfig::storeUrl($connections, 'maria'));
