@@ -28,11 +28,11 @@ class DargahServiceProvider extends ServiceProvider
             if ($channel) {
                 // The audit trail: every gateway call and state change, nothing secret in it.
                 $client->setLogger(static fn (string $level, string $message, array $context) =>
-                    $app['log']->channel($channel)->log($level, $message, $context));
+                    \Illuminate\Container\Container::getInstance()->make('log')->channel($channel)->log($level, $message, $context));
             }
             return $client;
         });
-        $this->app->singleton(Payments::class, static fn ($app) => new Payments($app));
+        $this->app->singleton(Payments::class);
     }
 
     public function boot(): void

@@ -19,9 +19,10 @@ use Symfony\Component\HttpFoundation\Response;
  * the outbox). Any other method is the client's own (`Dargah::payment($id)`,
  * `Dargah::events($id)`, `Dargah::call(...)`).
  *
- * It keeps no request state, and asks the container for the event
- * dispatcher, cache and URL generator on every use: one instance serves a
- * long-lived worker (queue, Octane) for its whole life.
+ * It keeps no request state, and asks the current container for the event
+ * dispatcher, cache and URL generator on every use (Octane gives each
+ * request a container of its own): one instance serves a long-lived worker
+ * (queue, Octane) for its whole life.
  *
  * @mixin Client
  */
@@ -33,13 +34,9 @@ class Payments
     /** How long a failed / needs-review event is remembered as sent. */
     private const ONCE_MEMORY_SECS = 90 * 24 * 3600;
 
-    public function __construct(private readonly Container $app)
-    {
-    }
-
     public function client(): Client
     {
-        return $this->app->make(Client::class);
+        return self::app()->make(Client::class);
     }
 
     /** The callback URL of a gateway (and account): the package's route. */
@@ -49,7 +46,7 @@ class Payments
         if ($account !== null) {
             $parameters['account'] = $account;
         }
-        return $this->app->make('url')->route('dargah.callback', $parameters);
+        return self::app()->make('url')->route('dargah.callback', $parameters);
     }
 
     /**
@@ -90,7 +87,7 @@ class Payments
         if (!$redirect->isPost()) {
             return new \Illuminate\Http\RedirectResponse($redirect->url, 303);
         }
-        $html = $this->app->make('view')->make('dargah::redirect', ['redirect' => $redirect])->render();
+        $html = self::app()->make('view')->make('dargah::redirect', ['redirect' => $redirect])->render();
         return new \Illuminate\Http\Response($html, 200, ['Cache-Control' => 'no-store']);
     }
 
@@ -123,7 +120,7 @@ class Payments
                 return false;
             }
             try {
-                $this->app->make('events')->dispatch(new PaymentPaid($current));
+                self::app()->make('events')->dispatch(new PaymentPaid($current));
             } catch (\Throwable $listenerFailure) {
                 report($listenerFailure);
                 return false;
@@ -220,12 +217,12 @@ class Payments
     private function dispatchOnce(Payment $payment, object $event): void
     {
         $key = 'dargah:dispatched:' . $event::class . ':' . $payment->id;
-        $cache = $this->app->make('cache')->store();
+        $cache = self::app()->make('cache')->store();
         if (!$cache->add($key, true, self::ONCE_MEMORY_SECS)) {
             return; // dispatched before (or being dispatched right now)
         }
         try {
-            $this->app->make('events')->dispatch($event);
+            self::app()->make('events')->dispatch($event);
         } catch (\Throwable $listenerFailure) {
             $cache->forget($key); // not handled: the next reconcile dispatches it again
             report($listenerFailure);
@@ -234,8 +231,14 @@ class Payments
 
     private function lockFor(string $paymentId): ?\Illuminate\Contracts\Cache\Lock
     {
-        $store = $this->app->make('cache')->store()->getStore();
+        $store = self::app()->make('cache')->store()->getStore();
         return $store instanceof LockProvider ? $store->lock('dargah:deliver:' . $paymentId, self::DELIVERY_LOCK_SECS) : null;
+    }
+
+    /** The container of the request (or job) being served now, never one kept from an earlier one. */
+    private static function app(): Container
+    {
+        return \Illuminate\Container\Container::getInstance();
     }
 
     /** Everything else is the extension client's. */

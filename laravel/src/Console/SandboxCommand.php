@@ -25,8 +25,12 @@ class SandboxCommand extends Command
             $this->line($line);
         }
         $this->line('');
-        $command = escapeshellarg(Sandbox::binary($this->option('bin'))) . ' sandbox --port ' . $port;
-        passthru($command, $status); // until Ctrl-C
-        return $status;
+        // In the foreground, on this terminal, until Ctrl-C (which stops both).
+        $sandbox = proc_open([Sandbox::binary($this->option('bin')), 'sandbox', '--port', (string) $port], [STDIN, STDOUT, STDERR], $pipes);
+        if (!is_resource($sandbox)) {
+            $this->error('could not run ' . Sandbox::binary($this->option('bin')));
+            return self::FAILURE;
+        }
+        return proc_close($sandbox);
     }
 }

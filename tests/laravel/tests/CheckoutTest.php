@@ -196,6 +196,16 @@ class CheckoutTest extends TestCase
         $this->assertSame(\Dargah\Laravel\Facades\Dargah::class, \Illuminate\Foundation\AliasLoader::getInstance()->getAliases()['Dargah'] ?? null);
     }
 
+    public function test_the_client_outlives_requests_as_under_a_long_lived_worker(): void
+    {
+        $client = Dargah::client();
+        [, $first] = $this->checkout('vandar');
+        [, $second] = $this->checkout('mupra');
+        $this->assertSame($client, Dargah::client(), 'one client for the process, across requests');
+        $this->assertNotSame($first->id, $second->id);
+        $this->assertSame(url('/dargah/callback/mupra'), Dargah::callbackUrl('mupra'), 'URLs from the current request');
+    }
+
     public function test_payments_command_lists_and_shows_a_payment_with_its_events(): void
     {
         [$order, $payment] = $this->checkout('canpay');
