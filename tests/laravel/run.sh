@@ -13,7 +13,7 @@
 #   tests/laravel/run.sh DARGAH_BIN DARGAH_SO      (make laravel-test; the DB_ENV variables for PostgreSQL and MariaDB)
 set -euo pipefail
 
-dargah=$1 so=$2
+dargah=$(realpath "$1") so=$(realpath "$2") # absolute: the tests run commands from the application's directory
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 dir=$repo/build/laravel

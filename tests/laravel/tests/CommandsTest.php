@@ -36,7 +36,10 @@ class CommandsTest extends TestCase
             $this->assertStringContainsString("DARGAH_SANDBOX_URL=http://127.0.0.1:$port\n", $sandbox->getOutput());
             $this->assertStringContainsString("VANDAR_API_KEY=sandbox-vandar-ipg-api-key\n", $sandbox->getOutput());
         } finally {
-            posix_kill(-$sandbox->getPid(), SIGTERM);
+            $pid = $sandbox->getPid(); // null once it exited: kill(-0) would stop this test's own process group
+            if (is_int($pid) && $pid > 1 && $sandbox->isRunning()) {
+                posix_kill(-$pid, SIGTERM);
+            }
             while ($sandbox->isRunning()) {
                 usleep(50_000);
             }
