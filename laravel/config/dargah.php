@@ -67,6 +67,14 @@ return [
         'min_age_secs' => (int) env('DARGAH_RECONCILE_MIN_AGE', 120),
     ],
 
+    // PaymentPaid on the queue instead of in the callback's request: a queue
+    // connection (and queue name) for the DeliverPaidPayment job, whose worker
+    // runs the listeners and then acknowledges. null delivers in the request.
+    'queue' => [
+        'connection' => env('DARGAH_QUEUE_CONNECTION'),
+        'name' => env('DARGAH_QUEUE'),
+    ],
+
     // The audit trail (every gateway call and state change, nothing secret) to
     // this log channel; null logs nothing.
     'log_channel' => env('DARGAH_LOG_CHANNEL'),

@@ -9,6 +9,7 @@ use Dargah\Payment;
 use Dargah\Laravel\Events\PaymentFailed;
 use Dargah\Laravel\Events\PaymentNeedsReview;
 use Dargah\Laravel\Events\PaymentPaid;
+use Dargah\Laravel\Jobs\DeliverPaidPayment;
 use Illuminate\Contracts\Cache\LockProvider;
 use Illuminate\Contracts\Container\Container;
 use Symfony\Component\HttpFoundation\Response;
@@ -105,10 +106,32 @@ class Payments
 
     /**
      * Dispatch PaymentPaid for a paid payment not acknowledged yet, then
-     * acknowledge it. True when this call delivered it. A listener's
-     * exception is reported and the payment stays in the outbox.
+     * acknowledge it: here, or on the queue when config dargah.queue.connection
+     * names one (a DeliverPaidPayment job). True when it was delivered or queued.
      */
     public function deliver(Payment $payment): bool
+    {
+        $connection = self::app()->make('config')->get('dargah.queue.connection');
+        if (!$connection) {
+            return $this->deliverNow($payment);
+        }
+        // PendingDispatch (not the bus directly): it is what keeps a ShouldBeUnique job unique on every Laravel version.
+        $pending = DeliverPaidPayment::dispatch($payment->id)->onConnection($connection);
+        $queue = self::app()->make('config')->get('dargah.queue.name');
+        if ($queue) {
+            $pending->onQueue($queue);
+        }
+        unset($pending); // dispatched now
+        return true;
+    }
+
+    /**
+     * Deliver in this process: PaymentPaid to every listener, then the
+     * acknowledgement. A listener's exception is reported (or, with
+     * `$rethrow`, thrown: a queued job fails) and the payment stays in the
+     * outbox. True when this call delivered it.
+     */
+    public function deliverNow(Payment $payment, bool $rethrow = false): bool
     {
         $lock = $this->lockFor($payment->id);
         if ($lock !== null && !$lock->get()) {
@@ -122,6 +145,9 @@ class Payments
             try {
                 self::app()->make('events')->dispatch(new PaymentPaid($current));
             } catch (\Throwable $listenerFailure) {
+                if ($rethrow) {
+                    throw $listenerFailure;
+                }
                 report($listenerFailure);
                 return false;
             }
@@ -134,7 +160,8 @@ class Payments
     /**
      * Deliver the outbox: every paid payment not acknowledged, paid at least
      * `$minAgeSecs` ago (a younger one is usually still being delivered by
-     * its own callback). Returns [delivered, left] counts.
+     * its own callback). Returns [delivered, left] counts (delivered: queued,
+     * with a queue).
      *
      * @return array{delivered: int, left: int}
      */

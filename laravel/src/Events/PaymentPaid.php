@@ -10,8 +10,10 @@ namespace Dargah\Laravel\Events;
  * dispatched again (by the next callback of the payment, `dargah:deliver` or
  * `dargah:reconcile`). A listener may therefore see one payment again after
  * its own failure: credit idempotently, keyed on `$event->payment->id`.
- * Listeners run in the delivering process (not queued): a queued listener
- * would be acknowledged before it ran.
+ * Listeners run in the delivering process: the callback's request, or a
+ * queue worker with config dargah.queue.connection (the DeliverPaidPayment
+ * job). A listener queued on its own (ShouldQueue) would be acknowledged
+ * before it ran: queue the delivery instead.
  */
 final class PaymentPaid extends PaymentEvent
 {

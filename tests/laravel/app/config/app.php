@@ -13,6 +13,7 @@ return [
     // Dargah\Laravel\DargahServiceProvider and the Dargah alias come from the
     // package's composer.json (extra.laravel): package discovery, as with Composer.
     'providers' => [
+        Illuminate\Bus\BusServiceProvider::class,
         Illuminate\Cache\CacheServiceProvider::class,
         Illuminate\Cookie\CookieServiceProvider::class,
         Illuminate\Database\DatabaseServiceProvider::class,

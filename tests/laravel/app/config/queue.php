@@ -1,6 +1,10 @@
 <?php
 
 return [
-    'default' => 'sync',
-    'connections' => ['sync' => ['driver' => 'sync']],
+    'default' => env('QUEUE_CONNECTION', 'sync'),
+    'connections' => [
+        'sync' => ['driver' => 'sync'],
+        'database' => ['driver' => 'database', 'table' => 'jobs', 'queue' => 'default', 'retry_after' => 90],
+    ],
+    'failed' => ['driver' => 'null'],
 ];
