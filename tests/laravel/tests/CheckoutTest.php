@@ -121,12 +121,14 @@ class CheckoutTest extends TestCase
     public function test_a_throwing_listener_leaves_the_payment_in_the_outbox_and_it_is_delivered_again_exactly_once(): void
     {
         $calls = 0;
-        Event::listen(PaymentPaid::class, function () use (&$calls): void {
-            if (++$calls === 1) {
+        $ours = null; // this test's payment: other tests' paid payments may be in the outbox too
+        Event::listen(PaymentPaid::class, function (PaymentPaid $event) use (&$calls, &$ours): void {
+            if ($event->payment->id === $ours && ++$calls === 1) {
                 throw new \RuntimeException('the mail server is down');
             }
         });
         [$order, $payment] = $this->checkout('vandar');
+        $ours = $payment->id;
         $this->deliverCallback($this->payAsCustomer($payment))->assertStatus(303);
 
         $this->assertSame(1, $calls);
@@ -185,6 +187,34 @@ class CheckoutTest extends TestCase
         $this->assertNotNull(Dargah::payment($payment->id)->acknowledgedAt, 'handled: a person decides now');
     }
 
+    public function test_a_second_merchant_account_has_its_own_callback_route(): void
+    {
+        // The sandbox's second merchant (sandbox/README.md, creds2) as the account "branch2".
+        $vandar = config('dargah.gateways.vandar');
+        $vandar['accounts'] = ['branch2' => ['api_key' => 'sandbox-vandar-ipg-api-key-2', 'ipg_base_url' => $vandar['ipg_base_url']]];
+        config(['dargah.gateways.vandar' => $vandar]);
+        $this->app->forgetInstance(Client::class);
+
+        $payment = Dargah::create('vandar', 'branch-' . uniqid(), 70_000, account: 'branch2');
+        $this->assertSame('branch2', $payment->account);
+        $this->assertSame(url('/dargah/callback/vandar/branch2'), $payment->callbackUrl);
+        $callback = $this->payAsCustomer($payment);
+        $this->assertStringStartsWith(url('/dargah/callback/vandar/branch2') . '?', $callback->url);
+
+        // A payment of the default account at branch2's route: refused before any gateway call.
+        $other = Dargah::create('vandar', 'default-' . uniqid(), 70_000);
+        $otherCallback = $this->payAsCustomer($other);
+        $before = $this->dargahSandbox()->stats()['calls'];
+        $this->get(str_replace('/dargah/callback/vandar?', '/dargah/callback/vandar/branch2?', $otherCallback->url))->assertStatus(400);
+        $this->assertSame($before, $this->dargahSandbox()->stats()['calls']);
+        $this->deliverCallback($otherCallback)->assertStatus(303); // at its own route
+
+        $this->deliverCallback($callback)->assertStatus(303);
+        $this->assertSame('paid', Dargah::payment($payment->id)->state->value);
+        $this->assertSame(1, $this->dargahSandbox()->verifyCalls($payment));
+        $this->get('/dargah/callback/vandar/Bad-Account?token=x')->assertNotFound(); // not an account name: no route
+    }
+
     public function test_one_client_per_process_through_the_facade_and_the_container(): void
     {
         $this->assertSame($this->app->make(Client::class), Dargah::client());
@@ -214,7 +244,7 @@ class CheckoutTest extends TestCase
         $this->assertSame(0, Artisan::call('dargah:payments', ['--state' => 'paid']));
         $row = array_values(array_filter(explode("\n", Artisan::output()), fn ($line) => str_contains($line, $payment->id)));
         $this->assertCount(1, $row);
-        $this->assertMatchesRegularExpression("/\\| canpay +\\| {$order->number} \\| 250000 +\\| paid +\\| yes +\\|/", $row[0]);
+        $this->assertMatchesRegularExpression("/\\| canpay +\\| {$order->number} +\\| 250000 +\\| paid +\\| yes +\\|/", $row[0]);
 
         $this->assertSame(0, Artisan::call('dargah:payments', ['payment' => $payment->id]));
         $shown = Artisan::output();
