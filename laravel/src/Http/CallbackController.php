@@ -23,7 +23,7 @@ final class CallbackController
         try {
             $outcome = $dargah->handleCallback(
                 $gateway,
-                $request->server('QUERY_STRING', ''), // raw: a repeated key stays visible to the extension
+                self::query($request),
                 $request->isMethod('POST') ? self::body($request) : null,
                 $account,
             );
@@ -42,6 +42,13 @@ final class CallbackController
             OutcomeKind::NeedsReview => 'needs_review',
             OutcomeKind::InProgress => 'in_progress',
         }, $outcome->payment);
+    }
+
+    /** The query as it came (raw, so a contradictory repeated key is seen and refused), or as parsed where a server gives no QUERY_STRING. */
+    private static function query(Request $request): array|string
+    {
+        $raw = (string) $request->server('QUERY_STRING', '');
+        return $raw !== '' ? $raw : $request->query->all();
     }
 
     /** The form as it came (raw, so a repeated field is seen), or as parsed when there is no raw body (a test's request). */

@@ -158,6 +158,9 @@ class CheckoutTest extends TestCase
         // The real payment's reference with another gateway's name: refused before any call.
         $this->get("/dargah/callback/mupra?dargah_ref={$payment->id}&token={$payment->token}&status=OK")->assertStatus(400);
         $this->get('/dargah/callback/nosuchgateway?token=x')->assertStatus(400);
+        // The real payment's callback saying two things at once: which one is true cannot be known.
+        $this->get("/dargah/callback/vandar?dargah_ref={$payment->id}&token={$payment->token}&payment_status=OK&payment_status=FAILED")
+            ->assertStatus(400);
 
         $this->assertSame($before, $this->dargahSandbox()->stats()['calls'], 'no gateway was called');
         $this->assertSame('awaiting', Dargah::payment($payment->id)->state->value);
