@@ -5,6 +5,7 @@ namespace Tests;
 use App\Models\Order;
 use Dargah\Client;
 use Dargah\Laravel\Events\PaymentFailed;
+use Dargah\Laravel\Events\PaymentNeedsReview;
 use Dargah\Laravel\Events\PaymentPaid;
 use Dargah\Laravel\Facades\Dargah;
 use Dargah\Payment;
@@ -116,6 +117,30 @@ class CheckoutTest extends TestCase
         $ours = array_values(array_filter($failed, fn ($event) => $event[0] === $payment->id));
         $this->assertSame([[$payment->id, 'expired']], $ours, 'dispatched once');
         $this->assertArrayNotHasKey($payment->id, $this->paidEvents);
+    }
+
+    public function test_a_payment_a_person_must_look_at_holds_its_order_once(): void
+    {
+        $held = [];
+        Event::listen(PaymentNeedsReview::class, function (PaymentNeedsReview $event) use (&$held): void {
+            $held[] = $event->payment->id;
+        });
+        // AtiPay's refused verify of a cancelled payment is not one its document describes: at the
+        // deadline (1 second here) the payment goes to needs_review, never to failed (DESIGN.md).
+        config(['dargah.gateways.atipay.refund_window_secs' => 1]);
+        $this->app->forgetInstance(Client::class);
+        [$order, $payment] = $this->checkout('atipay');
+        $this->deliverCallback($this->payAsCustomer($payment, 'cancel'))->assertStatus(303);
+
+        sleep(2);
+        foreach (range(1, 2) as $_) {
+            $this->assertSame(0, Artisan::call('dargah:reconcile', ['--min-age' => 0]));
+        }
+        $this->assertSame('needs_review', Dargah::payment($payment->id)->state->value);
+        $this->assertSame([$payment->id], array_values(array_filter($held, fn ($id) => $id === $payment->id)), 'dispatched once');
+        $this->assertSame('review', $order->fresh()->status);
+        $this->get(route('dargah.in-progress', ['payment' => $payment->id]))->assertStatus(303)
+            ->assertRedirect(route('checkout.failed', ['payment' => $payment->id, 'invoice' => $order->number])); // redirects.needs_review
     }
 
     public function test_a_throwing_listener_leaves_the_payment_in_the_outbox_and_it_is_delivered_again_exactly_once(): void
