@@ -11,6 +11,7 @@
 #   2. end to end in headless Chromium through nginx + php-fpm (test_browser.php).
 #
 #   tests/laravel/run.sh DARGAH_BIN DARGAH_SO      (make laravel-test; the DB_ENV variables for PostgreSQL and MariaDB)
+#   LARAVEL_SKIP_BROWSER=1 tests/laravel/run.sh …  PHPUnit only, while working on the package
 set -euo pipefail
 
 dargah=$(realpath "$1") so=$(realpath "$2") # absolute: the tests run commands from the application's directory

@@ -48,6 +48,14 @@ class CommandsTest extends TestCase
         $this->assertSame(2, Artisan::call('dargah:sandbox', ['--port' => 70000]));
     }
 
+    public function test_the_configuration_and_views_publish_into_the_application(): void
+    {
+        $this->assertSame(0, Artisan::call('vendor:publish', ['--tag' => 'dargah-config']));
+        $this->assertFileEquals(dirname(__DIR__, 3) . '/laravel/config/dargah.php', config_path('dargah.php'));
+        $this->assertSame(0, Artisan::call('vendor:publish', ['--tag' => 'dargah-views']));
+        $this->assertFileExists(resource_path('views/vendor/dargah/components/redirect-form.blade.php'));
+    }
+
     private function freePort(): int
     {
         $socket = stream_socket_server('tcp://127.0.0.1:0');
