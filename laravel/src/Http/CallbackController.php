@@ -32,7 +32,7 @@ final class CallbackController
             logger()->info("dargah: {$gateway} callback refused: {$e->getKind()}: {$e->getMessage()}");
             return response()->view('dargah::invalid', [], 400);
         } catch (DargahException $e) {
-            // The gateway did not answer clearly: the payment stays open, dargah:reconcile settles it.
+            // The gateway (or the store) did not answer clearly: the payment stays open, dargah:reconcile settles it.
             report($e);
             return response()->view('dargah::confirming', [], 503, ['Retry-After' => '10']);
         }
