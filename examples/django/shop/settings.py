@@ -111,4 +111,8 @@ DARGAH_RETURN_URLS = {
     "error": "/payment-problem/",
 }
 
+# Debug pages and the error e-mails to ADMINS never show DARGAH (the store
+# password, merchant codes, API keys), even with DEBUG on.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "dargah.django.reporting.DargahExceptionReporterFilter"
+
 TEST_RUNNER = "shop.test_runner.Runner"
