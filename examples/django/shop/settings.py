@@ -111,6 +111,12 @@ DARGAH_RETURN_URLS = {
     "error": "/payment-problem/",
 }
 
+# The order's page, linked from the payments admin and the review e-mail.
+DARGAH_ORDER_URL = "/orders/{invoice_id}/"
+
+# Who is e-mailed when a payment needs review (once per payment), and errors.
+ADMINS = [("Shop owner", os.environ.get("SHOP_OWNER_EMAIL", "owner@shop.example"))]
+
 # Debug pages and the error e-mails to ADMINS never show DARGAH (the store
 # password, merchant codes, API keys), even with DEBUG on.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "dargah.django.reporting.DargahExceptionReporterFilter"
