@@ -29,6 +29,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's language: the payments admin is in English or Persian.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # On for every view; only the gateway callback is exempt (see orders/views.py).
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -70,6 +72,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 USE_TZ = True
 TIME_ZONE = "Asia/Tehran"
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fa", "فارسی")]
 
 LOGGING = {
     "version": 1,

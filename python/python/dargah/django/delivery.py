@@ -12,10 +12,12 @@ from django.conf import settings
 from django.core.mail import mail_admins
 from django.db import DatabaseError, IntegrityError, transaction
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
 
 import dargah
 
 from .client import callback_base_url, get_client
+from .labels import gateway_label, note_label
 from .signals import payment_failed, payment_needs_review, payment_paid
 
 logger = logging.getLogger("dargah.django")
@@ -97,19 +99,22 @@ def tell_owner(payment: dargah.Payment) -> bool:
         return False
     from .models import ReviewNotice  # models import the app registry: not at module load
 
-    subject = f"Payment {payment.id} needs review (order {payment.invoice_id}, {payment.gateway.value})"
+    facts = {"id": payment.id, "invoice": payment.invoice_id, "gateway": gateway_label(payment.gateway), "amount": f"{payment.amount:,}"}
+    subject = _("Payment %(id)s needs review (order %(invoice)s, %(gateway)s)") % facts
     lines = [
-        f"Payment {payment.id} of order {payment.invoice_id} ({payment.gateway.value}, {payment.amount:,} rial) needs review.",
-        f"Reason: {payment.note or '-'}",
-        "Dargah does not ask the gateway again: look the payment up in the gateway's panel; if it was paid, "
-        "fulfil the order by hand or refund it there.",
+        _("Payment %(id)s of order %(invoice)s (%(gateway)s, %(amount)s rial) needs review.") % facts,
+        _("Reason: %(reason)s") % {"reason": note_label(payment.note) or "-"},
+        _(
+            "Dargah does not ask the gateway again: look the payment up in the gateway's panel; "
+            "if it was paid, fulfil the order by hand or refund it there."
+        ),
     ]
     order_link = order_url(payment)
     if order_link:
-        lines.append(f"Order: {order_link}")
+        lines.append(_("Order: %(url)s") % {"url": order_link})
     admin_link = _admin_link(payment)
     if admin_link:
-        lines.append(f"Payment and its history: {admin_link}")
+        lines.append(_("Payment and its history: %(url)s") % {"url": admin_link})
     try:
         with transaction.atomic():
             ReviewNotice.objects.create(payment_id=payment.id, gateway=payment.gateway.value, invoice_id=payment.invoice_id)

@@ -45,28 +45,57 @@ def gateway_label(gateway: Union[dargah.Gateway, str]) -> str:
 
 
 #: The engine's reasons (``Payment.note``) the owner sees most, as patterns of
-#: the core's English text: (pattern, translatable message with its groups).
+#: the core's English text, and the translatable message with their values.
 #: Any other note is shown as the core wrote it.
 _NOTES: List[Tuple["re.Pattern[str]", Callable[[], str]]] = [
-    (re.compile(r"^amount mismatch: the gateway says (?P<paid>\d+) rial, the order is (?P<order>\d+) rial$"),
-     lambda: gettext("amount mismatch: the gateway says %(paid)s rial, the order is %(order)s rial")),
-    (re.compile(r"^the payment was never sent to the gateway, so it cannot have been paid$"),
-     lambda: gettext("the payment was never sent to the gateway, so it cannot have been paid")),
-    (re.compile(r"^the callback's receipt already paid another payment; this payment stays open$"),
-     lambda: gettext("the callback's receipt already paid another payment; this payment stays open")),
+    (
+        re.compile(r"^amount mismatch: the gateway says (?P<paid>\d+) rial, the order is (?P<order>\d+) rial$"),
+        lambda: gettext("amount mismatch: the gateway says %(paid)s rial, the order is %(order)s rial"),
+    ),
+    (
+        re.compile(r"^atipay: no referenceNumber from a callback, so the payment cannot be verified$"),
+        lambda: gettext("atipay: no referenceNumber from a callback, so the payment cannot be verified"),
+    ),
+    (
+        re.compile(r"^the payment was never sent to the gateway, so it cannot have been paid$"),
+        lambda: gettext("the payment was never sent to the gateway, so it cannot have been paid"),
+    ),
+    (
+        re.compile(r"^the callback's receipt already paid another payment; this payment stays open$"),
+        lambda: gettext("the callback's receipt already paid another payment; this payment stays open"),
+    ),
     (re.compile(r"^not paid yet$"), lambda: gettext("not paid yet")),
+]
+
+#: What the engine adds to a note when a payment ends needs_review at its deadline.
+_NOTE_ENDINGS: List[Tuple[str, Callable[[], str]]] = [
+    (
+        "; asked again until the deadline, and a verify of ours may have gone through, so a person must check",
+        lambda: gettext("asked again until the deadline, and a verify of ours may have gone through, so a person must check"),
+    ),
+    ("; asked again until the deadline, then a person must check", lambda: gettext("asked again until the deadline, then a person must check")),
+    ("; a verify of ours may have gone through, so a person must check", lambda: gettext("a verify of ours may have gone through, so a person must check")),
 ]
 
 
 def note_label(note: Optional[str]) -> str:
-    """A payment's reason in the active language, where it is one Dargah knows."""
+    """A payment's reason in the active language, where Dargah knows its words."""
     if not note:
         return ""
+    ending = ""
+    for english, translated in _NOTE_ENDINGS:
+        if note.endswith(english):
+            note, ending = note[: -len(english)], "؛ " + translated() if _is_persian() else "; " + translated()
+            break
     for pattern, message in _NOTES:
         match = pattern.match(note)
         if match:
-            return message() % match.groupdict()
-    return note
+            return message() % match.groupdict() + ending
+    return note + ending
+
+
+def _is_persian() -> bool:
+    return (get_language() or "").split("-")[0] == "fa"
 
 
 # --- Solar Hijri dates -------------------------------------------------------
@@ -112,7 +141,7 @@ def local_date_text(moment: Optional[datetime], with_time: bool = True) -> str:
         return ""
     local = timezone.localtime(moment) if timezone.is_aware(moment) else moment
     clock = local.strftime(" %H:%M:%S") if with_time else ""
-    if (get_language() or "").split("-")[0] == "fa":
+    if _is_persian():
         year, month, day = to_jalali(local.date())
         return f"{day} {_JALALI_MONTHS[month - 1]} {year}{clock}"
     return local.strftime("%Y-%m-%d") + clock

@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any, Mapping, Optional
 
 from django import template
-from django.utils.formats import number_format
 
 from ..labels import local_date_text, note_label
 
@@ -15,8 +14,8 @@ register = template.Library()
 
 @register.filter
 def rial(amount: Optional[int]) -> str:
-    """An amount with the active language's thousands separator."""
-    return "" if amount is None else number_format(amount, force_grouping=True)
+    """An amount in thousands (``1,250,000``): Django's Persian formats do not group."""
+    return "" if amount is None else f"{amount:,}"
 
 
 @register.filter
