@@ -27,8 +27,12 @@ The callback views verify each payment once and send ``payment_paid`` for
 it; ``manage.py dargah_reconcile --watch 60`` resolves payments whose
 customer never came back and delivers, through the same signal, every paid
 payment whose request died before the receivers finished. The admin lists
-payments by state (``needs_review`` first) with their history. ``manage.py
-check`` checks the configuration, the callback base URL and the store.
+payments by state (``needs_review`` first, filtered by state and gateway)
+with their reason, order and history; ``ADMINS`` are e-mailed once about each
+payment that needs review. ``DEFAULT_EXCEPTION_REPORTER_FILTER =
+"dargah.django.reporting.DargahExceptionReporterFilter"`` keeps ``DARGAH`` out
+of error reports. ``manage.py check`` checks the configuration, the callback
+base URL and the store.
 """
 
 from __future__ import annotations
