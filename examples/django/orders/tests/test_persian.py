@@ -110,6 +110,15 @@ class PersianAdmin(TestCase):
         self.browser.post("/", {"item": "book", "gateway": gateway, "mobile": MOBILE})
         return Order.objects.latest("created_at")
 
+    def test_the_same_solar_hijri_dates_as_the_core(self) -> None:
+        """Sepal speaks Jalali; the core converts its dates through ICU: every one agrees."""
+        answer = dargah.django.get_client().sepal_inquiry(date_from="1400/01/01", date_to="1404/12/29", limit=100)
+        pairs = [(item["created"]["gregorian"][:10], item["created"]["jalali"][:10]) for item in answer["items"]]
+        self.assertGreater(len(pairs), 5)
+        for gregorian, jalali in pairs:
+            year, month, day = to_jalali(date.fromisoformat(gregorian))
+            self.assertEqual(f"{year:04}/{month:02}/{day:02}", jalali, gregorian)
+
     def test_the_review_queue_and_a_paid_payment_in_persian(self) -> None:
         review = self.buy("atipay")
         client = dargah.django.get_client()
