@@ -302,3 +302,7 @@ class SystemChecks(TestCase):
             self.assertEqual(self.ids(self.run_checks()), ["dargah.E006"])
         with override_settings(DARGAH_RETURN_URLS={"paid": "/orders/{order_id}/"}):
             self.assertEqual(self.ids(self.run_checks()), ["dargah.E007"])
+        with override_settings(DARGAH_ORDER_URL="/admin/orders/order/?q={order}"):
+            [message] = self.run_checks()
+            self.assertEqual(message.id, "dargah.E007")
+            self.assertIn("DARGAH_ORDER_URL", message.msg)

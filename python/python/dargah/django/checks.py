@@ -75,13 +75,14 @@ def check_callback_urls(app_configs: Optional[Sequence[AppConfig]], **kwargs: An
                 id="dargah.W002",
             )
         )
-    for key, template in client.return_urls().items():
+    order_url = getattr(settings, "DARGAH_ORDER_URL", None)
+    for key, template in [*client.return_urls().items(), *([("DARGAH_ORDER_URL", order_url)] if order_url else [])]:
         try:
             template.format(invoice_id="order-1", payment_id="dp_1", gateway="vandar", kind="newly_paid")
         except (KeyError, ValueError, IndexError, AttributeError) as e:
             messages.append(
                 Error(
-                    f"DARGAH_RETURN_URLS[{key!r}] = {template!r} does not format: {e!r}",
+                    f"{key if key == 'DARGAH_ORDER_URL' else f'DARGAH_RETURN_URLS[{key!r}]'} = {template!r} does not format: {e!r}",
                     hint="Placeholders: {invoice_id}, {payment_id}, {gateway}, {kind}.",
                     id="dargah.E007",
                 )
