@@ -129,6 +129,7 @@ class PaymentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             **self._context(request, _("Payment %(id)s") % {"id": payment.id}),
             "payment": payment,
             "state_label": state_label(payment.state),
+            "gateway_label": gateway_label(payment.gateway),
             "order_url": order_url(payment),
             "noticed_at": notice,
             "history": [{"event": e, "state_label": state_label(e.state)} for e in client.history(payment.id)],
