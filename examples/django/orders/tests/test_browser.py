@@ -173,6 +173,7 @@ class OwnerInChromium(StaticLiveServerTestCase):  # the admin's own CSS, from th
         cls.driver = start_chromium(cls)
 
     def test_the_review_queue_in_english_and_persian(self) -> None:
+        assert isinstance(settings.DARGAH, dict)  # use_sandbox gives a dict
         config = dict(settings.DARGAH)
         config["atipay"] = {**config["atipay"], "refund_window_secs": 1}
         with override_settings(DARGAH=config):
