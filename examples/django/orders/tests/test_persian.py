@@ -48,6 +48,11 @@ class TheTranslation(SimpleTestCase):
                 note_label("amount mismatch: the gateway says 1000 rial, the order is 2000 rial"),
                 "مبلغ نمی‌خواند: درگاه 1000 ریال می‌گوید و سفارش 2000 ریال است",
             )
+            self.assertEqual(note_label("mupra verify: not paid"), "تأیید موپرا: پرداخت نشده")
+            self.assertEqual(
+                note_label("mupra verify: not paid; asked again until the deadline, then a person must check"),
+                "تأیید موپرا: پرداخت نشده؛ تا مهلت دوباره پرسیده شد؛ اکنون باید کسی بررسی کند",
+            )
             self.assertEqual(note_label("a note Dargah does not know"), "a note Dargah does not know")
         with translation.override("en"):
             self.assertEqual(state_label("needs_review"), "Needs review")

@@ -65,6 +65,15 @@ _NOTES: List[Tuple["re.Pattern[str]", Callable[[], str]]] = [
         lambda: gettext("the callback's receipt already paid another payment; this payment stays open"),
     ),
     (re.compile(r"^not paid yet$"), lambda: gettext("not paid yet")),
+    (re.compile(r"^mupra verify: not paid$"), lambda: gettext("mupra verify: not paid")),
+    (
+        re.compile(r"^atipay verify-payment says paid but gives no amount to check against the order$"),
+        lambda: gettext("atipay verify-payment says paid but gives no amount to check against the order"),
+    ),
+    (
+        re.compile(r"^vandar transaction info: code 1 with no payment date or receipt: not paid yet$"),
+        lambda: gettext("vandar transaction info: code 1 with no payment date or receipt: not paid yet"),
+    ),
 ]
 
 #: What the engine adds to a note when a payment ends needs_review at its deadline.
