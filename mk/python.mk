@@ -1,6 +1,7 @@
 # The Python wheel (python/) and the example shops (examples/django/, examples/fastapi/).
 #
 #   make python-wheel       build the abi3 wheel with `maturin build` into build/python/dist
+#                           (dargah.django's .po files compiled to .mo first)
 #   make python-test        install it into a fresh venv (build/python/venv) and run
 #                           pytest against the sandbox on the installed wheel (dargah.aio,
 #                           dargah.testing and its pytest plugin included)
@@ -26,8 +27,13 @@ deps-python:
 
 # The test wheel uses the dev profile: it shares target/debug with `cargo test`,
 # so only the extension itself is compiled here.
+# dargah.django's translations are compiled into the package first (msgfmt;
+# the .mo files are build outputs, ignored by git, carried by the wheel).
+PY_LOCALES := $(wildcard python/python/dargah/django/locale/*/LC_MESSAGES/django.po)
+
 python-wheel: deps-python
 	rm -rf $(PY_DIST)
+	for po in $(PY_LOCALES); do msgfmt --check -o "$${po%.po}.mo" "$$po" || exit 1; done
 	cd python && ../$(PY_BUILD)/tools/bin/maturin build --quiet --out ../$(PY_DIST)
 
 # A fresh venv for every run: the wheel and the test packages, nothing from the source tree.

@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 BUILD=build/python
 
-packages=(chromium chromium-driver)
+# gettext: msgfmt compiles dargah.django's translations into the wheel.
+packages=(chromium chromium-driver gettext)
 # A Debian python3 needs python3-venv for venvs with pip; pyenv's has it built in.
 "$PYTHON" -c 'import venv, ensurepip' 2>/dev/null || packages+=(python3-venv)
 apt_install_missing "${packages[@]}"

@@ -62,6 +62,48 @@ fn reconcile_list_show_and_recover() {
     assert!(ok && out.contains("reconcile") && out.contains("sandbox") && out.contains("demo"));
 }
 
+/// The owner's review queue from the command line: an AtiPay payment whose
+/// customer never came back ends `needs_review` at its deadline, and
+/// `payments list --state needs_review` lists it (and only it), with its reason.
+#[test]
+fn payments_list_shows_the_review_queue() {
+    let sandbox = Sandbox::start(SandboxConfig::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("sqlite://{}/shop.db", dir.path().display());
+    let config_path = dir.path().join("dargah.json");
+    let mut config = dargah_sandbox::client_config(&sandbox.base_url(), &store);
+    config["atipay"]["refund_window_secs"] = serde_json::json!(1);
+    std::fs::write(&config_path, config.to_string()).unwrap();
+    let config_arg = config_path.to_str().unwrap();
+
+    let shop = Dargah::from_json(&config.to_string()).unwrap();
+    let review = shop.create_payment(Gateway::AtiPay, PaymentRequest::new("cli-review", 20_000, "http://127.0.0.1:9/cb").mobile("09123456789")).unwrap().payment;
+    let waiting = shop.create_payment(Gateway::Mupra, PaymentRequest::new("cli-waiting", 20_000, "http://127.0.0.1:9/cb")).unwrap().payment;
+    // AtiPay cannot verify without its callback's referenceNumber: paid, tab closed.
+    reqwest::blocking::Client::new()
+        .post(format!("{}/_control/pay", sandbox.base_url()))
+        .json(&serde_json::json!({"gateway": "atipay", "token": review.token, "action": "pay", "card": "6037991234567890"}))
+        .send()
+        .unwrap()
+        .error_for_status()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    let (ok, out, err) = dargah(&["reconcile", "--config", config_arg, "--min-age-secs", "0"]);
+    assert!(ok, "{err}");
+    assert!(out.contains(&format!("{} atipay cli-review -> needs_review", review.id)), "{out}");
+
+    let (ok, out, err) = dargah(&["payments", "list", "--config", config_arg, "--state", "needs_review"]);
+    assert!(ok, "{err}");
+    assert!(out.contains(&review.id) && out.contains("needs_review"), "{out}");
+    assert!(!out.contains(&waiting.id), "only the payments that need review: {out}");
+    let (ok, out, _) = dargah(&["payments", "list", "--store", &store, "--state", "needs_review", "--json"]);
+    assert!(ok);
+    let rows: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 1, "{out}");
+    assert_eq!((rows[0]["id"].as_str(), rows[0]["state"].as_str()), (Some(review.id.as_str()), Some("needs_review")));
+    assert!(rows[0]["note"].as_str().is_some_and(|note| !note.is_empty()), "the reason: {out}");
+}
+
 /// `-v` / `-vv` print the audit trail on stderr; with every credential a
 /// canary (the sandbox's own, then wrong ones, a store password, proxy
 /// credentials), no command's stdout or stderr shows one.

@@ -41,7 +41,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     request.session["orders"] = [*request.session.get("orders", []), order.invoice_id]
     try:
         # A redirect to the gateway, or (AtiPay) a form that submits itself.
-        created, response = dargah.django.start_payment(request, gateway, order.invoice_id, amount, mobile=mobile, description=name)
+        created, response = dargah.django.start_payment(request, gateway, order.invoice_id, order.amount_rial, mobile=mobile, description=name)
     except dargah.InvalidInputError as e:
         Order.objects.filter(pk=order.pk).update(status=Order.Status.FAILED)
         return _problem(request, f"Please check your details: {e.message}.", 400)

@@ -29,6 +29,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's language: the payments admin is in English or Persian.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # On for every view; only the gateway callback is exempt (see orders/views.py).
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -70,6 +72,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 USE_TZ = True
 TIME_ZONE = "Asia/Tehran"
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fa", "فارسی")]
 
 LOGGING = {
     "version": 1,
@@ -110,5 +113,15 @@ DARGAH_RETURN_URLS = {
     "needs_review": "/orders/{invoice_id}/",
     "error": "/payment-problem/",
 }
+
+# The order's page, linked from the payments admin and the review e-mail.
+DARGAH_ORDER_URL = "/orders/{invoice_id}/"
+
+# Who is e-mailed when a payment needs review (once per payment), and errors.
+ADMINS = [("Shop owner", os.environ.get("SHOP_OWNER_EMAIL", "owner@shop.example"))]
+
+# Debug pages and the error e-mails to ADMINS never show DARGAH (the store
+# password, merchant codes, API keys), even with DEBUG on.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "dargah.django.reporting.DargahExceptionReporterFilter"
 
 TEST_RUNNER = "shop.test_runner.Runner"

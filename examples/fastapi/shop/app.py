@@ -34,8 +34,10 @@ GATEWAYS = [g.value for g in dargah.Gateway]
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS orders (
     invoice_id TEXT PRIMARY KEY,          -- order-<uuid>: the order page's unguessable address
-    item TEXT NOT NULL, amount INTEGER NOT NULL, gateway TEXT NOT NULL,
-    status TEXT NOT NULL DEFAULT 'pending', payment_id TEXT UNIQUE
+    item TEXT NOT NULL, gateway TEXT NOT NULL,
+    amount INTEGER NOT NULL, currency TEXT NOT NULL DEFAULT 'IRR',  -- the total, editable while pending
+    status TEXT NOT NULL DEFAULT 'pending', payment_id TEXT UNIQUE,
+    note TEXT NOT NULL DEFAULT ''         -- why the order is on hold
 );
 -- One row per paid payment (a unique key): an order is never credited twice.
 CREATE TABLE IF NOT EXISTS credits (
@@ -66,13 +68,22 @@ class Orders:
         return await asyncio.to_thread(self._run, sql, params)
 
     def _credit(self, payment: dargah.Payment) -> None:
+        """Record the money, and compare it with what the order costs now
+        (its total may have been edited since the payment was created): equal,
+        the order is paid; not, it goes on hold with a note naming both amounts."""
         with contextlib.closing(self._connect()) as db:
-            db.execute("BEGIN IMMEDIATE")
-            db.execute(
+            db.execute("BEGIN IMMEDIATE")  # the order's lock: nobody edits it until COMMIT
+            [order] = db.execute("SELECT amount, currency FROM orders WHERE invoice_id = ?", (payment.invoice_id,)).fetchall()
+            check = dargah.check_amount(payment, order["amount"], order["currency"])
+            inserted = db.execute(
                 "INSERT OR IGNORE INTO credits VALUES (?, ?, ?, ?, ?)",
-                (payment.id, payment.invoice_id, payment.verified_amount or payment.amount, payment.reference, payment.masked_card),
-            )
-            db.execute("UPDATE orders SET status = 'paid' WHERE invoice_id = ?", (payment.invoice_id,))
+                (payment.id, payment.invoice_id, check.paid_rial, payment.reference, payment.masked_card),
+            ).rowcount
+            if inserted and check.ok:
+                db.execute("UPDATE orders SET status = 'paid' WHERE invoice_id = ?", (payment.invoice_id,))
+            elif inserted:
+                logger.warning("order %s: %s (payment %s)", payment.invoice_id, check.note, payment.id)
+                db.execute("UPDATE orders SET status = 'on_hold', note = ? WHERE invoice_id = ?", (check.note, payment.invoice_id))
             db.execute("COMMIT")
 
     async def credit(self, payment: dargah.Payment) -> None:
@@ -146,7 +157,9 @@ def create_app(config: Union[Mapping[str, Any], str], database: Path, *, sweep_e
             return page("Problem", '<p id="problem">Please choose an item and a way to pay.</p>', 400)
         name, amount = CATALOG[item]
         invoice_id = f"order-{uuid.uuid4().hex}"
-        await orders.run("INSERT INTO orders (invoice_id, item, amount, gateway) VALUES (?, ?, ?, ?)", (invoice_id, name, amount, gateway))
+        await orders.run(
+            "INSERT INTO orders (invoice_id, item, amount, currency, gateway) VALUES (?, ?, ?, 'IRR', ?)", (invoice_id, name, amount, gateway)
+        )
         callback_url = str(request.url_for("callback", gateway=gateway))
         try:
             created = await client.create_payment(gateway, invoice_id, amount, callback_url, mobile=mobile.strip(), description=name)
@@ -191,7 +204,7 @@ def create_app(config: Union[Mapping[str, Any], str], database: Path, *, sweep_e
         )
         return page(
             f"Order {invoice_id}",
-            f'<h2>{html.escape(order["item"])}</h2><p>Amount: {order["amount"]} rial, via {order["gateway"]}</p>'
+            f'<h2>{html.escape(order["item"])}</h2><p>Amount: {order["amount"]} {order["currency"]}, via {order["gateway"]}</p>'
             f'<p id="status" data-status="{order["status"]}">{order["status"]}</p>{received}',
         )
 

@@ -8,11 +8,14 @@ reporting) with verify-once callback handling, on a Rust core.
     if outcome.is_newly_paid:
         ...  # credit the order, then
         client.acknowledge(outcome.payment_id)
+    # Crediting, under the order's lock: does it pay what the order costs now?
+    check = dargah.check_amount(outcome.payment, order_total, "IRT")   # or "IRR"
 
 Importing this package starts nothing: no thread, runtime or connection.
 """
 
 from . import _log  # noqa: F401  (the `dargah` logger and its NullHandler)
+from ._amount import AmountCheck, Currency, check_amount, to_rial
 from ._client import CallbackPart, Client, check_config
 from ._errors import (
     ConfigError,
@@ -50,11 +53,13 @@ from ._native import OPERATIONS, __version__
 
 __all__ = [
     "OPERATIONS",
+    "AmountCheck",
     "CallbackPart",
     "Capabilities",
     "Client",
     "ConfigError",
     "CreatedPayment",
+    "Currency",
     "DargahError",
     "DuplicateInvoiceError",
     "Gateway",
@@ -81,7 +86,9 @@ __all__ = [
     "UnsupportedError",
     "VandarOptions",
     "__version__",
+    "check_amount",
     "check_config",
+    "to_rial",
 ]
 
 # Public classes show (and pickle) as dargah.X rather than dargah._errors.X.

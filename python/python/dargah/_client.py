@@ -7,6 +7,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 from urllib.parse import urlencode
 
 from . import _native
+from ._errors import InvalidCallbackError
 from ._model import (
     Capabilities,
     CreatedPayment,
@@ -27,6 +28,7 @@ from ._model import (
 #: or lists of strings — or the raw urlencoded text (``str`` or ``bytes``).
 #: Every value of a multi-valued key is passed on: the core accepts a key given
 #: twice with the same value and refuses one given with two different values.
+#: A value that is not text (a multipart file part) is an ``InvalidCallbackError``.
 CallbackPart = Union[Mapping[str, object], str, bytes, None]
 
 _U64_MAX = 2**64 - 1
@@ -63,8 +65,12 @@ def _pairs(part: Mapping[str, object], name: str) -> List[Tuple[str, str]]:
     else:
         items = [(k, v) for k, value in part.items() for v in (value if isinstance(value, (list, tuple)) else (value,))]
     for key, value in items:
+        # What a request carried, not a programming error: a multipart file
+        # part (Starlette's UploadFile, Django's and Werkzeug's keep files
+        # apart) is refused like any other callback a gateway never sends.
         if not isinstance(key, str) or not isinstance(value, str):
-            raise TypeError(f"callback {name} field {key!r}: keys and values must be str, not {type(value).__name__}")
+            shown = repr(key)[:40] if isinstance(key, str) else f"of type {type(key).__name__}"
+            raise InvalidCallbackError(f"callback {name} field {shown}: a gateway sends text fields, not {type(value).__name__}")
     return items
 
 
@@ -72,7 +78,10 @@ def _callback_part(part: CallbackPart, name: str) -> Union[List[Tuple[str, str]]
     if part is None:
         return []
     if isinstance(part, str):
-        return part.encode()
+        try:
+            return part.encode()
+        except UnicodeEncodeError:  # lone surrogates: bytes a WSGI server could not decode
+            raise InvalidCallbackError(f"callback {name} is not valid UTF-8 text") from None
     if isinstance(part, (bytes, bytearray, memoryview)):
         return bytes(part)
     if isinstance(part, Mapping):

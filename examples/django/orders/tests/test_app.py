@@ -233,9 +233,9 @@ class AppTests(TestCase):
         detail = staff.get(f"/admin/dargah/payment/{order.payment_id}/")
         self.assertContains(detail, "Check again with the gateway")
         response = staff.post(f"/admin/dargah/payment/{order.payment_id}/check/", follow=True)
-        self.assertContains(response, "awaiting → paid")
+        self.assertContains(response, "Awaiting the customer → Paid")
         self.assertEqual(self.received.paid, [{"gateway": "canpay", "id": order.payment_id, "source": "outbox"}])
-        self.assertContains(response, '<td id="state">paid</td>', html=False)
+        self.assertContains(response, '<td id="state" data-state="paid">Paid</td>', html=False)
         self.assertContains(response, 'class="event"')
 
         response = staff.post("/admin/dargah/payment/reconcile/", follow=True)
@@ -292,8 +292,17 @@ class SystemChecks(TestCase):
             self.assertEqual(self.run_checks(), [])
             self.assertEqual(dargah.django.callback_url("atipay"), "https://shop.example/payments/callback/atipay/")
 
+    def test_the_exception_reporter_filter(self) -> None:
+        with override_settings(DEFAULT_EXCEPTION_REPORTER_FILTER="django.views.debug.SafeExceptionReporterFilter"):
+            [message] = self.run_checks()
+            self.assertEqual((type(message), message.id), (Warning, "dargah.W003"))
+
     def test_return_urls(self) -> None:
         with override_settings(DARGAH_RETURN_URLS={"paid": "/", "sucess": "/"}):
             self.assertEqual(self.ids(self.run_checks()), ["dargah.E006"])
         with override_settings(DARGAH_RETURN_URLS={"paid": "/orders/{order_id}/"}):
             self.assertEqual(self.ids(self.run_checks()), ["dargah.E007"])
+        with override_settings(DARGAH_ORDER_URL="/admin/orders/order/?q={order}"):
+            [message] = self.run_checks()
+            self.assertEqual(message.id, "dargah.E007")
+            self.assertIn("DARGAH_ORDER_URL", message.msg)

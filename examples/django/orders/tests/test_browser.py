@@ -4,11 +4,18 @@ sites, as a real gateway is: its POST back to the shop is cross-site."""
 
 from __future__ import annotations
 
+import io
 import shutil
 import tempfile
+import time
+from pathlib import Path
 from typing import Any, Dict
 
-from django.test import LiveServerTestCase, modify_settings, tag
+from django.conf import settings
+from django.contrib.staticfiles.testing import StaticLiveServerTestCase
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.test import LiveServerTestCase, modify_settings, override_settings, tag
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -33,6 +40,21 @@ CHROMIUM_FLAGS = [
 ]
 
 PAID = '#status[data-status="paid"]'
+#: Where the browser tests leave their screenshots (docs/images/ has copies).
+SCREENSHOTS = Path(__file__).resolve().parents[4] / "build" / "screenshots"
+
+
+def start_chromium(test_class: type[LiveServerTestCase]) -> webdriver.Chrome:
+    """Headless Chromium with a profile of its own, quit when the class ends."""
+    profile = tempfile.mkdtemp(prefix="shop-chromium-")
+    test_class.addClassCleanup(shutil.rmtree, profile, ignore_errors=True)
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in [*CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--window-size=1280,900"]:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    test_class.addClassCleanup(driver.quit)
+    return driver
 
 
 @tag("browser")
@@ -46,14 +68,7 @@ class CustomerInChromium(LiveServerTestCase):
     def setUpClass(cls) -> None:
         cls.sandbox = use_sandbox(cls)
         super().setUpClass()
-        profile = tempfile.mkdtemp(prefix="shop-chromium-")
-        cls.addClassCleanup(shutil.rmtree, profile, ignore_errors=True)
-        options = webdriver.ChromeOptions()
-        options.binary_location = "/usr/bin/chromium"
-        for flag in [*CHROMIUM_FLAGS, f"--user-data-dir={profile}"]:
-            options.add_argument(flag)
-        cls.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-        cls.addClassCleanup(cls.driver.quit)
+        cls.driver = start_chromium(cls)
 
     def setUp(self) -> None:
         CALLBACKS.clear()
@@ -139,3 +154,57 @@ class CustomerInChromium(LiveServerTestCase):
         [callback] = CALLBACKS
         self.assert_cross_site_post(callback)
         self.assert_credited_once(order)
+
+
+@tag("browser")
+class OwnerInChromium(StaticLiveServerTestCase):  # the admin's own CSS, from the app folders
+    """The owner's review queue as a browser shows it, in English and in
+    Persian (right to left, the card mask and ids kept left to right), with
+    a screenshot of each in build/screenshots/."""
+
+    host = "localhost"
+    sandbox: dargah.testing.Sandbox
+    driver: webdriver.Chrome
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.sandbox = use_sandbox(cls)
+        super().setUpClass()
+        cls.driver = start_chromium(cls)
+
+    def test_the_review_queue_in_english_and_persian(self) -> None:
+        assert isinstance(settings.DARGAH, dict)  # use_sandbox gives a dict
+        config = dict(settings.DARGAH)
+        config["atipay"] = {**config["atipay"], "refund_window_secs": 1}
+        with override_settings(DARGAH=config):
+            client = dargah.django.get_client()
+            callback_url = self.live_server_url + "/payments/callback/atipay/"
+            review = client.create_payment("atipay", "order-review-1", 1_250_000, callback_url, mobile="09123456789")
+            paid = client.create_payment("vandar", "order-paid-1", 480_000, self.live_server_url + "/payments/callback/vandar/")
+            self.sandbox.pay(review)  # the customer closed the tab: AtiPay cannot verify, needs review at the deadline
+            callback = self.sandbox.pay(paid)
+            client.handle_callback("vandar", callback.query, callback.form)
+            time.sleep(1.2)
+            call_command("dargah_reconcile", "--min-age", "0", stdout=io.StringIO())
+
+            owner = User.objects.create_superuser("owner", "owner@shop.example", "pw")
+            self.client.force_login(owner)
+            self.driver.get(self.live_server_url + "/admin/login/")
+            self.driver.add_cookie({"name": settings.SESSION_COOKIE_NAME, "value": self.client.cookies[settings.SESSION_COOKIE_NAME].value, "path": "/"})
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            for language, needs_review in (("en", "Needs review"), ("fa", "نیاز به بررسی")):
+                self.driver.add_cookie({"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "path": "/"})
+                self.driver.get(self.live_server_url + "/admin/dargah/payment/")
+                WebDriverWait(self.driver, 30).until(expected_conditions.presence_of_element_located((By.ID, "state-needs_review")))
+                self.assertTrue(self.driver.find_element(By.ID, "state-needs_review").text.startswith(needs_review))
+                direction = self.driver.execute_script("return getComputedStyle(document.body).direction")
+                self.assertEqual(direction, "rtl" if language == "fa" else "ltr")
+                self.driver.save_screenshot(str(SCREENSHOTS / f"django-review-queue-{language}.png"))
+
+                self.driver.get(self.live_server_url + f"/admin/dargah/payment/{paid.id}/")
+                card = self.driver.find_element(By.CSS_SELECTOR, "#payment bdi[dir=ltr]")
+                self.assertEqual(card.text, "603799******7890")
+                self.assertEqual(self.driver.execute_script("return getComputedStyle(arguments[0]).direction", card), "ltr")
+                self.driver.get(self.live_server_url + f"/admin/dargah/payment/{review.id}/")
+                WebDriverWait(self.driver, 30).until(expected_conditions.presence_of_element_located((By.ID, "review-hint")))
+                self.driver.save_screenshot(str(SCREENSHOTS / f"django-review-payment-{language}.png"))

@@ -10,7 +10,9 @@ from django.apps import AppConfig
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.checks import CheckMessage, Error, Warning, register
+from django.utils.module_loading import import_string
 from django.urls import NoReverseMatch, reverse
+from django.views.decorators.debug import sensitive_variables
 
 import dargah
 
@@ -18,6 +20,7 @@ from . import client
 
 
 @register("dargah")
+@sensitive_variables()  # the configuration is a local below
 def check_config(app_configs: Optional[Sequence[AppConfig]], **kwargs: Any) -> List[CheckMessage]:
     if getattr(settings, "DARGAH", None) is None:
         return [Error("settings.DARGAH is not set", hint="DARGAH = {...}: what dargah.Client takes.", id="dargah.E001")]
@@ -29,6 +32,7 @@ def check_config(app_configs: Optional[Sequence[AppConfig]], **kwargs: Any) -> L
 
 
 @register("dargah")
+@sensitive_variables()  # the configuration is a local below
 def check_store(app_configs: Optional[Sequence[AppConfig]], **kwargs: Any) -> List[CheckMessage]:
     if check_config(app_configs):
         return []  # reported above
@@ -71,13 +75,14 @@ def check_callback_urls(app_configs: Optional[Sequence[AppConfig]], **kwargs: An
                 id="dargah.W002",
             )
         )
-    for key, template in client.return_urls().items():
+    order_url = getattr(settings, "DARGAH_ORDER_URL", None)
+    for key, template in [*client.return_urls().items(), *([("DARGAH_ORDER_URL", order_url)] if order_url else [])]:
         try:
             template.format(invoice_id="order-1", payment_id="dp_1", gateway="vandar", kind="newly_paid")
         except (KeyError, ValueError, IndexError, AttributeError) as e:
             messages.append(
                 Error(
-                    f"DARGAH_RETURN_URLS[{key!r}] = {template!r} does not format: {e!r}",
+                    f"{key if key == 'DARGAH_ORDER_URL' else f'DARGAH_RETURN_URLS[{key!r}]'} = {template!r} does not format: {e!r}",
                     hint="Placeholders: {invoice_id}, {payment_id}, {gateway}, {kind}.",
                     id="dargah.E007",
                 )
@@ -95,6 +100,7 @@ def check_callback_urls(app_configs: Optional[Sequence[AppConfig]], **kwargs: An
 
 
 @register("dargah")
+@sensitive_variables()  # the configuration is a local below
 def check_accounts(app_configs: Optional[Sequence[AppConfig]], **kwargs: Any) -> List[CheckMessage]:
     """``DARGAH_ACCOUNTS`` names, per gateway, a merchant account the configuration has."""
     accounts = getattr(settings, "DARGAH_ACCOUNTS", None) or {}
@@ -122,3 +128,23 @@ def check_accounts(app_configs: Optional[Sequence[AppConfig]], **kwargs: Any) ->
                 )
             )
     return messages
+
+
+@register("dargah")
+def check_exception_reporter_filter(app_configs: Optional[Sequence[AppConfig]], **kwargs: Any) -> List[CheckMessage]:
+    """Error reports (debug pages, the e-mails to ADMINS) must not show ``DARGAH``."""
+    from .reporting import DargahExceptionReporterFilter
+
+    try:
+        configured = import_string(settings.DEFAULT_EXCEPTION_REPORTER_FILTER)
+    except ImportError:
+        return []  # Django reports it itself
+    if isinstance(configured, type) and issubclass(configured, DargahExceptionReporterFilter):
+        return []
+    return [
+        Warning(
+            "error reports may show settings.DARGAH: the store password, merchant codes and API keys",
+            hint='DEFAULT_EXCEPTION_REPORTER_FILTER = "dargah.django.reporting.DargahExceptionReporterFilter" (or a subclass)',
+            id="dargah.W003",
+        )
+    ]

@@ -13,6 +13,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.views.decorators.debug import sensitive_variables
 
 import dargah
 
@@ -30,6 +31,9 @@ def _new_lock_in_child() -> None:
 os.register_at_fork(after_in_child=_new_lock_in_child)
 
 
+# sensitive_variables(): every local of this frame and those it calls (the
+# configuration, as a dict or as text) is stars in an error report.
+@sensitive_variables()
 def config() -> Union[Mapping[str, Any], str]:
     """``settings.DARGAH``: what ``dargah.Client`` takes (a dict, or JSON/TOML text)."""
     value = getattr(settings, "DARGAH", None)
@@ -40,6 +44,7 @@ def config() -> Union[Mapping[str, Any], str]:
     return value
 
 
+@sensitive_variables()
 def get_client() -> dargah.Client:
     """The one ``dargah.Client`` of this process, made from ``settings.DARGAH``
     on first use. Making it starts no thread or connection, so a preloaded

@@ -9,10 +9,15 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional
 
 from django.conf import settings
+from django.core.mail import mail_admins
+from django.db import DatabaseError, IntegrityError, transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
 
 import dargah
 
-from .client import get_client
+from .client import callback_base_url, get_client
+from .labels import gateway_label, note_label
 from .signals import payment_failed, payment_needs_review, payment_paid
 
 logger = logging.getLogger("dargah.django")
@@ -52,8 +57,10 @@ def _send_robust(signal: Any, payment: dargah.Payment, source: str, **extra: Any
             logger.error("payment %s: receiver %r raised", payment.id, receiver, exc_info=error)
 
 
-def announce(outcome: dargah.Outcome, source: str) -> bool:
-    """The signal an outcome calls for. True unless a ``payment_paid`` receiver raised."""
+def announce(outcome: dargah.Outcome, source: str, *, tell: bool = True) -> bool:
+    """The signal an outcome calls for (and, for ``needs_review``, the
+    owner's e-mail unless ``tell`` is False: a reconcile pass tells them all
+    at its end). True unless a ``payment_paid`` receiver raised."""
     kind, payment = outcome.kind, outcome.payment
     if kind is dargah.OutcomeKind.NEWLY_PAID:
         return deliver_paid(payment, source)
@@ -64,7 +71,91 @@ def announce(outcome: dargah.Outcome, source: str) -> bool:
         _send_robust(payment_failed, payment, source, kind=reported, final=final)
     elif kind is dargah.OutcomeKind.NEEDS_REVIEW:
         _send_robust(payment_needs_review, payment, source)
+        if tell:
+            tell_owner(payment)
     return True
+
+
+def review_mail_enabled() -> bool:
+    return bool(getattr(settings, "DARGAH_REVIEW_MAIL", True))
+
+
+def _admin_link(payment: dargah.Payment) -> str:
+    try:
+        path = reverse("admin:dargah_payment_detail", args=[payment.id])
+    except NoReverseMatch:  # the admin is not mounted
+        return ""
+    base = callback_base_url()
+    return base.rstrip("/") + path if base else path
+
+
+def tell_owner(payment: dargah.Payment) -> bool:
+    """E-mail ``ADMINS`` (``mail_admins``) that ``payment`` needs review,
+    once per payment: a ``ReviewNotice`` row, written in the same transaction
+    as the sending, is the memory. Whichever web server or reconcile pass gets
+    there first sends it; the others find the row. A mail that fails rolls the
+    row back, so the next pass tries again. True if this call sent it."""
+    if not review_mail_enabled() or payment.state is not dargah.PaymentState.NEEDS_REVIEW:
+        return False
+    from .models import ReviewNotice  # models import the app registry: not at module load
+
+    facts = {"id": payment.id, "invoice": payment.invoice_id, "gateway": gateway_label(payment.gateway), "amount": f"{payment.amount:,}"}
+    subject = _("Payment %(id)s needs review (order %(invoice)s, %(gateway)s)") % facts
+    lines = [
+        _("Payment %(id)s of order %(invoice)s (%(gateway)s, %(amount)s rial) needs review.") % facts,
+        _("Reason: %(reason)s") % {"reason": note_label(payment.note) or "-"},
+        _(
+            "Dargah does not ask the gateway again: look the payment up in the gateway's panel; "
+            "if it was paid, fulfil the order by hand or refund it there."
+        ),
+    ]
+    order_link = order_url(payment)
+    if order_link:
+        lines.append(_("Order: %(url)s") % {"url": order_link})
+    admin_link = _admin_link(payment)
+    if admin_link:
+        lines.append(_("Payment and its history: %(url)s") % {"url": admin_link})
+    try:
+        with transaction.atomic():
+            ReviewNotice.objects.create(payment_id=payment.id, gateway=payment.gateway.value, invoice_id=payment.invoice_id)
+            mail_admins(subject, "\n\n".join(lines), fail_silently=False)
+    except IntegrityError:
+        return False  # told already (another server, an earlier pass)
+    except DatabaseError as e:
+        logger.warning("payment %s needs review; the notice was not recorded (run migrate for dargah): %r", payment.id, e)
+        return False
+    except Exception as e:  # the mail server; the row was rolled back with it
+        logger.error("payment %s needs review; the e-mail to ADMINS failed, tried again on the next pass: %r", payment.id, e)
+        return False
+    logger.info("payment %s (%s) needs review: ADMINS told", payment.id, payment.invoice_id)
+    return True
+
+
+def tell_owner_of_every_review(limit: int = 200) -> List[str]:
+    """``tell_owner`` for every payment in ``needs_review`` that has no
+    notice yet (one that ended so on another host, or in PHP): run by each
+    reconcile pass. The ids told now."""
+    if not review_mail_enabled():
+        return []
+    from .models import ReviewNotice
+
+    waiting = get_client().payments(dargah.PaymentState.NEEDS_REVIEW, limit=limit)
+    try:
+        told = set(ReviewNotice.objects.filter(payment_id__in=[p.id for p in waiting]).values_list("payment_id", flat=True))
+    except DatabaseError as e:
+        logger.warning("review notices cannot be read (run migrate for dargah): %r", e)
+        return []
+    return [p.id for p in waiting if p.id not in told and tell_owner(p)]
+
+
+def order_url(payment: dargah.Payment) -> str:
+    """The shop's page for the payment's order, from ``DARGAH_ORDER_URL``
+    (``"/admin/orders/order/?q={invoice_id}"``; the placeholders of
+    ``DARGAH_RETURN_URLS``), or "" when it is not set."""
+    template: Optional[str] = getattr(settings, "DARGAH_ORDER_URL", None)
+    if not template:
+        return ""
+    return template.format(invoice_id=payment.invoice_id, payment_id=payment.id, gateway=payment.gateway.value, kind=payment.state.value)
 
 
 def outbox_grace() -> timedelta:
@@ -104,13 +195,16 @@ class Pass:
     in_doubt: int
     drained: Drained
     outcomes: List[dargah.Outcome]
+    #: Payments whose owner was e-mailed in this pass: they need review.
+    told: List[str] = field(default_factory=list)
 
     def summary(self) -> str:
         counts = " / ".join(f"{kind} {n}" for kind, n in self.resolved.items())
         d = self.drained
         return (
             f"resolved {counts}; still waiting {self.still_waiting}; in doubt {self.in_doubt}; "
-            f"payment_paid delivered {len(d.delivered)}, receiver failed {len(d.failed)}, paid moments ago {len(d.waiting)}"
+            f"payment_paid delivered {len(d.delivered)}, receiver failed {len(d.failed)}, paid moments ago {len(d.waiting)}; "
+            f"owner told of {len(self.told)} needing review"
         )
 
 
@@ -123,7 +217,7 @@ def reconcile_pass(*, min_age_secs: int = 120, limit: int = 200) -> Pass:
     outcomes = list(recovered.outcomes) + [dargah.Outcome._from_core(o) for o in report.get("outcomes", [])]
     drained = Drained()
     for outcome in outcomes:
-        delivered = announce(outcome, "outbox")
+        delivered = announce(outcome, "outbox", tell=False)
         if outcome.is_newly_paid:
             (drained.delivered if delivered else drained.failed).append(outcome.payment_id)
     # Paid payments the pass did not just deliver (a raising receiver is not retried in the same pass).
@@ -132,6 +226,7 @@ def reconcile_pass(*, min_age_secs: int = 120, limit: int = 200) -> Pass:
     drained.delivered += [p for p in later.delivered if p not in seen]
     drained.failed += [p for p in later.failed if p not in seen]
     drained.waiting += later.waiting
+    told = tell_owner_of_every_review(limit)
     resolved = {k: int(report.get(k, 0)) for k in ("paid", "failed", "cancelled", "expired", "needs_review")}
     resolved["paid"] += sum(1 for o in recovered.outcomes if o.is_newly_paid)
-    return Pass(resolved, int(report.get("still_waiting", 0)), int(report.get("in_doubt", 0)) + len(recovered.errors), drained, outcomes)
+    return Pass(resolved, int(report.get("still_waiting", 0)), int(report.get("in_doubt", 0)) + len(recovered.errors), drained, outcomes, told)

@@ -8,6 +8,7 @@ from typing import Optional
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
 
 import dargah
@@ -25,6 +26,7 @@ def _see_other(url: str) -> HttpResponse:
     return response
 
 
+@sensitive_variables()
 def _payment_of(request: HttpRequest) -> Optional[dargah.Payment]:
     """The payment a callback names by Dargah's own reference, if it exists."""
     ref = request.GET.get("dargah_ref")
@@ -40,10 +42,13 @@ def _payment_of(request: HttpRequest) -> Optional[dargah.Payment]:
 # cross-site POST carries neither the shop's CSRF token nor its (SameSite=Lax)
 # session cookie, so this view needs neither. What makes it safe is that
 # Dargah asks the gateway itself, once. Not atomic: a slow gateway must never
-# hold a database transaction (ATOMIC_REQUESTS) open.
+# hold a database transaction (ATOMIC_REQUESTS) open. Its form (the gateway's
+# tokens and receipts) and every local below it are stars in an error report.
 @csrf_exempt
 @transaction.non_atomic_requests
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters()
+@sensitive_variables()
 def callback(request: HttpRequest, gateway: str) -> HttpResponse:
     try:
         outcome = get_client().handle_callback(gateway, request.GET, request.POST)

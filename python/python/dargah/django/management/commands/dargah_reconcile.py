@@ -11,7 +11,8 @@ from ...delivery import reconcile_pass
 class Command(BaseCommand):
     help = (
         "Resolve payments whose customer never came back and payments left in doubt, with their gateways, "
-        "then send payment_paid for every paid payment not acknowledged yet (the outbox). "
+        "then send payment_paid for every paid payment not acknowledged yet (the outbox), "
+        "and e-mail ADMINS once about each payment that needs review. "
         "Run it every minute (cron), or with --watch under a supervisor."
     )
 
@@ -29,6 +30,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"{payment_id}: payment_paid delivered, acknowledged")
             for payment_id in done.drained.failed:
                 self.stderr.write(f"{payment_id}: a payment_paid receiver raised; left in the outbox")
+            for payment_id in done.told:
+                self.stdout.write(f"{payment_id}: needs review; ADMINS e-mailed")
             self.stdout.write(f"reconcile: {done.summary()}")
             if not options["watch"]:
                 return

@@ -1,0 +1,155 @@
+"""dargah.django in Persian: the payments admin and the review e-mail
+translated (the wheel carries the compiled fa translation, and the .po is
+complete), ids, amounts and card masks isolated with <bdi>, dates in the
+Solar Hijri calendar."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import tempfile
+import time
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import dargah
+import dargah.django
+import dargah.testing
+from dargah.django.labels import local_date_text, to_jalali
+from django.contrib.auth.models import User
+from django.core import mail
+from django.core.management import call_command
+from django.test import Client, SimpleTestCase, TestCase, override_settings
+from django.utils import translation
+
+from orders.models import Order
+
+from .support import use_sandbox
+
+MOBILE = "09123456789"
+PO = Path(__file__).resolve().parents[4] / "python" / "python" / "dargah" / "django" / "locale" / "fa" / "LC_MESSAGES" / "django.po"
+
+
+class TheTranslation(SimpleTestCase):
+    def test_the_wheel_carries_the_compiled_translation(self) -> None:
+        mo = Path(dargah.django.__file__).parent / "locale" / "fa" / "LC_MESSAGES" / "django.mo"
+        self.assertTrue(mo.is_file(), f"{mo}: make python-wheel compiles it")
+
+    def test_the_po_is_complete(self) -> None:
+        stats = subprocess.run(["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(PO)], capture_output=True, text=True, check=True)
+        self.assertRegex(stats.stderr.strip(), r"^\d+ translated messages\.$", "no fuzzy or untranslated message")
+
+    def test_states_and_reasons_in_persian(self) -> None:
+        from dargah.django.labels import note_label, state_label
+
+        with translation.override("fa"):
+            self.assertEqual(state_label("needs_review"), "نیاز به بررسی")
+            self.assertEqual(
+                note_label("amount mismatch: the gateway says 1000 rial, the order is 2000 rial"),
+                "مبلغ نمی‌خواند: درگاه 1000 ریال می‌گوید و سفارش 2000 ریال است",
+            )
+            self.assertEqual(note_label("mupra verify: not paid"), "تأیید موپرا: پرداخت نشده")
+            self.assertEqual(
+                note_label("mupra verify: not paid; asked again until the deadline, then a person must check"),
+                "تأیید موپرا: پرداخت نشده؛ تا مهلت دوباره پرسیده شد؛ اکنون باید کسی بررسی کند",
+            )
+            self.assertEqual(note_label("a note Dargah does not know"), "a note Dargah does not know")
+        with translation.override("en"):
+            self.assertEqual(state_label("needs_review"), "Needs review")
+
+
+class SolarHijri(SimpleTestCase):
+    def test_known_dates(self) -> None:
+        # The pairs the core's jalali.rs checks (through ICU), and a few more.
+        for gregorian, jalali in [
+            (date(2022, 3, 21), (1401, 1, 1)),
+            (date(2025, 3, 20), (1403, 12, 30)),  # 1403 is leap: Esfand has 30 days
+            (date(2021, 3, 20), (1399, 12, 30)),
+            (date(2023, 1, 18), (1401, 10, 28)),
+            (date(2024, 2, 29), (1402, 12, 10)),
+            (date(1979, 2, 11), (1357, 11, 22)),
+            (date(2026, 12, 5), (1405, 9, 14)),
+        ]:
+            self.assertEqual(to_jalali(gregorian), jalali, gregorian)
+
+    def test_every_day_of_ten_years_is_the_next_day(self) -> None:
+        day, (year, month, mday) = date(2020, 3, 20), to_jalali(date(2020, 3, 20))
+        for _ in range(3653):
+            day = date.fromordinal(day.toordinal() + 1)
+            following = to_jalali(day)
+            expected = [(year, month, mday + 1), (year, month + 1, 1), (year + 1, 1, 1)]
+            self.assertIn(following, expected, day)
+            year, month, mday = following
+
+    def test_dates_follow_the_language(self) -> None:
+        moment = datetime(2026, 12, 5, 6, 30, tzinfo=timezone.utc)  # 10:00 in Tehran
+        with override_settings(TIME_ZONE="Asia/Tehran"):
+            with translation.override("fa"):
+                self.assertEqual(local_date_text(moment), "14 آذر 1405 10:00:00")
+            with translation.override("en"):
+                self.assertEqual(local_date_text(moment), "2026-12-05 10:00:00")
+
+
+class PersianAdmin(TestCase):
+    sandbox: dargah.testing.Sandbox
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.sandbox = use_sandbox(cls, DARGAH_OUTBOX_GRACE_SECS=0)
+        super().setUpClass()
+
+    def setUp(self) -> None:
+        store = Path(tempfile.mkdtemp(prefix="shop-dargah-")) / "dargah.db"
+        config = self.sandbox.config(store=f"sqlite://{store}")
+        config["atipay"]["refund_window_secs"] = 1
+        fresh = override_settings(DARGAH=config)
+        fresh.enable()
+        self.addCleanup(fresh.disable)
+        self.browser = Client(HTTP_HOST="localhost")
+        self.owner = Client(HTTP_HOST="localhost", HTTP_ACCEPT_LANGUAGE="fa")
+        # LocaleMiddleware leaves the last request's language active in this thread.
+        self.addCleanup(translation.activate, "en")
+        self.owner.force_login(User.objects.create_superuser("owner", "owner@shop.example", "pw"))
+
+    def buy(self, gateway: str) -> Order:
+        self.browser.post("/", {"item": "book", "gateway": gateway, "mobile": MOBILE})
+        return Order.objects.latest("created_at")
+
+    def test_the_same_solar_hijri_dates_as_the_core(self) -> None:
+        """Sepal speaks Jalali; the core converts its dates through ICU: every one agrees."""
+        answer = dargah.django.get_client().sepal_inquiry(date_from="1400/01/01", date_to="1404/12/29", limit=100)
+        pairs = [(item["created"]["gregorian"][:10], item["created"]["jalali"][:10]) for item in answer["items"]]
+        self.assertGreater(len(pairs), 5)
+        for gregorian, jalali in pairs:
+            year, month, day = to_jalali(date.fromisoformat(gregorian))
+            self.assertEqual(f"{year:04}/{month:02}/{day:02}", jalali, gregorian)
+
+    def test_the_review_queue_and_a_paid_payment_in_persian(self) -> None:
+        review = self.buy("atipay")
+        client = dargah.django.get_client()
+        self.sandbox.pay(client.payment(review.payment_id))  # no callback: needs review at the deadline
+        paid = self.buy("vandar")
+        callback = self.sandbox.pay(client.payment(paid.payment_id))
+        self.browser.get(callback.path)
+        time.sleep(1.2)
+        with translation.override("fa"):  # what a Persian reconcile job writes to the owner
+            call_command("dargah_reconcile", "--min-age", "0", stdout=io.StringIO())
+        [message] = mail.outbox
+        self.assertIn("نیاز به بررسی دارد", message.subject)
+        self.assertIn("آتی‌پی: هیچ بازگشتی referenceNumber نیاورد", message.body)
+
+        page = self.owner.get("/admin/dargah/payment/")
+        self.assertContains(page, 'dir="rtl"')
+        self.assertContains(page, '<h2 id="state-needs_review" class="dargah-state">نیاز به بررسی (<bdi>1</bdi>)</h2>', html=False)
+        self.assertContains(page, "تا مهلت دوباره پرسیده شد؛ اکنون باید کسی بررسی کند")
+        self.assertContains(page, f"<bdi>{review.payment_id}</bdi>")
+        self.assertContains(page, f"<bdi>{review.invoice_id}</bdi>")
+        self.assertContains(page, "<bdi>1,250,000</bdi>")
+        created = client.payment(review.payment_id).created_at
+        with translation.override("fa"):
+            self.assertContains(page, f"<bdi>{local_date_text(created)}</bdi>")
+
+        detail = self.owner.get(f"/admin/dargah/payment/{paid.payment_id}/")
+        self.assertContains(detail, '<td id="state" data-state="paid">پرداخت شده</td>', html=False)
+        self.assertContains(detail, '<bdi dir="ltr">603799******7890</bdi>', html=False)
+        self.assertContains(detail, "تاریخچه")
