@@ -23,35 +23,14 @@
  */
 declare(strict_types=1);
 
-require __DIR__ . '/../../php/shop/webdriver.inc';
+require __DIR__ . '/e2e.inc';
 
-$site_parts = parse_url(getenv('SITE_URL'));
-$_SERVER['HTTP_HOST'] = $site_parts['host'] . ':' . $site_parts['port'];
-$_SERVER['REQUEST_URI'] = '/';
-require getenv('WP_DIR') . '/wp-load.php'; // The test reads orders as WooCommerce does, through CRUD.
-
-const CARD = '6037991234567890';
 const VERIFY = ['mupra' => 'mupra.verify', 'canpay' => 'canpay.verify', 'atipay' => 'atipay.verify-payment', 'vandar' => 'vandar.verify'];
 
 $site = getenv('SITE_URL');
 $sandbox = getenv('DARGAH_SANDBOX_URL');
 $artifacts = getenv('ARTIFACTS');
 $log = WP_CONTENT_DIR . '/uploads/wc-logs/dargah.log';
-$passed = $failed = 0;
-
-function check(bool $ok, string $what): void
-{
-    global $passed, $failed;
-    $ok ? $passed++ : $failed++;
-    echo $ok ? 'ok   ' : 'FAIL ', $what, "\n";
-}
-
-function control(string $method, string $path, ?array $body = null): array
-{
-    $context = stream_context_create(['http' => ['method' => $method, 'header' => "Content-Type: application/json\r\n",
-        'content' => $body === null ? '' : json_encode($body), 'ignore_errors' => true]]);
-    return json_decode(file_get_contents(getenv('DARGAH_SANDBOX_URL') . $path, false, $context), true);
-}
 
 function verify_calls(string $gateway, string $token): int
 {

@@ -16,25 +16,11 @@
  */
 declare(strict_types=1);
 
-require __DIR__ . '/../../php/shop/webdriver.inc';
+require __DIR__ . '/e2e.inc';
 
-$site_parts = parse_url(getenv('SITE_URL'));
-$_SERVER['HTTP_HOST'] = $site_parts['host'] . ':' . $site_parts['port'];
-$_SERVER['REQUEST_URI'] = '/';
-require getenv('WP_DIR') . '/wp-load.php';
-
-const CARD = '6037991234567890';
 $site = getenv('SITE_URL');
 $artifacts = getenv('ARTIFACTS');
 $debug_log = getenv('E2E_DIR') . '/wp-debug.log';
-$passed = $failed = 0;
-
-function check(bool $ok, string $what): void
-{
-    global $passed, $failed;
-    $ok ? $passed++ : $failed++;
-    echo $ok ? 'ok   ' : 'FAIL ', $what, "\n";
-}
 
 function notes(int $order_id): string
 {
