@@ -11,28 +11,15 @@ use serde_json::{json, Value};
 
 use crate::instrument::{endpoint, Endpoint, TokenFrom};
 use crate::{creds, creds2};
-use crate::page::{self, Callback};
+use crate::page;
 use crate::readings::RepeatVerify;
 use crate::state::{random_number, App, NewPayment, Payment, Status};
 use crate::wire::{
-    base_url, json_fields, valid_iban, valid_mobile, ApiError, ApiResult, ErrorKind, Fields, Gw,
+    base_url, json_fields, valid_iban, valid_mobile, ApiError, ApiResult, Callback, ErrorKind, Fields, Gw,
 };
 
 const SUCCESS: &str = "عملیات با موفقیت انجام شد";
 const PREFIX: &str = "/mupra/restapi/api/ipg";
-
-/// What Mupra has settled with the merchant; PAYA transfers come out of it.
-pub(crate) struct Ledger {
-    balance: u64,
-}
-
-impl Ledger {
-    pub(crate) fn new() -> Self {
-        Ledger {
-            balance: 50_000_000,
-        }
-    }
-}
 
 pub(crate) fn routes(app: &App) -> Router<App> {
     let post = |op, token| Endpoint::post(Gw::Mupra, op, token);
