@@ -232,8 +232,9 @@ pub(crate) struct Payment {
     pub verify_count: u32,
     /// Verify calls refused because it was not paid (yet).
     pub verify_refused_unpaid: u32,
-    /// One of them spent Vandar's one answer (the reading `spends_answer`):
-    /// no verify of this payment will ever succeed.
+    /// A verify of it unpaid spent it (Vandar's reading `spends_answer`, or
+    /// Mupra's `refuses_later` after a `paid: false`): no verify of this
+    /// payment will ever succeed.
     pub verify_spent_unpaid: bool,
     /// This payment's own readings, over the run's.
     pub readings: ReadingsChange,
