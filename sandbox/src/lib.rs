@@ -25,6 +25,7 @@ mod wire;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::thread::JoinHandle;
+
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};

@@ -22,11 +22,11 @@ use serde_json::{json, Value};
 use axum::response::Response;
 use time::OffsetDateTime;
 
+use crate::calendar;
+use crate::config::SandboxConfig;
 use crate::faults::{Faults, Stats};
 use crate::readings::ReadingsChange;
 use crate::wire::{mask_card, ApiError, Callback, Gw};
-use crate::config::SandboxConfig;
-use crate::calendar;
 
 pub(crate) type App = Arc<Shared>;
 

@@ -14,12 +14,12 @@ use axum::routing::any;
 use axum::{Extension, Json, Router};
 use serde_json::{json, Map, Value};
 
+use crate::calendar;
 use crate::instrument::instrumented;
 use crate::readings::VandarRefresh;
 use crate::server::ConnKill;
 use crate::state::{random_alnum, random_number, Account, App, Settlement, SettlementStatus, State as Sandbox, Status};
 use crate::wire::{json_fields, valid_iban, ApiError, ApiResult, ErrorKind, Gw};
-use crate::calendar;
 
 /// What a matched endpoint does. Everything not listed here is `Echo`.
 #[derive(Clone, Copy)]
