@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::databases;
+use support::readings;
 use support::power_cut::PowerCut;
 use support::sandbox::World;
 
@@ -338,4 +339,25 @@ fn a_refused_first_mupra_verify_that_went_through_never_ends_failed_or_expired()
             assert_needs_review_with_the_truth(dargah, id, &format!("{name} first callback {first}"));
         }
     });
+}
+
+/// The test kits' list of silences (`support::readings::SILENCES`, which the
+/// chaos checker and the power-cut matrix draw from) is the sandbox's own:
+/// every silence the sandbox speaks is listed by name with its default
+/// first, and the sandbox accepts every reading listed (an unknown name is
+/// refused with 400).
+#[test]
+fn the_test_kits_list_every_reading_the_sandbox_speaks() {
+    let defaults = serde_json::to_value(dargah_sandbox::readings::Readings::default()).unwrap();
+    let mut spoken: Vec<(&str, &str)> = defaults.as_object().unwrap().iter().map(|(k, v)| (k.as_str(), v.as_str().unwrap())).collect();
+    spoken.sort();
+    let mut listed: Vec<(&str, &str)> = readings::SILENCES.iter().map(|s| (s.name, s.readings[0])).collect();
+    listed.sort();
+    assert_eq!(listed, spoken, "SILENCES names every silence the sandbox speaks, its default first");
+    let world = World::start();
+    for silence in readings::SILENCES {
+        for name in silence.readings {
+            world.readings(json!({ silence.name: name }));
+        }
+    }
 }
