@@ -390,8 +390,9 @@ fn graph(src: &Path, depth: usize) -> BTreeMap<String, BTreeSet<String>> {
     graph
 }
 
-/// Every circle of the graph, one per strongly connected group, each
-/// written `a → b → a`.
+/// Circles of the graph, each written `a → b → a`: from every module in no
+/// circle reported yet, one circle back to it if there is one. Empty exactly
+/// when the graph has no circle.
 fn circles(graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<String> {
     // A path back to `start` through nodes not yet reported, found by depth-first search.
     fn back_to(graph: &BTreeMap<String, BTreeSet<String>>, start: &str, at: &str, trail: &mut Vec<String>, seen: &mut BTreeSet<String>) -> bool {
