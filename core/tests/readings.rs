@@ -5,7 +5,9 @@
 //! undocumented code or refuses. Each payment gets its own readings through
 //! the sandbox's per-payment control, so one run covers them all; the
 //! readings of Mupra, AtiPay and Vandar's business API never enter a Vandar
-//! payment's resolution.
+//! payment's resolution. Mupra's two silences about a refused verify (after
+//! a `paid: false`, and a first verify processed then refused) have their
+//! own tests at the end.
 
 mod support;
 
@@ -14,6 +16,7 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::databases;
+use support::readings;
 use support::power_cut::PowerCut;
 use support::sandbox::World;
 
@@ -43,6 +46,7 @@ fn stores(world: &World, tag: &str) -> Vec<(&'static str, String, String)> {
 fn shop(world: &World, store: &Arc<PowerCut>) -> Dargah {
     let mut config: Value = serde_json::from_str(&world.config(LEASE_SECS)).unwrap();
     config["vandar"]["refund_window_secs"] = json!(WINDOW_SECS);
+    config["mupra"]["refund_window_secs"] = json!(WINDOW_SECS);
     // These tests are about what a verify spends under each reading; the back-off a forged
     // "paid" callback starts (hardening.rs `forged_paid_callbacks_cost_at_most_the_capped_verifies`)
     // would only delay the customer's callback that follows it here.
@@ -55,14 +59,28 @@ fn request(invoice: &str) -> PaymentRequest {
 }
 
 /// A payment created, given `readings`, and its token.
-fn vandar_payment(world: &World, dargah: &Dargah, invoice: &str, readings: &Value) -> (String, String) {
-    let p = dargah.create_payment(Gateway::Vandar, request(invoice)).unwrap().payment;
+fn payment_with_readings(world: &World, dargah: &Dargah, gateway: Gateway, invoice: &str, readings: &Value) -> (String, String) {
+    let p = dargah.create_payment(gateway, request(invoice)).unwrap().payment;
     let token = p.token.clone().unwrap();
     let mut body = readings.clone();
-    body["gateway"] = json!("vandar");
+    body["gateway"] = json!(gateway.name());
     body["token"] = json!(token);
     world.readings(body);
     (p.id, token)
+}
+
+fn vandar_payment(world: &World, dargah: &Dargah, invoice: &str, readings: &Value) -> (String, String) {
+    payment_with_readings(world, dargah, Gateway::Vandar, invoice, readings)
+}
+
+/// A Mupra callback with `status` for the payment of `token`, as anyone who
+/// saw the payment link can send it: the shop's callback URL and the token.
+fn mupra_callback(world: &World, token: &str, status: &str) -> CallbackFields {
+    let payment = world.sandbox_payment(Gateway::Mupra, token);
+    let url = url::Url::parse(payment["callback_url"].as_str().unwrap()).unwrap();
+    let mut query: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    query.extend([("token".to_string(), token.to_string()), ("status".to_string(), status.to_string())]);
+    CallbackFields::from_pairs(query, Vec::<(String, String)>::new()).unwrap()
 }
 
 /// Reconcile until every payment in `ids` is settled (their deadlines pass meanwhile).
@@ -75,7 +93,7 @@ fn settle_at_deadline(dargah: &Dargah, ids: &[String]) {
     }
 }
 
-/// What a paid Vandar payment whose verify may have gone through must come to at its deadline.
+/// What a paid payment whose verify may have gone through must come to at its deadline.
 fn assert_needs_review_with_the_truth(dargah: &Dargah, id: &str, label: &str) {
     let p = dargah.payment(id).unwrap();
     assert_eq!(p.state, PaymentState::NeedsReview, "{label}: {p:?}");
@@ -248,4 +266,98 @@ fn a_lost_vandar_verify_answer_is_verified_at_most_once_more_under_every_reading
             assert_needs_review_with_the_truth(dargah, id, &format!("{name} {verified}"));
         }
     });
+}
+
+/// Mupra's document is silent on whether a verify that answered `paid:
+/// false` (a forged OK callback before the customer paid; the back-off is
+/// off here, so it is verified) refuses the verifies after it. Under
+/// `answers_again` the customer's own callback then ends paid, once; under
+/// `refuses_later` every verify of the paid payment is refused, which is no
+/// proof of non-payment: the payment is never failed, expired or
+/// cancelled, and ends `needs_review` at its deadline with a note saying a
+/// verify may have gone through.
+#[test]
+fn a_mupra_verify_that_answered_unpaid_and_refuses_later_verifies_never_loses_the_paid_order() {
+    on_every_store_with_its_own_sandbox("mu", |world, name, prefix, dargah| {
+        let mut refused = Vec::new();
+        for reading in ["answers_again", "refuses_later"] {
+            let (id, token) = payment_with_readings(world, dargah, Gateway::Mupra, &format!("{prefix}mu-{name}-{reading}"), &json!({"mupra_unpaid_verify": reading}));
+            let forged = dargah.handle_callback(Gateway::Mupra, &mupra_callback(world, &token, "OK")).unwrap();
+            assert_eq!(forged.payment.state, PaymentState::Awaiting, "{name} {reading}: open for the customer");
+            assert_eq!(world.calls_for(&token, "mupra.verify"), 1, "{name} {reading}: the forged callback was verified and answered `paid: false`");
+            let genuine = world.pay(Gateway::Mupra, &token, true);
+            let o = dargah.handle_callback(Gateway::Mupra, &genuine).unwrap();
+            if reading == "answers_again" {
+                assert_eq!((o.kind, o.payment.state), (OutcomeKind::NewlyPaid, PaymentState::Paid), "{name} {reading}: {:?}", o.payment);
+                assert_eq!(dargah.handle_callback(Gateway::Mupra, &genuine).unwrap().kind, OutcomeKind::AlreadyPaid, "{name} {reading}");
+                assert_eq!(world.sandbox_payment(Gateway::Mupra, &token)["verify_count"], 1, "{name} {reading}: paid once");
+            } else {
+                assert_eq!((o.kind, o.payment.state), (OutcomeKind::InProgress, PaymentState::Awaiting), "{name} {reading}: the customer is told it is not confirmed yet: {:?}", o.payment);
+                assert_eq!(o.payment.paid_at, None, "{name} {reading}: a refusal never credits");
+                assert_eq!(world.sandbox_payment(Gateway::Mupra, &token)["paid"], true, "{name} {reading}: Mupra holds the customer's money");
+                refused.push(id);
+            }
+        }
+        settle_at_deadline(dargah, &refused);
+        for id in &refused {
+            assert_needs_review_with_the_truth(dargah, id, &format!("{name} refuses_later"));
+        }
+    });
+}
+
+/// Mupra processes the first verify of a paid payment (the money is the
+/// merchant's) but its answer is a refusal, "verified already", as when
+/// the answer of a verify was lost; every verify after it is refused too
+/// (`repeat_verify: refused`). Whether the first verify comes from a FAILED
+/// callback (forged, or the customer's browser) or the customer's OK one,
+/// the payment is never failed, expired or cancelled: the FAILED callback,
+/// which the refusal does not contradict, is told `failed` while the
+/// payment stays open; the OK one is told it is not confirmed yet; at the
+/// deadline it is `needs_review` with a note saying a verify may have gone
+/// through.
+#[test]
+fn a_refused_first_mupra_verify_that_went_through_never_ends_failed_or_expired() {
+    on_every_store_with_its_own_sandbox("mf", |world, name, prefix, dargah| {
+        let readings = json!({"mupra_first_verify": "processed_and_refused", "repeat_verify": "refused"});
+        let mut cases = Vec::new();
+        for first in ["FAILED", "OK"] {
+            let (id, token) = payment_with_readings(world, dargah, Gateway::Mupra, &format!("{prefix}mf-{name}-{first}"), &readings);
+            let genuine = world.pay(Gateway::Mupra, &token, true);
+            let o = dargah.handle_callback(Gateway::Mupra, &mupra_callback(world, &token, first)).unwrap();
+            let told = if first == "FAILED" { OutcomeKind::Failed } else { OutcomeKind::InProgress };
+            assert_eq!((o.kind, o.payment.state), (told, PaymentState::Awaiting), "{name} {first}: {:?}", o.payment);
+            let at_mupra = world.sandbox_payment(Gateway::Mupra, &token);
+            assert_eq!((at_mupra["paid"].clone(), at_mupra["verified"].clone()), (json!(true), json!(true)), "{name} {first}: Mupra verified it and took the money");
+            let o = dargah.handle_callback(Gateway::Mupra, &genuine).unwrap();
+            assert_eq!((o.kind, o.payment.state), (OutcomeKind::InProgress, PaymentState::Awaiting), "{name} {first}: the customer is told it is not confirmed yet: {:?}", o.payment);
+            assert_eq!(o.payment.paid_at, None, "{name} {first}: a refusal never credits");
+            cases.push((first, id));
+        }
+        let ids: Vec<String> = cases.iter().map(|(_, id)| id.clone()).collect();
+        settle_at_deadline(dargah, &ids);
+        for (first, id) in &cases {
+            assert_needs_review_with_the_truth(dargah, id, &format!("{name} first callback {first}"));
+        }
+    });
+}
+
+/// The test kits' list of silences (`support::readings::SILENCES`, which the
+/// chaos checker and the power-cut matrix draw from) is the sandbox's own:
+/// every silence the sandbox speaks is listed by name with its default
+/// first, and the sandbox accepts every reading listed (an unknown name is
+/// refused with 400).
+#[test]
+fn the_test_kits_list_every_reading_the_sandbox_speaks() {
+    let defaults = serde_json::to_value(dargah_sandbox::readings::Readings::default()).unwrap();
+    let mut spoken: Vec<(&str, &str)> = defaults.as_object().unwrap().iter().map(|(k, v)| (k.as_str(), v.as_str().unwrap())).collect();
+    spoken.sort();
+    let mut listed: Vec<(&str, &str)> = readings::SILENCES.iter().map(|s| (s.name, s.readings[0])).collect();
+    listed.sort();
+    assert_eq!(listed, spoken, "SILENCES names every silence the sandbox speaks, its default first");
+    let world = World::start();
+    for silence in readings::SILENCES {
+        for name in silence.readings {
+            world.readings(json!({ silence.name: name }));
+        }
+    }
 }

@@ -11,10 +11,10 @@ use serde_json::{json, Value};
 
 use crate::instrument::{endpoint, Endpoint, TokenFrom};
 use crate::{creds, creds2};
-use crate::page::{self, Callback};
+use crate::page;
 use crate::state::{App, NewPayment, Payment, Status};
 use crate::readings::RepeatVerify;
-use crate::wire::{form_fields, json_fields, peek_field, valid_mobile, ApiError, ApiResult, ErrorKind, Gw};
+use crate::wire::{form_fields, json_fields, peek_field, valid_mobile, ApiError, ApiResult, Callback, ErrorKind, Gw};
 
 pub(crate) fn routes(app: &App) -> Router<App> {
     let post = |op, token| Endpoint::post(Gw::AtiPay, op, token);

@@ -11,10 +11,10 @@ use serde_json::{json, Value};
 
 use crate::instrument::{endpoint, Endpoint, TokenFrom};
 use crate::{creds, creds2};
-use crate::page::{self, Callback};
+use crate::page;
 use crate::state::{App, NewPayment, Payment, Status};
 use crate::wire::{
-    base_url, json_fields, valid_mobile, ApiError, ApiResult, ErrorKind, Fields, Gw,
+    base_url, json_fields, valid_mobile, ApiError, ApiResult, Callback, ErrorKind, Fields, Gw,
 };
 
 pub(crate) fn routes(app: &App) -> Router<App> {

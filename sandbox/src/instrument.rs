@@ -51,14 +51,14 @@ pub(crate) async fn instrumented(
         plan
     };
     let mut response = match plan.status {
-        Some(status) => gw.error(&ApiError::new(
+        Some(status) => app.error(gw, &ApiError::new(
             ErrorKind::Injected(status),
             "injected fault",
         )),
         None => handler.await,
     };
     if let Some(e) = response.extensions_mut().remove::<ApiError>() {
-        response = gw.error(&e);
+        response = app.error(gw, &e);
     }
     if !plan.rewrites.is_empty() && response.status().is_success() {
         response = rewrite(response, &plan.rewrites).await;
@@ -188,9 +188,7 @@ async fn instrument(
 ) -> Response {
     let (parts, body) = req.into_parts();
     let Ok(body) = to_bytes(body, BODY_LIMIT).await else {
-        return ep
-            .gw
-            .error(&ApiError::invalid("request body too large or unreadable"));
+        return app.error(ep.gw, &ApiError::invalid("request body too large or unreadable"));
     };
     let token = match ep.token {
         TokenFrom::Nothing => None,

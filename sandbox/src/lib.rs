@@ -8,7 +8,10 @@
 mod atipay;
 mod calendar;
 mod canpay;
+mod config;
 mod control;
+pub mod creds;
+pub mod creds2;
 mod faults;
 mod instrument;
 mod mupra;
@@ -22,83 +25,16 @@ mod wire;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::thread::JoinHandle;
-use std::time::Duration;
 
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde_json::json;
 use tokio::sync::oneshot;
 
-/// The credentials the sandbox accepts; anything else is answered as an
-/// unknown key in that gateway's error envelope.
-pub mod creds {
-    pub const MUPRA_API_KEY: &str = "sandbox-mupra-api-key";
-    pub const CANPAY_MERCHANT: &str = "sandbox-canpay-merchant";
-    pub const ATIPAY_API_KEY: &str = "sandbox-atipay-api-key";
-    pub const ATIPAY_TERMINAL_ID: &str = "12345678";
-    /// Vandar IPG `api_key`.
-    pub const VANDAR_API_KEY: &str = "sandbox-vandar-ipg-api-key";
-    /// Vandar business API: the dashboard-issued access token…
-    pub const VANDAR_ACCESS_TOKEN: &str = "sandbox-vandar-access-token";
-    /// …and its refresh token (single use).
-    pub const VANDAR_REFRESH_TOKEN: &str = "sandbox-vandar-refresh-token";
-    /// The business's English name (`:business` in paths).
-    pub const VANDAR_BUSINESS: &str = "sandbox-shop";
-    pub const SEPAL_MOBILE: &str = "09120000000";
-    pub const SEPAL_PASSWORD: &str = "sandbox-sepal-password";
-    pub const SEPAL_API_KEY: &str = "sandbox-sepal-api-key";
-    /// Not a sandbox credential but the client's own: the demo key that
-    /// encrypts the Vandar business tokens a sandbox client stores. A real
-    /// shop generates its own (`openssl rand -base64 32`).
-    pub const DEMO_TOKEN_ENCRYPTION_KEY: &str = "sandbox-demo-token-encryption-key-not-for-production";
-}
-
-/// A second merchant account at every gateway, for shops with several
-/// accounts (`[GATEWAY.accounts.NAME]`). Each gateway accepts both; a
-/// payment can only be verified (or refunded) with the credentials it was
-/// created with, as at the real gateways.
-pub mod creds2 {
-    pub const MUPRA_API_KEY: &str = "sandbox-mupra-api-key-2";
-    pub const CANPAY_MERCHANT: &str = "sandbox-canpay-merchant-2";
-    pub const ATIPAY_API_KEY: &str = "sandbox-atipay-api-key-2";
-    pub const ATIPAY_TERMINAL_ID: &str = "87654321";
-    pub const VANDAR_API_KEY: &str = "sandbox-vandar-ipg-api-key-2";
-    pub const VANDAR_ACCESS_TOKEN: &str = "sandbox-vandar-access-token-2";
-    pub const VANDAR_REFRESH_TOKEN: &str = "sandbox-vandar-refresh-token-2";
-    pub const VANDAR_BUSINESS: &str = "sandbox-shop-2";
-    pub const SEPAL_MOBILE: &str = "09120000002";
-    pub const SEPAL_PASSWORD: &str = "sandbox-sepal-password-2";
-    pub const SEPAL_API_KEY: &str = "sandbox-sepal-api-key-2";
-}
-
-#[derive(Clone, Debug)]
-pub struct SandboxConfig {
-    /// A paid payment not verified within this is refunded (CanPay: 15 min).
-    pub refund_window: Duration,
-    /// `expires_in` of Vandar access tokens (the document shows 432000 s).
-    pub vandar_token_lifetime: Duration,
-    /// Lifetime (`exp`) of Sepal's JWTs.
-    pub sepal_token_lifetime: Duration,
-    /// Enforce Vandar's business API rate limits.
-    pub rate_limits: bool,
-    /// Where the documents are silent, which of the answers they permit the
-    /// sandbox gives (see [`readings`]); changeable per run and per payment
-    /// through `/_control/readings`.
-    pub readings: readings::Readings,
-}
-
-impl Default for SandboxConfig {
-    fn default() -> Self {
-        SandboxConfig {
-            refund_window: Duration::from_secs(15 * 60),
-            vandar_token_lifetime: Duration::from_secs(432_000),
-            sepal_token_lifetime: Duration::from_secs(3600),
-            rate_limits: true,
-            readings: readings::Readings::default(),
-        }
-    }
-}
+pub use config::SandboxConfig;
+use state::{GatewayHooks, Payment};
+use wire::{ApiError, Callback, Gw};
 
 /// A running sandbox, on its own thread with its own tokio runtime, so it
 /// works from plain blocking tests and from inside other runtimes alike.
@@ -234,6 +170,29 @@ pub fn client_config_with_accounts(base: &str, store: &str, account: &str) -> se
     config
 }
 
+/// Each gateway's documented error envelope.
+fn envelope(gw: Gw, e: &ApiError) -> Response {
+    match gw {
+        Gw::Mupra => mupra::envelope(e),
+        Gw::CanPay => canpay::envelope(e),
+        Gw::AtiPay => atipay::envelope(e),
+        Gw::Sepal => sepal::envelope(e),
+        Gw::Vandar => vandar::envelope(e),
+    }
+}
+
+/// Each payment page's way back to the merchant.
+fn callback(p: &Payment) -> Callback {
+    match p.gw {
+        Gw::Mupra => mupra::callback(p),
+        Gw::CanPay => canpay::callback(p),
+        Gw::AtiPay => atipay::callback(p),
+        Gw::Vandar => vandar::callback(p),
+        // Sepal is reporting only: no Sepal payment is ever created.
+        Gw::Sepal => Callback::Get(p.callback_url.clone()),
+    }
+}
+
 /// Serves the sandbox on `listener` until the task is dropped (for
 /// `dargah sandbox --port 8700`).
 pub async fn serve(
@@ -245,7 +204,7 @@ pub async fn serve(
 }
 
 fn router(config: SandboxConfig) -> Router {
-    let app = state::Shared::new(config);
+    let app = state::Shared::new(config, GatewayHooks { envelope, callback });
     Router::new()
         .merge(mupra::routes(&app))
         .merge(canpay::routes(&app))

@@ -11,28 +11,15 @@ use serde_json::{json, Value};
 
 use crate::instrument::{endpoint, Endpoint, TokenFrom};
 use crate::{creds, creds2};
-use crate::page::{self, Callback};
-use crate::readings::RepeatVerify;
+use crate::page;
+use crate::readings::{MupraFirstVerify, MupraUnpaidVerify, RepeatVerify};
 use crate::state::{random_number, App, NewPayment, Payment, Status};
 use crate::wire::{
-    base_url, json_fields, valid_iban, valid_mobile, ApiError, ApiResult, ErrorKind, Fields, Gw,
+    base_url, json_fields, valid_iban, valid_mobile, ApiError, ApiResult, Callback, ErrorKind, Fields, Gw,
 };
 
 const SUCCESS: &str = "عملیات با موفقیت انجام شد";
 const PREFIX: &str = "/mupra/restapi/api/ipg";
-
-/// What Mupra has settled with the merchant; PAYA transfers come out of it.
-pub(crate) struct Ledger {
-    balance: u64,
-}
-
-impl Ledger {
-    pub(crate) fn new() -> Self {
-        Ledger {
-            balance: 50_000_000,
-        }
-    }
-}
 
 pub(crate) fn routes(app: &App) -> Router<App> {
     let post = |op, token| Endpoint::post(Gw::Mupra, op, token);
@@ -141,7 +128,10 @@ async fn send(State(app): State<App>, headers: HeaderMap, body: Bytes) -> ApiRes
 }
 
 /// Repeatable: answers the payment's current state each time. The first
-/// verify of a paid payment credits the merchant's balance.
+/// verify of a paid payment credits the merchant's balance. Where the
+/// document is silent, the readings decide: `repeat_verify` (refused after
+/// the first), `mupra_unpaid_verify` (refused for good after a `paid: false`)
+/// and `mupra_first_verify` (the first processed, its answer a refusal).
 async fn verify(State(app): State<App>, headers: HeaderMap, body: Bytes) -> ApiResult<Json<Value>> {
     let f = authorized(&headers, &body)?;
     let token = f.str("token")?;
@@ -152,13 +142,19 @@ async fn verify(State(app): State<App>, headers: HeaderMap, body: Bytes) -> ApiR
         // Another merchant's token is not found: each merchant sees only its own.
         .filter(|p| p.merchant == f.str("api_key").unwrap_or_default())
         .ok_or_else(|| ApiError::not_found("Token_Not_Found"))?;
-    if run.with(&payment.readings).repeat_verify == RepeatVerify::Refused && payment.is_verified() {
+    let readings = run.with(&payment.readings);
+    if payment.verify_spent_unpaid {
+        return Err(ApiError::failed("token already used"));
+    }
+    if readings.repeat_verify == RepeatVerify::Refused && payment.is_verified() {
         return Err(ApiError::failed("already verified"));
     }
     let paid = payment.status == Status::Paid;
     let first = paid && !payment.is_verified();
     if paid {
         payment.verify_count += 1;
+    } else if readings.mupra_unpaid_verify == MupraUnpaidVerify::RefusesLater {
+        payment.verify_spent_unpaid = true;
     }
     let result = json!({
         "maskedPan": payment.masked_card().unwrap_or_default(),
@@ -167,7 +163,12 @@ async fn verify(State(app): State<App>, headers: HeaderMap, body: Bytes) -> ApiR
         "status": u8::from(paid),
     });
     if first {
-        st.mupra.balance += payment.amount;
+        let amount = payment.amount;
+        st.mupra.balance += amount;
+        if readings.mupra_first_verify == MupraFirstVerify::ProcessedAndRefused {
+            // Verified and credited above; the success body is what is lost.
+            return Err(ApiError::failed("already verified"));
+        }
     }
     Ok(ok(result))
 }

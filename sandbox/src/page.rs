@@ -9,12 +9,10 @@ use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Router;
-use serde_json::{json, Map, Value};
 
 use crate::instrument::{endpoint, Endpoint, TokenFrom};
 use crate::state::{App, Payment, Receipt, Status};
-use crate::wire::{form_fields, normalize_card, Gw};
-use crate::{atipay, canpay, mupra, vandar};
+use crate::wire::{form_fields, normalize_card, Callback, Gw};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Action {
@@ -59,45 +57,6 @@ impl fmt::Display for PayError {
     }
 }
 
-/// How the payer's browser goes back to the merchant.
-pub(crate) enum Callback {
-    /// A redirect to this URL (query already added).
-    Get(url::Url),
-    /// An auto-submitted form.
-    Post(url::Url, Vec<(&'static str, String)>),
-}
-
-impl Callback {
-    /// `callback_url` plus `params`, appended with `&` if it already has a query.
-    pub(crate) fn get(callback_url: &url::Url, params: &[(&str, &str)]) -> Callback {
-        let mut url = callback_url.clone();
-        url.query_pairs_mut().extend_pairs(params);
-        Callback::Get(url)
-    }
-
-    pub(crate) fn to_json(&self) -> Value {
-        match self {
-            Callback::Get(url) => json!({ "method": "GET", "url": url.as_str(), "form": {} }),
-            Callback::Post(url, form) => {
-                let form: Map<String, Value> = form
-                    .iter()
-                    .map(|(k, v)| ((*k).to_owned(), Value::String(v.clone())))
-                    .collect();
-                json!({ "method": "POST", "url": url.as_str(), "form": form })
-            }
-        }
-    }
-
-    fn into_browser_response(self) -> Response {
-        match self {
-            Callback::Get(url) => {
-                (StatusCode::FOUND, [(header::LOCATION, url.to_string())]).into_response()
-            }
-            Callback::Post(url, form) => auto_post(&url, &form),
-        }
-    }
-}
-
 /// Settles a pending payment as the payer's button press would, and
 /// returns where the payer goes next.
 pub(crate) fn complete(
@@ -127,17 +86,14 @@ pub(crate) fn complete(
         }
         Action::Cancel => payment.status = Status::Cancelled,
     }
-    Ok(callback(payment))
+    Ok(app.callback(payment))
 }
 
-fn callback(p: &Payment) -> Callback {
-    match p.gw {
-        Gw::Mupra => mupra::callback(p),
-        Gw::CanPay => canpay::callback(p),
-        Gw::AtiPay => atipay::callback(p),
-        Gw::Vandar => vandar::callback(p),
-        // Sepal is reporting only: no Sepal payment is ever created.
-        Gw::Sepal => Callback::Get(p.callback_url.clone()),
+/// The browser's way back: a redirect, or a page that posts the form.
+fn send_back(callback: Callback) -> Response {
+    match callback {
+        Callback::Get(url) => (StatusCode::FOUND, [(header::LOCATION, url.to_string())]).into_response(),
+        Callback::Post(url, form) => auto_post(&url, &form),
     }
 }
 
@@ -167,7 +123,7 @@ fn submit(app: &App, gw: Gw, token: &str, body: &[u8]) -> Response {
         );
     };
     match complete(app, gw, token, action, card) {
-        Ok(callback) => callback.into_browser_response(),
+        Ok(callback) => send_back(callback),
         Err(PayError::InvalidCard(why)) => show_with_error(app, gw, token, why),
         Err(e) => message(e.status(), "Payment unavailable", &e.to_string()),
     }
@@ -307,18 +263,5 @@ mod tests {
         );
         assert_eq!(group_thousands(1_234_567), "1,234,567");
         assert_eq!(group_thousands(100), "100");
-    }
-
-    #[test]
-    fn get_callback_appends_to_existing_query() {
-        let url = url::Url::parse("https://shop.test/cb?order=7").unwrap();
-        let Callback::Get(u) = Callback::get(&url, &[("token", "a b"), ("payment_status", "OK")])
-        else {
-            panic!("expected GET");
-        };
-        assert_eq!(
-            u.as_str(),
-            "https://shop.test/cb?order=7&token=a+b&payment_status=OK"
-        );
     }
 }

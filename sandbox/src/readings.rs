@@ -63,6 +63,35 @@ pub enum RepeatVerify {
     Refused,
 }
 
+/// Whether Mupra, after a verify that answered `paid: false` (the payer had
+/// not paid yet), answers later verifies of the same token.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MupraUnpaidVerify {
+    /// Default (first reading): it answers again, `paid: true` once paid.
+    #[default]
+    AnswersAgain,
+    /// Every later verify of that token is refused in the error envelope
+    /// (`{"code":100,…}`), even once the payer has paid: the payment is never
+    /// verified and is refunded at the end of its window.
+    RefusesLater,
+}
+
+/// What Mupra answers to the first verify of a paid payment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MupraFirstVerify {
+    /// Default: the success body, `paid: true`.
+    #[default]
+    Answered,
+    /// Processed (the payment is verified, the money is the merchant's) but
+    /// answered with a refusal, "verified already": what a shop sees when
+    /// the answer of its one verify was lost and a verify it never sent
+    /// (as far as it knows) is answered for. Later verifies follow
+    /// `repeat_verify`.
+    ProcessedAndRefused,
+}
+
 /// Whether a Vandar token refresh revokes the older access tokens.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -85,6 +114,8 @@ pub struct Readings {
     /// Mupra and AtiPay.
     pub repeat_verify: RepeatVerify,
     pub vandar_refresh: VandarRefresh,
+    pub mupra_unpaid_verify: MupraUnpaidVerify,
+    pub mupra_first_verify: MupraFirstVerify,
 }
 
 /// Some readings changed, the rest left as they are (the control API's body,
@@ -102,17 +133,23 @@ pub struct ReadingsChange {
     pub repeat_verify: Option<RepeatVerify>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vandar_refresh: Option<VandarRefresh>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mupra_unpaid_verify: Option<MupraUnpaidVerify>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mupra_first_verify: Option<MupraFirstVerify>,
 }
 
 impl Readings {
     /// These readings with `change` applied over them.
     pub fn with(mut self, change: &ReadingsChange) -> Readings {
-        let ReadingsChange { vandar_info_unpaid, vandar_info_verified, vandar_unpaid_verify, repeat_verify, vandar_refresh } = *change;
+        let ReadingsChange { vandar_info_unpaid, vandar_info_verified, vandar_unpaid_verify, repeat_verify, vandar_refresh, mupra_unpaid_verify, mupra_first_verify } = *change;
         self.vandar_info_unpaid = vandar_info_unpaid.unwrap_or(self.vandar_info_unpaid);
         self.vandar_info_verified = vandar_info_verified.unwrap_or(self.vandar_info_verified);
         self.vandar_unpaid_verify = vandar_unpaid_verify.unwrap_or(self.vandar_unpaid_verify);
         self.repeat_verify = repeat_verify.unwrap_or(self.repeat_verify);
         self.vandar_refresh = vandar_refresh.unwrap_or(self.vandar_refresh);
+        self.mupra_unpaid_verify = mupra_unpaid_verify.unwrap_or(self.mupra_unpaid_verify);
+        self.mupra_first_verify = mupra_first_verify.unwrap_or(self.mupra_first_verify);
         self
     }
 }
@@ -126,6 +163,8 @@ impl ReadingsChange {
             vandar_unpaid_verify: later.vandar_unpaid_verify.or(self.vandar_unpaid_verify),
             repeat_verify: later.repeat_verify.or(self.repeat_verify),
             vandar_refresh: later.vandar_refresh.or(self.vandar_refresh),
+            mupra_unpaid_verify: later.mupra_unpaid_verify.or(self.mupra_unpaid_verify),
+            mupra_first_verify: later.mupra_first_verify.or(self.mupra_first_verify),
         }
     }
 }

@@ -1,7 +1,16 @@
 //! Everything a sandbox instance remembers, in memory behind one mutex.
 //!
 //! One lock keeps the model simple: every handler does a short, synchronous
-//! critical section and never awaits while holding it.
+//! critical section and never awaits while holding it. What each gateway
+//! keeps beside its payments (balances, accounts, reports) has its own file
+//! under `state/`.
+
+mod mupra;
+mod sepal;
+mod vandar;
+
+pub(crate) use sepal::SeededPayment;
+pub(crate) use vandar::{Account, Settlement, SettlementStatus};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -10,26 +19,41 @@ use std::time::Instant;
 use rand::distributions::{Alphanumeric, Distribution, Uniform};
 use rand::Rng;
 use serde_json::{json, Value};
+use axum::response::Response;
 use time::OffsetDateTime;
 
+use crate::calendar;
+use crate::config::SandboxConfig;
 use crate::faults::{Faults, Stats};
 use crate::readings::ReadingsChange;
-use crate::wire::{mask_card, Gw};
-use crate::{calendar, mupra, sepal, vandar, SandboxConfig};
+use crate::wire::{mask_card, ApiError, Callback, Gw};
 
 pub(crate) type App = Arc<Shared>;
 
+/// What each gateway plugs into the machinery they all share, given as data
+/// so that machinery (instrumentation, payment pages, the control API) sits
+/// below the gateway files and names none of them: lib.rs builds it.
+#[derive(Clone, Copy)]
+pub(crate) struct GatewayHooks {
+    /// Renders an error in the gateway's documented envelope.
+    pub envelope: fn(Gw, &ApiError) -> Response,
+    /// How the gateway sends a settled payment's payer back to the merchant.
+    pub callback: fn(&Payment) -> Callback,
+}
+
 pub(crate) struct Shared {
     state: Mutex<State>,
+    hooks: GatewayHooks,
     /// Signs Sepal's JWTs; fresh per instance so tokens never cross sandboxes.
     pub(crate) jwt_secret: [u8; 32],
 }
 
 impl Shared {
-    pub(crate) fn new(config: SandboxConfig) -> App {
+    pub(crate) fn new(config: SandboxConfig, hooks: GatewayHooks) -> App {
         let now = Instant::now();
         Arc::new(Shared {
             jwt_secret: rand::thread_rng().gen(),
+            hooks,
             state: Mutex::new(State {
                 mupra: mupra::Ledger::new(),
                 vandar: [
@@ -44,6 +68,16 @@ impl Shared {
                 faults: Faults::default(),
             }),
         })
+    }
+
+    /// `e` in `gw`'s error envelope.
+    pub(crate) fn error(&self, gw: Gw, e: &ApiError) -> Response {
+        (self.hooks.envelope)(gw, e)
+    }
+
+    /// Where the payer of settled payment `p` goes back to the merchant.
+    pub(crate) fn callback(&self, p: &Payment) -> Callback {
+        (self.hooks.callback)(p)
     }
 
     /// The state, even if a previous holder panicked: a panic in one request
@@ -198,8 +232,9 @@ pub(crate) struct Payment {
     pub verify_count: u32,
     /// Verify calls refused because it was not paid (yet).
     pub verify_refused_unpaid: u32,
-    /// One of them spent Vandar's one answer (the reading `spends_answer`):
-    /// no verify of this payment will ever succeed.
+    /// A verify of it unpaid spent it (Vandar's reading `spends_answer`, or
+    /// Mupra's `refuses_later` after a `paid: false`): no verify of this
+    /// payment will ever succeed.
     pub verify_spent_unpaid: bool,
     /// This payment's own readings, over the run's.
     pub readings: ReadingsChange,

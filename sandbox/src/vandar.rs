@@ -6,8 +6,6 @@
 
 mod business;
 
-pub(crate) use business::Account;
-
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -19,11 +17,11 @@ use sha2::{Digest, Sha256};
 use crate::calendar;
 use crate::instrument::{endpoint, Endpoint, TokenFrom};
 use crate::{creds, creds2};
-use crate::page::{self, Callback};
+use crate::page;
 use crate::readings::{Readings, VandarInfoUnpaid, VandarInfoVerified, VandarUnpaidVerify};
 use crate::state::{App, NewPayment, Payment, Status};
 use crate::wire::{
-    json_fields, normalize_card, valid_mobile, valid_national_code, ApiError, ApiResult, Fields, Gw,
+    json_fields, normalize_card, valid_mobile, valid_national_code, ApiError, ApiResult, Callback, Fields, Gw,
 };
 
 pub(crate) fn routes(app: &App) -> Router<App> {

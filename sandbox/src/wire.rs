@@ -1,10 +1,13 @@
 //! Wire-level plumbing shared by every gateway: the error type each gateway
-//! renders in its own envelope, strict request-body parsing, and the small
-//! validators (mobile, card, IBAN, national code) several gateways need.
+//! renders in its own envelope, the callback that sends a payer back to the
+//! merchant, strict request-body parsing, and the small validators (mobile,
+//! card, IBAN, national code) several gateways need. A leaf module: each
+//! gateway's own spelling lives in its file and reaches the shared machinery
+//! as data ([`crate::state::GatewayHooks`]).
 
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 /// The five gateways. Sepal has no payment page; the other four do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -47,15 +50,34 @@ impl Gw {
             Gw::Vandar => "Vandar (وندار)",
         }
     }
+}
 
-    /// Renders an error in this gateway's documented envelope.
-    pub(crate) fn error(self, e: &ApiError) -> Response {
+/// How the payer's browser goes back to the merchant.
+pub(crate) enum Callback {
+    /// A redirect to this URL (query already added).
+    Get(url::Url),
+    /// An auto-submitted form.
+    Post(url::Url, Vec<(&'static str, String)>),
+}
+
+impl Callback {
+    /// `callback_url` plus `params`, appended with `&` if it already has a query.
+    pub(crate) fn get(callback_url: &url::Url, params: &[(&str, &str)]) -> Callback {
+        let mut url = callback_url.clone();
+        url.query_pairs_mut().extend_pairs(params);
+        Callback::Get(url)
+    }
+
+    pub(crate) fn to_json(&self) -> Value {
         match self {
-            Gw::Mupra => crate::mupra::envelope(e),
-            Gw::CanPay => crate::canpay::envelope(e),
-            Gw::AtiPay => crate::atipay::envelope(e),
-            Gw::Sepal => crate::sepal::envelope(e),
-            Gw::Vandar => crate::vandar::envelope(e),
+            Callback::Get(url) => json!({ "method": "GET", "url": url.as_str(), "form": {} }),
+            Callback::Post(url, form) => {
+                let form: Map<String, Value> = form
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), Value::String(v.clone())))
+                    .collect();
+                json!({ "method": "POST", "url": url.as_str(), "form": form })
+            }
         }
     }
 }
@@ -420,5 +442,18 @@ mod tests {
         assert_eq!(mask_card(Gw::Mupra, card), "603799****3579");
         assert_eq!(mask_card(Gw::CanPay, card), "6037-99**-****-3579");
         assert_eq!(mask_card(Gw::Vandar, card), "603799******3579");
+    }
+
+    #[test]
+    fn get_callback_appends_to_existing_query() {
+        let url = url::Url::parse("https://shop.test/cb?order=7").unwrap();
+        let Callback::Get(u) = Callback::get(&url, &[("token", "a b"), ("payment_status", "OK")])
+        else {
+            panic!("expected GET");
+        };
+        assert_eq!(
+            u.as_str(),
+            "https://shop.test/cb?order=7&token=a+b&payment_status=OK"
+        );
     }
 }

@@ -242,3 +242,57 @@ async fn trx_pages() {
         .await;
     assert_eq!((r.status, r.json["code"].clone()), (400, json!(100)));
 }
+
+/// A payment created with `factor`; its token.
+async fn create(h: &Harness, factor: &str) -> String {
+    let url = h.post_json(&format!("{API}/send/json"), send_body(factor)).await.json["result"].as_str().unwrap().to_owned();
+    url.rsplit('/').next().unwrap().to_owned()
+}
+
+async fn verify(h: &Harness, token: &str) -> common::Reply {
+    h.post_json(&format!("{API}/verify/json"), json!({ "api_key": creds::MUPRA_API_KEY, "token": token })).await
+}
+
+/// Under `mupra_unpaid_verify: refuses_later`, a verify that answered
+/// `paid: false` spends the token: the payer can still pay, but every later
+/// verify is refused in Mupra's error envelope and nothing is credited.
+/// Under the default the paid payment verifies as usual.
+#[tokio::test]
+async fn a_verify_answered_unpaid_refuses_later_verifies_only_under_its_reading() {
+    let h = Harness::new();
+    let (again, refuses) = (create(&h, "F-R1").await, create(&h, "F-R2").await);
+    h.post_json("/_control/readings", json!({"gateway": "mupra", "token": refuses, "mupra_unpaid_verify": "refuses_later"})).await;
+    for token in [&again, &refuses] {
+        assert_eq!(verify(&h, token).await.json["result"]["paid"], false);
+        h.pay("mupra", token, "pay").await;
+    }
+    let before = balance(&h).await;
+    assert_eq!(verify(&h, &again).await.json["result"]["paid"], true);
+    let r = verify(&h, &refuses).await;
+    assert_eq!((r.status, r.json["code"].clone(), r.json.get("result")), (402, json!(100), None), "{}", r.text);
+    assert_eq!(balance(&h).await, before + 25_000, "only the payment verified is credited");
+    let state = h.payment("mupra", &refuses).await;
+    assert_eq!((state["paid"].clone(), state["verified"].clone(), state["verify_spent_unpaid"].clone()), (json!(true), json!(false), json!(true)));
+}
+
+/// Under `mupra_first_verify: processed_and_refused` the first verify of a
+/// paid payment verifies it and credits the merchant, but is answered with
+/// a refusal; a verify after it follows `repeat_verify`.
+#[tokio::test]
+async fn a_first_verify_processed_and_refused_credits_once_and_answers_a_refusal() {
+    let h = Harness::new();
+    let (again, refused) = (create(&h, "F-P1").await, create(&h, "F-P2").await);
+    h.post_json("/_control/readings", json!({"gateway": "mupra", "token": again, "mupra_first_verify": "processed_and_refused"})).await;
+    h.post_json("/_control/readings", json!({"gateway": "mupra", "token": refused, "mupra_first_verify": "processed_and_refused", "repeat_verify": "refused"})).await;
+    let before = balance(&h).await;
+    for token in [&again, &refused] {
+        h.pay("mupra", token, "pay").await;
+        let r = verify(&h, token).await;
+        assert_eq!((r.status, r.json["code"].clone()), (402, json!(100)), "{}", r.text);
+        assert_eq!(h.payment("mupra", token).await["verified"], true, "processed: Mupra verified it");
+    }
+    assert_eq!(balance(&h).await, before + 2 * 25_000, "each credited once, by the refused verify");
+    assert_eq!(verify(&h, &again).await.json["result"]["paid"], true, "answers_again: the success body");
+    assert_eq!(verify(&h, &refused).await.status, 402, "repeat_verify refused");
+    assert_eq!(balance(&h).await, before + 2 * 25_000, "never credited twice");
+}

@@ -80,7 +80,11 @@ pub fn check(history: &History) -> Verdict {
             "vandar" => (p.gateway_view["verify_count"].as_u64().unwrap_or(0), 1),
             "canpay" => (0, 0),
             // A receipt replayed at another order is verified before it can be told apart.
-            _ => (p.gateway_view["verify_count"].as_u64().unwrap_or(0), 1 + p.verify_answers_lost + history.workers_killed as u64 + replays_of(history, p.slot)),
+            // Mupra's first verify answered with a refusal (a reading) is an answer lost too.
+            _ => {
+                let refused_first = u64::from(p.gateway == "mupra" && reading_is(history, "mupra_first_verify", &["processed_and_refused"]));
+                (p.gateway_view["verify_count"].as_u64().unwrap_or(0), 1 + refused_first + p.verify_answers_lost + history.workers_killed as u64 + replays_of(history, p.slot))
+            }
         };
         if verifies > allowed {
             fail(&format!("invariant 3: {verifies} verify calls of a paid payment, {allowed} allowed"));
@@ -163,6 +167,11 @@ fn cause_possible(history: &History, p: &PaymentHistory, cause: &str) -> bool {
     match cause {
         _ if p.gateway == "atipay" && (!receipt_arrived || receipt_burned) => true,
         "may have gone through" if p.gateway == "vandar" => p.verify_answers_lost > 0 || history.workers_killed > 0,
+        // Mupra may also refuse a verify after one that answered `paid: false`, or answer its
+        // first verify of a paid payment with a refusal although it went through (readings).
+        "may have gone through" if p.gateway == "mupra" => {
+            history.refuse_repeat_verify || reading_is(history, "mupra_unpaid_verify", &["refuses_later"]) || reading_is(history, "mupra_first_verify", &["processed_and_refused"])
+        }
         "may have gone through" => history.refuse_repeat_verify,
         "no referenceNumber" | "no receipt of its own" => false,
         // Vandar's transaction info: a code the document does not show comes only from a

@@ -24,6 +24,11 @@ pub const SILENCES: &[Silence] = &[
     Silence { name: "vandar_info_verified", gateways: &[Gateway::Vandar], readings: &["code1", "invented_codes", "unknown_code", "refused"] },
     // Whether a verify of a payment not yet paid (a forged OK) spends Vandar's one answer.
     Silence { name: "vandar_unpaid_verify", gateways: &[Gateway::Vandar], readings: &["unspent", "spends_answer"] },
+    // Whether Mupra refuses every verify after one that answered `paid: false` (a forged OK
+    // before the customer paid), and whether its first verify of a paid payment may be
+    // processed and answered with a refusal ("verified already": the answer lost).
+    Silence { name: "mupra_unpaid_verify", gateways: &[Gateway::Mupra], readings: &["answers_again", "refuses_later"] },
+    Silence { name: "mupra_first_verify", gateways: &[Gateway::Mupra], readings: &["answered", "processed_and_refused"] },
     // Whether a token refresh revokes the older access tokens (Vandar's business API).
     Silence { name: "vandar_refresh", gateways: &[], readings: &["keeps_access_tokens", "revokes_access_tokens"] },
 ];

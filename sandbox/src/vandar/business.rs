@@ -4,161 +4,22 @@
 //! rate limits, a wallet with settlements and IPG refunds. Every other
 //! documented endpoint answers an echo of what it was called with.
 
-use std::collections::{HashMap, VecDeque};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, Method, Uri};
+use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::{Extension, Json, Router};
 use serde_json::{json, Map, Value};
-use time::OffsetDateTime;
 
+use crate::calendar;
 use crate::instrument::instrumented;
 use crate::readings::VandarRefresh;
 use crate::server::ConnKill;
-use crate::state::{random_alnum, random_number, App, State as Sandbox, Status};
+use crate::state::{random_alnum, random_number, Account, App, Settlement, SettlementStatus, State as Sandbox, Status};
 use crate::wire::{json_fields, valid_iban, ApiError, ApiResult, ErrorKind, Gw};
-use crate::{calendar, creds, creds2};
-
-/// "POST: 30 requests per 3 seconds; every other method 100 per 3 seconds."
-const WINDOW: Duration = Duration::from_secs(3);
-const POST_LIMIT: usize = 30;
-const OTHER_LIMIT: usize = 100;
-
-/// The business's wallet and credentials.
-pub(crate) struct Account {
-    /// The business's English name (`:business` in paths).
-    business: &'static str,
-    /// The IPG key whose payments reach this wallet.
-    ipg_api_key: &'static str,
-    balance: u64,
-    /// Access token → expiry. Old tokens stay valid until they expire, unless
-    /// the `vandar_refresh_revokes_access_tokens` fault mode is on.
-    access_tokens: HashMap<String, Instant>,
-    /// The one refresh token that works; each refresh replaces it.
-    refresh_token: String,
-    recent_posts: VecDeque<Instant>,
-    recent_others: VecDeque<Instant>,
-    settlements: Vec<Settlement>,
-}
-
-impl Account {
-    /// The sandbox's first business (`index` 0, `creds`) or its second (1, `creds2`).
-    pub(crate) fn new(now: Instant, token_lifetime: Duration, index: usize) -> Self {
-        let (business, ipg_api_key, access, refresh) = if index == 0 {
-            (creds::VANDAR_BUSINESS, creds::VANDAR_API_KEY, creds::VANDAR_ACCESS_TOKEN, creds::VANDAR_REFRESH_TOKEN)
-        } else {
-            (creds2::VANDAR_BUSINESS, creds2::VANDAR_API_KEY, creds2::VANDAR_ACCESS_TOKEN, creds2::VANDAR_REFRESH_TOKEN)
-        };
-        Account {
-            business,
-            ipg_api_key,
-            balance: 100_000_000,
-            access_tokens: HashMap::from([(access.to_owned(), now + token_lifetime)]),
-            refresh_token: refresh.to_owned(),
-            recent_posts: VecDeque::new(),
-            recent_others: VecDeque::new(),
-            settlements: Vec::new(),
-        }
-    }
-
-    /// A verified IPG payment reaches the wallet.
-    pub(crate) fn credit(&mut self, amount: u64) {
-        self.balance += amount;
-    }
-
-    /// Sliding-window rate limit; refused requests do not use up the quota.
-    fn admit(&mut self, method: &Method) -> ApiResult<()> {
-        let (recent, limit) = if method == Method::POST {
-            (&mut self.recent_posts, POST_LIMIT)
-        } else {
-            (&mut self.recent_others, OTHER_LIMIT)
-        };
-        let now = Instant::now();
-        while recent
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= WINDOW)
-        {
-            recent.pop_front();
-        }
-        if recent.len() >= limit {
-            return Err(ApiError::new(ErrorKind::RateLimited, "too many requests"));
-        }
-        recent.push_back(now);
-        Ok(())
-    }
-
-    /// The business that issued this request's bearer token (the first one
-    /// for an unknown token, which it then refuses).
-    fn of_bearer(st: &Sandbox, headers: &HeaderMap) -> usize {
-        let token = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .unwrap_or_default();
-        st.vandar.iter().position(|a| a.access_tokens.contains_key(token)).unwrap_or(0)
-    }
-
-    /// The business whose current refresh token this request presents.
-    fn of_refresh(st: &Sandbox, body: &[u8]) -> usize {
-        let presented = crate::wire::peek_field(body, "refreshtoken").unwrap_or_default();
-        st.vandar.iter().position(|a| a.refresh_token == presented).unwrap_or(0)
-    }
-
-    fn authenticate(&self, headers: &HeaderMap) -> ApiResult<()> {
-        let token = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(|| {
-                ApiError::unauthorized("unauthenticated: send Authorization: Bearer <access token>")
-            })?;
-        match self.access_tokens.get(token.trim()) {
-            Some(expiry) if Instant::now() < *expiry => Ok(()),
-            Some(_) => Err(ApiError::unauthorized("access token has expired")),
-            None => Err(ApiError::unauthorized("access token is invalid")),
-        }
-    }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum SettlementStatus {
-    Pending,
-    Canceled,
-}
-
-struct Settlement {
-    id: String,
-    transaction_id: u64,
-    amount: u64,
-    iban: String,
-    track_id: Option<String>,
-    description: Option<String>,
-    status: SettlementStatus,
-    created_at: OffsetDateTime,
-}
-
-impl Settlement {
-    fn to_json(&self) -> Value {
-        json!({
-            "id": self.id,
-            "transaction_id": self.transaction_id,
-            "amount": self.amount,
-            "iban": self.iban,
-            "track_id": self.track_id,
-            "description": self.description,
-            "status": match self.status {
-                SettlementStatus::Pending => "PENDING",
-                SettlementStatus::Canceled => "CANCELED",
-            },
-            "created_at": calendar::gregorian(self.created_at),
-        })
-    }
-}
 
 /// What a matched endpoint does. Everything not listed here is `Echo`.
 #[derive(Clone, Copy)]
@@ -388,7 +249,7 @@ async fn dispatch(
         // Counted per business: the one whose refresh token is presented.
         let business = {
             let st = app.state();
-            st.vandar[Account::of_refresh(&st, &body)].business.to_owned()
+            st.vandar[Account::of_refresh(&st.vandar, &body)].business.to_owned()
         };
         let handler = async { refresh(&app, &method, &headers, &body).into_response() };
         return instrumented(&app, Gw::Vandar, names, None, Some(business), kill, handler).await;
@@ -407,7 +268,7 @@ async fn dispatch(
     }
     let business = {
         let st = app.state();
-        st.vandar[Account::of_bearer(&st, &headers)].business.to_owned()
+        st.vandar[Account::of_bearer(&st.vandar, &headers)].business.to_owned()
     };
     let handler = async { handle(&app, &method, &headers, matched, &body).into_response() };
     instrumented(&app, Gw::Vandar, names, None, Some(business), kill, handler).await
@@ -423,7 +284,7 @@ fn handle(
 ) -> ApiResult<Json<Value>> {
     let mut st = app.state();
     // Each business has its own tokens and its own rate windows.
-    let acct = Account::of_bearer(&st, headers);
+    let acct = Account::of_bearer(&st.vandar, headers);
     if st.config.rate_limits {
         st.vandar[acct].admit(method)?;
     }
@@ -504,7 +365,7 @@ fn ok(data: Value) -> Json<Value> {
 /// expiry (the document is silent on them), or die now in the fault mode.
 fn refresh(app: &App, method: &Method, headers: &HeaderMap, body: &[u8]) -> ApiResult<Json<Value>> {
     let mut st = app.state();
-    let acct = Account::of_refresh(&st, body);
+    let acct = Account::of_refresh(&st.vandar, body);
     if st.config.rate_limits {
         st.vandar[acct].admit(method)?;
     }

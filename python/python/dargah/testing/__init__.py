@@ -279,8 +279,10 @@ class Sandbox:
         (``code1``, ``invented_codes``, ``unknown_code``, ``refused``),
         ``vandar_unpaid_verify`` (``unspent``, ``spends_answer``),
         ``repeat_verify`` for Mupra and AtiPay (``answers_again``,
-        ``refused``), ``vandar_refresh`` (``keeps_access_tokens``,
-        ``revokes_access_tokens``)."""
+        ``refused``), ``mupra_unpaid_verify`` (``answers_again``,
+        ``refuses_later``), ``mupra_first_verify`` (``answered``,
+        ``processed_and_refused``), ``vandar_refresh``
+        (``keeps_access_tokens``, ``revokes_access_tokens``)."""
         body: Dict[str, Any] = dict(readings)
         if payment is not None:
             body["gateway"], body["token"] = _token_of(payment)
