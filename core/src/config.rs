@@ -487,8 +487,8 @@ fn in_range(name: &str, value: u64, min: u64, max: u64) -> Result<()> {
     Ok(())
 }
 
-/// The account a gateway's own table configures.
-pub const DEFAULT_ACCOUNT: &str = "default";
+/// The account a gateway's own table configures (its home is the model, which the store reads too).
+pub use crate::model::DEFAULT_ACCOUNT;
 
 const ACCOUNT_NAME_RULE: &str = "an account name is 1 to 32 characters: a lowercase letter first, then lowercase letters, digits, '_' or '-'";
 

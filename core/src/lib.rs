@@ -20,11 +20,13 @@ pub mod config;
 pub mod crypto;
 mod engine;
 pub mod error;
+mod failpoint;
 mod flight;
 mod gateways;
 mod http;
 pub mod jalali;
 mod ops;
+mod process;
 mod ratelimit;
 mod reconcile;
 pub mod redact;
@@ -41,7 +43,11 @@ pub use ops::OPERATIONS;
 pub use reconcile::{ReconcileOptions, ReconcileReport};
 pub use error::{Error, ErrorKind, Result};
 #[doc(hidden)]
-pub use http::ProcessLocal;
+pub use process::ProcessLocal;
+/// For tests that make the failpoint registry read `FAILPOINTS` early.
+#[cfg(feature = "failpoints")]
+#[doc(hidden)]
+pub use failpoint::hit as __failpoint_hit;
 pub use business::{MupraTransactions, PayaTransfer, Settlement};
 pub use gateways::mupra::{MupraTransaction, MupraTransactionPage};
 pub use gateways::sepal::{SepalInquiry, SepalInquiryPage, SepalPaymentState, SepalTerminal, SepalTransaction};
@@ -53,30 +59,3 @@ pub use model::{
 
 /// The library version, as in Cargo.toml.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
-
-/// A named crash point. With the `failpoints` feature (tests only) and
-/// `FAILPOINTS=<name>=return`, the process aborts right there, as a power cut
-/// or `kill -9` would; without the feature it compiles to nothing.
-#[macro_export]
-#[doc(hidden)]
-macro_rules! failpoint {
-    ($name:literal) => {
-        #[cfg(feature = "failpoints")]
-        {
-            if $crate::__failpoint_hit($name) {
-                std::process::abort();
-            }
-        }
-    };
-}
-
-#[cfg(feature = "failpoints")]
-#[doc(hidden)]
-pub fn __failpoint_hit(name: &str) -> bool {
-    static SETUP: once_cell::sync::Lazy<()> = once_cell::sync::Lazy::new(|| {
-        // Reads FAILPOINTS once; the scenario lives for the whole process.
-        std::mem::forget(fail::FailScenario::setup());
-    });
-    once_cell::sync::Lazy::force(&SETUP);
-    fail::eval(name, |_| ()).is_some()
-}

@@ -277,6 +277,10 @@ impl PaymentState {
     }
 }
 
+/// The merchant account a gateway's own table configures; a payment made
+/// with it, or stored before accounts existed, belongs to it.
+pub const DEFAULT_ACCOUNT: &str = "default";
+
 /// A payment as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Payment {

@@ -311,7 +311,7 @@ impl Dargah {
                 let p: CallParams = params(operation, params_json)?;
                 self.vandar_call(&p.endpoint, &p.params, &p.query, p.body)
             }
-            "vandar.endpoints" => Ok(json!(crate::vandar_endpoints())),
+            "vandar.endpoints" => Ok(json!(crate::gateways::vandar_api::endpoint_names())),
             other => Err(Error::invalid(format!("unknown operation {}; known: {}", crate::error::quoted(other), OPERATIONS.join(", ")))),
         }
     }
@@ -335,13 +335,13 @@ mod tests {
         assert_eq!(d.call("recover", &json!({})).unwrap(), json!({"outcomes": [], "errors": []}));
         assert_eq!(d.call("reconcile", &json!({"min_age_secs": 0})).unwrap()["paid"], 0);
         let e = d.call("payments.list", &json!({"state": "bogus"})).unwrap_err();
-        assert_eq!(e.kind(), crate::ErrorKind::InvalidInput);
+        assert_eq!(e.kind(), crate::error::ErrorKind::InvalidInput);
         let e = d.call("payments.list", &json!({"limt": 3})).unwrap_err();
         assert!(e.message().contains("limt"));
         let e = d.call("no.such", &json!({})).unwrap_err();
         assert!(e.message().contains("sepal.payment_state"));
-        assert_eq!(d.call("payment", &json!({"id": "dp_x"})).unwrap_err().kind(), crate::ErrorKind::UnknownPayment);
-        assert_eq!(d.call("sepal.payment_state", &json!({"payment_number": 1})).unwrap_err().kind(), crate::ErrorKind::Config);
+        assert_eq!(d.call("payment", &json!({"id": "dp_x"})).unwrap_err().kind(), crate::error::ErrorKind::UnknownPayment);
+        assert_eq!(d.call("sepal.payment_state", &json!({"payment_number": 1})).unwrap_err().kind(), crate::error::ErrorKind::Config);
         // Money moves need their key, and invalid input fails before any configuration is consulted.
         let e = d.call("mupra.paya_transfer", &json!({"amount": 1000, "iban": "IR820540102680020817909002", "cif": "1"})).unwrap_err();
         assert!(e.message().contains("idempotency_key"));

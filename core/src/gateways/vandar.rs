@@ -144,7 +144,7 @@ pub(crate) async fn resolve(config: &VandarConfig, http: &Http, payment: &Paymen
 
 /// Verify once; the verdict, the answer, and whether Vandar refused it (its one answer may be spent).
 async fn verdict_of_verify(config: &VandarConfig, http: &Http, token: &str, question: &Question) -> Result<(Verdict, Answer, bool)> {
-    crate::failpoint!("vandar_before_verify");
+    crate::failpoint::failpoint!("vandar_before_verify");
     let verify = call(config, http, "api/v4/verify", token).await?;
     match body_of(&verify, "vandar verify") {
         Ok(body) => Ok((paid_or_review(paid_details(&body)?, "vandar verify"), verify, false)),

@@ -21,7 +21,7 @@
 //!   traffic of the new one.
 
 use crate::error::{ErrorKind, Result};
-use crate::http::ProcessLocal;
+use crate::process::ProcessLocal;
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};

@@ -13,7 +13,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Gateway, Payment, PaymentState};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
-use crate::http::ProcessLocal;
+use crate::process::ProcessLocal;
 
 /// A value crossing into or out of SQL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -290,7 +290,7 @@ fn row_to_payment(row: &[Val]) -> Result<StoredRow> {
     let payment = Payment {
         id: required(0)?,
         gateway: required(1)?.parse().map_err(|_| Error::store("unknown gateway in the store"))?,
-        account: text(21).unwrap_or_else(|| crate::config::DEFAULT_ACCOUNT.to_string()),
+        account: text(21).unwrap_or_else(|| crate::model::DEFAULT_ACCOUNT.to_string()),
         invoice_id: required(2)?,
         amount: int(3)?.unwrap_or(0) as u64,
         callback_url: required(4)?,

@@ -20,7 +20,7 @@
 
 use super::sql::{Backend, Conn, Dialect, SqlError, SqlStore, Val};
 use crate::error::{Error, Result};
-use crate::http::ProcessLocal;
+use crate::process::ProcessLocal;
 use super::pool::ProcessPool;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, TransactionBehavior};
@@ -182,7 +182,7 @@ impl Checkpointer {
         let (wake, woken) = sync_channel::<()>(1);
         let path = path.to_string();
         // Started with signals blocked: it inherits that mask (see `with_signals_blocked`).
-        crate::http::with_signals_blocked(|| {
+        crate::process::with_signals_blocked(|| {
             std::thread::Builder::new().name("dargah-sqlite-ckpt".into()).spawn(move || {
                 let Ok(conn) = Sqlite::connect(&path) else { return };
                 while woken.recv().is_ok() {
