@@ -31,6 +31,7 @@ from .support import use_sandbox
 MOBILE = "09123456789"
 REPO = Path(__file__).resolve().parents[4]
 PO = REPO / "python" / "python" / "dargah" / "django" / "locale" / "fa" / "LC_MESSAGES" / "django.po"
+SHOP_PO = Path(__file__).resolve().parents[1] / "locale" / "fa" / "LC_MESSAGES" / "django.po"
 CORE = REPO / "core" / "src"
 
 
@@ -39,9 +40,13 @@ class TheTranslation(SimpleTestCase):
         mo = Path(dargah.django.__file__).parent / "locale" / "fa" / "LC_MESSAGES" / "django.mo"
         self.assertTrue(mo.is_file(), f"{mo}: make python-wheel compiles it")
 
-    def test_the_po_is_complete(self) -> None:
-        stats = subprocess.run(["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(PO)], capture_output=True, text=True, check=True)
-        self.assertRegex(stats.stderr.strip(), r"^\d+ translated messages\.$", "no fuzzy or untranslated message")
+    def test_the_shops_translation_is_compiled(self) -> None:
+        self.assertTrue(SHOP_PO.with_suffix(".mo").is_file(), "make django-test compiles it")
+
+    def test_the_po_files_are_complete(self) -> None:
+        for po in [PO, SHOP_PO]:
+            stats = subprocess.run(["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(po)], capture_output=True, text=True, check=True)
+            self.assertRegex(stats.stderr.strip(), r"^\d+ translated messages\.$", f"{po}: no fuzzy or untranslated message")
 
     def test_states_and_reasons_in_persian(self) -> None:
         from dargah.django.labels import state_label
@@ -168,7 +173,9 @@ class SolarHijri(SimpleTestCase):
                 self.assertEqual(local_date_text(moment), "2026-12-05 10:00:00")
 
 
-class PersianAdmin(TestCase):
+class PersianPages(TestCase):
+    """The payments admin, and the shop's own pages the customer sees."""
+
     sandbox: dargah.testing.Sandbox
 
     @classmethod
@@ -192,6 +199,24 @@ class PersianAdmin(TestCase):
     def buy(self, gateway: str) -> Order:
         self.browser.post("/", {"item": "book", "gateway": gateway, "mobile": MOBILE})
         return Order.objects.latest("created_at")
+
+    def test_the_shop_in_persian(self) -> None:
+        customer = Client(HTTP_HOST="localhost", HTTP_ACCEPT_LANGUAGE="fa")
+        checkout = customer.get("/")
+        self.assertContains(checkout, '<html lang="fa" dir="rtl">')
+        self.assertContains(checkout, "شاهنامهٔ مصور — <bdi>1250000</bdi> ریال")
+        self.assertContains(checkout, '<button type="submit" name="gateway" value="vandar" id="pay-vandar">وندار</button>', html=False)
+        self.assertContains(customer.post("/", {"item": "book", "gateway": "vandar", "mobile": "0912"}, status_code=400), "لطفاً اطلاعاتتان را بررسی کنید", status_code=400)
+
+        customer.post("/", {"item": "book", "gateway": "vandar", "mobile": MOBILE})
+        order = Order.objects.latest("created_at")
+        self.assertContains(customer.get(order.get_absolute_url()), "در انتظار پرداخت")
+        callback = self.sandbox.pay(dargah.django.get_client().payment(order.payment_id))
+        page = customer.get(callback.path, follow=True)
+        self.assertContains(page, '<p id="status" data-status="paid">پرداخت شد</p>', html=False)
+        self.assertContains(page, "مبلغ: <bdi>1250000</bdi> ریال، از راه وندار")
+        self.assertContains(page, '، کارت <bdi dir="ltr">603799******7890</bdi>.', html=False)
+        self.assertContains(self.browser.get(order.get_absolute_url()), "Amount: <bdi>1250000</bdi> rial, via Vandar")
 
     def test_the_same_solar_hijri_dates_as_the_core(self) -> None:
         """Sepal speaks Jalali; the core converts its dates through ICU: every one agrees."""
