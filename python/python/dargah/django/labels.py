@@ -58,7 +58,8 @@ _CALLS: Dict[str, StrOrPromise] = {**_VERIFY_CALLS, "vandar transaction info": p
 #: engine's own words, so an untranslated language shows a note as the
 #: engine wrote it (a gateway's name aside, shown as everywhere else). A
 #: note is one or more of them joined by "; "; the first that matches a part
-#: wins. Each %(name)s matches what _VALUE_PATTERNS says (anything, else).
+#: wins. Each %(name)s matches the pattern _VALUE_PATTERNS gives its name,
+#: else anything.
 _NOTE_SENTENCES = [
     gettext_noop("amount mismatch: the gateway says %(paid)s rial, the order is %(order)s rial"),
     gettext_noop("%(gateway)s: no receipt of its own so far"),
