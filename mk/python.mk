@@ -6,6 +6,7 @@
 #                           pytest against the sandbox on the installed wheel (dargah.aio,
 #                           dargah.testing and its pytest plugin included)
 #   make django-test        the Django shop on dargah.django: Django's runner, headless Chromium
+#                           (its own fa translation compiled first)
 #   make fastapi-test       the FastAPI shop on dargah.aio: pytest, uvicorn, headless Chromium
 #   make python-typecheck   mypy --strict on the package and the examples
 #   make python-import-cost `import dargah` time and the extension's size, with and
@@ -30,10 +31,14 @@ deps-python:
 # dargah.django's translations are compiled into the package first (msgfmt;
 # the .mo files are build outputs, ignored by git, carried by the wheel).
 PY_LOCALES := $(wildcard python/python/dargah/django/locale/*/LC_MESSAGES/django.po)
+# The example shop's own pages, compiled the same way before its tests.
+SHOP_LOCALES := $(wildcard examples/django/orders/locale/*/LC_MESSAGES/django.po)
+# Each .po given to the .mo beside it.
+compile_po = for po in $(1); do msgfmt --check -o "$${po%.po}.mo" "$$po" || exit 1; done
 
 python-wheel: deps-python
 	rm -rf $(PY_DIST)
-	for po in $(PY_LOCALES); do msgfmt --check -o "$${po%.po}.mo" "$$po" || exit 1; done
+	$(call compile_po,$(PY_LOCALES))
 	cd python && ../$(PY_BUILD)/tools/bin/maturin build --quiet --out ../$(PY_DIST)
 
 # A fresh venv for every run: the wheel and the test packages, nothing from the source tree.
@@ -48,6 +53,7 @@ python-test: python-venv
 
 # The shops' tests start the sandbox inside the wheel (dargah.testing): no Rust binary needed.
 django-test: python-venv
+	$(call compile_po,$(SHOP_LOCALES))
 	cd examples/django && ../../$(PY_VENV)/bin/python manage.py test --noinput
 
 fastapi-test: python-venv

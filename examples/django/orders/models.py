@@ -7,22 +7,23 @@ import uuid
 import dargah
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 
 class Order(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for payment"
+        PENDING = "pending", _("Waiting for payment")
         #: The customer came back without a confirmed payment, and it is still open at the gateway.
-        UNCONFIRMED = "unconfirmed", "Payment not confirmed yet: if you paid, this page shows it once the gateway confirms"
-        PAID = "paid", "Paid"
+        UNCONFIRMED = "unconfirmed", _("Payment not confirmed yet: if you paid, this page shows it once the gateway confirms")
+        PAID = "paid", _("Paid")
         #: Paid, but not what the order costs now (its total or currency was
         #: edited after the payment was created): the shop must look.
-        ON_HOLD = "on_hold", "Payment received, the shop is checking it"
-        FAILED = "failed", "Payment did not go through"
+        ON_HOLD = "on_hold", _("Payment received, the shop is checking it")
+        FAILED = "failed", _("Payment did not go through")
 
     class Currency(models.TextChoices):
-        IRR = "IRR", "rial"
-        IRT = "IRT", "toman"
+        IRR = "IRR", _("rial")
+        IRT = "IRT", _("toman")
 
     #: The order page's address: unguessable, so the customer can reach it
     #: without a session (a gateway's POST back to us carries none).

@@ -47,8 +47,14 @@ def config() -> Union[Mapping[str, Any], str]:
 @sensitive_variables()
 def get_client() -> dargah.Client:
     """The one ``dargah.Client`` of this process, made from ``settings.DARGAH``
-    on first use. Making it starts no thread or connection, so a preloaded
-    gunicorn master may make it; every worker then shares it across threads."""
+    on first use. Making it opens the store and brings its tables up to date:
+    SQLite opens (or creates) the database file; PostgreSQL and MySQL/MariaDB
+    connect to the server (at most 5 s) and migrate under a lock, keeping
+    that connection in the process's pool. So a store that cannot be reached
+    raises ``dargah.StoreError`` here. It starts no thread and calls no
+    gateway. A preloaded gunicorn master may make it: each forked worker
+    leaves the master's connections alone, opens its own, and shares the
+    client across its threads."""
     global _client
     client = _client
     if client is None:

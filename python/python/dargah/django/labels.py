@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Callable, Dict, List, Optional, Tuple, Union
+from typing import Dict, Iterable, List, Optional, Tuple, Union
 
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import get_language, gettext, pgettext_lazy
+from django.utils.translation import get_language, get_language_bidi, gettext, gettext_noop, pgettext, pgettext_lazy
 
 import dargah
 
@@ -44,63 +44,125 @@ def gateway_label(gateway: Union[dargah.Gateway, str]) -> str:
     return str(GATEWAY_LABELS[dargah.Gateway(gateway)])
 
 
-#: The engine's reasons (``Payment.note``) the owner sees most, as patterns of
-#: the core's English text, and the translatable message with their values.
-#: Any other note is shown as the core wrote it.
-_NOTES: List[Tuple["re.Pattern[str]", Callable[[], str]]] = [
-    (
-        re.compile(r"^amount mismatch: the gateway says (?P<paid>\d+) rial, the order is (?P<order>\d+) rial$"),
-        lambda: gettext("amount mismatch: the gateway says %(paid)s rial, the order is %(order)s rial"),
+#: The gateways' calls a note names (core/src/gateways/*.rs), in the reader's words.
+_VERIFY_CALLS: Dict[str, StrOrPromise] = {
+    "mupra verify": pgettext_lazy("gateway call", "mupra verify"),
+    "canpay verify": pgettext_lazy("gateway call", "canpay verify"),
+    "atipay verify-payment": pgettext_lazy("gateway call", "atipay verify-payment"),
+    "vandar verify": pgettext_lazy("gateway call", "vandar verify"),
+}
+_CALLS: Dict[str, StrOrPromise] = {**_VERIFY_CALLS, "vandar transaction info": pgettext_lazy("gateway call", "vandar transaction info")}
+
+#: The sentences the engine writes into a payment's note (``Payment.note``;
+#: core/src/engine.rs, core/src/gateways/*.rs, core/src/store/sql.rs), in the
+#: engine's own words, so an untranslated language shows a note as the
+#: engine wrote it (a gateway's name aside, shown as everywhere else). A
+#: note is one or more of them joined by "; "; the first that matches a part
+#: wins. Each %(name)s matches the pattern _VALUE_PATTERNS gives its name,
+#: else anything.
+_NOTE_SENTENCES = [
+    gettext_noop("amount mismatch: the gateway says %(paid)s rial, the order is %(order)s rial"),
+    gettext_noop("%(gateway)s: no receipt of its own so far"),
+    gettext_noop("a callback's receipt verified for %(paid)s rial, not this order's %(order)s rial, so it is another order's"),
+    gettext_noop("verification in doubt: %(error)s"),
+    gettext_noop("a verify of ours may have gone through, so a person must check"),
+    gettext_noop("an earlier verify of ours may have gone through"),
+    gettext_noop("asked again until the deadline, and a verify of ours may have gone through, so a person must check"),
+    gettext_noop("asked again until the deadline, then a person must check"),
+    gettext_noop("%(verify)s: not paid"),
+    gettext_noop("atipay: no referenceNumber from a callback, so the payment cannot be verified"),
+    gettext_noop("%(call)s says paid but gives no amount to check against the order"),
+    gettext_noop(
+        "vandar transaction info still shows the payment paid and awaiting verify (code 1), but a verify of ours was refused earlier: "
+        "Vandar answers once, so it is not verified again"
     ),
-    (
-        re.compile(r"^atipay: no referenceNumber from a callback, so the payment cannot be verified$"),
-        lambda: gettext("atipay: no referenceNumber from a callback, so the payment cannot be verified"),
-    ),
-    (
-        re.compile(r"^the payment was never sent to the gateway, so it cannot have been paid$"),
-        lambda: gettext("the payment was never sent to the gateway, so it cannot have been paid"),
-    ),
-    (
-        re.compile(r"^the callback's receipt already paid another payment; this payment stays open$"),
-        lambda: gettext("the callback's receipt already paid another payment; this payment stays open"),
-    ),
-    (re.compile(r"^not paid yet$"), lambda: gettext("not paid yet")),
-    (re.compile(r"^mupra verify: not paid$"), lambda: gettext("mupra verify: not paid")),
-    (
-        re.compile(r"^atipay verify-payment says paid but gives no amount to check against the order$"),
-        lambda: gettext("atipay verify-payment says paid but gives no amount to check against the order"),
-    ),
-    (
-        re.compile(r"^vandar transaction info: code 1 with no payment date or receipt: not paid yet$"),
-        lambda: gettext("vandar transaction info: code 1 with no payment date or receipt: not paid yet"),
-    ),
+    gettext_noop("vandar verify refused a payment transaction info shows paid and awaiting verify: %(message)s"),
+    gettext_noop("vandar transaction info refused: %(message)s"),
+    gettext_noop("vandar transaction info: code 1 with no payment date or receipt: not paid yet"),
+    gettext_noop("vandar transaction info: code %(code)s (%(message)s), which the document does not describe"),
+    gettext_noop("refused a callback whose receipt already paid %(payment)s"),
+    gettext_noop("the gateway reference already paid %(payment)s"),
+    # A gateway refused our verify (gateways/mod.rs, refusal_as_unpaid): its message.
+    gettext_noop("%(verify)s: %(message)s"),
+    gettext_noop("create failed: %(error)s"),
+    gettext_noop("create interrupted before the gateway's token was stored"),
+    # Said of a refused callback (its error), not of the payment.
+    gettext_noop("the payment was never sent to the gateway, so it cannot have been paid"),
+    gettext_noop("the callback's receipt already paid another payment"),
+    gettext_noop("the callback's receipt is not this payment's, which stays open"),
+    gettext_noop("this payment stays open"),
+    gettext_noop("not paid yet"),
 ]
 
-#: What the engine adds to a note when a payment ends needs_review at its deadline.
-_NOTE_ENDINGS: List[Tuple[str, Callable[[], str]]] = [
-    (
-        "; asked again until the deadline, and a verify of ours may have gone through, so a person must check",
-        lambda: gettext("asked again until the deadline, and a verify of ours may have gone through, so a person must check"),
-    ),
-    ("; asked again until the deadline, then a person must check", lambda: gettext("asked again until the deadline, then a person must check")),
-    ("; a verify of ours may have gone through, so a person must check", lambda: gettext("a verify of ours may have gone through, so a person must check")),
-]
+
+def _alternatives(words: Iterable[str]) -> str:
+    return "|".join(re.escape(word) for word in words)
+
+
+_VALUE_PATTERNS = {
+    "paid": r"\d*",  # empty when the gateway gave no amount
+    "order": r"\d+",
+    "code": r"\S+",
+    "gateway": r"\w+",
+    "call": _alternatives(_CALLS),
+    "verify": _alternatives(_VERIFY_CALLS),
+}
+
+def _pattern(sentence: str) -> "re.Pattern[str]":
+    """The sentence's words, each %(name)s a group of what _VALUE_PATTERNS says."""
+
+    def group(placeholder: "re.Match[str]") -> str:
+        name = placeholder[1]
+        return f"(?P<{name}>{_VALUE_PATTERNS.get(name, '.*')})"
+
+    return re.compile(re.sub(r"%\\\((\w+)\\\)s", group, re.escape(sentence)), re.DOTALL)
+
+
+_NOTES: List[Tuple["re.Pattern[str]", str]] = [(_pattern(sentence), sentence) for sentence in _NOTE_SENTENCES]
+
+_GATEWAY_NAMES = frozenset(gateway.value for gateway in dargah.Gateway)
+
+#: The engine's own words where a value is missing (the other payment's id,
+#: the gateway's message, Vandar's code).
+_STAND_INS: Dict[Tuple[str, str], StrOrPromise] = {
+    ("payment", "another payment"): pgettext_lazy("note value", "another payment"),
+    ("message", "rejected"): pgettext_lazy("note value", "rejected"),
+    ("code", "none"): pgettext_lazy("note value", "none"),
+}
 
 
 def note_label(note: Optional[str]) -> str:
-    """A payment's reason in the active language, where Dargah knows its words."""
+    """A payment's note in the active language: each "; "-separated part
+    that is one of the engine's sentences is translated, keeping its amounts,
+    ids and the gateway's own words; an unknown part stays as the core wrote it."""
     if not note:
         return ""
-    ending = ""
-    for english, translated in _NOTE_ENDINGS:
-        if note.endswith(english):
-            note, ending = note[: -len(english)], "؛ " + translated() if _is_persian() else "; " + translated()
-            break
-    for pattern, message in _NOTES:
-        match = pattern.match(note)
+    return pgettext("note parts", "; ").join(_note_part(part) for part in note.split("; "))
+
+
+def _note_part(part: str) -> str:
+    for pattern, sentence in _NOTES:
+        match = pattern.fullmatch(part)
         if match:
-            return message() % match.groupdict() + ending
-    return note + ending
+            return gettext(sentence) % {name: _note_value(name, value) for name, value in match.groupdict().items()}
+    return part
+
+
+def _note_value(name: str, value: str) -> str:
+    if name == "gateway" and value in _GATEWAY_NAMES:
+        return gateway_label(value)
+    if name in ("call", "verify"):
+        return str(_CALLS[value])
+    if (name, value) in _STAND_INS:
+        return str(_STAND_INS[name, value])
+    return isolate(value)
+
+
+def isolate(text: str) -> str:
+    """``text`` kept left to right inside a right-to-left sentence: Unicode's
+    LEFT-TO-RIGHT ISOLATE … POP DIRECTIONAL ISOLATE, invisible, and kept in a
+    plain-text e-mail as in a page (where ``<bdi>`` would be escaped)."""
+    return f"\u2066{text}\u2069" if get_language_bidi() else text
 
 
 def _is_persian() -> bool:
