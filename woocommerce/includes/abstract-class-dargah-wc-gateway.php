@@ -148,7 +148,9 @@ abstract class Dargah_WC_Gateway extends WC_Payment_Gateway {
 		if ( '' === $host || ! in_array( $scheme, array( 'http', 'https' ), true ) ) {
 			return __( 'The sandbox address must be a full URL, such as http://127.0.0.1:8700.', 'dargah-woocommerce' );
 		}
-		$loopback = 'localhost' === $host || '::1' === $host || str_starts_with( $host, '127.' );
+		// An IPv4 address in 127.0.0.0/8, not a name that starts like one (127.0.0.1.example.com).
+		$loopback = 'localhost' === $host || '::1' === $host
+			|| ( false !== filter_var( $host, FILTER_VALIDATE_IP, FILTER_FLAG_IPV4 ) && str_starts_with( $host, '127.' ) );
 		if ( 'http' === $scheme && ! $loopback ) {
 			return __( 'The sandbox address must use https, or plain http only to this server (127.0.0.1, ::1 or localhost): payments and credentials must not cross a network unencrypted.', 'dargah-woocommerce' );
 		}
@@ -283,8 +285,8 @@ abstract class Dargah_WC_Gateway extends WC_Payment_Gateway {
 				continue;
 			}
 			if ( 'default' === $name || ! preg_match( '/^[a-z][a-z0-9_-]{0,31}$/', $name ) || isset( $accounts[ $name ] ) ) {
-				/* translators: %s: the account name */
-				$this->settings_error( sprintf( __( 'Further merchant accounts: "%s" cannot be an account name. A name is 1 to 32 characters: a lowercase letter first, then lowercase letters, digits, "_" or "-"; not "default", and each name once.', 'dargah-woocommerce' ), $name ) );
+				// The value is not shown back: a credential pasted into the name box would be.
+				$this->settings_error( __( 'Further merchant accounts: one name cannot be an account name. A name is 1 to 32 characters: a lowercase letter first, then lowercase letters, digits, "_" or "-"; not "default", and each name once.', 'dargah-woocommerce' ) );
 			}
 			$before  = $saved[ $text( 'was' ) ] ?? array();
 			$account = array();
@@ -451,7 +453,13 @@ abstract class Dargah_WC_Gateway extends WC_Payment_Gateway {
 			$this->log( 'error', "order {$order->get_id()}: cannot create the payment: " . Dargah_WC_Log::describe( $e ) );
 			return $this->fail( __( 'The payment gateway could not be reached. Please try again in a moment.', 'dargah-woocommerce' ) );
 		}
-		Dargah_WC_Orders::record_payment( $order, $payment, $order->get_currency() );
+		try {
+			Dargah_WC_Orders::record_payment( $order, $payment, $order->get_currency() );
+		} catch ( RuntimeException $e ) {
+			// Not recorded, so not sent to pay: a payment the order does not list could never credit it.
+			$this->log( 'error', "order {$order->get_id()}: " . $e->getMessage() );
+			return $this->fail( __( 'The payment gateway could not be reached. Please try again in a moment.', 'dargah-woocommerce' ) );
+		}
 		$order->add_order_note(
 			sprintf(
 				/* translators: 1: gateway name, 2: amount in rial, 3: invoice id, 4: Dargah payment id */
@@ -462,7 +470,7 @@ abstract class Dargah_WC_Gateway extends WC_Payment_Gateway {
 				Dargah_WC_Admin::isolate( $payment->id )
 			)
 		);
-		$order->save();
+		// No save(): record_payment() saved the order's lists on a fresh copy, and this one is stale.
 		$this->log( 'info', "order {$order->get_id()}: payment {$payment->id} created, invoice $invoice, $amount rial" );
 
 		return array(

@@ -40,12 +40,70 @@ final class Dargah_WC_Orders {
 	 *                         payment is checked against the order in it when it is paid.
 	 */
 	public static function record_payment( WC_Order $order, Dargah\Payment $payment, string $currency ): void {
-		$ids   = self::meta_list( $order, self::META_PAYMENTS );
-		$ids[] = $payment->id;
-		$order->update_meta_data( self::META_PAYMENTS, $ids );
-		$currencies                 = self::payment_currencies( $order );
-		$currencies[ $payment->id ] = $currency;
-		$order->update_meta_data( self::META_CURRENCIES, $currencies );
+		// Two attempts at once (two tabs, a double click) each add their payment: neither may drop the other's.
+		$recorded = self::locked(
+			$order->get_id(),
+			function ( WC_Order $order ) use ( $payment, $currency ): bool {
+				$ids   = self::meta_list( $order, self::META_PAYMENTS );
+				$ids[] = $payment->id;
+				$order->update_meta_data( self::META_PAYMENTS, $ids );
+				$currencies                 = self::payment_currencies( $order );
+				$currencies[ $payment->id ] = $currency;
+				$order->update_meta_data( self::META_CURRENCIES, $currencies );
+				$order->save();
+				return true;
+			}
+		);
+		if ( null === $recorded ) {
+			throw new RuntimeException( "order {$order->get_id()} is locked by another request: payment {$payment->id} not recorded" );
+		}
+	}
+
+	/**
+	 * Run `$change` on a fresh copy of the order under a database lock named
+	 * after the order (MariaDB/MySQL GET_LOCK, shared by every web server).
+	 * Every change the plugin makes to an order reads its lists, then writes
+	 * them: two requests at once (two tabs, a callback and the reconcile job,
+	 * two payments of one order) must not both decide on what they read
+	 * before the other wrote. Null when the lock was not granted in 30 s.
+	 *
+	 * @template T
+	 * @param callable(WC_Order): T $change
+	 * @return T|null
+	 */
+	private static function locked( int $order_id, callable $change ) {
+		global $wpdb;
+		$lock = 'dargah_order_' . $order_id;
+		if ( '1' !== (string) $wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, 30)', $lock ) ) ) {
+			return null;
+		}
+		try {
+			$order = self::fresh_order( $order_id );
+			return $order instanceof WC_Order ? $change( $order ) : null;
+		} finally {
+			$wpdb->get_var( $wpdb->prepare( 'SELECT RELEASE_LOCK(%s)', $lock ) );
+		}
+	}
+
+	/**
+	 * The order as the database holds it now. wc_get_order() answers from
+	 * what this request read before (HPOS's order cache, WordPress's post and
+	 * meta caches), which is stale once another request changed the order
+	 * while this one waited for the lock.
+	 *
+	 * @return WC_Order|false
+	 */
+	private static function fresh_order( int $order_id ) {
+		clean_post_cache( $order_id );
+		$order_cache = 'Automattic\WooCommerce\Caches\OrderCache';
+		if ( function_exists( 'wc_get_container' ) && class_exists( $order_cache ) ) {
+			wc_get_container()->get( $order_cache )->remove( $order_id );
+		}
+		$order = wc_get_order( $order_id );
+		if ( $order instanceof WC_Order && method_exists( $order, 'read_meta_data' ) ) {
+			$order->read_meta_data( true ); // Past the meta cache too.
+		}
+		return $order;
 	}
 
 	/** @return array<string, string> payment id => currency */
@@ -82,9 +140,10 @@ final class Dargah_WC_Orders {
 	/**
 	 * Credit the order for a paid payment, once, then acknowledge it so it
 	 * leaves Dargah's outbox. Called for "newly paid" and for what the
-	 * reconcile job finds unacknowledged; a database lock named after the
-	 * payment (MariaDB/MySQL GET_LOCK, shared by every web server) and the
-	 * order's lists of credited and held payments make a second call a no-op.
+	 * reconcile job finds unacknowledged; the order's lock (see locked()) and
+	 * its lists of credited and held payments make a second call a no-op, and
+	 * a second payment of an order already paid (by Dargah or otherwise) is
+	 * never taken as the first.
 	 *
 	 * Under the lock the payment must have paid what the order costs now: the
 	 * shop may have edited the order (or switched its currency) after the
@@ -93,56 +152,56 @@ final class Dargah_WC_Orders {
 	 * it was received, and crediting it again would change nothing.
 	 */
 	public static function credit( WC_Order $order, Dargah\Payment $payment, string $how ): void {
-		global $wpdb;
-		$lock = 'dargah_credit_' . $payment->id;
-		if ( '1' !== (string) $wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, 30)', $lock ) ) ) {
-			// Another request is crediting it right now (or the database is gone): that one acknowledges.
-			Dargah_WC_Log::log( 'warning', $payment->gateway, "order {$order->get_id()}: payment {$payment->id} is being credited elsewhere" );
-			return;
-		}
-		try {
-			$order    = wc_get_order( $order->get_id() ); // Fresh, now that we hold the lock.
-			$credited = self::meta_list( $order, self::META_CREDITED );
-			$held     = self::meta_list( $order, self::META_AMOUNT_HELD );
-			if ( ! in_array( $payment->id, $credited, true ) && ! in_array( $payment->id, $held, true ) ) {
-				$second_payment = $credited && $order->is_paid();
-				$mismatch       = $second_payment ? null : self::amount_mismatch( $order, $payment );
-				if ( $second_payment ) {
-					// Two attempts both paid (two tabs): keep the order, tell the shop.
-					$credited[] = $payment->id;
-					$order->update_meta_data( self::META_CREDITED, $credited );
-					$order->add_order_note( self::paid_note( $order, $payment, $how ) );
-					$second = sprintf(
-						/* translators: 1: gateway reference of the second payment */
-						__( 'This order was already paid: the payment with reference %1$s is a second payment and should be refunded to the customer.', 'dargah-woocommerce' ),
-						$payment->reference ?? $payment->id
-					);
-					$order->add_order_note( $second );
-					Dargah_WC_Review::flag( $order, $payment, $second ); // A refund to make: the owner's queue.
-				} elseif ( null !== $mismatch ) {
-					$held[] = $payment->id;
-					$order->update_meta_data( self::META_AMOUNT_HELD, $held );
-					$order->add_order_note( self::paid_note( $order, $payment, $how ) );
-					if ( $order->has_status( 'on-hold' ) ) {
-						$order->add_order_note( $mismatch ); // update_status() notes only a change of status.
+		$settled = self::locked(
+			$order->get_id(),
+			function ( WC_Order $order ) use ( $payment, $how ): bool {
+				$credited = self::meta_list( $order, self::META_CREDITED );
+				$held     = self::meta_list( $order, self::META_AMOUNT_HELD );
+				if ( ! in_array( $payment->id, $credited, true ) && ! in_array( $payment->id, $held, true ) ) {
+					// Paid before: by another of its payments, or another way (a gateway, by hand).
+					$second_payment = $credited || null !== $order->get_date_paid();
+					$mismatch       = $second_payment ? null : self::amount_mismatch( $order, $payment );
+					if ( $second_payment ) {
+						// Two attempts both paid (two tabs): keep the order, tell the shop.
+						$credited[] = $payment->id;
+						$order->update_meta_data( self::META_CREDITED, $credited );
+						$order->add_order_note( self::paid_note( $order, $payment, $how ) );
+						$second = sprintf(
+							/* translators: 1: gateway reference of the second payment */
+							__( 'This order was already paid: the payment with reference %1$s is a second payment and should be refunded to the customer.', 'dargah-woocommerce' ),
+							$payment->reference ?? $payment->id
+						);
+						$order->add_order_note( $second );
+						Dargah_WC_Review::flag( $order, $payment, $second ); // A refund to make: the owner's queue.
+					} elseif ( null !== $mismatch ) {
+						$held[] = $payment->id;
+						$order->update_meta_data( self::META_AMOUNT_HELD, $held );
+						$order->add_order_note( self::paid_note( $order, $payment, $how ) );
+						if ( $order->has_status( 'on-hold' ) ) {
+							$order->add_order_note( $mismatch ); // update_status() notes only a change of status.
+						} else {
+							$order->update_status( 'on-hold', $mismatch );
+						}
+						Dargah_WC_Review::flag( $order, $payment, $mismatch );
+						Dargah_WC_Log::log( 'warning', $payment->gateway, "order {$order->get_id()}: payment {$payment->id} held: it paid {$payment->verifiedAmount} rial, the order is now {$order->get_total()} {$order->get_currency()}" );
 					} else {
-						$order->update_status( 'on-hold', $mismatch );
+						$credited[] = $payment->id;
+						$order->update_meta_data( self::META_CREDITED, $credited );
+						$order->add_order_note( self::paid_note( $order, $payment, $how ) );
+						$order->payment_complete( $payment->reference ?? $payment->id );
 					}
-					Dargah_WC_Review::flag( $order, $payment, $mismatch );
-					Dargah_WC_Log::log( 'warning', $payment->gateway, "order {$order->get_id()}: payment {$payment->id} held: it paid {$payment->verifiedAmount} rial, the order is now {$order->get_total()} {$order->get_currency()}" );
-				} else {
-					$credited[] = $payment->id;
-					$order->update_meta_data( self::META_CREDITED, $credited );
-					$order->add_order_note( self::paid_note( $order, $payment, $how ) );
-					$order->payment_complete( $payment->reference ?? $payment->id );
+					$order->save(); // payment_complete() saves only when it changes the status; the meta counts anyway.
+					if ( ! in_array( $payment->id, $held, true ) ) {
+						Dargah_WC_Log::log( 'info', $payment->gateway, "order {$order->get_id()}: credited for payment {$payment->id} ($how)" );
+					}
 				}
-				$order->save(); // payment_complete() saves only when it changes the status; the meta counts anyway.
-				if ( ! in_array( $payment->id, $held, true ) ) {
-					Dargah_WC_Log::log( 'info', $payment->gateway, "order {$order->get_id()}: credited for payment {$payment->id} ($how)" );
-				}
+				return true;
 			}
-		} finally {
-			$wpdb->get_var( $wpdb->prepare( 'SELECT RELEASE_LOCK(%s)', $lock ) );
+		);
+		if ( null === $settled ) {
+			// Another request holds the order right now (or the database is gone): it, or the next reconcile run, acknowledges.
+			Dargah_WC_Log::log( 'warning', $payment->gateway, "order {$order->get_id()}: busy elsewhere; payment {$payment->id} is credited by the next run" );
+			return;
 		}
 		self::acknowledge( $payment );
 	}
@@ -223,56 +282,66 @@ final class Dargah_WC_Orders {
 	 * @param string $what The outcome (failed, cancelled, in_progress) or the state (expired).
 	 */
 	public static function note_unpaid( WC_Order $order, Dargah\Payment $payment, string $what ): void {
-		if ( in_array( $payment->state->value, self::OPEN_STATES, true ) ) {
-			if ( ! self::mark_listed( $order, self::META_NOTED_OPEN, $payment->id ) ) {
-				return;
+		self::locked(
+			$order->get_id(),
+			function ( WC_Order $order ) use ( $payment, $what ): void {
+				if ( in_array( $payment->state->value, self::OPEN_STATES, true ) ) {
+					if ( ! self::mark_listed( $order, self::META_NOTED_OPEN, $payment->id ) ) {
+						return;
+					}
+					$order->add_order_note(
+						sprintf(
+							/* translators: 1: gateway name, 2: the callback's outcome (failed, cancelled, not known yet), 3: the gateway's answer so far, 4: Dargah payment id */
+							__( '%1$s payment not confirmed yet (%2$s for now): %3$s (Dargah payment %4$s). It stays open until its deadline in case the gateway confirms it; the customer may try again meanwhile.', 'dargah-woocommerce' ),
+							self::gateway_name( $payment->gateway ),
+							Dargah_WC_Admin::state_label( $what ),
+							Dargah_WC_Admin::note_text( $payment->note ?? '—' ),
+							Dargah_WC_Admin::isolate( $payment->id )
+						)
+					);
+					$order->save();
+					return;
+				}
+				if ( ! self::mark_listed( $order, self::META_CLOSED, $payment->id ) ) {
+					return;
+				}
+				$order->add_order_note(
+					sprintf(
+						/* translators: 1: gateway name, 2: payment state (failed, cancelled, expired), 3: the gateway's reason, 4: Dargah payment id */
+						__( '%1$s payment not completed (%2$s): %3$s (Dargah payment %4$s). The customer may try again.', 'dargah-woocommerce' ),
+						self::gateway_name( $payment->gateway ),
+						Dargah_WC_Admin::state_label( $payment->state->value ),
+						Dargah_WC_Admin::note_text( $payment->note ?? '—' ),
+						Dargah_WC_Admin::isolate( $payment->id )
+					)
+				);
+				$order->save();
 			}
-			$order->add_order_note(
-				sprintf(
-					/* translators: 1: gateway name, 2: the callback's outcome (failed, cancelled, not known yet), 3: the gateway's answer so far, 4: Dargah payment id */
-					__( '%1$s payment not confirmed yet (%2$s for now): %3$s (Dargah payment %4$s). It stays open until its deadline in case the gateway confirms it; the customer may try again meanwhile.', 'dargah-woocommerce' ),
-					self::gateway_name( $payment->gateway ),
-					Dargah_WC_Admin::state_label( $what ),
-					Dargah_WC_Admin::note_text( $payment->note ?? '—' ),
-					Dargah_WC_Admin::isolate( $payment->id )
-				)
-			);
-			$order->save();
-			return;
-		}
-		if ( ! self::mark_listed( $order, self::META_CLOSED, $payment->id ) ) {
-			return;
-		}
-		$order->add_order_note(
-			sprintf(
-				/* translators: 1: gateway name, 2: payment state (failed, cancelled, expired), 3: the gateway's reason, 4: Dargah payment id */
-				__( '%1$s payment not completed (%2$s): %3$s (Dargah payment %4$s). The customer may try again.', 'dargah-woocommerce' ),
-				self::gateway_name( $payment->gateway ),
-				Dargah_WC_Admin::state_label( $payment->state->value ),
-				Dargah_WC_Admin::note_text( $payment->note ?? '—' ),
-				Dargah_WC_Admin::isolate( $payment->id )
-			)
 		);
-		$order->save();
 	}
 
 	/** needs_review: never paid as asked; on hold, with the reason, for a person to look at. */
 	public static function hold_for_review( WC_Order $order, Dargah\Payment $payment ): void {
-		// On the owner's review queue (and e-mailed) even when another attempt paid the order.
-		Dargah_WC_Review::flag( $order, $payment, $payment->note ?? '' );
-		if ( ! self::mark_listed( $order, self::META_CLOSED, $payment->id ) || $order->is_paid() ) {
-			$order->save();
-			return;
-		}
-		$order->update_status(
-			'on-hold',
-			sprintf(
-				/* translators: 1: gateway name, 2: the reason, 3: Dargah payment id */
-				__( '%1$s payment needs review: %2$s (Dargah payment %3$s). Check it in the gateway\'s panel before fulfilling or refunding.', 'dargah-woocommerce' ),
-				self::gateway_name( $payment->gateway ),
-				Dargah_WC_Admin::note_text( $payment->note ?? '—' ),
-				Dargah_WC_Admin::isolate( $payment->id )
-			)
+		self::locked(
+			$order->get_id(),
+			function ( WC_Order $order ) use ( $payment ): void {
+				// On the owner's review queue (and e-mailed) even when another attempt paid the order.
+				Dargah_WC_Review::flag( $order, $payment, $payment->note ?? '' );
+				if ( ! self::mark_listed( $order, self::META_CLOSED, $payment->id ) || $order->is_paid() ) {
+					$order->save();
+					return;
+				}
+				$order->update_status(
+					'on-hold',
+					sprintf(
+						/* translators: 1: gateway name, 2: the reason, 3: Dargah payment id */
+						__( '%1$s payment needs review: %2$s (Dargah payment %3$s). Check it in the gateway\'s panel before fulfilling or refunding.', 'dargah-woocommerce' ),
+						self::gateway_name( $payment->gateway ),
+						Dargah_WC_Admin::note_text( $payment->note ?? '—' ),
+						Dargah_WC_Admin::isolate( $payment->id )
+					)
+				);
+			}
 		);
 	}
 
@@ -325,7 +394,13 @@ final class Dargah_WC_Orders {
 					Dargah_WC_Log::log( 'warning', $payment->gateway, "paid payment {$payment->id} (invoice {$payment->invoiceId}) belongs to no order of this shop" );
 					continue;
 				}
-				self::credit( $order, $payment, __( 'by the reconcile job', 'dargah-woocommerce' ) );
+				try {
+					self::credit( $order, $payment, __( 'by the reconcile job', 'dargah-woocommerce' ) );
+				} catch ( Throwable $e ) {
+					// One order that cannot be credited (another plugin's payment_complete hook throwing, say)
+					// must not stop the job before the newer paid payments behind it.
+					Dargah_WC_Log::log( 'error', $payment->gateway, "order {$order->get_id()}: crediting payment {$payment->id} failed, tried again next run: " . Dargah_WC_Log::describe( $e ) );
+				}
 			}
 		} catch ( Dargah\Exception $e ) {
 			// The store is unreachable: the next run finds the same payments.

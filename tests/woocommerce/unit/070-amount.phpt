@@ -103,6 +103,47 @@ $order = wc_get_order($order->get_id());
 check($order->get_status() === 'processing' && count_notes($order, 'is a second payment and should be refunded') === 1
     && isset(Dargah_WC_Review::rows(true)[$second->id]) && mails_about($second->id) === 1, 'two tabs both paid: the order stays paid, the second payment noted once, queued, e-mailed once');
 
+// ---- the order was paid another way (by hand) before the customer's Dargah payment came back: a second payment.
+[$order, $outcome] = pay_after_edit('canpay', '125000', 'IRR', function ($o) {
+    $o->set_status('processing');
+    $o->set_date_paid(time()); // As WooCommerce does on the way to a paid status.
+});
+Dargah_WC_Orders::credit($order, $outcome->payment, 'by the gateway callback');
+$order = wc_get_order($order->get_id());
+check($order->get_status() === 'processing' && count_notes($order, 'is a second payment and should be refunded') === 1
+    && isset(Dargah_WC_Review::rows(true)[$outcome->payment->id]), 'an order paid another way: the Dargah payment is a second payment to refund, queued');
+
+// ---- two attempts at once (two tabs): each records its payment on the copy of the order it loaded; neither drops the other's.
+$other = make_order('dargah_mupra', '125000', 'IRR');
+$gateways['dargah_mupra']->process_payment($other->get_id());
+$gateways['dargah_mupra']->process_payment($other->get_id());
+$attempts = Dargah_WC_Orders::payment_ids(wc_get_order($other->get_id()));
+$order = make_order('dargah_mupra', '125000', 'IRR');
+[$tab1, $tab2] = [wc_get_order($order->get_id()), wc_get_order($order->get_id())];
+Dargah_WC_Orders::record_payment($tab1, $client->payment($attempts[0]), 'IRR');
+Dargah_WC_Orders::record_payment($tab2, $client->payment($attempts[1]), 'IRT');
+$order = wc_get_order($order->get_id());
+check(Dargah_WC_Orders::payment_ids($order) === $attempts && Dargah_WC_Orders::payment_currency($order, $attempts[0]) === 'IRR'
+    && Dargah_WC_Orders::payment_currency($order, $attempts[1]) === 'IRT', 'two attempts recorded from stale copies: both payments and currencies kept');
+
+// ---- the reconcile job goes on past an order it cannot credit (another plugin's hook throws).
+[$stuck, $first] = pay_after_edit('vandar', '125000', 'IRR', fn($o) => null);
+[$next, $second] = pay_after_edit('mupra', '125000', 'IRR', fn($o) => null);
+$throwing = function ($order_id) use ($stuck) {
+    if ($order_id === $stuck->get_id()) {
+        throw new RuntimeException('another plugin failed');
+    }
+};
+add_action('woocommerce_pre_payment_complete', $throwing);
+sleep(1);
+standin_as_run_queue();
+check(wc_get_order($next->get_id())->is_paid() && !wc_get_order($stuck->get_id())->is_paid()
+    && $client->payment($first->payment->id)->acknowledgedAt === null, 'reconcile: the order behind the one that throws is credited; that one waits');
+remove_action('woocommerce_pre_payment_complete', $throwing);
+sleep(1);
+standin_as_run_queue();
+check(wc_get_order($stuck->get_id())->is_paid() && $client->payment($first->payment->id)->acknowledgedAt !== null, 'reconcile: credited on the next run once the hook stops throwing');
+
 // ---- the store fails after a credit: acknowledge() and the reconcile job log it, nothing is thrown.
 [$order, $outcome] = pay_after_edit('mupra', '125000', 'IRR', fn($o) => null);
 $log = WP_CONTENT_DIR . '/uploads/wc-logs/dargah.log';
@@ -153,6 +194,10 @@ ok - IRT to IRR, another value: on hold, paid in toman, due in rial
 ok - a partial payment: on hold with both amounts, acknowledged
 ok - the amount asked: credited, nobody e-mailed
 ok - two tabs both paid: the order stays paid, the second payment noted once, queued, e-mailed once
+ok - an order paid another way: the Dargah payment is a second payment to refund, queued
+ok - two attempts recorded from stale copies: both payments and currencies kept
+ok - reconcile: the order behind the one that throws is credited; that one waits
+ok - reconcile: credited on the next run once the hook stops throwing
 ok - the store down after a credit: the order credited, nothing thrown (nothing)
 ok - acknowledge() and the reconcile job logged the errors, with debug logging off
 ok - the payment is not acknowledged yet
