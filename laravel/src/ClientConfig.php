@@ -28,8 +28,16 @@ final class ClientConfig
      * @param array $dargah       config('dargah')
      * @param array $connections  config('database.connections')
      * @param string $default     config('database.default')
+     *
+     * The two arrays hold every API key and database password, and this
+     * throws on a bad configuration: #[\SensitiveParameter] keeps them out of
+     * the exception's trace (PHP 8.2; an older PHP ignores the attribute).
      */
-    public static function build(array $dargah, array $connections, string $default): array
+    public static function build(
+        #[\SensitiveParameter] array $dargah,
+        #[\SensitiveParameter] array $connections,
+        string $default,
+    ): array
     {
         $config = $dargah['options'] ?? [];
         $config['store'] = $dargah['store'] ?: self::storeUrl($connections, $dargah['connection'] ?: $default);
@@ -55,9 +63,10 @@ final class ClientConfig
 
     /**
      * The store URL of a Laravel database connection: the same database as
-     * the application, for MySQL/MariaDB, PostgreSQL and SQLite.
+     * the application, for MySQL/MariaDB, PostgreSQL and SQLite. The
+     * connections (their passwords) stay out of the trace of what it throws.
      */
-    public static function storeUrl(array $connections, string $name): string
+    public static function storeUrl(#[\SensitiveParameter] array $connections, string $name): string
     {
         $connection = $connections[$name] ?? null;
         if ($connection === null) {

@@ -10,6 +10,19 @@ use Illuminate\Support\ServiceProvider;
 /** Auto-discovered through composer.json's extra.laravel. */
 class DargahServiceProvider extends ServiceProvider
 {
+    /**
+     * How long the scheduled reconcile's overlap lock lives, in minutes.
+     * Laravel's default is 24 hours: a run killed by a deploy, the OOM killer
+     * or a reboot never releases its lock, and reconcile would not run for a
+     * day, so paid payments whose customer closed the tab would miss their
+     * gateway's verify deadline (15 minutes by default). Reconcile picks a
+     * payment up 2 minutes after it was created (reconcile.min_age_secs):
+     * 2 + 5 + the next minute is still well inside 15. A run takes seconds; one
+     * still going after 5 minutes only overlaps the next, which the core's
+     * per-payment leases and the delivery locks make harmless.
+     */
+    public const RECONCILE_LOCK_MINUTES = 5;
+
     public function register(): void
     {
         $this->mergeConfigFrom(__DIR__ . '/../config/dargah.php', 'dargah');
@@ -56,7 +69,7 @@ class DargahServiceProvider extends ServiceProvider
             ]);
             $this->callAfterResolving(Schedule::class, function (Schedule $schedule): void {
                 if (filter_var($this->app['config']->get('dargah.reconcile.schedule', true), FILTER_VALIDATE_BOOL)) {
-                    $schedule->command('dargah:reconcile')->everyMinute()->withoutOverlapping();
+                    $schedule->command('dargah:reconcile')->everyMinute()->withoutOverlapping(self::RECONCILE_LOCK_MINUTES);
                 }
             });
         }

@@ -29,7 +29,7 @@ use Symfony\Component\HttpFoundation\Response;
  */
 class Payments
 {
-    /** How long one delivery may hold a payment's lock (its listeners' time). */
+    /** How long one delivery (or one dispatch of a once-only event) may hold its lock: its listeners' time. */
     private const DELIVERY_LOCK_SECS = 120;
 
     /** How long a failed / needs-review event is remembered as sent. */
@@ -240,26 +240,51 @@ class Payments
         }
     }
 
-    /** An event the store keeps no outbox for: dispatched until its listeners return, then never again (the cache remembers). */
+    /**
+     * An event the store keeps no outbox for: dispatched until its listeners
+     * return, then never again (the cache remembers). "Sent" is written only
+     * after every listener returned: a listener that throws, or a process that
+     * dies in one, leaves it unsent and the next reconcile dispatches it again.
+     * A cache lock keeps two processes from dispatching it at once; the lock of
+     * a process that died lapses after DELIVERY_LOCK_SECS.
+     */
     private function dispatchOnce(Payment $payment, object $event): void
     {
         $key = 'dargah:dispatched:' . $event::class . ':' . $payment->id;
         $cache = self::app()->make('cache')->store();
-        if (!$cache->add($key, true, self::ONCE_MEMORY_SECS)) {
-            return; // dispatched before (or being dispatched right now)
+        if ($cache->has($key)) {
+            return; // dispatched before
+        }
+        $lock = $this->lock('dargah:dispatching:' . $event::class . ':' . $payment->id);
+        if ($lock !== null && !$lock->get()) {
+            return; // being dispatched right now by another process
         }
         try {
-            self::app()->make('events')->dispatch($event);
-        } catch (\Throwable $listenerFailure) {
-            $cache->forget($key); // not handled: the next reconcile dispatches it again
-            report($listenerFailure);
+            if ($cache->has($key)) {
+                return; // dispatched by another process while this one looked
+            }
+            try {
+                self::app()->make('events')->dispatch($event);
+            } catch (\Throwable $listenerFailure) {
+                report($listenerFailure); // not recorded as sent: the next reconcile dispatches it again
+                return;
+            }
+            $cache->put($key, true, self::ONCE_MEMORY_SECS);
+        } finally {
+            $lock?->release();
         }
     }
 
     private function lockFor(string $paymentId): ?\Illuminate\Contracts\Cache\Lock
     {
+        return $this->lock('dargah:deliver:' . $paymentId);
+    }
+
+    /** A lock of the application's cache, held at most DELIVERY_LOCK_SECS; null when its store has no locks. */
+    private function lock(string $name): ?\Illuminate\Contracts\Cache\Lock
+    {
         $store = self::app()->make('cache')->store()->getStore();
-        return $store instanceof LockProvider ? $store->lock('dargah:deliver:' . $paymentId, self::DELIVERY_LOCK_SECS) : null;
+        return $store instanceof LockProvider ? $store->lock($name, self::DELIVERY_LOCK_SECS) : null;
     }
 
     /** The container of the request (or job) being served now, never one kept from an earlier one. */

@@ -22,6 +22,16 @@ class DeliverPaidPayment implements ShouldQueue, ShouldBeUnique
 
     public $tries = 1;
 
+    /**
+     * Seconds the uniqueness lock lives. Without it the lock lasts until the
+     * job runs, so a job that never runs (the queue cleared, its message
+     * expired) would keep every later delivery from queueing another, and
+     * PaymentPaid would never reach the listeners. After this, `dargah:reconcile`
+     * queues the payment again; a second job for a payment already delivered
+     * finds it acknowledged and does nothing.
+     */
+    public $uniqueFor = 300;
+
     public function __construct(public readonly string $paymentId)
     {
     }

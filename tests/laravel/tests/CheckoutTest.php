@@ -8,9 +8,12 @@ use Dargah\Laravel\Events\PaymentFailed;
 use Dargah\Laravel\Events\PaymentNeedsReview;
 use Dargah\Laravel\Events\PaymentPaid;
 use Dargah\Laravel\Facades\Dargah;
+use Dargah\Laravel\Testing\Sandbox;
 use Dargah\Payment;
 use Illuminate\Support\Facades\Artisan;
 use Illuminate\Support\Facades\Event;
+use Symfony\Component\Process\Exception\ProcessSignaledException;
+use Symfony\Component\Process\Process;
 
 /**
  * The test shop's checkout (the docs' example) against the sandbox, in
@@ -141,6 +144,73 @@ class CheckoutTest extends TestCase
         $this->assertSame('review', $order->fresh()->status);
         $this->get(route('dargah.in-progress', ['payment' => $payment->id]))->assertStatus(303)
             ->assertRedirect(route('checkout.failed', ['payment' => $payment->id, 'invoice' => $order->number])); // redirects.needs_review
+    }
+
+    public function test_a_needs_review_listener_that_throws_gets_the_event_again_exactly_once(): void
+    {
+        $calls = 0;
+        $ours = null;
+        Event::listen(PaymentNeedsReview::class, function (PaymentNeedsReview $event) use (&$calls, &$ours): void {
+            if ($event->payment->id === $ours && ++$calls === 1) {
+                throw new \RuntimeException('the support desk API is down');
+            }
+        });
+        [, $payment] = $this->heldForReviewAtTheDeadline();
+        $ours = $payment->id;
+
+        $this->assertSame(0, Artisan::call('dargah:reconcile', ['--min-age' => 0]));
+        $this->assertSame(1, $calls, 'the listener threw');
+        $this->assertSame(0, Artisan::call('dargah:reconcile', ['--min-age' => 0]));
+        $this->assertSame(2, $calls, 'not sent: dispatched again on the next pass');
+        $this->assertSame(0, Artisan::call('dargah:reconcile', ['--min-age' => 0]));
+        $this->assertSame(2, $calls, 'sent: never a third time');
+    }
+
+    public function test_a_process_that_dies_in_a_needs_review_listener_leaves_the_event_to_be_dispatched_again_once(): void
+    {
+        $held = [];
+        Event::listen(PaymentNeedsReview::class, function (PaymentNeedsReview $event) use (&$held): void {
+            $held[] = $event->payment->id;
+        });
+        [$order, $payment] = $this->heldForReviewAtTheDeadline();
+        $ours = function () use (&$held, $payment): array {
+            return array_values(array_filter($held, fn ($id) => $id === $payment->id));
+        };
+
+        // reconcile in a separate process, killed (SIGKILL: no finally, no shutdown) in a listener after the shop's own ran.
+        $env = ['SHOP_DIE_IN_LISTENER_FOR' => $payment->id];
+        foreach (Sandbox::envLines($this->dargahSandbox()->baseUrl) as $line) {
+            [$name, $value] = explode('=', $line, 2);
+            $env[$name] = $value;
+        }
+        $script = <<<'PHP'
+            require getenv('SHOP_APP') . '/vendor/autoload.php';
+            $app = require getenv('SHOP_APP') . '/bootstrap/app.php';
+            $kernel = $app->make(Illuminate\Contracts\Console\Kernel::class);
+            $kernel->bootstrap();
+            $app['events']->listen(Dargah\Laravel\Events\PaymentNeedsReview::class, function ($event): void {
+                if ($event->payment->id === getenv('SHOP_DIE_IN_LISTENER_FOR')) {
+                    posix_kill(getmypid(), 9);
+                }
+            });
+            exit($kernel->call('dargah:reconcile', ['--min-age' => 0]));
+            PHP;
+        $run = new Process([PHP_BINARY, '-r', $script], base_path(), $env, null, 120);
+        try {
+            $run->run();
+            $this->fail("reconcile was not killed in the listener:\n" . $run->getOutput() . $run->getErrorOutput());
+        } catch (ProcessSignaledException $killed) {
+            $this->assertSame(9, $killed->getSignal());
+        }
+        $this->assertSame('review', $order->fresh()->status, 'it died in the middle of the listeners');
+
+        $this->assertSame(0, Artisan::call('dargah:reconcile', ['--min-age' => 0]));
+        $this->assertSame([], $ours(), 'the dead process\'s lock still holds');
+        $this->travel(121)->seconds(); // past the lock's 120 seconds
+        $this->assertSame(0, Artisan::call('dargah:reconcile', ['--min-age' => 0]));
+        $this->assertSame([$payment->id], $ours(), 'never recorded as sent: dispatched again');
+        $this->assertSame(0, Artisan::call('dargah:reconcile', ['--min-age' => 0]));
+        $this->assertSame([$payment->id], $ours(), 'once');
     }
 
     public function test_a_throwing_listener_leaves_the_payment_in_the_outbox_and_it_is_delivered_again_exactly_once(): void
@@ -286,6 +356,23 @@ class CheckoutTest extends TestCase
     }
 
     /** Checkout as the shop's page does: the order and its payment, sent to the gateway. */
+    /**
+     * An AtiPay payment cancelled at the gateway and past its deadline (1
+     * second): the core holds it for review; no event dispatched yet.
+     */
+    private function heldForReviewAtTheDeadline(): array
+    {
+        config(['dargah.gateways.atipay.refund_window_secs' => 1]);
+        $this->app->forgetInstance(Client::class);
+        [$order, $payment] = $this->checkout('atipay');
+        $this->deliverCallback($this->payAsCustomer($payment, 'cancel'))->assertStatus(303);
+        sleep(2);
+        Dargah::client()->call('reconcile', ['min_age_secs' => 0]); // the core's reconcile: no events
+        $this->assertSame('needs_review', Dargah::payment($payment->id)->state->value);
+        $this->assertSame('pending', $order->fresh()->status);
+        return [$order, $payment];
+    }
+
     private function checkout(string $gateway): array
     {
         $response = $this->post('/checkout', ['gateway' => $gateway, 'mobile' => '09123456789']);

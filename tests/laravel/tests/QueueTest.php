@@ -62,4 +62,49 @@ class QueueTest extends TestCase
         $this->assertSame(0, DB::table('jobs')->count());
         $this->assertSame(1, $this->dargahSandbox()->verifyCalls($payment));
     }
+
+    public function test_a_lost_queued_job_does_not_keep_the_payment_from_being_queued_again(): void
+    {
+        $this->useDargahSandbox();
+        config(['dargah.queue.connection' => 'database']);
+        $calls = 0;
+        $ours = null;
+        Event::listen(PaymentPaid::class, function (PaymentPaid $event) use (&$calls, &$ours): void {
+            if ($event->payment->id === $ours) {
+                $calls++;
+            }
+        });
+        DB::table('jobs')->delete();
+        $ourJobs = function () use (&$ours): int {
+            return DB::table('jobs')->pluck('payload')->filter(
+                fn ($payload) => unserialize(json_decode($payload, true)['data']['command'])->paymentId === $ours,
+            )->count();
+        };
+
+        $this->post('/checkout', ['gateway' => 'vandar', 'mobile' => '09123456789']);
+        $order = Order::latest('id')->first();
+        $payment = Dargah::payment($order->payment_id);
+        $ours = $payment->id;
+        $this->deliverCallback($this->payAsCustomer($payment))->assertStatus(303);
+        $this->assertSame(1, $ourJobs());
+
+        // The job is lost before any worker ran it (the queue cleared, its message expired):
+        // its uniqueness lock is still held, and nothing will ever release it.
+        DB::table('jobs')->delete();
+        $this->assertSame(0, Artisan::call('dargah:reconcile', ['--min-age' => 0]));
+        $this->assertSame(0, $ourJobs(), 'the lock still holds: no second job while the first may be waiting');
+
+        $this->travel(301)->seconds(); // past DeliverPaidPayment::$uniqueFor, 300 seconds
+        $this->assertSame(0, Artisan::call('dargah:reconcile', ['--min-age' => 0]));
+        $this->assertSame(1, $ourJobs(), 'the lock expired: queued again');
+        $this->assertNull(Dargah::payment($payment->id)->acknowledgedAt);
+        Artisan::call('queue:work', ['connection' => 'database', '--stop-when-empty' => true]);
+        $this->assertSame(1, $calls, 'PaymentPaid reached the listeners, once');
+        $this->assertNotNull(Dargah::payment($payment->id)->acknowledgedAt);
+        $this->assertSame('paid', $order->fresh()->status);
+
+        $this->assertSame(0, Artisan::call('dargah:reconcile', ['--min-age' => 0]));
+        $this->assertSame(0, $ourJobs(), 'acknowledged: nothing queued again');
+        $this->assertSame(1, $calls);
+    }
 }

@@ -3,6 +3,7 @@
 namespace Tests;
 
 use App\Models\Order;
+use Dargah\Laravel\DargahServiceProvider;
 use Dargah\Laravel\Facades\Dargah;
 use Dargah\Laravel\Testing\Sandbox;
 use Illuminate\Console\Scheduling\Schedule;
@@ -15,7 +16,7 @@ use Symfony\Component\Process\Process;
  */
 class SchedulerTest extends TestCase
 {
-    public function test_the_package_schedules_reconcile_every_minute_without_overlapping(): void
+    public function test_the_package_schedules_reconcile_every_minute_without_overlapping_for_five_minutes_at_most(): void
     {
         $events = array_values(array_filter(
             $this->app->make(Schedule::class)->events(),
@@ -24,6 +25,20 @@ class SchedulerTest extends TestCase
         $this->assertCount(1, $events);
         $this->assertSame('* * * * *', $events[0]->expression);
         $this->assertTrue($events[0]->withoutOverlapping);
+        // Not Laravel's 24 hours: a run killed mid-way must not stop reconcile for a day.
+        $this->assertSame(5, $events[0]->expiresAt);
+        $this->assertSame(DargahServiceProvider::RECONCILE_LOCK_MINUTES, $events[0]->expiresAt);
+
+        // A run killed mid-way (deploy, OOM killer, reboot) leaves its mutex behind.
+        $event = $events[0];
+        $this->assertTrue($event->mutex->create($event));
+        try {
+            $this->assertFalse($event->filtersPass($this->app), 'skipped while the mutex holds');
+            $this->travel(5 * 60 + 1)->seconds();
+            $this->assertTrue($event->filtersPass($this->app), 'runs again 5 minutes later');
+        } finally {
+            $event->mutex->forget($event); // the real clock: schedule:run below must not find it
+        }
     }
 
     public function test_the_closed_tab_is_credited_by_schedule_run(): void

@@ -2,6 +2,7 @@
 
 namespace Tests;
 
+use Dargah\Laravel\ClientConfig;
 use Dargah\Laravel\Facades\Dargah;
 use Dargah\Laravel\Testing\Sandbox;
 use Illuminate\Support\Facades\Artisan;
@@ -45,5 +46,56 @@ class SecretsTest extends TestCase
             $this->assertStringNotContainsString($secret, $shown, 'a secret in a page or a command');
         }
         $this->assertStringContainsString('603799******7890', $shown, 'the card, masked');
+    }
+
+    public function test_a_bad_configurations_exception_trace_holds_no_api_key_or_database_password(): void
+    {
+        $ignoreArgs = ini_set('zend.exception_ignore_args', '0'); // as on a development PHP: arguments in traces
+        try {
+            $dargah = [
+                'store' => null, 'connection' => 'nothing', 'table_prefix' => 'dargah_', 'sandbox_url' => null,
+                'token_encryption_key' => 'token-key-SECRET-1', 'options' => [],
+                'gateways' => ['vandar' => ['api_key' => 'vandar-key-SECRET-2']],
+            ];
+            $connections = [
+                'pg' => ['driver' => 'pgsql', 'host' => 'db', 'database' => 'shop', 'username' => 'shop', 'password' => 'db-pass-SECRET-3'],
+                'mssql' => ['driver' => 'sqlsrv', 'host' => 'db', 'password' => 'db-pass-SECRET-4'],
+            ];
+            $thrown = [];
+            foreach ([
+                'build' => fn () => ClientConfig::build($dargah, $connections, 'pg'),
+                'storeUrl' => fn () => ClientConfig::storeUrl($connections, 'mssql'),
+            ] as $function => $call) {
+                try {
+                    $call();
+                    $this->fail("$function accepted a bad configuration");
+                } catch (\InvalidArgumentException $e) {
+                    $thrown[$function] = $e;
+                }
+            }
+        } finally {
+            ini_set('zend.exception_ignore_args', $ignoreArgs);
+        }
+
+        foreach ($thrown as $function => $e) {
+            $frames = array_values(array_filter($e->getTrace(), fn ($frame) => ($frame['class'] ?? '') === ClientConfig::class));
+            $this->assertNotEmpty($frames, "$function: ClientConfig in the trace");
+            foreach ($frames as $frame) {
+                $this->assertArrayHasKey('args', $frame, 'the trace holds arguments');
+                $this->assertInstanceOf(\SensitiveParameterValue::class, $frame['args'][0], "{$frame['function']}: its first array hidden");
+                if ($frame['function'] === 'build') {
+                    $this->assertInstanceOf(\SensitiveParameterValue::class, $frame['args'][1], 'build: the connections hidden');
+                    $this->assertSame('pg', $frame['args'][2], 'the arguments that are not secret are there');
+                } else {
+                    $this->assertSame('storeUrl', $frame['function']);
+                    $this->assertIsString($frame['args'][1], 'the connection name is there');
+                }
+            }
+            $shown = print_r($e->getTrace(), true) . $e->getTraceAsString() . $e;
+            foreach (['token-key-SECRET-1', 'vandar-key-SECRET-2', 'db-pass-SECRET-3', 'db-pass-SECRET-4'] as $secret) {
+                $this->assertStringNotContainsString($secret, $shown, "$function: a secret in the trace");
+            }
+        }
+        $this->assertSame(['build', 'storeUrl'], array_keys($thrown));
     }
 }
