@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from conftest import AMOUNT, paid
 
@@ -53,6 +55,37 @@ def test_bad_totals_and_currencies_are_named(paid_payment: dargah.Payment) -> No
         dargah.check_amount(paid_payment, AMOUNT, "USD")
     with pytest.raises(dargah.InvalidInputError, match="negative"):
         dargah.to_rial(-1)
-    with pytest.raises(dargah.InvalidInputError, match="must be an int, not float"):
+    with pytest.raises(dargah.InvalidInputError, match="must be an int or a Decimal, not float"):
         dargah.to_rial(1.5)  # type: ignore[arg-type]
+    with pytest.raises(dargah.InvalidInputError, match="must be an int or a Decimal, not bool"):
+        dargah.check_amount(paid_payment, True)
+    with pytest.raises(dargah.InvalidInputError, match="must be a number, not Decimal\\('NaN'\\)"):
+        dargah.to_rial(Decimal("NaN"))
+    with pytest.raises(dargah.InvalidInputError, match="negative"):
+        dargah.to_rial(Decimal("-1"))
     assert dargah.to_rial(125_000, "IRT") == 1_250_000
+
+
+def test_a_decimal_total_from_a_decimal_field(paid_payment: dargah.Payment) -> None:
+    # Django shops keep prices in DecimalField: a whole number of rial, however many places it shows.
+    for total in (Decimal("1250000"), Decimal("1250000.00"), Decimal("1.25E+6")):
+        check = dargah.check_amount(paid_payment, total)
+        assert (check.ok, check.verdict, check.expected_rial, check.order_total) == (True, "paid", AMOUNT, total)
+        assert type(check.expected_rial) is int
+    toman = dargah.check_amount(paid_payment, Decimal("125000.0"), "IRT")
+    assert (toman.ok, toman.expected_rial, toman.currency) == (True, AMOUNT, dargah.Currency.IRT)
+    assert dargah.to_rial(Decimal("12.5"), "IRT") == 125  # a tenth of a toman is a whole rial
+    edited = dargah.check_amount(paid_payment, Decimal("1250001.00"))
+    assert (edited.ok, edited.verdict, edited.difference_rial) == (False, "underpaid", -1)
+    assert edited.note == "Paid 1,250,000 rial, but the order now costs 1,250,001 rial: needs attention."
+    assert "12,500,000 rial (1,250,000.00 IRT)" in dargah.check_amount(paid_payment, Decimal("1250000.00"), "IRT").note
+
+
+def test_a_fraction_of_a_rial_is_refused(paid_payment: dargah.Payment) -> None:
+    with pytest.raises(dargah.InvalidInputError, match="an order total of 0.5 IRR is not a whole number of rial"):
+        dargah.check_amount(paid_payment, Decimal("0.5"))
+    with pytest.raises(dargah.InvalidInputError, match="an order total of 125000.05 IRT is not a whole number of rial"):
+        dargah.check_amount(paid_payment, Decimal("125000.05"), "IRT")
+    # Exact beyond the decimal context's 28 digits: not rounded to a whole number.
+    with pytest.raises(dargah.InvalidInputError, match="not a whole number of rial"):
+        dargah.to_rial(Decimal("1" + "0" * 30 + ".5"))

@@ -10,6 +10,7 @@ lock, with ``check_amount``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Optional, Union
 
 from ._errors import InvalidInputError
@@ -27,14 +28,35 @@ class Currency(_StrEnum):
     IRT = "IRT"
 
 
-def to_rial(amount: int, currency: Union[Currency, str] = Currency.IRR) -> int:
+#: An order's total as a shop keeps it: an ``int``, or a ``Decimal`` (what
+#: Django's ``DecimalField`` holds) that comes to a whole number of rial.
+Total = Union[int, Decimal]
+
+
+def to_rial(amount: Total, currency: Union[Currency, str] = Currency.IRR) -> int:
     """``amount`` of ``currency`` ("IRR" or "IRT", any case) in rial.
-    Anything else is an ``InvalidInputError`` naming it."""
-    if not isinstance(amount, int) or isinstance(amount, bool):
-        raise InvalidInputError(f"an order total must be an int, not {type(amount).__name__}")
+    ``amount`` is an ``int`` or a ``Decimal`` (``Decimal("1250000.00")`` is
+    1,250,000; ``Decimal("12.5")`` toman is 125 rial); one that is not a whole
+    number of rial (``Decimal("0.5")`` rial), a negative one, a ``float``, a
+    ``bool`` or an unknown currency is an ``InvalidInputError`` naming it."""
+    if isinstance(amount, bool) or not isinstance(amount, (int, Decimal)):
+        raise InvalidInputError(f"an order total must be an int or a Decimal, not {type(amount).__name__}")
+    if isinstance(amount, Decimal) and not amount.is_finite():
+        raise InvalidInputError(f"an order total must be a number, not Decimal({str(amount)!r})")
     if amount < 0:
         raise InvalidInputError(f"an order total cannot be negative ({amount})")
-    return amount * RIAL_PER_TOMAN if _currency(currency) is Currency.IRT else amount
+    unit = _currency(currency)
+    factor = RIAL_PER_TOMAN if unit is Currency.IRT else 1
+    if isinstance(amount, int):
+        return amount * factor
+    # Exact, whatever the decimal context's precision: a fraction of two ints.
+    numerator, denominator = amount.as_integer_ratio()
+    rial, rest = divmod(numerator * factor, denominator)
+    if rest:
+        raise InvalidInputError(
+            f"an order total of {amount} {unit.value} is not a whole number of rial: Dargah's amounts are whole rial"
+        )
+    return rial
 
 
 def _currency(currency: Union[Currency, str]) -> Currency:
@@ -59,8 +81,8 @@ class AmountCheck:
     paid_rial: Optional[int]
     #: What the order costs now, in rial.
     expected_rial: int
-    #: The order's total as the shop gave it, and its currency.
-    order_total: int
+    #: The order's total as the shop gave it (an ``int`` or a ``Decimal``), and its currency.
+    order_total: Total
     currency: Currency
     #: "paid", "not_paid", "underpaid" or "overpaid".
     verdict: str
@@ -85,10 +107,12 @@ class AmountCheck:
         return f"Paid {_rial(self.paid_rial)}, but the order now costs {total}: needs attention."
 
 
-def check_amount(payment: Payment, order_total: int, currency: Union[Currency, str] = Currency.IRR) -> AmountCheck:
+def check_amount(payment: Payment, order_total: Total, currency: Union[Currency, str] = Currency.IRR) -> AmountCheck:
     """Compare a paid payment with what its order costs **now**:
     ``order_total`` in ``currency`` ("IRR" or "IRT"), read under the order's
-    lock in the same transaction that credits it. The paid amount is the
+    lock in the same transaction that credits it: an ``int``, or a
+    ``Decimal`` from a ``DecimalField`` that comes to whole rial (else an
+    ``InvalidInputError``, as from ``to_rial``). The paid amount is the
     gateway's verified one (else the amount the payment was created with,
     which the core checked against it).
 

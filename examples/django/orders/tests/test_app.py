@@ -297,6 +297,15 @@ class SystemChecks(TestCase):
             [message] = self.run_checks()
             self.assertEqual((type(message), message.id), (Warning, "dargah.W003"))
 
+    def test_review_mail_with_nobody_to_tell(self) -> None:
+        with override_settings(ADMINS=[]):
+            [message] = self.run_checks()
+            self.assertEqual((type(message), message.id), (Warning, "dargah.W004"))
+            self.assertIn("ADMINS is empty", message.msg)
+            with override_settings(DARGAH_REVIEW_MAIL=False):
+                self.assertEqual(self.run_checks(), [], "no e-mail wanted: nobody to miss")
+        self.assertEqual(self.run_checks(), [], "the shop's ADMINS")
+
     def test_return_urls(self) -> None:
         with override_settings(DARGAH_RETURN_URLS={"paid": "/", "sucess": "/"}):
             self.assertEqual(self.ids(self.run_checks()), ["dargah.E006"])

@@ -92,6 +92,30 @@ class ReviewQueue(TestCase):
         self.reconcile()
         self.assertEqual(len(mail.outbox), 1)
 
+    def test_nobody_told_while_admins_is_empty_then_one_mail_once_set(self) -> None:
+        order, callback = self.needs_review()
+        with override_settings(ADMINS=[]):
+            with self.assertLogs("dargah.django", "INFO") as logs:
+                output = self.reconcile()  # the pass that finds it needs review
+                self.browser.post(callback.path, callback.form)  # a late callback: needs_review again
+            self.assertEqual(self.payment(order).state, dargah.PaymentState.NEEDS_REVIEW)
+        said = "\n".join(logs.output)
+        self.assertNotIn("ADMINS told", said)
+        self.assertNotIn("ADMINS e-mailed", output)
+        self.assertIn("owner told of 0 needing review", output)
+        self.assertIn("1 payment(s) need review, but ADMINS is empty", said)  # the pass
+        self.assertIn(f"payment {order.payment_id} ({order.invoice_id}) needs review, but ADMINS is empty", said)  # the callback
+        self.assertEqual(mail.outbox, [])
+        self.assertFalse(ReviewNotice.objects.exists(), "nobody told: no notice kept")
+
+        # ADMINS set (the shop's settings again): the next pass tells the owner, once.
+        self.assertIn(f"{order.payment_id}: needs review; ADMINS e-mailed", self.reconcile())
+        self.reconcile()
+        [message] = mail.outbox
+        self.assertEqual(message.to, ["owner@shop.example"])
+        self.assertIn(order.payment_id, message.subject)
+        self.assertEqual(ReviewNotice.objects.filter(payment_id=order.payment_id).count(), 1)
+
     def test_no_mail_when_turned_off(self) -> None:
         self.needs_review()
         with override_settings(DARGAH_REVIEW_MAIL=False):

@@ -131,6 +131,23 @@ def check_accounts(app_configs: Optional[Sequence[AppConfig]], **kwargs: Any) ->
 
 
 @register("dargah")
+def check_review_mail(app_configs: Optional[Sequence[AppConfig]], **kwargs: Any) -> List[CheckMessage]:
+    """The review e-mail goes to ``ADMINS``: with none, nobody is told."""
+    from .delivery import nobody_to_tell, review_mail_enabled
+
+    if not review_mail_enabled() or not nobody_to_tell():
+        return []
+    return [
+        Warning(
+            "payments that need review are e-mailed to ADMINS, but ADMINS is empty: nobody is told",
+            hint="Set ADMINS (each payment waiting is then e-mailed once, by the next dargah_reconcile pass), "
+            "or DARGAH_REVIEW_MAIL = False to turn the e-mail off.",
+            id="dargah.W004",
+        )
+    ]
+
+
+@register("dargah")
 def check_exception_reporter_filter(app_configs: Optional[Sequence[AppConfig]], **kwargs: Any) -> List[CheckMessage]:
     """Error reports (debug pages, the e-mails to ADMINS) must not show ``DARGAH``."""
     from .reporting import DargahExceptionReporterFilter

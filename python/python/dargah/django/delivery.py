@@ -80,6 +80,12 @@ def review_mail_enabled() -> bool:
     return bool(getattr(settings, "DARGAH_REVIEW_MAIL", True))
 
 
+def nobody_to_tell() -> bool:
+    """``ADMINS`` is empty: ``mail_admins`` would send nothing, so no notice
+    is recorded and the payment is told once ``ADMINS`` is set."""
+    return not getattr(settings, "ADMINS", None)
+
+
 def _admin_link(payment: dargah.Payment) -> str:
     try:
         path = reverse("admin:dargah_payment_detail", args=[payment.id])
@@ -94,8 +100,17 @@ def tell_owner(payment: dargah.Payment) -> bool:
     once per payment: a ``ReviewNotice`` row, written in the same transaction
     as the sending, is the memory. Whichever web server or reconcile pass gets
     there first sends it; the others find the row. A mail that fails rolls the
-    row back, so the next pass tries again. True if this call sent it."""
+    row back, so the next pass tries again. With ``ADMINS`` empty nothing is
+    sent or recorded (a warning is logged): a pass after ``ADMINS`` is set
+    sends it. True if this call sent it."""
     if not review_mail_enabled() or payment.state is not dargah.PaymentState.NEEDS_REVIEW:
+        return False
+    if nobody_to_tell():
+        logger.warning(
+            "payment %s (%s) needs review, but ADMINS is empty: nobody was e-mailed; it is sent once ADMINS is set",
+            payment.id,
+            payment.invoice_id,
+        )
         return False
     from .models import ReviewNotice  # models import the app registry: not at module load
 
@@ -145,7 +160,15 @@ def tell_owner_of_every_review(limit: int = 200) -> List[str]:
     except DatabaseError as e:
         logger.warning("review notices cannot be read (run migrate for dargah): %r", e)
         return []
-    return [p.id for p in waiting if p.id not in told and tell_owner(p)]
+    untold = [p for p in waiting if p.id not in told]
+    if untold and nobody_to_tell():
+        # One line per pass, not one per payment.
+        logger.warning(
+            "%d payment(s) need review, but ADMINS is empty: nobody was e-mailed; they are sent once ADMINS is set",
+            len(untold),
+        )
+        return []
+    return [p.id for p in untold if tell_owner(p)]
 
 
 def order_url(payment: dargah.Payment) -> str:
