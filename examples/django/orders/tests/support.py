@@ -7,11 +7,11 @@ from __future__ import annotations
 import atexit
 import tempfile
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, ClassVar, Dict, List, Optional
 
 import dargah.testing
 from django.http import HttpRequest, HttpResponse
-from django.test import SimpleTestCase, override_settings
+from django.test import SimpleTestCase, TestCase, override_settings
 
 _sandbox: Optional[dargah.testing.Sandbox] = None
 
@@ -27,6 +27,30 @@ def use_sandbox(test_class: type[SimpleTestCase], **settings: Any) -> dargah.tes
     override.enable()
     test_class.addClassCleanup(override.disable)
     return _sandbox
+
+
+class SandboxTestCase(TestCase):
+    """A test class of the shop on the run's sandbox, its outbox delivered at
+    once; `SANDBOX_SETTINGS` adds settings for the whole class."""
+
+    SANDBOX_SETTINGS: ClassVar[Dict[str, Any]] = {}
+    sandbox: dargah.testing.Sandbox
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.sandbox = use_sandbox(cls, DARGAH_OUTBOX_GRACE_SECS=0, **cls.SANDBOX_SETTINGS)
+        super().setUpClass()
+
+    def use_fresh_store(self, atipay_window_secs: Optional[int] = None) -> None:
+        """A store of this test's own, so one test's outbox is not the next one's;
+        AtiPay's deadline shortened to `atipay_window_secs` if given."""
+        store = Path(tempfile.mkdtemp(prefix="shop-dargah-")) / "dargah.db"
+        config = self.sandbox.config(store=f"sqlite://{store}")
+        if atipay_window_secs is not None:
+            config["atipay"]["refund_window_secs"] = atipay_window_secs
+        fresh = override_settings(DARGAH=config)
+        fresh.enable()
+        self.addCleanup(fresh.disable)
 
 
 #: What reached the callback view, as the shop saw it.

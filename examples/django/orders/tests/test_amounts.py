@@ -5,24 +5,16 @@ from __future__ import annotations
 
 import dargah
 import dargah.django
-import dargah.testing
-from django.test import Client, TestCase
+from django.test import Client
 
 from orders.models import Credit, Order
 
-from .support import use_sandbox
+from .support import SandboxTestCase
 
 MOBILE = "09123456789"
 
 
-class AmountAgainstTheOrder(TestCase):
-    sandbox: dargah.testing.Sandbox
-
-    @classmethod
-    def setUpClass(cls) -> None:
-        cls.sandbox = use_sandbox(cls, DARGAH_OUTBOX_GRACE_SECS=0)
-        super().setUpClass()
-
+class AmountAgainstTheOrder(SandboxTestCase):
     def setUp(self) -> None:
         self.browser = Client(HTTP_HOST="localhost")
 

@@ -26,7 +26,7 @@ from django.test import Client, TestCase, override_settings
 
 from orders.models import Credit, Order
 
-from .support import use_sandbox
+from .support import SandboxTestCase, use_sandbox
 
 MOBILE = "09123456789"
 
@@ -52,20 +52,9 @@ class Received:
         self.review.append({"id": payment.id, "source": source})
 
 
-class AppTests(TestCase):
-    sandbox: dargah.testing.Sandbox
-
-    @classmethod
-    def setUpClass(cls) -> None:
-        cls.sandbox = use_sandbox(cls, DARGAH_OUTBOX_GRACE_SECS=0)
-        super().setUpClass()
-
+class AppTests(SandboxTestCase):
     def setUp(self) -> None:
-        # A fresh store per test: one test's outbox is not the next one's.
-        store = Path(tempfile.mkdtemp(prefix="shop-dargah-")) / "dargah.db"
-        fresh = override_settings(DARGAH=self.sandbox.config(store=f"sqlite://{store}"))
-        fresh.enable()
-        self.addCleanup(fresh.disable)
+        self.use_fresh_store()
         self.received = Received()
         for signal, receiver in ((payment_paid, self.received.on_paid), (payment_failed, self.received.on_failed), (payment_needs_review, self.received.on_review)):
             signal.connect(receiver)

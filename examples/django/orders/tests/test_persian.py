@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import re
 import subprocess
-import tempfile
 import time
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -21,12 +20,12 @@ from dargah.django.labels import local_date_text, note_label, to_jalali
 from django.contrib.auth.models import User
 from django.core import mail
 from django.core.management import call_command
-from django.test import Client, SimpleTestCase, TestCase, override_settings
+from django.test import Client, SimpleTestCase, override_settings
 from django.utils import translation
 
 from orders.models import Order
 
-from .support import use_sandbox
+from .support import SandboxTestCase
 
 MOBILE = "09123456789"
 REPO = Path(__file__).resolve().parents[4]
@@ -173,23 +172,11 @@ class SolarHijri(SimpleTestCase):
                 self.assertEqual(local_date_text(moment), "2026-12-05 10:00:00")
 
 
-class PersianPages(TestCase):
+class PersianPages(SandboxTestCase):
     """The payments admin, and the shop's own pages the customer sees."""
 
-    sandbox: dargah.testing.Sandbox
-
-    @classmethod
-    def setUpClass(cls) -> None:
-        cls.sandbox = use_sandbox(cls, DARGAH_OUTBOX_GRACE_SECS=0)
-        super().setUpClass()
-
     def setUp(self) -> None:
-        store = Path(tempfile.mkdtemp(prefix="shop-dargah-")) / "dargah.db"
-        config = self.sandbox.config(store=f"sqlite://{store}")
-        config["atipay"]["refund_window_secs"] = 1
-        fresh = override_settings(DARGAH=config)
-        fresh.enable()
-        self.addCleanup(fresh.disable)
+        self.use_fresh_store(atipay_window_secs=1)
         self.browser = Client(HTTP_HOST="localhost")
         self.owner = Client(HTTP_HOST="localhost", HTTP_ACCEPT_LANGUAGE="fa")
         # LocaleMiddleware leaves the last request's language active in this thread.

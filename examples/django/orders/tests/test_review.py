@@ -6,9 +6,7 @@ gateway."""
 from __future__ import annotations
 
 import io
-import tempfile
 import time
-from pathlib import Path
 
 import dargah
 import dargah.django
@@ -17,32 +15,22 @@ from dargah.django.models import ReviewNotice
 from django.contrib.auth.models import User
 from django.core import mail
 from django.core.management import call_command
-from django.test import Client, TestCase, override_settings
+from django.test import Client, override_settings
 
 from orders.models import Order
 
-from .support import use_sandbox
+from .support import SandboxTestCase
 
 MOBILE = "09123456789"
 
 
-class ReviewQueue(TestCase):
-    sandbox: dargah.testing.Sandbox
-
-    @classmethod
-    def setUpClass(cls) -> None:
-        cls.sandbox = use_sandbox(cls, DARGAH_OUTBOX_GRACE_SECS=0, DARGAH_CALLBACK_BASE_URL="http://localhost")
-        super().setUpClass()
+class ReviewQueue(SandboxTestCase):
+    SANDBOX_SETTINGS = {"DARGAH_CALLBACK_BASE_URL": "http://localhost"}
 
     def setUp(self) -> None:
         # AtiPay verifies only with its callback's referenceNumber: a customer who
         # paid and closed the tab ends needs_review at the deadline (1 s here).
-        store = Path(tempfile.mkdtemp(prefix="shop-dargah-")) / "dargah.db"
-        config = self.sandbox.config(store=f"sqlite://{store}")
-        config["atipay"]["refund_window_secs"] = 1
-        fresh = override_settings(DARGAH=config)
-        fresh.enable()
-        self.addCleanup(fresh.disable)
+        self.use_fresh_store(atipay_window_secs=1)
         self.browser = Client(HTTP_HOST="localhost")
         self.owner = Client(HTTP_HOST="localhost")
         self.owner.force_login(User.objects.create_superuser("owner", "owner@shop.example", "pw"))

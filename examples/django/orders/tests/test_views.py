@@ -7,28 +7,20 @@ from typing import List, Tuple
 
 import dargah
 import dargah.django
-import dargah.testing
 from dargah.testing import PayOutcome
 from django.conf import settings
 from django.core.management import call_command
 from django.urls import resolve
-from django.test import Client, TestCase
+from django.test import Client
 
 from orders.models import Credit, Order
 
-from .support import use_sandbox
+from .support import SandboxTestCase
 
 MOBILE = "09123456789"
 
 
-class ShopTests(TestCase):
-    sandbox: dargah.testing.Sandbox
-
-    @classmethod
-    def setUpClass(cls) -> None:
-        cls.sandbox = use_sandbox(cls, DARGAH_OUTBOX_GRACE_SECS=0)
-        super().setUpClass()
-
+class ShopTests(SandboxTestCase):
     def setUp(self) -> None:
         # http callback URLs are allowed to loopback only: be "localhost".
         self.client = Client(HTTP_HOST="localhost")
