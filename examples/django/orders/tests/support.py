@@ -9,11 +9,18 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable, ClassVar, Dict, List, Optional
 
+import dargah
+import dargah.django
 import dargah.testing
 from django.http import HttpRequest, HttpResponse
-from django.test import SimpleTestCase, TestCase, override_settings
+from django.test import Client, SimpleTestCase, TestCase, override_settings
+
+from orders.models import Order
 
 _sandbox: Optional[dargah.testing.Sandbox] = None
+
+#: The customer's mobile number at checkout.
+MOBILE = "09123456789"
 
 
 def use_sandbox(test_class: type[SimpleTestCase], **settings: Any) -> dargah.testing.Sandbox:
@@ -35,6 +42,8 @@ class SandboxTestCase(TestCase):
 
     SANDBOX_SETTINGS: ClassVar[Dict[str, Any]] = {}
     sandbox: dargah.testing.Sandbox
+    #: The customer's browser, made by the test class's setUp.
+    browser: Client
 
     @classmethod
     def setUpClass(cls) -> None:
@@ -51,6 +60,14 @@ class SandboxTestCase(TestCase):
         fresh = override_settings(DARGAH=config)
         fresh.enable()
         self.addCleanup(fresh.disable)
+
+    def buy(self, gateway: str = "vandar") -> Order:
+        """The customer checks out the book, to pay with `gateway`."""
+        self.browser.post("/", {"item": "book", "gateway": gateway, "mobile": MOBILE})
+        return Order.objects.latest("created_at")
+
+    def payment(self, order: Order) -> dargah.Payment:
+        return dargah.django.get_client().payment(order.payment_id)
 
 
 #: What reached the callback view, as the shop saw it.

@@ -9,21 +9,12 @@ from django.test import Client
 
 from orders.models import Credit, Order
 
-from .support import SandboxTestCase
-
-MOBILE = "09123456789"
+from .support import MOBILE, SandboxTestCase
 
 
 class AmountAgainstTheOrder(SandboxTestCase):
     def setUp(self) -> None:
         self.browser = Client(HTTP_HOST="localhost")
-
-    def buy(self, gateway: str = "vandar") -> Order:
-        self.browser.post("/", {"item": "book", "gateway": gateway, "mobile": MOBILE})
-        return Order.objects.latest("created_at")
-
-    def payment(self, order: Order) -> dargah.Payment:
-        return dargah.django.get_client().payment(order.payment_id)
 
     def pay_and_come_back(self, order: Order) -> Order:
         callback = self.sandbox.pay(self.payment(order))

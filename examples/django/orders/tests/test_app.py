@@ -28,8 +28,6 @@ from orders.models import Credit, Order
 
 from .support import SandboxTestCase, use_sandbox
 
-MOBILE = "09123456789"
-
 
 class Received:
     """Records what the app's signals delivered; can be told to raise."""
@@ -60,13 +58,6 @@ class AppTests(SandboxTestCase):
             signal.connect(receiver)
             self.addCleanup(signal.disconnect, receiver)
         self.browser = Client(HTTP_HOST="localhost")
-
-    def buy(self, gateway: str = "vandar") -> Order:
-        self.browser.post("/", {"item": "book", "gateway": gateway, "mobile": MOBILE})
-        return Order.objects.latest("created_at")
-
-    def payment(self, order: Order) -> dargah.Payment:
-        return dargah.django.get_client().payment(order.payment_id)
 
     def deliver(self, callback: dargah.testing.Callback) -> None:
         if callback.method == "POST":

@@ -15,7 +15,6 @@ from typing import List, Tuple
 
 import dargah
 import dargah.django
-import dargah.testing
 from dargah.django.labels import local_date_text, note_label, to_jalali
 from django.contrib.auth.models import User
 from django.core import mail
@@ -25,9 +24,8 @@ from django.utils import translation
 
 from orders.models import Order
 
-from .support import SandboxTestCase
+from .support import MOBILE, SandboxTestCase
 
-MOBILE = "09123456789"
 REPO = Path(__file__).resolve().parents[4]
 PO = REPO / "python" / "python" / "dargah" / "django" / "locale" / "fa" / "LC_MESSAGES" / "django.po"
 SHOP_PO = Path(__file__).resolve().parents[1] / "locale" / "fa" / "LC_MESSAGES" / "django.po"
@@ -183,10 +181,6 @@ class PersianPages(SandboxTestCase):
         self.addCleanup(translation.activate, "en")
         self.owner.force_login(User.objects.create_superuser("owner", "owner@shop.example", "pw"))
 
-    def buy(self, gateway: str) -> Order:
-        self.browser.post("/", {"item": "book", "gateway": gateway, "mobile": MOBILE})
-        return Order.objects.latest("created_at")
-
     def test_the_shop_in_persian(self) -> None:
         customer = Client(HTTP_HOST="localhost", HTTP_ACCEPT_LANGUAGE="fa")
         checkout = customer.get("/")
@@ -198,7 +192,7 @@ class PersianPages(SandboxTestCase):
         customer.post("/", {"item": "book", "gateway": "vandar", "mobile": MOBILE})
         order = Order.objects.latest("created_at")
         self.assertContains(customer.get(order.get_absolute_url()), "در انتظار پرداخت")
-        callback = self.sandbox.pay(dargah.django.get_client().payment(order.payment_id))
+        callback = self.sandbox.pay(self.payment(order))
         page = customer.get(callback.path, follow=True)
         self.assertContains(page, '<p id="status" data-status="paid">پرداخت شد</p>', html=False)
         self.assertContains(page, "مبلغ: <bdi>1250000</bdi> ریال، از راه وندار")

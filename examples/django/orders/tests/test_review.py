@@ -21,8 +21,6 @@ from orders.models import Order
 
 from .support import SandboxTestCase
 
-MOBILE = "09123456789"
-
 
 class ReviewQueue(SandboxTestCase):
     SANDBOX_SETTINGS = {"DARGAH_CALLBACK_BASE_URL": "http://localhost"}
@@ -34,13 +32,6 @@ class ReviewQueue(SandboxTestCase):
         self.browser = Client(HTTP_HOST="localhost")
         self.owner = Client(HTTP_HOST="localhost")
         self.owner.force_login(User.objects.create_superuser("owner", "owner@shop.example", "pw"))
-
-    def buy(self, gateway: str) -> Order:
-        self.browser.post("/", {"item": "book", "gateway": gateway, "mobile": MOBILE})
-        return Order.objects.latest("created_at")
-
-    def payment(self, order: Order) -> dargah.Payment:
-        return dargah.django.get_client().payment(order.payment_id)
 
     def needs_review(self) -> tuple[Order, dargah.testing.Callback]:
         order = self.buy("atipay")

@@ -15,9 +15,7 @@ from django.test import Client
 
 from orders.models import Credit, Order
 
-from .support import SandboxTestCase
-
-MOBILE = "09123456789"
+from .support import MOBILE, SandboxTestCase
 
 
 class ShopTests(SandboxTestCase):
@@ -31,9 +29,6 @@ class ShopTests(SandboxTestCase):
         response = self.client.post("/", {"item": "book", "gateway": gateway, "mobile": MOBILE})
         self.assertIn(response.status_code, (200, 302))
         return Order.objects.latest("created_at")
-
-    def payment(self, order: Order) -> dargah.Payment:
-        return dargah.django.get_client().payment(order.payment_id)
 
     def test_checkout_page_and_csrf(self) -> None:
         page = self.client.get("/")
