@@ -89,11 +89,7 @@ try {
     check(Dargah::unacknowledged() === [], 'nothing left in the outbox');
 } catch (Throwable $e) {
     check(false, 'the browser test stopped: ' . $e->getMessage());
-    try {
-        $browser->screenshot("$artifacts/failure.png");
-        echo "   screenshot: $artifacts/failure.png\n";
-    } catch (Throwable) {
-    }
+    $browser->failure_screenshot("$artifacts/failure.png");
 } finally {
     $browser->quit();
 }

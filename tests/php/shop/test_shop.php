@@ -139,11 +139,7 @@ try {
         'edited order: the payment is acknowledged, nothing left for the fulfilment job');
 } catch (Throwable $e) {
     check(false, 'the browser test stopped: ' . $e->getMessage());
-    try {
-        $browser->screenshot("$artifacts/failure.png");
-        echo "   screenshot: $artifacts/failure.png\n";
-    } catch (Throwable) {
-    }
+    $browser->failure_screenshot("$artifacts/failure.png");
 } finally {
     $browser->quit();
 }

@@ -207,11 +207,7 @@ try {
         && fresh_order($paid_vandar_order)->get_status() === 'refunded', 'the Vandar order is refunded at the gateway');
 } catch (Throwable $e) {
     check(false, 'the browser test stopped: ' . $e->getMessage() . ' at line ' . $e->getLine());
-    try {
-        $browser->screenshot("$artifacts/failure.png");
-        echo "   screenshot: $artifacts/failure.png\n";
-    } catch (Throwable) {
-    }
+    $browser->failure_screenshot("$artifacts/failure.png");
 } finally {
     $browser->quit();
 }

@@ -179,11 +179,7 @@ try {
     update_option($option, $settings_before);
 } catch (Throwable $e) {
     check(false, 'the browser test stopped: ' . $e->getMessage() . ' at line ' . $e->getLine());
-    try {
-        $browser->screenshot("$artifacts/boundaries-failure.png");
-        echo "   screenshot: $artifacts/boundaries-failure.png\n";
-    } catch (Throwable) {
-    }
+    $browser->failure_screenshot("$artifacts/boundaries-failure.png");
 } finally {
     if ($server) {
         proc_terminate($server);

@@ -86,10 +86,7 @@ try {
     echo "   screenshots: $shots/woocommerce-review-{en,fa}.png\n";
 } catch (Throwable $e) {
     check(false, 'the browser test stopped: ' . $e->getMessage() . ' at line ' . $e->getLine());
-    try {
-        $browser->screenshot(getenv('ARTIFACTS') . '/review-failure.png');
-    } catch (Throwable) {
-    }
+    $browser->failure_screenshot(getenv('ARTIFACTS') . '/review-failure.png');
 } finally {
     update_option('WPLANG', '');
     $browser->quit();
