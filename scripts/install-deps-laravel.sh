@@ -12,19 +12,6 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-# The tests run their own php-fpm and nginx from build/; if installing the
-# packages started the system's services, stop those again.
-fresh_services=()
-for service in php8.2-fpm nginx apache2; do
-    dpkg -s "$service" >/dev/null 2>&1 || fresh_services+=("$service")
-done
-
-apt_install_missing php-laravel-framework phpunit php8.2-sqlite3 php8.2-pgsql php8.2-mysql php8.2-cli php8.2-fpm nginx curl \
+# Installing php8.2-fpm or nginx may start the system's services: they are stopped again.
+apt_install_missing_services_stopped "php8.2-fpm nginx apache2" php-laravel-framework phpunit php8.2-sqlite3 php8.2-pgsql php8.2-mysql php8.2-cli php8.2-fpm nginx curl \
     chromium chromium-driver
-
-for service in "${fresh_services[@]}"; do
-    dpkg -s "$service" >/dev/null 2>&1 || continue
-    if command -v service >/dev/null; then
-        service "$service" stop >/dev/null 2>&1 || sudo service "$service" stop >/dev/null 2>&1 || true
-    fi
-done

@@ -15,3 +15,22 @@ apt_install_missing() {
     # Package scripts may try to start system services; ours run from build/ instead.
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 }
+
+# apt_install_missing "$@", leaving stopped the services among "$SERVICES" (a
+# space-separated list) that installing them started: the tests run their own
+# php-fpm and nginx from build/, on ports of their own.
+apt_install_missing_services_stopped() {
+    local services=$1 service
+    shift
+    local fresh=()
+    for service in $services; do
+        dpkg -s "$service" >/dev/null 2>&1 || fresh+=("$service")
+    done
+    apt_install_missing "$@"
+    for service in "${fresh[@]}"; do
+        dpkg -s "$service" >/dev/null 2>&1 || continue
+        if command -v service >/dev/null; then
+            service "$service" stop >/dev/null 2>&1 || sudo service "$service" stop >/dev/null 2>&1 || true
+        fi
+    done
+}
