@@ -1004,6 +1004,11 @@ impl<B: Backend> SqlStore<B> {
             // A worker whose lease moved on is still heard: its answer goes into the
             // history, and a proof of payment settles a payment that is still open.
             let proof_wins = state == PaymentState::Paid && !current.state.is_terminal() && current.state != PaymentState::Created;
+            if !fresh && current.fence == fence && self.finished_by_this_answer(c, id, fence, current.state, &r.raw)? {
+                // Our own earlier run committed this very answer and lost the reply (the
+                // connection died at COMMIT): it took effect, and its caller is the one to tell.
+                return Ok(Finish::Applied(current));
+            }
             if !fresh {
                 self.insert_event(c, id, now, fence, "stale_answer", &r.raw)?;
                 if !proof_wins {
@@ -1103,6 +1108,15 @@ impl<B: Backend> SqlStore<B> {
             let stored = self.must_get(c, id, false)?.payment;
             Ok(if reused_by.is_some() && r.receipt_from_callback { Finish::ReceiptReused(stored) } else { Finish::Applied(stored) })
         })
+    }
+
+    /// Whether this answer was already stored under this fence, by an earlier run of the same
+    /// finish whose COMMIT landed but whose reply was lost. Only the worker holding `fence`
+    /// records an answer under the state's own name (a stale worker records `stale_answer`),
+    /// so the event proves the change was this caller's.
+    fn finished_by_this_answer(&self, c: &mut dyn Conn, id: &str, fence: i64, state: PaymentState, raw: &str) -> Result<bool> {
+        let found = self.query(c, "SELECT 1 FROM {p}payment_events WHERE payment_id = ? AND fence = ? AND state = ? AND raw = ?", &[id.into(), fence.into(), state.name().into(), raw.into()])?;
+        Ok(!found.is_empty())
     }
 
     fn insert_event(&self, c: &mut dyn Conn, id: &str, at: i64, fence: i64, label: &str, raw: &str) -> Result<()> {
