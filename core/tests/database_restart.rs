@@ -1,6 +1,8 @@
 //! A database server restarts while a verify is at the gateway (issue 24,
 //! item 3): the connection the claim used dies with it, and the finish that
-//! stores the paid answer must not be lost with it.
+//! stores the paid answer must not be lost with it. And callbacks that arrive
+//! while the server is down wait for it inside the call (issue 25, item 5:
+//! no 5xx from a shop's callback page during a restart).
 //!
 //! The test restarts the very servers `DARGAH_TEST_POSTGRES_URL` and
 //! `DARGAH_TEST_MYSQL_URL` name, with `scripts/db.sh` (the servers of this
@@ -16,22 +18,30 @@ use std::time::{Duration, Instant};
 use support::databases;
 use support::sandbox::World;
 
+/// The tests of this file stop and start the same servers: one at a time.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// How long the sandbox holds Vandar's verify: longer than a restart takes.
 const VERIFY_HELD: Duration = Duration::from_secs(8);
 
 /// Restart the server behind `url` (`postgres` or `mysql`, as scripts/db.sh names them).
 fn restart(server: &str, url: &str) {
+    db_sh("restart", server, url);
+}
+
+/// `scripts/db.sh ACTION SERVER` on the port in `url`.
+fn db_sh(action: &str, server: &str, url: &str) {
     let port = url::Url::parse(url).ok().and_then(|u| u.port()).expect("the test URL names a port").to_string();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/db.sh");
     let started = Instant::now();
     let status = Command::new("bash")
         .arg(script)
-        .args(["restart", server])
+        .args([action, server])
         .env(if server == "postgres" { "DARGAH_PG_PORT" } else { "DARGAH_MYSQL_PORT" }, &port)
         .status()
         .expect("scripts/db.sh runs");
-    assert!(status.success(), "scripts/db.sh restart {server} failed");
-    eprintln!("{server} on port {port} restarted in {:?}", started.elapsed());
+    assert!(status.success(), "scripts/db.sh {action} {server} failed");
+    eprintln!("{server} on port {port}: {action} took {:?}", started.elapsed());
 }
 
 fn client_on(world: &World, url: &str, prefix: &str) -> Dargah {
@@ -70,10 +80,46 @@ fn database_restart_during_verify_keeps_the_answer_on(server: &str, url: &str) {
 
 #[test]
 fn database_restart_during_verify_keeps_the_answer() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     if let Some(url) = databases::url("DARGAH_TEST_POSTGRES_URL") {
         database_restart_during_verify_keeps_the_answer_on("postgres", &url);
     }
     if let Some(url) = databases::url("DARGAH_TEST_MYSQL_URL") {
         database_restart_during_verify_keeps_the_answer_on("mysql", &url);
+    }
+}
+
+fn callbacks_while_the_database_is_down_wait_for_it_on(server: &str, url: &str) {
+    let world = World::start();
+    let dargah = client_on(&world, url, &databases::unique_prefix("down"));
+    let mut paid = Vec::new();
+    for i in 0..3 {
+        let payment = dargah.create_payment(Gateway::Vandar, PaymentRequest::new(format!("down-{i}"), 15_000, "http://127.0.0.1:9/cb")).unwrap().payment;
+        let fields = world.pay(Gateway::Vandar, payment.token.as_deref().unwrap(), true);
+        paid.push((payment.id, fields));
+    }
+    db_sh("stop", server, url);
+    let outcomes = std::thread::scope(|s| {
+        let callbacks: Vec<_> = paid.iter().map(|(_, fields)| s.spawn(|| dargah.handle_callback(Gateway::Vandar, fields))).collect();
+        // The callbacks find no server (their pooled connections dead, new ones refused) and wait.
+        std::thread::sleep(Duration::from_secs(2));
+        db_sh("start", server, url);
+        callbacks.into_iter().map(|c| c.join().expect("no panic")).collect::<Vec<_>>()
+    });
+    for ((id, _), outcome) in paid.iter().zip(outcomes) {
+        let outcome = outcome.unwrap_or_else(|e| panic!("{server}: a callback during the restart failed instead of waiting: {e}"));
+        assert_eq!(outcome.kind, OutcomeKind::NewlyPaid, "{server}: {id}");
+        assert_eq!(dargah.payment(id).unwrap().state, PaymentState::Paid, "{server}");
+    }
+}
+
+#[test]
+fn callbacks_while_the_database_is_down_wait_for_it() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(url) = databases::url("DARGAH_TEST_POSTGRES_URL") {
+        callbacks_while_the_database_is_down_wait_for_it_on("postgres", &url);
+    }
+    if let Some(url) = databases::url("DARGAH_TEST_MYSQL_URL") {
+        callbacks_while_the_database_is_down_wait_for_it_on("mysql", &url);
     }
 }

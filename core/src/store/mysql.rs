@@ -2,12 +2,12 @@
 //! Dargah's tables in it (with `table_prefix`). Claims are row locks
 //! (`SELECT … FOR UPDATE`) inside InnoDB transactions.
 
-use super::pool::{ProcessPool, Pooled};
+use super::pool::{self, ProcessPool, Pooled};
 use super::sql::{Backend, Conn, Dialect, SqlError, SqlStore, Val};
 use super::tls::{self, Mode};
 use crate::error::{Error, Result};
 use mysql::prelude::Queryable;
-use mysql::{Opts, OptsBuilder, SslOpts, TxOpts, Value};
+use mysql::{DriverError, Opts, OptsBuilder, SslOpts, TxOpts, Value};
 use std::time::Duration;
 
 pub struct MySql {
@@ -53,7 +53,20 @@ pub fn open(url: &str, prefix: &str) -> Result<MySqlStore> {
 
 impl MySql {
     fn connect(&self) -> Result<mysql::Conn> {
-        mysql::Conn::new(self.opts.clone()).map_err(|e| Error::store(tls::explain(format!("cannot connect to mysql at {}: {e}", self.place))))
+        mysql::Conn::new(self.opts.clone()).map_err(|e| {
+            // Refused or cut (a restart), or the server shutting down: worth waiting for.
+            let passing = match &e {
+                mysql::Error::IoError(io) => pool::passing_io_error(io.kind()),
+                mysql::Error::DriverError(DriverError::CouldNotConnect(Some((_, _, kind)))) => pool::passing_io_error(*kind),
+                mysql::Error::DriverError(DriverError::ConnectTimeout) => true,
+                mysql::Error::MySqlError(m) => m.code == ER_SERVER_SHUTDOWN,
+                _ => false,
+            };
+            if passing {
+                pool::connect_may_succeed_later();
+            }
+            Error::store(tls::explain(format!("cannot connect to mysql at {}: {e}", self.place)))
+        })
     }
 }
 
@@ -108,6 +121,8 @@ impl<Q: Queryable> Conn for MyConn<'_, Q> {
 }
 
 const DEADLOCK_RETRIES: usize = 3;
+/// "Server shutdown in progress": a restart has begun.
+const ER_SERVER_SHUTDOWN: u16 = 1053;
 
 impl Backend for MySql {
     fn dialect(&self) -> Dialect {
@@ -126,7 +141,12 @@ impl Backend for MySql {
                     let retryable = c.retryable;
                     match result {
                         Ok(value) => {
-                            tx.commit().map_err(|e| Error::store(format!("mysql: {e}")))?;
+                            tx.commit().map_err(|e| {
+                                if e.is_connectivity_error() {
+                                    pool::commit_unanswered();
+                                }
+                                Error::store(format!("mysql: {e}"))
+                            })?;
                             return Ok(value);
                         }
                         Err(_) if retryable && attempt < DEADLOCK_RETRIES => attempt += 1,

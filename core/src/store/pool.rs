@@ -86,29 +86,76 @@ trait Sweep: Send + Sync {
 
 thread_local! {
     /// Set when this thread's last store error came from a connection found dead
-    /// or one that could not be made (not from a statement the server refused).
+    /// or one that could not be made for a passing reason (not from a statement
+    /// the server refused, nor from credentials or TLS it refused).
     static LOST: Cell<bool> = const { Cell::new(false) };
+    /// Set by a backend when the connect it is failing failed for a passing
+    /// reason: refused or reset (a restart), the server still starting.
+    static CONNECT_MAY_SUCCEED_LATER: Cell<bool> = const { Cell::new(false) };
+    /// Set by a backend when a COMMIT was sent and no answer came: it may have landed.
+    static COMMIT_UNANSWERED: Cell<bool> = const { Cell::new(false) };
 }
 
-/// How long work that is safe to repeat keeps trying after its connection was
-/// lost: a database server's restart, well inside a claim's lease.
+/// A backend's connect failed for a reason that passes (see `CONNECT_MAY_SUCCEED_LATER`).
+pub(crate) fn connect_may_succeed_later() {
+    CONNECT_MAY_SUCCEED_LATER.with(|c| c.set(true));
+}
+
+/// A backend sent COMMIT and lost the connection before its answer.
+pub(crate) fn commit_unanswered() {
+    COMMIT_UNANSWERED.with(|c| c.set(true));
+}
+
+/// Whether an I/O error is the kind a database restart or a dropped network gives.
+pub(crate) fn passing_io_error(kind: std::io::ErrorKind) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(kind, ConnectionRefused | ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof | TimedOut | NotConnected)
+}
+
+/// `connect()`, with `CONNECT_MAY_SUCCEED_LATER` telling afterwards whether its failure passes.
+fn connect_noting_why<C>(connect: impl Fn() -> Result<C>) -> Result<C> {
+    CONNECT_MAY_SUCCEED_LATER.with(|c| c.set(false));
+    connect()
+}
+
+/// How long work keeps trying after its connection was lost: a database
+/// server's restart, well inside a claim's lease.
 const RETRY_LOST_FOR: Duration = Duration::from_secs(15);
+
+/// What a transaction whose COMMIT went unanswered may do.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UnansweredCommit {
+    /// Run it again: it recognises its own earlier commit (a fenced finish is a
+    /// compare-and-set on `(state, fence)` and knows its own stored answer).
+    RunAgain,
+    /// Report the store error: running it again could apply it twice.
+    Report,
+}
 
 /// Run `f`, and again if it failed with a store error because its connection
 /// was lost or could not be made (the database restarted or the network dropped it): the next run
 /// gets a fresh connection, and while the server is still coming back (its
 /// connects refused) the runs go on, further and further apart, for up to
-/// `RETRY_LOST_FOR`. Only for work that is safe to repeat and worth the wait —
-/// a fenced finish holding the gateway's answer is a compare-and-set on
-/// `(state, fence)`: if an earlier run committed before the connection died,
-/// the next finds the answer stored and changes nothing.
-pub(crate) fn again_if_connection_lost<T>(mut f: impl FnMut() -> Result<T>) -> Result<T> {
-    LOST.with(|lost| lost.set(false));
-    let first = f();
-    if !matches!(&first, Err(e) if e.kind() == ErrorKind::Store) || !LOST.with(|lost| lost.replace(false)) {
+/// `RETRY_LOST_FOR`. Reads and transactions that never reached COMMIT are
+/// always safe to run again (the server rolled them back); one whose COMMIT
+/// went unanswered only under `UnansweredCommit::RunAgain`. A shop's callback
+/// page waits out a database restart instead of answering an error.
+pub(crate) fn again_if_connection_lost<T>(unanswered: UnansweredCommit, mut f: impl FnMut() -> Result<T>) -> Result<T> {
+    let mut run = || {
+        LOST.with(|lost| lost.set(false));
+        COMMIT_UNANSWERED.with(|c| c.set(false));
+        f()
+    };
+    let worth_again = |r: &Result<T>| {
+        let lost = LOST.with(|lost| lost.replace(false));
+        let unanswered_commit = COMMIT_UNANSWERED.with(|c| c.replace(false));
+        matches!(r, Err(e) if e.kind() == ErrorKind::Store) && lost && (unanswered == UnansweredCommit::RunAgain || !unanswered_commit)
+    };
+    let first = run();
+    if !worth_again(&first) {
         return first;
     }
-    crate::clock::retry_backing_off(Instant::now() + RETRY_LOST_FOR, Duration::from_secs(1), |r| matches!(r, Err(e) if e.kind() == ErrorKind::Store), f)
+    crate::clock::retry_backing_off(Instant::now() + RETRY_LOST_FOR, Duration::from_secs(1), worth_again, run)
 }
 
 impl<C: Pooled> ProcessPool<C> {
@@ -133,11 +180,11 @@ impl<C: Pooled> ProcessPool<C> {
         let slots = self.slots()?;
         let mut conn = match self.take(&slots) {
             Some(conn) => conn,
-            None => match connect() {
+            None => match connect_noting_why(&connect) {
                 Ok(conn) => conn,
                 Err(e) => {
-                    // No server to reach: a restart under way, for work that may wait for it.
-                    LOST.with(|l| l.set(true));
+                    // No server to reach (a restart under way): for work that may wait for it.
+                    LOST.with(|l| l.set(CONNECT_MAY_SUCCEED_LATER.with(|c| c.replace(false))));
                     self.give_back(&slots, None);
                     return Err(e);
                 }
@@ -394,7 +441,7 @@ mod tests {
         let connect = || Ok(ToServer { number: opened.fetch_add(1, Ordering::SeqCst), up: up.clone() });
         pool.with(connect, |_| Ok(())).expect("no error");
         let mut runs = Vec::new();
-        let answer = again_if_connection_lost(|| {
+        let answer = again_if_connection_lost(UnansweredCommit::Report, || {
             pool.with(
                 || Ok(ToServer { number: opened.fetch_add(1, Ordering::SeqCst), up: Arc::new(AtomicBool::new(true)) }),
                 |c| {
@@ -411,7 +458,7 @@ mod tests {
         assert_eq!(runs, vec![0, 1]);
         // A refused statement on a live connection is not run again.
         let mut tries = 0;
-        let refused: Result<()> = again_if_connection_lost(|| {
+        let refused: Result<()> = again_if_connection_lost(UnansweredCommit::Report, || {
             tries += 1;
             pool.with(|| unreachable!("kept one"), |_| Err(crate::error::Error::store("a unique key refused it")))
         });
@@ -419,10 +466,13 @@ mod tests {
         assert_eq!(tries, 1);
         // The server is still coming back: refused connects are tried again, further apart.
         let refusals = AtomicUsize::new(0);
-        let stored = again_if_connection_lost(|| {
+        let stored = again_if_connection_lost(UnansweredCommit::Report, || {
             pool.with(
                 || match refusals.fetch_add(1, Ordering::SeqCst) {
-                    0..=2 => Err(crate::error::Error::store("connection refused")),
+                    0..=2 => {
+                        connect_may_succeed_later();
+                        Err(crate::error::Error::store("connection refused"))
+                    }
                     _ => Ok(ToServer { number: 99, up: Arc::new(AtomicBool::new(true)) }),
                 },
                 |c| if c.number == 99 { Ok("stored") } else { Err(crate::error::Error::store("terminating connection due to administrator command")) },
@@ -430,6 +480,45 @@ mod tests {
         });
         assert_eq!(stored.expect("stored once the server is back"), "stored");
         assert_eq!(refusals.load(Ordering::SeqCst), 4);
+    }
+
+    #[test]
+    fn a_connect_refused_for_good_and_an_unanswered_commit_are_reported_not_repeated() {
+        let _one = lock(&ONE_AT_A_TIME);
+        let (pool, _up, _opened) = server_pool(Duration::ZERO);
+        // Wrong credentials or TLS: waiting would not help; the caller hears at once.
+        let connects = AtomicUsize::new(0);
+        let refused: Result<()> = again_if_connection_lost(UnansweredCommit::Report, || {
+            pool.with(
+                || {
+                    connects.fetch_add(1, Ordering::SeqCst);
+                    Err(crate::error::Error::store("password authentication failed"))
+                },
+                |_| Ok(()),
+            )
+        });
+        assert!(refused.is_err());
+        assert_eq!(connects.load(Ordering::SeqCst), 1);
+        // A COMMIT sent and never answered may have landed: run again only by work that knows its own commit.
+        for (unanswered, runs_expected) in [(UnansweredCommit::Report, 1), (UnansweredCommit::RunAgain, 2)] {
+            let mut runs = 0;
+            let answer = again_if_connection_lost(unanswered, || {
+                runs += 1;
+                pool.with(
+                    || Ok(ToServer { number: runs, up: Arc::new(AtomicBool::new(true)) }),
+                    |c| {
+                        if runs == 1 {
+                            c.up.store(false, Ordering::SeqCst); // the server went away at COMMIT
+                            commit_unanswered();
+                            return Err(crate::error::Error::store("server closed the connection unexpectedly"));
+                        }
+                        Ok("stored")
+                    },
+                )
+            });
+            assert_eq!(runs, runs_expected);
+            assert_eq!(answer.is_ok(), runs_expected == 2);
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! row locks (`SELECT … FOR UPDATE`) inside a transaction, so the
 //! verify-once promise holds across machines.
 
-use super::pool::{ProcessPool, Pooled};
+use super::pool::{self, ProcessPool, Pooled};
 use super::sql::{Backend, Conn, Dialect, SqlError, SqlStore, Val};
 use super::tls::{self, Mode};
 use crate::error::{Error, Result};
@@ -80,13 +80,34 @@ fn describe(e: &postgres::Error) -> String {
     }
 }
 
+/// Whether a connect failed for a reason that passes: refused or cut (a
+/// restart), the server starting up or shutting down, never credentials or TLS.
+fn passing(e: &postgres::Error) -> bool {
+    if let Some(db) = e.as_db_error() {
+        return [SqlState::CANNOT_CONNECT_NOW, SqlState::ADMIN_SHUTDOWN].contains(db.code());
+    }
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            return pool::passing_io_error(io.kind());
+        }
+        cause = c.source();
+    }
+    false
+}
+
 impl Postgres {
     fn connect(&self) -> Result<Connection> {
         let connected = match &self.tls {
             Some(tls) => self.config.connect(tls.clone()),
             None => self.config.connect(NoTls),
         };
-        let client = connected.map_err(|e| Error::store(tls::explain(format!("cannot connect to postgres at {}: {}", self.place, describe(&e)))))?;
+        let client = connected.map_err(|e| {
+            if passing(&e) {
+                pool::connect_may_succeed_later();
+            }
+            Error::store(tls::explain(format!("cannot connect to postgres at {}: {}", self.place, describe(&e))))
+        })?;
         Ok(Connection { client, statements: HashMap::new() })
     }
 
@@ -205,7 +226,12 @@ impl Backend for Postgres {
                 let retryable = conn.retryable;
                 match result {
                     Ok(value) => {
-                        tx.commit().map_err(|e| Error::store(describe(&e)))?;
+                        tx.commit().map_err(|e| {
+                            if e.as_db_error().is_none() {
+                                pool::commit_unanswered(); // no answer from the server, not a refusal
+                            }
+                            Error::store(describe(&e))
+                        })?;
                         return Ok(value);
                     }
                     Err(_) if retryable && attempt < DEADLOCK_RETRIES => attempt += 1,

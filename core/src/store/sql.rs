@@ -8,6 +8,7 @@
 //! `BEGIN IMMEDIATE` instead).
 
 use super::{Claim, ClaimInput, Finish, IdempotencyBegin, NewPayment, RefreshClaim, Resolution, Store, TokenPair};
+use super::pool::{again_if_connection_lost, UnansweredCommit};
 use crate::secret::Secret;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Gateway, Payment, PaymentState};
@@ -472,21 +473,30 @@ impl<B: Backend> SqlStore<B> {
     }
 
     /// Every write of a payment operation commits here. `synced`: on disk when
-    /// it returns; otherwise a power cut may take it back (see `claim`).
-    fn commit<T>(&self, synced: bool, mut f: impl FnMut(&mut dyn Conn) -> Result<T>) -> Result<T> {
-        super::commit_hook::call(super::CommitPoint::Before { synced });
-        let done = match synced {
-            true => self.backend.transaction(&mut f),
-            false => self.backend.transaction_unsynced(&mut f),
-        };
-        if done.is_ok() {
-            super::commit_hook::call(super::CommitPoint::After { synced });
-        }
-        done
+    /// it returns; otherwise a power cut may take it back (see `claim`). A
+    /// connection lost before COMMIT (a database restart) runs it again on a
+    /// fresh one; a COMMIT that went unanswered is reported (see `finish` for
+    /// the one write that recognises its own commit).
+    fn commit<T>(&self, synced: bool, f: impl FnMut(&mut dyn Conn) -> Result<T>) -> Result<T> {
+        self.commit_when_unanswered(UnansweredCommit::Report, synced, f)
+    }
+
+    fn commit_when_unanswered<T>(&self, unanswered: UnansweredCommit, synced: bool, mut f: impl FnMut(&mut dyn Conn) -> Result<T>) -> Result<T> {
+        again_if_connection_lost(unanswered, || {
+            super::commit_hook::call(super::CommitPoint::Before { synced });
+            let done = match synced {
+                true => self.backend.transaction(&mut f),
+                false => self.backend.transaction_unsynced(&mut f),
+            };
+            if done.is_ok() {
+                super::commit_hook::call(super::CommitPoint::After { synced });
+            }
+            done
+        })
     }
 
     fn read<T>(&self, mut f: impl FnMut(&mut dyn Conn) -> Result<T>) -> Result<T> {
-        self.backend.read(&mut f)
+        again_if_connection_lost(UnansweredCommit::Report, || self.backend.read(&mut f))
     }
 
     fn select_one(&self, c: &mut dyn Conn, filter: &str, args: &[Val]) -> Result<Option<StoredRow>> {
@@ -723,21 +733,19 @@ impl<B: Backend> Store for SqlStore<B> {
             crate::audit::audit!(debug, claimed.gateway.name(), "claim", payment_id = id, fence = claimed.fence, maybe_verified, verify_refused);
             Ok(Claim::Claimed { payment: claimed, maybe_verified, verify_refused, receipts })
         };
-        match input.unsynced && input.verify_key.is_none() && input.trace_number.is_none() {
-            true => self.commit(false, claim),
-            false => self.write(claim),
-        }
+        // Safe to run again after an unanswered COMMIT: a claim that landed is found holding its
+        // lease (Busy) and is finished by recover() when the lease runs out, as any lost claim is.
+        let synced = !(input.unsynced && input.verify_key.is_none() && input.trace_number.is_none());
+        self.commit_when_unanswered(UnansweredCommit::RunAgain, synced, claim)
     }
 
     fn finish(&self, id: &str, fence: i64, r: &Resolution) -> Result<Finish> {
-        // A fenced finish is a compare-and-set on (state, fence): safe to run again on a
-        // fresh connection when a database restart took the first one (the answer is not lost).
-        super::pool::again_if_connection_lost(|| match self.finish_once(id, fence, r, false) {
+        match self.finish_once(id, fence, r, false) {
             // Another payment was paid with this receipt at the same instant: the unique
             // key on paid receipts refused this one.
             Err(e) if e.message() == REUSED_RECEIPT => self.finish_once(id, fence, r, true),
             other => other,
-        })
+        }
     }
 
     fn record_event(&self, id: &str, label: &str, raw: &str) -> Result<()> {
@@ -996,7 +1004,10 @@ const REUSED_RECEIPT: &str = "a paid payment already has this gateway receipt";
 
 impl<B: Backend> SqlStore<B> {
     fn finish_once(&self, id: &str, fence: i64, r: &Resolution, receipt_reused: bool) -> Result<Finish> {
-        self.write(|c| {
+        // A fenced finish is a compare-and-set on (state, fence) that knows its own stored
+        // answer: safe to run again on a fresh connection even when its COMMIT went
+        // unanswered (a database restart at that instant): the answer is not lost.
+        self.commit_when_unanswered(UnansweredCommit::RunAgain, true, |c| {
             let StoredRow { payment: current, verify_key: stored_receipts, callback_verifies, refused_receipts, .. } = self.must_get(c, id, true)?;
             let now = self.clock(c)?;
             let mut state = r.state.ok_or_else(|| Error::internal("resolution without a state"))?;
