@@ -16,6 +16,8 @@
 #                           and MariaDB each restarted mid-load; crashes, answers, worker RSS
 #   make php-memcheck       the same, shorter, with the workers under valgrind
 #                           (USE_ZEND_ALLOC=0) and opcache's shared memory read-only
+#   make php-asan           the same, shorter, with the extension built with AddressSanitizer
+#                           (libasan preloaded into php-fpm, USE_ZEND_ALLOC=0)
 #   make php-connections-test  50 settings changes under 8 workers never exhaust
 #                           what Dargah's MariaDB user may hold
 
@@ -24,13 +26,15 @@ PHP_BUILD    := build/php
 PHP_PREFIX   := $(abspath $(PHP_BUILD)/prefix)
 PHP_EXT_DIR  := $(PHP_BUILD)/ext
 PHP_EXT_SO   := $(abspath $(PHP_EXT_DIR)/modules/dargah.so)
+PHP_ASAN_DIR := $(PHP_BUILD)/asan-ext
+PHP_ASAN_SO  := $(abspath $(PHP_ASAN_DIR)/modules/dargah.so)
 PHP_PKG_PATH := PKG_CONFIG_PATH=$(PHP_PREFIX)/lib/pkgconfig
 # PHP's build files (gen_stub.php, run-tests.php), from php8.2-dev.
 PHP_BUILD_FILES = $(shell php-config --extension-dir)/build
 PHP_SRC      := $(wildcard php-ext/*.c php-ext/*.h) php-ext/config.m4
 DARGAH_BIN   := $(or $(CARGO_TARGET_DIR),target)/debug/dargah
 
-.PHONY: deps-php php-lib php-build php-arginfo php-arginfo-check php-sandbox php-test php-fpm-test php-shop-test php-soak php-memcheck php-connections-test
+.PHONY: deps-php php-lib php-build php-asan-build php-asan php-arginfo php-arginfo-check php-sandbox php-test php-fpm-test php-shop-test php-soak php-memcheck php-connections-test
 
 deps-php:
 	./scripts/install-deps-php.sh
@@ -41,13 +45,24 @@ php-lib:
 
 # Out of tree: the sources are copied (keeping their times, so make rebuilds
 # only what changed) and phpize runs in the copy, never in php-ext/.
-php-build: deps-php php-lib php-arginfo-check
-	@mkdir -p $(PHP_EXT_DIR)
-	cp -p $(PHP_SRC) $(PHP_EXT_DIR)/
-	cd $(PHP_EXT_DIR) && if [ ! -f Makefile ] || [ config.m4 -nt Makefile ]; then \
+# build_ext DIR, EXTRA_CFLAGS, EXTRA_LDFLAGS: the extension built in DIR.
+define build_ext
+	@mkdir -p $(1)
+	cp -p $(PHP_SRC) $(1)/
+	cd $(1) && if [ ! -f Makefile ] || [ config.m4 -nt Makefile ]; then \
 		{ phpize >phpize.log 2>&1 || { cat phpize.log; exit 1; }; } && $(PHP_PKG_PATH) ./configure --quiet; fi
-	$(MAKE) --no-print-directory -C $(PHP_EXT_DIR) EXTRA_CFLAGS=-Werror >/dev/null
-	@echo "built $(PHP_EXT_SO)"
+	$(MAKE) --no-print-directory -C $(1) EXTRA_CFLAGS="$(2)" EXTRA_LDFLAGS="$(3)" >/dev/null
+	@echo "built $(abspath $(1))/modules/dargah.so"
+endef
+
+php-build: deps-php php-lib php-arginfo-check
+	$(call build_ext,$(PHP_EXT_DIR),-Werror,)
+
+# The same sources with AddressSanitizer: the extension's every memory access
+# checked, run under php-fpm with libasan preloaded (PHP itself is not rebuilt).
+php-asan-build: deps-php php-lib php-arginfo-check
+	$(call build_ext,$(PHP_ASAN_DIR),-Werror -fsanitize=address -fno-omit-frame-pointer,-fsanitize=address)
+	$(CC) -shared -fPIC -Wall -Werror -o $(PHP_ASAN_DIR)/no_deepbind.so tests/php/no_deepbind.c -ldl
 
 # gen_stub.php wants PHP-Parser next to itself; Debian's php-parser package
 # provides it (the script would otherwise download it).
@@ -87,8 +102,11 @@ php-soak: deps-php php-build php-sandbox db-start
 php-memcheck: deps-php php-build php-sandbox db-start
 	$(DB_ENV) tests/php/run-soak.sh $(DARGAH_BIN) $(PHP_EXT_SO) memcheck
 
+php-asan: deps-php php-asan-build php-sandbox db-start
+	$(DB_ENV) ASAN_SHIM=$(abspath $(PHP_ASAN_DIR))/no_deepbind.so tests/php/run-soak.sh $(DARGAH_BIN) $(PHP_ASAN_SO) asan
+
 php-connections-test: deps-php php-build php-sandbox db-start
 	$(DB_ENV) tests/php/run-connections.sh $(DARGAH_BIN) $(PHP_EXT_SO)
 
-TEST_TARGETS += php-test php-fpm-test php-shop-test php-soak php-memcheck php-connections-test
+TEST_TARGETS += php-test php-fpm-test php-shop-test php-soak php-memcheck php-asan php-connections-test
 DEPS_TARGETS += deps-php

@@ -18,10 +18,14 @@
 #
 #   tests/php/run-soak.sh DARGAH_BIN DARGAH_SO            (make php-soak)
 #   tests/php/run-soak.sh DARGAH_BIN DARGAH_SO memcheck   (make php-memcheck)
+#   tests/php/run-soak.sh DARGAH_BIN ASAN_SO asan         (make php-asan)
 #
 # memcheck: a shorter load with the workers under valgrind (USE_ZEND_ALLOC=0, so every
 # allocation is valgrind's) and opcache.protect_memory=1 (opcache's shared memory
 # read-only: any write to a cached script's arrays is a SIGSEGV at the writing line).
+# asan: a shorter load with an extension built with -fsanitize=address, libasan preloaded
+# into php-fpm and the CLI clients (ASAN_SHIM, see no_deepbind.c), USE_ZEND_ALLOC=0 (PHP's own allocations go through
+# malloc, which ASan watches) and opcache.protect_memory=1; fails on any ASan report.
 # Needs DARGAH_TEST_POSTGRES_URL and DARGAH_TEST_MYSQL_URL (servers of scripts/db.sh,
 # which this script restarts).
 set -euo pipefail
@@ -34,6 +38,8 @@ source "$here/lib.sh"
 
 if [ "$mode" = memcheck ]; then
     CALLBACKS=${SOAK_MEMCHECK_CALLBACKS:-20} WORKERS=2 CLIENTS=2
+elif [ "$mode" = asan ]; then
+    CALLBACKS=${SOAK_ASAN_CALLBACKS:-300} WORKERS=4 CLIENTS=4
 else
     CALLBACKS=${SOAK_CALLBACKS:-1000} WORKERS=${SOAK_WORKERS:-4} CLIENTS=${SOAK_CLIENTS:-4}
 fi
@@ -50,6 +56,11 @@ rss_of_workers() { for w in $(pgrep -P "$FPM_MASTER" | sort -n); do echo "$(ps -
 
 soak_store() { # NAME (postgres|mysql) URL
     local name=$1 url=$2 dir=$root/$1
+    # The PHP that loads the extension outside php-fpm (seeding, the long-lived client, checks).
+    local cli=(php)
+    # Under ASan: the shim that keeps PHP's RTLD_DEEPBIND from the ASan runtime (see
+    # no_deepbind.c) comes first, so ASan is told not to insist on being first.
+    [ "$mode" = asan ] && cli=(env "LD_PRELOAD=$ASAN_SHIM:$(gcc -print-file-name=libasan.so)" "ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0:log_path=$dir/asan" php)
     local www=$dir/www
     mkdir -p "$www"
     echo "== $name: $CALLBACKS payments, $WORKERS php-fpm workers, $CLIENTS clients at once, a restart in the middle"
@@ -64,7 +75,7 @@ soak_store() { # NAME (postgres|mysql) URL
 
     local part seeders=()
     for part in 1 2 3 4; do # four at once: seeding is not what is measured
-        php -n -d "extension=$so" "$here/soak/seed.php" "$www/config.php" "$SANDBOX_URL" $((CALLBACKS / 4)) >"$dir/seeded.$part" &
+        "${cli[@]}" -n -d "extension=$so" "$here/soak/seed.php" "$www/config.php" "$SANDBOX_URL" $((CALLBACKS / 4)) >"$dir/seeded.$part" &
         seeders+=($!)
     done
     for part in "${seeders[@]}"; do wait "$part"; done
@@ -79,10 +90,18 @@ soak_store() { # NAME (postgres|mysql) URL
         FPM_WRAPPER="valgrind --error-limit=no --num-callers=40 --log-file=$dir/valgrind.%p.log --suppressions=$here/valgrind.supp"
         FPM_START_TRIES=900
         extra=(-d opcache.protect_memory=1)
+    elif [ "$mode" = asan ]; then
+        export USE_ZEND_ALLOC=0
+        # Leaks are PHP's own at exit (its allocator is off); every other report counts.
+        FPM_WRAPPER="${cli[*]:0:3}"
+        extra=(-d opcache.protect_memory=1)
     fi
     FPM_PHP_INI="" FPM_WRAPPER=${FPM_WRAPPER:-} FPM_START_TRIES=${FPM_START_TRIES:-100} \
         start_fpm "$dir" "$WORKERS" -- -d "extension=$so" "${extra[@]}"
     unset USE_ZEND_ALLOC
+    # Under ASan: how many workers really run with the ASan runtime (a check that checks).
+    local asan_workers=0
+    for w in $(pgrep -P "$FPM_MASTER"); do grep -q libasan "/proc/$w/maps" && asan_workers=$((asan_workers + 1)); done
     local port
     port=$(free_port)
     start_nginx "$dir" "$port" "http://127.0.0.1:$port" "nginx for the soak" "
@@ -94,7 +113,7 @@ soak_store() { # NAME (postgres|mysql) URL
     local t0
     t0=$(date +%s)
 
-    php -d "extension=$so" "$here/soak/long-lived.php" "$www/config.php" "$dir/seeded-reversed" >"$dir/long.out" 2>"$dir/long.err" &
+    "${cli[@]}" -d "extension=$so" "$here/soak/long-lived.php" "$www/config.php" "$dir/seeded-reversed" >"$dir/long.out" 2>"$dir/long.err" &
     local long=$!
     started "$long"
     cut -f1 "$dir/seeded" | sed "s|^|http://127.0.0.1:$port/callback.php?|" \
@@ -124,9 +143,9 @@ soak_store() { # NAME (postgres|mysql) URL
     # A claim stored just as the database went down (its answer lost with the
     # connection) holds its lease: the shop's cron job finishes it after that.
     local recovered=0
-    if [ "$(php -n -d "extension=$so" "$here/soak/check.php" "$www/config.php" "$dir/ids")" != "$CALLBACKS" ]; then
+    if [ "$("${cli[@]}" -n -d "extension=$so" "$here/soak/check.php" "$www/config.php" "$dir/ids")" != "$CALLBACKS" ]; then
         sleep 11
-        php -n -d "extension=$so" "$here/soak/recover.php" "$www/config.php" >"$dir/recovered"
+        "${cli[@]}" -n -d "extension=$so" "$here/soak/recover.php" "$www/config.php" >"$dir/recovered"
         recovered=$(lines "$dir/recovered")
     fi
 
@@ -139,8 +158,8 @@ soak_store() { # NAME (postgres|mysql) URL
     cat "$dir/long.out" >>"$dir/answers"
     [ -f "$dir/recovered" ] && cat "$dir/recovered" >>"$dir/answers"
     newly=$(grep -c '^newly_paid ' "$dir/answers" || true)
-    per_payment=$(grep '^newly_paid ' "$dir/answers" | cut -d' ' -f2 | sort | uniq -d | wc -l)
-    paid=$(php -n -d "extension=$so" "$here/soak/check.php" "$www/config.php" "$dir/ids")
+    per_payment=$(grep '^newly_paid ' "$dir/answers" | cut -d' ' -f2 | sort | uniq -d | wc -l || true)
+    paid=$("${cli[@]}" -n -d "extension=$so" "$here/soak/check.php" "$www/config.php" "$dir/ids") || paid="(check.php failed)"
     local kinds
     kinds=$(cut -d' ' -f1 "$dir/answers" | sort | uniq -c | awk '{print $2 "x" $1}' | paste -sd' ')
 
@@ -163,7 +182,16 @@ soak_store() { # NAME (postgres|mysql) URL
         fail "$name: the php-fpm log shows $crashes crash(es)"
         grep -E 'exited on signal|zend_mm_heap|Fatal error|segfault' "$dir/php-fpm.log" | head -5 || true
     fi
-    if [ "$mode" = memcheck ]; then
+    if [ "$mode" = asan ]; then
+        local reports
+        reports=$(cat "$dir"/asan.* 2>/dev/null | grep -c 'ERROR: AddressSanitizer' || true)
+        if [ "$reports" = 0 ] && [ "$asan_workers" = "$WORKERS" ]; then
+            pass "$name: AddressSanitizer (in $asan_workers of $WORKERS php-fpm workers) saw no memory error in the extension (USE_ZEND_ALLOC=0, opcache.protect_memory=1)"
+        else
+            fail "$name: AddressSanitizer reported $reports memory error(s), and ran in $asan_workers of $WORKERS workers"
+            cat "$dir"/asan.* | grep -A30 'ERROR: AddressSanitizer' | head -60
+        fi
+    elif [ "$mode" = memcheck ]; then
         local errors
         errors=$(cat "$dir"/valgrind.*.log | grep -cE 'Invalid (read|write|free)|uninitialised|Mismatched free|Bad permissions|Process terminating' || true)
         if [ "$errors" = 0 ]; then
