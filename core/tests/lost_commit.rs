@@ -148,6 +148,18 @@ fn a_finish_whose_commit_reply_was_lost_is_reported_applied_once() {
         // Another worker's late answer under the same fence is still told it was not its own.
         let other = Resolution { raw: "{\"verify\":\"other\"}".into(), ..paid.clone() };
         assert!(matches!(s.finish("lc1", payment.fence, &other).unwrap(), Finish::Stale(_)), "{name}: a different answer is not ours");
+
+        // A callback's receipt that already paid lc1: the first run refused it (the payment stays
+        // open) and lost the reply; run again, it is told the same, never "applied".
+        s.insert(&NewPayment { id: "lc2".into(), invoice_id: "inv-lc2".into(), ..new.clone() }, 30_000).unwrap();
+        s.attach_token("lc2", "T-lc2", "{}").unwrap();
+        let Claim::Claimed { payment, .. } = s.claim("lc2", &ClaimInput::default(), 30_000).unwrap() else { panic!("{name}: claimed") };
+        let replayed = Resolution { receipt_from_callback: true, raw: "{\"verify\":\"replayed\"}".into(), ..paid.clone() };
+        proxy.arm();
+        let finished = s.finish("lc2", payment.fence, &replayed).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(proxy.cuts.load(Ordering::SeqCst), 2, "{name}: the second COMMIT's reply was lost too");
+        let Finish::ReceiptReused(p) = finished else { panic!("{name}: a refused receipt reported as {finished:?}") };
+        assert_eq!(p.state, PaymentState::Awaiting, "{name}");
     }
 }
 

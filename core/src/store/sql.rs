@@ -1018,7 +1018,10 @@ impl<B: Backend> SqlStore<B> {
             if !fresh && current.fence == fence && self.finished_by_this_answer(c, id, fence, current.state, &r.raw)? {
                 // Our own earlier run committed this very answer and lost the reply (the
                 // connection died at COMMIT): it took effect, and its caller is the one to tell.
-                return Ok(Finish::Applied(current));
+                // A paid answer from a callback stored as anything but paid had its receipt
+                // refused as another payment's: told as the first run would have been.
+                let receipt_refused = state == PaymentState::Paid && current.state != PaymentState::Paid && r.receipt_from_callback;
+                return Ok(if receipt_refused { Finish::ReceiptReused(current) } else { Finish::Applied(current) });
             }
             if !fresh {
                 self.insert_event(c, id, now, fence, "stale_answer", &r.raw)?;
