@@ -159,7 +159,7 @@ fn scenario_03_a_verifier_whose_lease_moved_on_is_still_heard() {
         let first = a.join().unwrap();
         fail::remove("verify_answered");
         assert_eq!((first.kind, first.payment.state), (OutcomeKind::NewlyPaid, PaymentState::Paid), "{name}: the late proof of payment settles it");
-        assert!(history(&host_b, &created.payment.id).iter().any(|(label, raw)| label == "stale_answer" && raw.contains("verify")), "{name}: the raw answer is recorded");
+        assert!(history(&host_b, &created.payment.id).iter().any(|(label, raw)| label == "late_paid" && raw.contains("verify")), "{name}: the raw answer is recorded as a late proof of payment");
         assert_eq!(world.calls_for(&token, "vandar.verify"), 1, "{name}");
         let again = host_b.handle_callback(Gateway::Vandar, &fields).unwrap();
         assert_eq!(again.kind, OutcomeKind::AlreadyPaid, "{name}");

@@ -160,6 +160,23 @@ fn a_finish_whose_commit_reply_was_lost_is_reported_applied_once() {
         assert_eq!(proxy.cuts.load(Ordering::SeqCst), 2, "{name}: the second COMMIT's reply was lost too");
         let Finish::ReceiptReused(p) = finished else { panic!("{name}: a refused receipt reported as {finished:?}") };
         assert_eq!(p.state, PaymentState::Awaiting, "{name}");
+
+        // A worker whose lease moved on (another claimed since) brings the proof of payment: it
+        // settles the payment, the reply is lost, and run again it is still the one told.
+        s.insert(&NewPayment { id: "lc3".into(), invoice_id: "inv-lc3".into(), ..new.clone() }, 30_000).unwrap();
+        s.attach_token("lc3", "T-lc3", "{}").unwrap();
+        let Claim::Claimed { payment: late, .. } = s.claim("lc3", &ClaimInput::default(), 0).unwrap() else { panic!("{name}: claimed") };
+        let Claim::Claimed { payment: newer, .. } = s.claim("lc3", &ClaimInput::default(), 30_000).unwrap() else { panic!("{name}: taken over") };
+        let late_paid = Resolution { reference: Some("R-lc3".into()), raw: "{\"verify\":\"late\"}".into(), ..paid.clone() };
+        proxy.arm();
+        let finished = s.finish("lc3", late.fence, &late_paid).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(proxy.cuts.load(Ordering::SeqCst), 3, "{name}: the late answer's COMMIT reply was lost");
+        let Finish::Applied(p) = finished else { panic!("{name}: the late proof of payment reported as {finished:?}") };
+        assert_eq!(p.state, PaymentState::Paid, "{name}");
+        let newer_answer = Resolution { reference: Some("R-lc3".into()), raw: "{\"verify\":\"newer\"}".into(), ..paid.clone() };
+        assert!(matches!(s.finish("lc3", newer.fence, &newer_answer).unwrap(), Finish::Stale(_)), "{name}: the newer claim is not told it paid");
+        let labels: Vec<String> = s.events("lc3").unwrap().into_iter().map(|(_, _, label, _)| label).collect();
+        assert_eq!(labels.iter().filter(|l| *l == "late_paid").count(), 1, "{name}: {labels:?}");
     }
 }
 

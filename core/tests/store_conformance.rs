@@ -480,3 +480,22 @@ fn one_receipt_credits_one_payment_even_when_finished_at_once() {
         assert_eq!(states.iter().filter(|s| **s == PaymentState::NeedsReview).count(), ids.len() - 1, "{}", b.name);
     }
 }
+
+#[test]
+fn a_late_answer_whose_receipt_paid_another_payment_leaves_the_current_claim_alone() {
+    for b in backends() {
+        let s = b.store.as_ref();
+        awaiting(s, "lr1", "T-lr1");
+        let Claim::Claimed { payment, .. } = s.claim("lr1", &ClaimInput::default(), LEASE_MS).unwrap() else { panic!("{}", b.name) };
+        assert!(matches!(s.finish("lr1", payment.fence, &paid("R-shared")).unwrap(), Finish::Applied(_)), "{}", b.name);
+        awaiting(s, "lr2", "T-lr2");
+        let Claim::Claimed { payment: late, .. } = s.claim("lr2", &ClaimInput::default(), 0).unwrap() else { panic!("{}", b.name) };
+        let Claim::Claimed { payment: newer, .. } = s.claim("lr2", &ClaimInput::default(), 30_000).unwrap() else { panic!("{}", b.name) };
+        // The late worker was given a forged callback's receipt, which paid lr1.
+        let replayed = Resolution { receipt_from_callback: true, ..paid("R-shared") };
+        assert!(matches!(s.finish("lr2", late.fence, &replayed).unwrap(), Finish::Stale(_)), "{}: only recorded", b.name);
+        let now = s.get("lr2").unwrap().unwrap();
+        assert_eq!((now.state, now.fence), (PaymentState::Verifying, newer.fence), "{}: the newer claim still holds the payment", b.name);
+        assert!(matches!(s.claim("lr2", &ClaimInput::default(), LEASE_MS).unwrap(), Claim::Busy(_)), "{}: its lease too", b.name);
+    }
+}

@@ -142,7 +142,10 @@ impl Backend for MySql {
                     match result {
                         Ok(value) => {
                             tx.commit().map_err(|e| {
-                                if e.is_connectivity_error() {
+                                // Only a refusal that rolled the transaction back is known not to have
+                                // landed (deadlock, lock wait, duplicate key); anything else may have.
+                                let rolled_back = matches!(&e, mysql::Error::MySqlError(m) if [1213, 1205, 1062].contains(&m.code));
+                                if !rolled_back {
                                     pool::commit_unanswered();
                                 }
                                 Error::store(format!("mysql: {e}"))

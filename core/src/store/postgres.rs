@@ -227,8 +227,11 @@ impl Backend for Postgres {
                 match result {
                     Ok(value) => {
                         tx.commit().map_err(|e| {
-                            if e.as_db_error().is_none() {
-                                pool::commit_unanswered(); // no answer from the server, not a refusal
+                            // Only a refusal that rolled the transaction back is known not to have landed
+                            // (a pooler in between may also make up an error as the server dies).
+                            let rolled_back = e.code().is_some_and(|c| c.code().starts_with("40") || c.code().starts_with("23"));
+                            if !rolled_back {
+                                pool::commit_unanswered();
                             }
                             Error::store(describe(&e))
                         })?;

@@ -999,6 +999,10 @@ impl<B: Backend> Store for SqlStore<B> {
 }
 
 
+/// History labels of answers from a worker whose lease moved on: one that changed nothing,
+/// and a proof of payment that settled the payment all the same.
+const STALE_ANSWER: &str = "stale_answer";
+const LATE_PAID: &str = "late_paid";
 /// The marker for a paid receipt refused by the unique key (never shown to a caller).
 const REUSED_RECEIPT: &str = "a paid payment already has this gateway receipt";
 
@@ -1015,7 +1019,7 @@ impl<B: Backend> SqlStore<B> {
             // A worker whose lease moved on is still heard: its answer goes into the
             // history, and a proof of payment settles a payment that is still open.
             let proof_wins = state == PaymentState::Paid && !current.state.is_terminal() && current.state != PaymentState::Created;
-            if !fresh && current.fence == fence && self.finished_by_this_answer(c, id, fence, current.state, &r.raw)? {
+            if !fresh && self.finished_by_this_answer(c, id, fence, &current, &r.raw)? {
                 // Our own earlier run committed this very answer and lost the reply (the
                 // connection died at COMMIT): it took effect, and its caller is the one to tell.
                 // A paid answer from a callback stored as anything but paid had its receipt
@@ -1023,11 +1027,9 @@ impl<B: Backend> SqlStore<B> {
                 let receipt_refused = state == PaymentState::Paid && current.state != PaymentState::Paid && r.receipt_from_callback;
                 return Ok(if receipt_refused { Finish::ReceiptReused(current) } else { Finish::Applied(current) });
             }
-            if !fresh {
-                self.insert_event(c, id, now, fence, "stale_answer", &r.raw)?;
-                if !proof_wins {
-                    return Ok(Finish::Stale(current));
-                }
+            if !fresh && !proof_wins {
+                self.insert_event(c, id, now, fence, STALE_ANSWER, &r.raw)?;
+                return Ok(Finish::Stale(current));
             }
             if let (Some(open), true) = (r.open_before_deadline, now < current.deadline_at) {
                 state = open;
@@ -1047,6 +1049,11 @@ impl<B: Backend> SqlStore<B> {
                     )?;
                     reused_by = other.first().map(|row| row[0].text());
                 }
+            }
+            if reused_by.is_some() && !fresh {
+                // A late answer whose receipt paid another payment leaves the current claim alone.
+                self.insert_event(c, id, now, fence, STALE_ANSWER, &r.raw)?;
+                return Ok(Finish::Stale(current));
             }
             if let Some(other) = &reused_by {
                 let other = other.as_deref().unwrap_or("another payment");
@@ -1116,20 +1123,27 @@ impl<B: Backend> SqlStore<B> {
                 Err(e) if e.unique && paid => return Err(Error::internal(REUSED_RECEIPT)),
                 Err(e) => return Err(e.error),
             }
-            if fresh {
-                self.insert_event(c, id, now, fence, state.name(), &r.raw)?;
-            }
+            // Under the fence of the worker that got the answer: its own, or a late proof of payment.
+            self.insert_event(c, id, now, fence, if fresh { state.name() } else { LATE_PAID }, &r.raw)?;
             let stored = self.must_get(c, id, false)?.payment;
             Ok(if reused_by.is_some() && r.receipt_from_callback { Finish::ReceiptReused(stored) } else { Finish::Applied(stored) })
         })
     }
 
-    /// Whether this answer was already stored under this fence, by an earlier run of the same
-    /// finish whose COMMIT landed but whose reply was lost. Only the worker holding `fence`
-    /// records an answer under the state's own name (a stale worker records `stale_answer`),
-    /// so the event proves the change was this caller's.
-    fn finished_by_this_answer(&self, c: &mut dyn Conn, id: &str, fence: i64, state: PaymentState, raw: &str) -> Result<bool> {
-        let found = self.query(c, "SELECT 1 FROM {p}payment_events WHERE payment_id = ? AND fence = ? AND state = ? AND raw = ?", &[id.into(), fence.into(), state.name().into(), raw.into()])?;
+    /// Whether this answer already took effect, stored by an earlier run of the same finish
+    /// whose COMMIT landed but whose reply was lost. Only the worker holding `fence` records an
+    /// answer under `fence` with the state's own name (while it still holds the payment) or as
+    /// `late_paid` (its proof of payment settled a payment another worker had claimed since);
+    /// an answer that changed nothing is `stale_answer`. So the event proves the change was
+    /// this caller's.
+    fn finished_by_this_answer(&self, c: &mut dyn Conn, id: &str, fence: i64, current: &Payment, raw: &str) -> Result<bool> {
+        let own = if current.fence == fence { current.state.name() } else { "" };
+        let late = if current.state == PaymentState::Paid { LATE_PAID } else { "" };
+        let found = self.query(
+            c,
+            "SELECT 1 FROM {p}payment_events WHERE payment_id = ? AND fence = ? AND state IN (?, ?) AND raw = ?",
+            &[id.into(), fence.into(), own.into(), late.into(), raw.into()],
+        )?;
         Ok(!found.is_empty())
     }
 
