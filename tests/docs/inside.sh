@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs as root inside the clean Debian 12 root of tests/packages/run.sh (for
+# make docs-test): the pages' tested blocks, as a reader follows them. The
+# packages are where `make packages` leaves them, ./build/packages of every
+# page's directory; the reader has sudo and answers apt's question with yes.
+# README.md's install block installs them; then `dargah sandbox` runs on
+# 127.0.0.1:8700, as the pages say to start it in another terminal.
+set -uo pipefail
+
+docs=/tmp/dargah/docs
+mkdir -p /tmp/dargah/build /tmp/docs && rm -f /tmp/docs/failures
+ln -sfn /tmp/dargah/packages /tmp/dargah/build/packages
+apt-get update -qq >/tmp/docs/apt-update.log 2>&1 || { cat /tmp/docs/apt-update.log; exit 1; }
+apt-get install -y -q --no-install-recommends sudo >/tmp/docs/apt-sudo.log 2>&1 || { cat /tmp/docs/apt-sudo.log; exit 1; }
+echo 'APT::Get::Assume-Yes "true";' >/etc/apt/apt.conf.d/90docs-test
+
+sandbox_started=
+start_sandbox() { # once dargah is installed: on 8700, as the pages say
+    [ -z "$sandbox_started" ] && command -v dargah >/dev/null || return 0
+    dargah sandbox --port 8700 >/tmp/docs/sandbox.log 2>&1 &
+    sandbox_started=$!
+    for _ in $(seq 100); do grep -q '^}' /tmp/docs/sandbox.log && return 0; sleep 0.1; done
+    cat /tmp/docs/sandbox.log; echo "FAIL dargah sandbox did not start" | tee -a /tmp/docs/failures
+}
+trap '[ -z "$sandbox_started" ] || kill "$sandbox_started" 2>/dev/null' EXIT
+
+pages=0
+for page in "$docs"/pages/*.sh; do
+    start_sandbox
+    echo "== ${page##*/}"
+    # Each page in a login-like shell of its own, its directory holding ./build/packages.
+    (export HOME=/root; bash "$page")
+    pages=$((pages + 1))
+done
+
+failures=$(grep -c . /tmp/docs/failures 2>/dev/null || true)
+echo "docs: $pages pages, ${failures:-0} failed blocks"
+[ -z "$failures" ] || [ "$failures" = 0 ]
