@@ -28,8 +28,12 @@ pages=0
 for page in "$docs"/pages/*.sh; do
     start_sandbox
     echo "== ${page##*/}"
-    # Each page in a login-like shell of its own, its directory holding ./build/packages.
-    (export HOME=/root; bash "$page")
+    # Each page in a session of its own: what its blocks left running (a
+    # `php -S … &`) is stopped with it, by that session's process group.
+    HOME=/root setsid bash "$page" &
+    group=$!
+    wait "$group"
+    kill -TERM -- "-$group" 2>/dev/null
     pages=$((pages + 1))
 done
 
