@@ -18,10 +18,11 @@ run_block() { # where n  (the block on stdin)
 }
 
 compare_output() { # where n mask... (the shown output on stdin)
-    local where=$1 n=$2 expected=".shown-$n" mask sedargs=()
+    local where=$1 n=$2 expected=".shown-$n" mask sedargs=() d=$'\001'
     shift 2
     cat >"$expected"
-    for mask in "$@"; do sedargs+=(-e "s/$mask/<masked>/g"); done
+    # A control character as the delimiter: masks may hold / and |.
+    for mask in "$@"; do sedargs+=(-e "s${d}${mask}${d}<masked>${d}g"); done
     [ ${#sedargs[@]} -gt 0 ] || sedargs=(-e '')
     if diff -u <(sed -E "${sedargs[@]}" "$expected") <(sed -E "${sedargs[@]}" ".out-$n") >".diff-$n"; then
         echo "ok   $where: the output is the one shown"
