@@ -8,8 +8,8 @@
  * License:              MIT
  * Text Domain:          dargah-woocommerce
  * Domain Path:          /languages
- * Requires at least:    6.5
- * Requires PHP:         8.2
+ * Requires at least:    6.1
+ * Requires PHP:         8.1
  * Requires Plugins:     woocommerce
  * WC requires at least: 8.2
  * WC tested up to:      11.0
