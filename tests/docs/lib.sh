@@ -18,7 +18,8 @@ run_block() { # where n  (the block on stdin)
 }
 
 compare_output() { # where n mask... (the shown output on stdin)
-    local where=$1 n=$2 expected=".shown-$n" mask sedargs=() d=$'\001'
+    local where=$1 n=$2 mask sedargs=() d=$'\001'
+    local expected=".shown-$n"
     shift 2
     cat >"$expected"
     # A control character as the delimiter: masks may hold / and |.
