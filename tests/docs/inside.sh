@@ -3,8 +3,9 @@
 # make docs-test): the pages' tested blocks, as a reader follows them. The
 # packages are where `make packages` leaves them, ./build/packages of every
 # page's directory; the reader has sudo and answers apt's question with yes.
-# README.md's install block installs them; then `dargah sandbox` runs on
-# 127.0.0.1:8700, as the pages say to start it in another terminal.
+# README.md's install block installs them; then a fresh `dargah sandbox` runs on
+# 127.0.0.1:8700 for each page (a reader follows one page on its own), as the
+# pages say to start it in another terminal.
 set -uo pipefail
 
 docs=/tmp/dargah/docs
@@ -14,15 +15,17 @@ apt-get update -qq >/tmp/docs/apt-update.log 2>&1 || { cat /tmp/docs/apt-update.
 apt-get install -y -q --no-install-recommends sudo >/tmp/docs/apt-sudo.log 2>&1 || { cat /tmp/docs/apt-sudo.log; exit 1; }
 echo 'APT::Get::Assume-Yes "true";' >/etc/apt/apt.conf.d/90docs-test
 
-sandbox_started=
-start_sandbox() { # once dargah is installed: on 8700, as the pages say
-    [ -z "$sandbox_started" ] && command -v dargah >/dev/null || return 0
+sandbox=
+stop_sandbox() { [ -z "$sandbox" ] || { kill "$sandbox" 2>/dev/null; wait "$sandbox" 2>/dev/null; sandbox=; }; }
+start_sandbox() { # a fresh one for every page, once dargah is installed: on 8700, as the pages say
+    stop_sandbox
+    command -v dargah >/dev/null || return 0
     dargah sandbox --port 8700 >/tmp/docs/sandbox.log 2>&1 &
-    sandbox_started=$!
+    sandbox=$!
     for _ in $(seq 100); do grep -q '^}' /tmp/docs/sandbox.log && return 0; sleep 0.1; done
     cat /tmp/docs/sandbox.log; echo "FAIL dargah sandbox did not start" | tee -a /tmp/docs/failures
 }
-trap '[ -z "$sandbox_started" ] || kill "$sandbox_started" 2>/dev/null' EXIT
+trap stop_sandbox EXIT
 
 pages=0
 for page in "$docs"/pages/*.sh; do
