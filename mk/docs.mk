@@ -3,7 +3,9 @@
 # written in the clean Debian 12 root of `make packages-test`, with only the
 # packages installed and `dargah sandbox` on 127.0.0.1:8700: shell blocks run,
 # C blocks compile with the documented command, PHP and Python blocks run, and
-# shown output is compared. A failure names the page and the line.
+# shown output is compared. A failure names the page and the line. Then the
+# WooCommerce plugin's zip is unpacked there and parsed by the packages' PHP.
+# About a minute once the packages are built.
 #
 #   make docs-test    the packages first (make packages), then every page
 

@@ -40,6 +40,28 @@ for page in "$docs"/pages/*.sh; do
     pages=$((pages + 1))
 done
 
+# The plugin zip from the packages, installed as woocommerce.md's third way
+# says (unzipped into wp-content/plugins) with the PHP the packages brought:
+# every file parses, and its header asks for no newer PHP than Debian 12's.
+# (WordPress itself is not here: make woocommerce-test runs the plugin in it.)
+echo "== the WooCommerce plugin zip"
+plugins=/var/www/html/wp-content/plugins
+zip=$(ls /tmp/dargah/packages/dargah-woocommerce-*.zip 2>/dev/null)
+if [ -z "$zip" ] || ! mkdir -p "$plugins" || ! python3 -m zipfile -e "$zip" "$plugins"; then
+    echo "FAIL the plugin zip is not among the packages or does not unpack" | tee -a /tmp/docs/failures
+else
+    bad=$(find "$plugins/dargah-woocommerce" -name '*.php' -exec php -l {} \; 2>&1 | grep -v '^No syntax errors' || true)
+    files=$(find "$plugins/dargah-woocommerce" -name '*.php' | wc -l)
+    requires=$(sed -n 's/^ \* Requires PHP: *//p' "$plugins/dargah-woocommerce/dargah-woocommerce.php")
+    if [ -n "$bad" ]; then
+        echo "FAIL php -l: $bad" | tee -a /tmp/docs/failures
+    elif ! php -r 'exit(version_compare(PHP_VERSION, $argv[1], ">=") ? 0 : 1);' "$requires"; then
+        echo "FAIL the plugin requires PHP $requires, the packages' PHP is $(php -r 'echo PHP_VERSION;')" | tee -a /tmp/docs/failures
+    else
+        echo "ok   ${zip##*/} unpacked into $plugins: $files PHP files parse with PHP $(php -r 'echo PHP_VERSION;') (the plugin requires $requires)"
+    fi
+fi
+
 failures=$(grep -c . /tmp/docs/failures 2>/dev/null || true)
 echo "docs: $pages pages, ${failures:-0} failed blocks"
 [ -z "$failures" ] || [ "$failures" = 0 ]
