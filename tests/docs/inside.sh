@@ -14,6 +14,8 @@ ln -sfn /tmp/dargah/packages /tmp/dargah/build/packages
 apt-get update -qq >/tmp/docs/apt-update.log 2>&1 || { cat /tmp/docs/apt-update.log; exit 1; }
 apt-get install -y -q --no-install-recommends sudo >/tmp/docs/apt-sudo.log 2>&1 || { cat /tmp/docs/apt-sudo.log; exit 1; }
 echo 'APT::Get::Assume-Yes "true";' >/etc/apt/apt.conf.d/90docs-test
+# A machine resolves its own name (sudo warns on stderr otherwise); debootstrap's root does not.
+grep -qw "$(hostname)" /etc/hosts 2>/dev/null || echo "127.0.1.1 $(hostname)" >>/etc/hosts
 
 sandbox=
 stop_sandbox() { [ -z "$sandbox" ] || { kill "$sandbox" 2>/dev/null; wait "$sandbox" 2>/dev/null; sandbox=; }; }
