@@ -50,7 +50,8 @@ test-rust: deps build db-start
 	$(DB_ENV) $(CARGO) test --workspace --no-fail-fast
 	$(CARGO) run --quiet -p dargah-cli -- demo
 
-test: deps lint test-rust $(TEST_TARGETS)
+# docs-test last: it reuses the packages and the clean root packages-test made (mk/docs.mk).
+test: deps lint test-rust $(TEST_TARGETS) docs-test
 
 sandbox:
 	$(CARGO) run --quiet -p dargah-cli -- sandbox --port 8700

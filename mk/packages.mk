@@ -3,7 +3,7 @@
 # [package.metadata.deb]), and the manylinux abi3 wheel (maturin, linked with
 # zig against an old glibc). Everything lands in build/packages/.
 #
-#   make packages        build every package and the wheel (release builds)
+#   make packages        build every package, the wheel (release builds) and the WooCommerce plugin zip
 #   make packages-test   install them into a clean Debian 12 root (debootstrap)
 #                        and use them there: the C example through pkg-config,
 #                        the PHP shop, the wheel in a venv, the systemd units, and
@@ -22,7 +22,7 @@ PKG_CARGO_DEB := $(CARGO) deb --no-build --output $(PKG_DIR)/
 # Debian's compiler and linker flags for the extension, hardening included.
 PKG_BUILDFLAGS := DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags
 
-.PHONY: deps-packages packages packages-debs packages-wheel packages-lib packages-php packages-test pie-check
+.PHONY: deps-packages packages packages-plugin packages-debs packages-wheel packages-lib packages-php packages-test pie-check
 
 deps-packages:
 	./scripts/install-deps-packages.sh
@@ -93,7 +93,12 @@ packages-wheel: deps-packages
 	@$(PKG_TOOLS)/bin/auditwheel show $(PKG_DIR)/dargah-*.whl | tr -d '\n' | grep -q '"$(PKG_MANYLINUX)_x86_64"' \
 		|| { echo "the wheel is not $(PKG_MANYLINUX)" >&2; exit 1; }
 
-packages: packages-debs packages-wheel pie-check
+# The WooCommerce plugin's zip (make woocommerce-zip) beside them, with the version in its name.
+packages-plugin: woocommerce-zip
+	rm -f $(PKG_DIR)/dargah-woocommerce-*.zip
+	cp $(WC_ZIP) $(PKG_DIR)/dargah-woocommerce-$(C_VERSION).zip
+
+packages: packages-debs packages-wheel packages-plugin pie-check
 
 # PIE reads php-ext/composer.json: Composer's own checks, then the php-ext
 # section against config.m4 (extension name, configure options).

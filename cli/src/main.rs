@@ -82,6 +82,14 @@ enum Command {
         #[arg(long)]
         config: std::path::PathBuf,
     },
+    /// Check a configuration file, or print the reference of every key
+    /// (installed as /usr/share/doc/dargah/configuration.md).
+    #[command(after_long_help = "Every key, its type, default and whether it is a secret: `dargah config reference`, \
+or /usr/share/doc/dargah/configuration.md from the dargah package.")]
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
     /// Resolve payments left in doubt or under an expired lease (a crash mid-verify).
     Recover {
         /// The client configuration (JSON or TOML).
@@ -90,6 +98,16 @@ enum Command {
         #[arg(long, default_value_t = 100)]
         limit: usize,
     },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Load a configuration file (JSON, or TOML when it ends in .toml) as the
+    /// library would, without opening the store: "ok", or what is wrong,
+    /// naming the key and never the value.
+    Check { file: std::path::PathBuf },
+    /// Print the configuration reference (docs/configuration.md of this version).
+    Reference,
 }
 
 fn main() -> ExitCode {
@@ -103,6 +121,11 @@ fn main() -> ExitCode {
         Command::Migrate { source } => payments::migrate(&source),
         Command::Call { config, account, operation, params } => payments::call(&config, account.as_deref(), &operation, &params),
         Command::Accounts { config } => payments::accounts(&config),
+        Command::Config { command: ConfigCommand::Check { file } } => payments::check_config(&file),
+        Command::Config { command: ConfigCommand::Reference } => {
+            print!("{}", include_str!("../../docs/configuration.md"));
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Reconcile { config, min_age_secs, limit, watch } => payments::reconcile(&config, min_age_secs, limit, watch),
     };
     match result {

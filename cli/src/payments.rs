@@ -135,6 +135,14 @@ pub fn accounts(config: &Path) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `dargah config check FILE`: the configuration as a client would load it, the store left closed.
+pub fn check_config(path: &Path) -> Result<ExitCode, String> {
+    let config = load_config(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let gateways: Vec<&str> = dargah_core::config::ACCOUNT_SECTIONS.into_iter().filter(|g| !config.account_names(g).is_empty()).collect();
+    println!("{}: ok (gateways: {})", path.display(), if gateways.is_empty() { "none".to_string() } else { gateways.join(", ") });
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn recover(config: &Path, limit: usize) -> Result<ExitCode, String> {
     let dargah = Dargah::new(load_config(config)?).map_err(|e| e.to_string())?;
     let report = dargah.recover(limit).map_err(|e| e.to_string())?;

@@ -197,3 +197,21 @@ fn accounts_call_with_an_account_and_list_by_account() {
     assert!(ok, "{err}");
     assert!(out.contains(&b.id) && out.contains("branch2") && !out.contains("cli-acc-2"), "{out}");
 }
+
+#[test]
+fn config_check_names_the_key_never_the_value_and_reference_prints_the_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.toml");
+    std::fs::write(&good, "store = \"sqlite:///var/lib/shop/dargah.db\"\n[canpay]\nmerchant = \"m\"\n[vandar]\napi_key = \"k\"\n").unwrap();
+    let (ok, out, _) = dargah(&["config", "check", good.to_str().unwrap()]);
+    assert!(ok);
+    assert_eq!(out, format!("{}: ok (gateways: canpay, vandar)\n", good.display()));
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"vandar":{"api_key":false},"canpay":{"merchant":"SECRET-MERCHANT"}}"#).unwrap();
+    let (ok, out, err) = dargah(&["config", "check", bad.to_str().unwrap()]);
+    assert!(!ok && out.is_empty());
+    assert!(err.contains("vandar.api_key: invalid type: boolean (value hidden), expected a string"), "{err}");
+    assert!(!err.contains("SECRET"), "{err}");
+    let (ok, out, _) = dargah(&["config", "reference"]);
+    assert!(ok && out.starts_with("# Configuration reference") && out.contains("`token_encryption_key`"), "{out}");
+}

@@ -284,6 +284,17 @@ impl SepalConfig {
     }
 }
 
+/// "vandar.api_key: invalid type: boolean (value hidden), expected a string":
+/// the key's path (keys and list indexes only) before serde's message with
+/// any quoted value dropped; the path alone where the error is at the top.
+fn key_and_message(path: &serde_path_to_error::Path, message: &str) -> String {
+    let message = crate::redact::hide_values(message);
+    match path.to_string().as_str() {
+        "." | "" => message,
+        key => format!("{key}: {message}"),
+    }
+}
+
 impl Config {
     /// Parse JSON text. Unknown keys are errors, so a typo cannot silently drop a setting.
     pub fn from_json(text: &str) -> Result<Config> {
@@ -292,14 +303,16 @@ impl Config {
         if !value.is_object() {
             return Err(Error::config("config JSON must be an object"));
         }
-        let config: Config = serde_json::from_value(value).map_err(|e| Error::config(format!("config JSON: {}", crate::redact::hide_values(&e.to_string()))))?;
+        // serde_path_to_error names the key a wrong or missing value belongs to
+        // (`vandar.api_key`: an unset getenv() is `false` in PHP), never the value.
+        let config: Config = serde_path_to_error::deserialize(value).map_err(|e| Error::config(format!("config JSON: {}", key_and_message(e.path(), &e.inner().to_string()))))?;
         config.validate()?;
         Ok(config)
     }
 
     /// Parse TOML text.
     pub fn from_toml(text: &str) -> Result<Config> {
-        let config: Config = toml::from_str(text).map_err(|e| Error::config(format!("config TOML: {}", crate::redact::hide_values(e.message()))))?;
+        let config: Config = serde_path_to_error::deserialize(toml::Deserializer::new(text)).map_err(|e| Error::config(format!("config TOML: {}", key_and_message(e.path(), e.inner().message()))))?;
         config.validate()?;
         Ok(config)
     }
@@ -557,6 +570,22 @@ mod tests {
         assert!(!e.message().contains("SECRET"), "{}", e.message());
         let e = Config::from_toml("[canpay]\nmerchant = 4242424242\n").unwrap_err();
         assert!(!e.message().contains("4242424242"), "{}", e.message());
+    }
+
+    #[test]
+    fn a_wrong_or_missing_value_names_its_key_never_the_value() {
+        // PHP's getenv() of an unset variable is false: the key, not "invalid type" alone.
+        let e = Config::from_json(r#"{"vandar":{"api_key":false}}"#).unwrap_err();
+        assert_eq!(e.message(), "config JSON: vandar.api_key: invalid type: boolean (value hidden), expected a string");
+        let e = Config::from_json(r#"{"atipay":{"apiKey":"SECRET-KEY-1","terminalId":7}}"#).unwrap_err();
+        assert!(e.message().starts_with("config JSON: atipay.terminalId: invalid type: integer"), "{}", e.message());
+        assert!(!e.message().contains("SECRET") && !e.message().contains('7'), "{}", e.message());
+        let e = Config::from_json(r#"{"canpay":{"accounts":{"branch2":{"merchant":null}}, "merchant":"m"}}"#).unwrap_err();
+        assert!(e.message().starts_with("config JSON: canpay.accounts.branch2.merchant: "), "{}", e.message());
+        let e = Config::from_json(r#"{"atipay":{"apiKey":"SECRET-KEY-2"}}"#).unwrap_err();
+        assert_eq!(e.message(), "config JSON: atipay: missing field `terminalId`");
+        let e = Config::from_toml("[sepal]\nmobile = \"09120000000\"\npassword = 123456789\n").unwrap_err();
+        assert_eq!(e.message(), "config TOML: sepal.password: invalid type: integer (value hidden), expected a string");
     }
 
     #[test]

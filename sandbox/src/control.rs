@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -32,6 +32,23 @@ pub(crate) fn routes() -> Router<App> {
         .route("/_control/payments/:gateway/:token", get(payment))
         .route("/_control/config", post(config))
         .route("/_control/readings", get(readings).post(set_readings))
+        .route("/_control/client-config", get(client_config))
+}
+
+#[derive(Deserialize)]
+struct ClientConfigQuery {
+    store: Option<String>,
+}
+
+/// The client configuration `dargah sandbox` prints, for the address the
+/// request reached (its Host), so any binding can fetch it:
+/// `curl -s http://127.0.0.1:8700/_control/client-config > sandbox.json`.
+async fn client_config(headers: HeaderMap, Query(query): Query<ClientConfigQuery>) -> Response {
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return control_error(StatusCode::BAD_REQUEST, "no Host header");
+    };
+    let store = query.store.as_deref().unwrap_or("sqlite://dargah-sandbox.db");
+    Json(crate::client_config(&format!("http://{host}"), store)).into_response()
 }
 
 fn control_error(status: StatusCode, message: impl Into<String>) -> Response {

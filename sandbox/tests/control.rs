@@ -383,3 +383,15 @@ async fn serve_runs_inside_a_caller_runtime() {
     assert_eq!(r.status(), 200);
     server.abort();
 }
+
+#[tokio::test]
+async fn client_config_points_every_gateway_at_this_sandbox() {
+    let h = Harness::new();
+    let base = h.sandbox.base_url();
+    let r = h.get("/_control/client-config").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json, dargah_sandbox::client_config(&base, "sqlite://dargah-sandbox.db"));
+    let r = h.get("/_control/client-config?store=sqlite:///tmp/shop.db").await;
+    assert_eq!(r.json["store"], "sqlite:///tmp/shop.db");
+    assert_eq!(r.json["canpay"]["base_url"], format!("{base}/canpay/api/ipg/"));
+}

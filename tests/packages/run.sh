@@ -8,6 +8,9 @@
 # mirror) and uses each one.
 #
 #   tests/packages/run.sh PACKAGE_DIR        (make packages-test builds them first)
+#   tests/packages/run.sh PACKAGE_DIR SCRIPT DIR
+#                         the same root running SCRIPT instead of inside.sh, with
+#                         DIR copied to /tmp/dargah/docs (make docs-test: tests/docs/)
 #
 # The bare root is cached in build/packages/chroot/base (debootstrap runs once,
 # a few minutes); each run works on a copy-on-write overlay of it, or a copy
@@ -17,6 +20,7 @@ set -euo pipefail
 
 pkg_dir=$(realpath "$1")
 here=$(cd "$(dirname "$0")" && pwd)
+inside=${2:-$here/inside.sh} extra=${3:-}
 repo=$(cd "$here/../.." && pwd)
 cache=$repo/build/packages/chroot
 base=$cache/base
@@ -30,7 +34,7 @@ include=gcc,libc6-dev,pkg-config,python3-venv,curl,jq,ca-certificates,systemd
 
 [ "$(id -u)" = 0 ] || { echo "the clean-root test needs root (debootstrap, chroot, mount)" >&2; exit 1; }
 shopt -s nullglob
-debs=("$pkg_dir"/*.deb) wheels=("$pkg_dir"/dargah-*.whl)
+debs=("$pkg_dir"/*.deb) wheels=("$pkg_dir"/dargah-*.whl) zips=("$pkg_dir"/*.zip)
 [ ${#debs[@]} -ge 4 ] && [ ${#wheels[@]} = 1 ] || { echo "no packages in $pkg_dir: run make packages" >&2; exit 1; }
 
 # Debian's mirror, as this machine's apt uses it (deb822 sources or sources.list).
@@ -88,14 +92,16 @@ fi
 
 # Only the packages, the wheel and the tests' files go in.
 mkdir -p "$files/tmp/dargah/packages" "$files/tmp/dargah/test" "$files/etc"
-cp "${debs[@]}" "${wheels[@]}" "$files/tmp/dargah/packages/"
-cp "$here/inside.sh" "$here/roundtrip.py" "$files/tmp/dargah/test/"
+cp "${debs[@]}" "${wheels[@]}" "${zips[@]}" "$files/tmp/dargah/packages/"
+cp "$inside" "$files/tmp/dargah/test/inside.sh"
+cp "$here/roundtrip.py" "$files/tmp/dargah/test/"
+[ -z "$extra" ] || cp -r "$extra" "$files/tmp/dargah/docs"
 cp -r "$repo/examples/php-shop" "$files/tmp/dargah/test/php-shop"
 rm -rf "$files/tmp/dargah/test/php-shop/var"
 cp /etc/resolv.conf "$files/etc/resolv.conf"
 chmod 1777 "$files/tmp"
 
-echo "clean root ($suite): $(cd "$pkg_dir" && ls *.deb dargah-*.whl | tr '\n' ' ')"
+echo "clean root ($suite): $(cd "$pkg_dir" && ls *.deb dargah-*.whl *.zip 2>/dev/null | tr '\n' ' ')"
 workspace_version=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version *= *"\(.*\)"/\1/p' "$repo/Cargo.toml")
 unshare --mount --propagation private /bin/bash -euc '
     run=$1 base=$2 upper=$3 work=$4 overlay=$5 version=$6
