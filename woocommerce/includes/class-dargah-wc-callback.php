@@ -174,12 +174,19 @@ final class Dargah_WC_Callback {
 	 * Credit the order; when WooCommerce cannot complete it yet (another
 	 * plugin's hook failing), the customer reads the "checking again" page
 	 * instead of an error, and the reconcile job credits the order later.
+	 * After a failure the page's reloads leave the crediting to the job for a
+	 * minute: each failed attempt adds WooCommerce's note to the order.
 	 */
 	private static function credit_or_check_again( string $slug, WC_Order $order, Dargah\Payment $payment, string $how ): void {
+		$failed_recently = 'dargah_wc_credit_failed_' . $payment->id;
+		if ( get_transient( $failed_recently ) ) {
+			self::checking_page( $slug, $order );
+		}
 		try {
 			Dargah_WC_Orders::credit( $order, $payment, $how );
 		} catch ( Throwable $e ) {
 			Dargah_WC_Log::log( 'error', $slug, "order {$order->get_id()}: crediting payment {$payment->id} failed, the reconcile job tries again: " . Dargah_WC_Log::describe( $e ) );
+			set_transient( $failed_recently, 1, MINUTE_IN_SECONDS );
 			self::checking_page( $slug, $order );
 		}
 	}
