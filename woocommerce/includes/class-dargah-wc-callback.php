@@ -102,7 +102,7 @@ final class Dargah_WC_Callback {
 
 		switch ( $outcome->kind ) {
 			case Dargah\OutcomeKind::NewlyPaid:
-				Dargah_WC_Orders::credit( $order, $payment, __( 'by the gateway callback', 'dargah-woocommerce' ) );
+				self::credit_or_check_again( $slug, $order, $payment, __( 'by the gateway callback', 'dargah-woocommerce' ) );
 				self::redirect( self::gateway( $slug )->get_return_url( $order ) );
 				// No break: redirect() exits.
 			case Dargah\OutcomeKind::AlreadyPaid:
@@ -156,7 +156,7 @@ final class Dargah_WC_Callback {
 		$state = $payment ? $payment->state->value : 'in_doubt';
 		if ( 'paid' === $state ) {
 			// Paid; the request that was told "newly paid" credits it, or, if it died, this does.
-			Dargah_WC_Orders::credit( $order, $payment, __( 'by the checking page', 'dargah-woocommerce' ) );
+			self::credit_or_check_again( $slug, $order, $payment, __( 'by the checking page', 'dargah-woocommerce' ) );
 			self::redirect( $return );
 		}
 		if ( 'needs_review' === $state ) {
@@ -170,6 +170,27 @@ final class Dargah_WC_Callback {
 	}
 
 	/** in_progress: another request is verifying this payment right now. */
+	/**
+	 * Credit the order; when WooCommerce cannot complete it yet (another
+	 * plugin's hook failing), the customer reads the "checking again" page
+	 * instead of an error, and the reconcile job credits the order later.
+	 * After a failure the page's reloads leave the crediting to the job for a
+	 * minute: each failed attempt adds WooCommerce's note to the order.
+	 */
+	private static function credit_or_check_again( string $slug, WC_Order $order, Dargah\Payment $payment, string $how ): void {
+		$failed_recently = 'dargah_wc_credit_failed_' . $payment->id;
+		if ( get_transient( $failed_recently ) ) {
+			self::checking_page( $slug, $order );
+		}
+		try {
+			Dargah_WC_Orders::credit( $order, $payment, $how );
+		} catch ( Throwable $e ) {
+			Dargah_WC_Log::log( 'error', $slug, "order {$order->get_id()}: crediting payment {$payment->id} failed, the reconcile job tries again: " . Dargah_WC_Log::describe( $e ) );
+			set_transient( $failed_recently, 1, MINUTE_IN_SECONDS );
+			self::checking_page( $slug, $order );
+		}
+	}
+
 	private static function checking_page( string $slug, WC_Order $order ): void {
 		$again = add_query_arg(
 			array(

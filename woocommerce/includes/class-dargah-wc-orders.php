@@ -150,6 +150,9 @@ final class Dargah_WC_Orders {
 	 * customer was sent to pay. Otherwise the order goes on hold for the owner,
 	 * with both amounts in a note, and the payment is acknowledged all the same:
 	 * it was received, and crediting it again would change nothing.
+	 *
+	 * @throws RuntimeException When WooCommerce could not complete the payment (another plugin's hook failed):
+	 *                          the payment stays unacknowledged and the reconcile job credits it later.
 	 */
 	public static function credit( WC_Order $order, Dargah\Payment $payment, string $how ): void {
 		$settled = self::locked(
@@ -187,8 +190,13 @@ final class Dargah_WC_Orders {
 					} else {
 						$credited[] = $payment->id;
 						$order->update_meta_data( self::META_CREDITED, $credited );
+						if ( ! $order->payment_complete( $payment->reference ?? $payment->id ) && ! self::saved_as_paid( $order->get_id() ) ) {
+							// WooCommerce caught an exception from another plugin's hook, noted it on the order and left the
+							// order unpaid: record nothing (this copy is dropped), leave the payment unacknowledged, so the
+							// reconcile job credits it once the hook stops failing.
+							throw new RuntimeException( "WooCommerce's payment_complete() failed for order {$order->get_id()} (its note on the order says why)" );
+						}
 						$order->add_order_note( self::paid_note( $order, $payment, $how ) );
-						$order->payment_complete( $payment->reference ?? $payment->id );
 					}
 					$order->save(); // payment_complete() saves only when it changes the status; the meta counts anyway.
 					if ( ! in_array( $payment->id, $held, true ) ) {
@@ -204,6 +212,16 @@ final class Dargah_WC_Orders {
 			return;
 		}
 		self::acknowledge( $payment );
+	}
+
+	/**
+	 * Did payment_complete() save the order as paid before it failed? It
+	 * returns false for an exception from any of its hooks, also from those
+	 * after its save (woocommerce_payment_complete): then the order is paid.
+	 */
+	private static function saved_as_paid( int $order_id ): bool {
+		$order = self::fresh_order( $order_id );
+		return $order instanceof WC_Order && null !== $order->get_date_paid();
 	}
 
 	/**

@@ -6,6 +6,9 @@
  *   the order stays payable, no note says the payment failed for good;
  * - every shape of query or form parameter (?key[]=x) on the callback and
  *   checking pages: no PHP warning, no error page;
+ * - another plugin's payment hook failing when the customer comes back
+ *   (WooCommerce's payment_complete() answers false): the checking page, the
+ *   payment unacknowledged, then credited once by the reconcile job;
  * - without the dargah extension (a PHP of its own, `php -S`): the customer
  *   coming back from the gateway reads a page (HTTP 503, Retry-After), in Chromium;
  * - in Persian (the site in fa_IR, WordPress's own right-to-left admin): the
@@ -84,6 +87,27 @@ try {
     clearstatcache();
     $new_log = substr((string) @file_get_contents($debug_log), $log_before);
     check(!preg_match('/PHP (Warning|Notice|Fatal|Deprecated)/', $new_log), 'no PHP warning in the debug log' . ($new_log ? ":\n$new_log" : ''));
+
+    echo "== another plugin's payment hook fails when the customer comes back\n";
+    $order = pending_order('mupra');
+    $failing = Dargah_WC_Config::client()->payment(Dargah_WC_Orders::latest_payment_id($order));
+    $callback = control('POST', '/_control/pay', ['gateway' => 'mupra', 'token' => $failing->token, 'action' => 'pay', 'card' => CARD]);
+    update_option('dargah_test_fail_payment_complete', $order->get_id());
+    [$code, $answer] = fetch($callback['url']);
+    wp_cache_flush();
+    check($code === 200 && str_contains($answer, 'id="dargah-checking"') && !wc_get_order($order->get_id())->is_paid()
+        && Dargah_WC_Config::client()->payment($failing->id)->acknowledgedAt === null && str_contains(notes($order->get_id()), 'Payment complete event failed. a test plugin failed'),
+        "WooCommerce could not complete the payment ($code): the customer reads the checking page, the payment stays unacknowledged");
+    $again = html_entity_decode(preg_match('/url=([^"]+)"/', $answer, $m) ? $m[1] : '');
+    [$code] = fetch($again); // The checking page reloads: it leaves the crediting to the job for a while, adding no note.
+    wp_cache_flush();
+    check($code === 200 && substr_count(notes($order->get_id()), 'Payment complete event failed') === 1, "the checking page's reload ($code) does not try again at once: one failure note");
+    delete_option('dargah_test_fail_payment_complete');
+    sleep(1); // The job recurs every second in the tests.
+    do_action('action_scheduler_run_queue', 'WP CLI');
+    wp_cache_flush();
+    check(wc_get_order($order->get_id())->is_paid() && substr_count(notes($order->get_id()), 'Mupra payment confirmed') === 1
+        && Dargah_WC_Config::client()->payment($failing->id)->acknowledgedAt !== null, 'once the hook works again, the reconcile job credits the order, once');
 
     echo "== without the dargah extension\n";
     $port = (int) trim((string) shell_exec('php -n -r \'$s = stream_socket_server("tcp://127.0.0.1:0"); echo parse_url("tcp://" . stream_socket_get_name($s, false), PHP_URL_PORT);\''));

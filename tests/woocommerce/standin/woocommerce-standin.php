@@ -660,11 +660,27 @@ namespace {
 		 * As WooCommerce 11: from on-hold, pending, failed or cancelled, set the
 		 * transaction id and date paid, move to processing, note it, save; from
 		 * any other status only fire woocommerce_payment_complete_order_status_*.
+		 * An Exception from any hook is caught (WooCommerce 10.0.2 and 11 alike):
+		 * logged, noted on the order ("Payment complete event failed. …") and
+		 * answered with false; the order is saved only if the throw came after
+		 * the save (a woocommerce_payment_complete hook).
 		 */
 		public function payment_complete( $transaction_id = '' ) {
 			if ( ! $this->get_id() ) {
 				return false;
 			}
+			try {
+				$this->complete_payment( $transaction_id );
+			} catch ( Exception $e ) {
+				wc_get_logger()->error( sprintf( 'Error completing payment for order #%d', $this->get_id() ), array( 'error' => $e ) );
+				$this->add_order_note( 'Payment complete event failed. ' . $e->getMessage() );
+				return false;
+			}
+			return true;
+		}
+
+		/** payment_complete()'s body, inside its try. */
+		private function complete_payment( $transaction_id ): void {
 			do_action( 'woocommerce_pre_payment_complete', $this->get_id(), $transaction_id );
 			$valid = apply_filters( 'woocommerce_valid_order_statuses_for_payment_complete', array( 'on-hold', 'pending', 'failed', 'cancelled' ), $this );
 			if ( $this->has_status( $valid ) ) {
@@ -684,7 +700,6 @@ namespace {
 			} else {
 				do_action( 'woocommerce_payment_complete_order_status_' . $this->get_status(), $this->get_id(), $transaction_id );
 			}
-			return true;
 		}
 
 		/** Saved at once (a comment in WooCommerce); returns the note's id. */

@@ -139,10 +139,26 @@ sleep(1);
 standin_as_run_queue();
 check(wc_get_order($next->get_id())->is_paid() && !wc_get_order($stuck->get_id())->is_paid()
     && $client->payment($first->payment->id)->acknowledgedAt === null, 'reconcile: the order behind the one that throws is credited; that one waits');
+// WooCommerce catches the hook's exception itself (payment_complete() answers false, with a note): nothing is recorded as credited.
+check(count_notes(wc_get_order($stuck->get_id()), 'Payment complete event failed. another plugin failed') === 1 && count_notes(wc_get_order($stuck->get_id()), 'payment confirmed') === 0
+    && Dargah_WC_Orders::payment_ids(wc_get_order($stuck->get_id())) !== [] && wc_get_order($stuck->get_id())->get_meta('_dargah_credited') === '', "reconcile: WooCommerce's note says why; the payment is not recorded as credited");
 remove_action('woocommerce_pre_payment_complete', $throwing);
 sleep(1);
 standin_as_run_queue();
-check(wc_get_order($stuck->get_id())->is_paid() && $client->payment($first->payment->id)->acknowledgedAt !== null, 'reconcile: credited on the next run once the hook stops throwing');
+check(wc_get_order($stuck->get_id())->is_paid() && $client->payment($first->payment->id)->acknowledgedAt !== null && count_notes(wc_get_order($stuck->get_id()), 'payment confirmed') === 1,
+    'reconcile: credited on the next run once the hook stops throwing, one note');
+
+// ---- a hook after WooCommerce saved the order paid throws (woocommerce_payment_complete): paid, so credited and acknowledged.
+[$late, $outcome] = pay_after_edit('vandar', '125000', 'IRR', fn($o) => null);
+$throw_late = function () {
+    throw new RuntimeException('a mail plugin failed');
+};
+add_action('woocommerce_payment_complete', $throw_late);
+Dargah_WC_Orders::credit($late, $outcome->payment, 'by the gateway callback');
+remove_action('woocommerce_payment_complete', $throw_late);
+$late = wc_get_order($late->get_id());
+check($late->is_paid() && count_notes($late, 'payment confirmed') === 1 && $client->payment($outcome->payment->id)->acknowledgedAt !== null,
+    'a hook failing after the order was saved paid: the order is credited once and the payment acknowledged');
 
 // ---- the store fails after a credit: acknowledge() and the reconcile job log it, nothing is thrown.
 [$order, $outcome] = pay_after_edit('mupra', '125000', 'IRR', fn($o) => null);
@@ -197,7 +213,9 @@ ok - two tabs both paid: the order stays paid, the second payment noted once, qu
 ok - an order paid another way: the Dargah payment is a second payment to refund, queued
 ok - two attempts recorded from stale copies: both payments and currencies kept
 ok - reconcile: the order behind the one that throws is credited; that one waits
-ok - reconcile: credited on the next run once the hook stops throwing
+ok - reconcile: WooCommerce's note says why; the payment is not recorded as credited
+ok - reconcile: credited on the next run once the hook stops throwing, one note
+ok - a hook failing after the order was saved paid: the order is credited once and the payment acknowledged
 ok - the store down after a credit: the order credited, nothing thrown (nothing)
 ok - acknowledge() and the reconcile job logged the errors, with debug logging off
 ok - the payment is not acknowledged yet
