@@ -48,7 +48,7 @@ async fn client_config(headers: HeaderMap, Query(query): Query<ClientConfigQuery
         return control_error(StatusCode::BAD_REQUEST, "no Host header");
     };
     let store = query.store.as_deref().unwrap_or("sqlite://dargah-sandbox.db");
-    Json(crate::client_config(&format!("http://{host}"), store)).into_response()
+    Json(crate::client_config::client_config(&format!("http://{host}"), store)).into_response()
 }
 
 fn control_error(status: StatusCode, message: impl Into<String>) -> Response {
