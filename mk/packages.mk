@@ -1,4 +1,4 @@
-# Binary packages (docs/packages.md): the Debian packages libdargah,
+# Binary packages (docs/packages.md): the Debian packages libdargah0,
 # libdargah-dev, dargah and php8.2-dargah (cargo-deb, from the crates'
 # [package.metadata.deb]), and the manylinux abi3 wheel (maturin, linked with
 # zig against an old glibc). Everything lands in build/packages/.
@@ -71,6 +71,7 @@ packages-debs: packages-lib packages-php
 	rm -f $(PKG_DIR)/*.deb
 	$(PKG_CARGO_DEB) -p dargah-ffi --variant lib --multiarch same
 	$(PKG_CARGO_DEB) -p dargah-ffi --variant dev --multiarch same
+	packaging/deb-policy.sh $(PKG_DIR)/libdargah$(C_MAJOR)_*.deb $(PKG_DIR)/libdargah-dev_*.deb $(C_MAJOR)
 	$(PKG_CARGO_DEB) -p dargah-ffi --variant php
 	$(PKG_CARGO_DEB) -p dargah-cli
 	@for deb in $(PKG_DIR)/*.deb; do \
@@ -78,7 +79,7 @@ packages-debs: packages-lib packages-php
 			|| { echo "$$deb: version $$v, not the workspace's $(C_VERSION)" >&2; exit 1; }; \
 		echo "built $$deb ($$(dpkg-deb -f "$$deb" Package) $$v)"; \
 	done
-	packaging/check-depends.sh $(PKG_DIR)/libdargah_*.deb $(PKG_STAGE)/libdargah.so.0
+	packaging/check-depends.sh $(PKG_DIR)/libdargah$(C_MAJOR)_*.deb $(PKG_STAGE)/libdargah.so.0
 	packaging/check-depends.sh $(PKG_DIR)/php8.2-dargah_*.deb $(PKG_STAGE)/php/dargah.so $(PKG_PREFIX)/lib
 
 # maturin links with zig (--zig, from PyPI) for the manylinux glibc baseline,
