@@ -112,9 +112,9 @@ done
 
 if [ "${BENCH_PYTHON:-1}" = 1 ]; then
     echo "== B3 Python, B6 through the wheel (and B5 import time)"
-    # The wheel a user gets (default features), release, in its own venv with requests for the baseline.
+    # The wheel a user gets (default features, compressed as mk/packages.mk does), release, in its own venv with requests for the baseline.
     rm -rf "$B/dist"
-    (cd python && "$root/build/python/tools/bin/maturin" build --quiet --release --out "$B/dist")
+    (cd python && "$root/build/python/tools/bin/maturin" build --quiet --release --compression-level 9 --out "$B/dist")
     if [ ! -x "$B/venv/bin/python" ]; then python3 -m venv "$B/venv"; fi
     "$B/venv/bin/pip" install -q --force-reinstall --no-deps "$B"/dist/dargah-*.whl
     "$B/venv/bin/python" -c 'import requests' 2>/dev/null || "$B/venv/bin/pip" install -q requests
