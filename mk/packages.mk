@@ -87,10 +87,10 @@ packages-debs: packages-lib packages-php
 	packaging/check-depends.sh $(PKG_DIR)/php8.2-dargah_*.deb $(PKG_STAGE)/php/dargah.so $(PKG_PREFIX)/lib
 
 # maturin links with zig (--zig, from PyPI) for the manylinux glibc baseline,
-# then auditwheel confirms the tag from the symbols the wheel really uses.
-# Deflate at level 9: a download about 4 % smaller than maturin's default 6. Its
+# then auditwheel confirms the tag from the symbols the wheel really uses. Its
 # own target directory: a zig build shares nothing with the host's, and cargo
 # need not wait for the other builds' lock (make -j packages runs both).
+# Deflate at level 9: a download about 4 % smaller than maturin's default 6.
 packages-wheel: deps-packages
 	rm -f $(PKG_DIR)/dargah-*.whl
 	cd python && CARGO_TARGET_DIR=$(PKG_TARGET)/wheel PATH=$(abspath $(PKG_TOOLS))/bin:$$PATH maturin build --quiet --release --zig \
