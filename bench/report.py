@@ -172,6 +172,8 @@ def main():
     if bmeta:
         lines.append(f"Before: {bmeta.get('date', '?')}, commit {bmeta.get('commit', '?')} (bench/results/before.jsonl), "
                      f"load average {bmeta.get('load_before', '?')}.")
+    if before_29:
+        lines.append(f"Before issue 29 (sizes, import time): commit {before_29[0].get('commit', '?')} (bench/results/before-29.jsonl).")
     lines += [
         "Absolute times move with the machine and its load (above); the ratios",
         "within one run are what count.",
