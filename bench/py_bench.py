@@ -1,7 +1,9 @@
 """B3 and B5 (Python): callbacks/s with the installed dargah wheel vs a careful
 hand-written handler (requests + sqlite3, the same locked verify as
-bench/handlers/plain.php), with 1 and 8 threads; and `import dargah` time
-vs `import requests, sqlite3`, in fresh interpreters.
+bench/handlers/plain.php), with 1 and 8 threads; B6 through the wheel: 8
+processes on one SQLite store against one; and `import dargah` time vs
+`import requests, sqlite3`, and above the standard-library modules its Python
+layer imports, in fresh interpreters.
 
     python py_bench.py BENCH_BIN SANDBOX_URL DIR ROUNDS N
 
@@ -34,10 +36,10 @@ for f in (STORE, PLAIN):
 CONFIG = json.loads(subprocess.run([BIN, "config", "--sandbox", SANDBOX, "--store", "sqlite://" + STORE], check=True, capture_output=True, text=True).stdout)
 
 
-def prep(kind: str, n: int) -> list:
+def prep(kind: str, n: int, store: str = STORE) -> list:
     out = os.path.join(DIR, f"py-{kind}.queries")
     args = [BIN, "prep", "--sandbox", SANDBOX, "--kind", kind, "--n", str(n), "--out", out]
-    args += ["--store", "sqlite://" + STORE] if kind == "dargah" else ["--db", PLAIN]
+    args += ["--store", "sqlite://" + store] if kind == "dargah" else ["--db", PLAIN]
     subprocess.run(args, check=True, capture_output=True)
     with open(out) as f:
         return [line.strip() for line in f if line.strip()]
@@ -133,6 +135,51 @@ for threads in (1, 8):
                       "ratio_median": statistics.median(ratios), "ratio_min": min(ratios), "ratio_max": max(ratios),
                       "dargah_per_s": statistics.median(ours), "plain_per_s": statistics.median(theirs)}), flush=True)
 
+# B6 through the wheel: one process (80 callbacks) against 8 processes (40
+# each) on one SQLite file, 3 rounds. Each worker is a fresh interpreter with
+# its own Client; all import, connect and warm up before the clock starts.
+WORKER = """
+import json, sys, dargah
+config, queries = json.loads(sys.argv[1]), sys.argv[2].split()
+client = dargah.Client(config)
+client.payments(limit=1)
+print("ready", flush=True)
+sys.stdin.readline()
+kinds = [client.handle_callback("vandar", q).kind.value for q in queries]
+print(json.dumps(kinds), flush=True)
+"""
+PROCS_STORE = os.path.join(DIR, "py-procs.db")
+
+
+def procs_per_s(procs: int, each: int) -> float:
+    queries = prep("dargah", procs * each, PROCS_STORE)
+    config = dict(CONFIG, store="sqlite://" + PROCS_STORE)
+    workers = [subprocess.Popen([sys.executable, "-c", WORKER, json.dumps(config), " ".join(queries[i * each:(i + 1) * each])],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for i in range(procs)]
+    for w in workers:
+        assert w.stdout.readline().strip() == "ready"
+    t = time.perf_counter()
+    for w in workers:
+        w.stdin.write("go\n")
+        w.stdin.flush()
+    kinds = [k for w in workers for k in json.loads(w.stdout.readline())]
+    secs = time.perf_counter() - t
+    for w in workers:
+        w.wait()
+    if kinds.count("newly_paid") != len(queries):
+        raise SystemExit(f"B6 wheel: {len(queries) - kinds.count('newly_paid')} callbacks were not newly paid")
+    return len(queries) / secs
+
+
+one, many, ratios = [], [], []
+for _ in range(3):
+    a, b = procs_per_s(1, 80), procs_per_s(8, 40)
+    one.append(a)
+    many.append(b)
+    ratios.append(b / a)
+print(json.dumps({"bench": "b6wheel", "store": "sqlite", "ratio_median": statistics.median(ratios), "ratio_min": min(ratios), "ratio_max": max(ratios),
+                  "one_per_s": statistics.median(one), "many_per_s": statistics.median(many)}), flush=True)
+
 # B5: import time in fresh interpreters, interleaved.
 def import_ms(code: str) -> float:
     program = f"import time; t0 = time.perf_counter(); {code}; print(time.perf_counter() - t0)"
@@ -143,5 +190,13 @@ ours, theirs = [], []
 for _ in range(30):
     ours.append(import_ms("import dargah"))
     theirs.append(import_ms("import requests, sqlite3"))
+# What `import dargah` adds to the standard-library modules its Python layer
+# imports itself (python/python/dargah/_*.py): Dargah's own cost.
+STDLIB = "import json, logging, dataclasses, decimal, datetime, enum, typing, urllib.parse"
+stdlib, both = [], []
+for _ in range(30):
+    stdlib.append(import_ms(STDLIB))
+    both.append(import_ms(STDLIB + "; import dargah"))
 print(json.dumps({"bench": "b5import", "dargah_ms": statistics.median(ours), "dargah_min_ms": min(ours), "dargah_max_ms": max(ours),
                   "plain_ms": statistics.median(theirs), "plain_min_ms": min(theirs), "plain_max_ms": max(theirs)}), flush=True)
+print(json.dumps({"bench": "b5stdlib", "above_stdlib_ms": statistics.median(both) - statistics.median(stdlib), "stdlib_ms": statistics.median(stdlib)}), flush=True)

@@ -4,7 +4,9 @@
 
 The "before" column comes from bench/results/before.jsonl when it exists
 (the figures of the code before issue 18's changes, kept with
-BENCH_LABEL=before).
+BENCH_LABEL=before); bench/results/before-29.jsonl, when it exists, comes
+first: the sizes and import time before issue 29's release profile, measured
+on commit 3974eba with the commands its rows name.
 """
 import json
 import os
@@ -68,6 +70,20 @@ def figures(rows):
             out[f"B3 Python callbacks/s, {threads} thread{'s' if threads > 1 else ''}: dargah ÷ requests + sqlite3"] = (
                 b3["ratio_median"], b3["ratio_min"], b3["ratio_max"], "higher", "≥ 2" if threads == 8 else "—")
             notes[f"B3 {threads}"] = f"{threads} thread(s): dargah {b3['dargah_per_s']:.0f}/s, requests + sqlite3 {b3['plain_per_s']:.0f}/s"
+    storms = [r for r in rows if r.get("bench") == "b2storm"]
+    if storms:
+        by = {(r["variant"], r["round"]): r for r in storms}
+        # Exactly one newly_paid per storm in both handlers, or the round does not count.
+        once = lambda r: r.get("kinds", {}).get("newly_paid") == 1 and not any(k.startswith("error") for k in r.get("kinds", {}))
+        rounds = sorted(n for n in {r["round"] for r in storms} if all((v, n) in by and once(by[(v, n)]) for v in ("plain", "dargah")))
+        if rounds:
+            p99 = [by[("dargah", n)]["p99_us"] / by[("plain", n)]["p99_us"] for n in rounds]
+            out["B4 PHP-FPM 128 duplicates: p99, extension ÷ curl + PDO"] = (*spread(p99), "lower", "≤ 0.5")
+            med = lambda v: statistics.median(by[(v, n)]["p99_us"] for n in rounds)
+            notes["B4 FPM"] = (f"storm p99: extension {med('dargah') / 1000:.1f} ms, curl + PDO {med('plain') / 1000:.1f} ms; 4 workers, 128 connections; "
+                               f"{len(rounds)} of {len({r['round'] for r in storms})} rounds with exactly one newly_paid in both")
+        else:
+            notes["B4 FPM"] = "not measured: a storm without exactly one newly_paid: " + "; ".join(f"{r['variant']} {r.get('kinds')}" for r in storms)
     if b4 := one(rows, "b4"):
         out["B4 128 duplicates: p99 ÷ one delivery"] = (b4["ratio_median"], b4["ratio_min"], b4["ratio_max"], "lower", "≤ 3")
         notes["B4"] = (f"one delivery p50 {b4['single_p50_us']:.0f} µs; storm p50 {b4['storm_p50_us']:.0f} µs, p99 {b4['storm_p99_us']:.0f} µs; "
@@ -82,6 +98,9 @@ def figures(rows):
             out[f"B6 8 processes ÷ 1 process, {name}"] = (b6["ratio_median"], b6["ratio_min"], b6["ratio_max"], "higher", target)
             notes[f"B6 {store}"] = (f"{name}: 1 process {b6['one_per_s']:.0f}/s (p99 {b6['one_p99_us'] / 1000:.1f} ms), "
                                     f"8 processes {b6['many_per_s']:.0f}/s (p99 {b6['many_p99_us'] / 1000:.1f} ms)")
+    if b6 := one(rows, "b6wheel"):
+        out["B6 8 processes ÷ 1 process, SQLite, through the wheel"] = (b6["ratio_median"], b6["ratio_min"], b6["ratio_max"], "higher", "≥ 1.5")
+        notes["B6 wheel"] = f"SQLite through the wheel: 1 process {b6['one_per_s']:.0f}/s, 8 processes {b6['many_per_s']:.0f}/s"
     ext, plain = one(rows, "b5mem", pool="ext"), one(rows, "b5mem", pool="plain")
     if ext and plain and ext["private_kb"] and plain["private_kb"]:
         e, p = statistics.median(ext["private_kb"]), statistics.median(plain["private_kb"])
@@ -90,10 +109,19 @@ def figures(rows):
     if imp := one(rows, "b5import"):
         out["B5 `import dargah` ÷ `import requests, sqlite3`"] = (imp["dargah_ms"] / imp["plain_ms"], imp["dargah_min_ms"] / imp["plain_min_ms"], imp["dargah_max_ms"] / imp["plain_max_ms"], "lower", "—")
         notes["B5 import"] = f"import dargah {imp['dargah_ms']:.1f} ms (min {imp['dargah_min_ms']:.1f}), import requests, sqlite3 {imp['plain_ms']:.1f} ms (min {imp['plain_min_ms']:.1f})"
+    if above := one(rows, "b5stdlib"):
+        v = above["above_stdlib_ms"]
+        out["B5 `import dargah` above its standard-library modules, ms"] = (v, v, v, "lower", "≤ 10")
+        notes["B5 stdlib"] = f"import dargah {v:.1f} ms above the standard-library modules its Python layer imports ({above['stdlib_ms']:.1f} ms)"
     if size := one(rows, "b5size"):
         mb = lambda b: f"{b / 1e6:.2f} MB"
-        notes["B5 sizes"] = (f"libdargah.so {mb(size['libdargah_so'])}, dargah.so (PHP) {mb(size['php_ext_so'])}, "
-                             f"wheel {mb(size['wheel'])} (its _native.so {mb(size['wheel_native_so'])} unpacked)")
+        if "libdargah_so_shipped" in size:
+            shipped = size["libdargah_so_shipped"] / 1e6
+            out["B5 libdargah.so as the .deb ships it, MB"] = (shipped, shipped, shipped, "lower", "≤ 8")
+        out["B5 wheel, MB"] = (size["wheel"] / 1e6, size["wheel"] / 1e6, size["wheel"] / 1e6, "lower", "≤ 4")
+        notes["B5 sizes"] = (f"libdargah.so {mb(size['libdargah_so'])}"
+                             + (f" ({mb(size['libdargah_so_shipped'])} stripped, as the .deb ships it), libdargah.a {mb(size['libdargah_a'])}" if "libdargah_so_shipped" in size else "")
+                             + (f", dargah.so (PHP) {mb(size['php_ext_so'])}" if size["php_ext_so"] else "") + f", wheel {mb(size['wheel'])} (its _native.so {mb(size['wheel_native_so'])} unpacked)")
     return out, notes
 
 
@@ -106,6 +134,8 @@ def meets(value, better, target):
 
 
 def fmt(f):
+    if f[1] == f[2]:  # one measurement (a size, a difference of medians)
+        return f"{f[0]:.2f}"
     return f"{f[0]:.2f} ({f[1]:.2f}–{f[2]:.2f})"
 
 
@@ -117,6 +147,9 @@ def bar(value, scale, width=40):
 def main():
     rows, doc = load(sys.argv[1]), sys.argv[2]
     before_rows = load(os.path.join(HERE, "results", "before.jsonl"))
+    before_29 = load(os.path.join(HERE, "results", "before-29.jsonl"))
+    if before_29 and before_rows is not None:
+        before_rows = before_29 + before_rows  # one() takes the first match
     now, notes_now = figures(rows)
     before, notes_before = figures(before_rows)
     meta, end = one(rows, "meta") or {}, one(rows, "meta_end") or {}
@@ -128,8 +161,9 @@ def main():
         "Release builds, on loopback against one `dargah sandbox` process, SQLite",
         "stores unless named. Every figure is a **ratio to a baseline measured in the",
         "same run**, in interleaved rounds: the median of the rounds, with the",
-        "lowest and highest round in brackets. A target column says where issue 18",
-        "wants the ratio; `**no**` marks one not reached (see below).",
+        "lowest and highest round in brackets; sizes (MB) and the import time above",
+        "the standard library (ms) are absolute. A target column says where issues 18",
+        "and 29 want the figure; `**no**` marks one not reached (see below).",
         "",
         f"This run: {meta.get('date', '?')}, commit {meta.get('commit', '?')}, {meta.get('cpus', '?')} CPUs, "
         f"{meta.get('rounds', '?')} rounds, {end.get('seconds', '?')} s; load average {meta.get('load_before', '?')} before, "
@@ -138,6 +172,8 @@ def main():
     if bmeta:
         lines.append(f"Before: {bmeta.get('date', '?')}, commit {bmeta.get('commit', '?')} (bench/results/before.jsonl), "
                      f"load average {bmeta.get('load_before', '?')}.")
+    if before_29:
+        lines.append(f"Before issue 29 (sizes, import time): commit {before_29[0].get('commit', '?')} (bench/results/before-29.jsonl).")
     lines += [
         "Absolute times move with the machine and its load (above); the ratios",
         "within one run are what count.",

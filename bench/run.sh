@@ -72,6 +72,25 @@ for r in $(seq "$ROUNDS"); do
     drive plain "$r" 300 | tee -a "$results"
     drive dargah "$r" 300 | tee -a "$results"
 done
+# The storm under PHP-FPM: 128 deliveries of one paid callback at once (128
+# client connections, 4 workers), each handler against its own fresh payment.
+storm() { # variant round
+    local variant=$1 pool=ext queries=$B/fpm/$1.storm
+    [ "$variant" = plain ] && pool=plain
+    if [ "$variant" = plain ]; then
+        "$bench" prep --sandbox "$SANDBOX_URL" --kind plain --db "$BENCH_PLAIN_DB" --n 1 --out "$queries.one" >/dev/null
+    else
+        "$bench" prep --sandbox "$SANDBOX_URL" --kind dargah --store "sqlite://$B/fpm/dargah.db" --n 1 --out "$queries.one" >/dev/null
+    fi
+    for _ in $(seq 128); do cat "$queries.one"; done >"$queries"
+    "$bench" fcgi --socket "$B/fpm/$pool/php-fpm.sock" --script "$root/bench/handlers/$variant.php" --queries "$queries" --concurrency 128 \
+        | sed "s/^{/{\"bench\": \"b2storm\", \"variant\": \"$variant\", \"round\": $2, /"
+}
+echo "== B4 under PHP-FPM: 128 duplicates, the extension vs curl + PDO"
+for r in $(seq "$ROUNDS"); do
+    storm plain "$r" | tee -a "$results"
+    storm dargah "$r" | tee -a "$results"
+done
 private_kb() { awk '/^Private_(Clean|Dirty):/ {s += $2} END {print s}' "/proc/$1/smaps_rollup"; }
 for pool in ext plain; do
     master=$ext_master
@@ -92,10 +111,10 @@ for url in "${BENCH_POSTGRES_URL:-}" "${BENCH_MYSQL_URL:-}"; do
 done
 
 if [ "${BENCH_PYTHON:-1}" = 1 ]; then
-    echo "== B3 Python (and B5 import time)"
-    # The wheel a user gets (default features), release, in its own venv with requests for the baseline.
+    echo "== B3 Python, B6 through the wheel (and B5 import time)"
+    # The wheel a user gets (default features, compressed as mk/packages.mk does), release, in its own venv with requests for the baseline.
     rm -rf "$B/dist"
-    (cd python && "$root/build/python/tools/bin/maturin" build --quiet --release --out "$B/dist")
+    (cd python && "$root/build/python/tools/bin/maturin" build --quiet --release --compression-level 9 --out "$B/dist")
     if [ ! -x "$B/venv/bin/python" ]; then python3 -m venv "$B/venv"; fi
     "$B/venv/bin/pip" install -q --force-reinstall --no-deps "$B"/dist/dargah-*.whl
     "$B/venv/bin/python" -c 'import requests' 2>/dev/null || "$B/venv/bin/pip" install -q requests
@@ -106,7 +125,9 @@ else
     wheel=/dev/null native=0
 fi
 echo "== B5 sizes"
-echo "{\"bench\": \"b5size\", \"libdargah_so\": $(stat -c %s "$B/prefix/lib/libdargah.so.0.1.0"), \"php_ext_so\": $(stat -c %s "$so"), \"wheel\": $(stat -c %s "$wheel"), \"wheel_native_so\": ${native:-0}}" | tee -a "$results"
+# libdargah.so as the .deb ships it: stripped as mk/packages.mk strips it.
+strip --strip-unneeded -o "$B/libdargah.so.shipped" "$B/prefix/lib/libdargah.so.0.1.0"
+echo "{\"bench\": \"b5size\", \"libdargah_so\": $(stat -c %s "$B/prefix/lib/libdargah.so.0.1.0"), \"libdargah_so_shipped\": $(stat -c %s "$B/libdargah.so.shipped"), \"libdargah_a\": $(stat -c %s "$target/release/libdargah.a"), \"php_ext_so\": $(stat -c %s "$so"), \"wheel\": $(stat -c %s "$wheel"), \"wheel_native_so\": ${native:-0}}" | tee -a "$results"
 echo "{\"bench\": \"meta_end\", \"seconds\": $(( $(date +%s) - started_at )), \"load_after\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}" >>"$results"
 
 stop_started

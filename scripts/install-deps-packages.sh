@@ -6,6 +6,7 @@
 #                       pinned, installed with cargo like cbindgen
 #   dpkg-dev            dpkg-shlibdeps (cargo-deb's $auto dependencies), dpkg-architecture
 #   debootstrap         the clean Debian 12 root the packages are installed into
+#   lintian             Debian's policy checks of the built .deb files (the test fails on an error)
 #   chrpath             drops the build tree's run path from the PHP extension
 #   php8.2-dev          phpize, php-config: the extension built against Debian 12's PHP 8.2
 #   composer            `composer validate` of php-ext/composer.json (PIE's package file)
@@ -20,7 +21,7 @@ CARGO_DEB_VERSION=3.8.0
 PYTHON=${PYTHON:-python3}
 TOOLS=build/packages/tools
 
-packages=(dpkg-dev debootstrap chrpath php8.2-dev php8.2-cli build-essential pkg-config composer)
+packages=(dpkg-dev debootstrap lintian chrpath php8.2-dev php8.2-cli build-essential pkg-config composer)
 "$PYTHON" -c 'import venv, ensurepip' 2>/dev/null || packages+=(python3-venv)
 apt_install_missing "${packages[@]}"
 

@@ -3,6 +3,7 @@ and the wheel itself."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -111,6 +112,29 @@ print("ok")
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_import_dargah_leaves_the_optional_parts_unloaded() -> None:
+    """`import dargah` imports neither the aio, Django and test-kit modules
+    nor what they need (asyncio, a thread pool, Django, an HTTP client); each
+    loads on first use of its attribute (PEP 562)."""
+    heavy = ["dargah.aio", "dargah.django", "dargah.testing", "asyncio", "concurrent.futures", "django", "urllib.request", "sqlite3"]
+    script = f"""
+import json, sys, dargah
+before = [m for m in {heavy!r} if m in sys.modules]
+aio, testing = dargah.aio, dargah.testing
+print(json.dumps({{"before": before, "aio": aio.__name__, "testing": testing.__name__,
+                  "after": [m for m in ("dargah.aio", "dargah.testing", "asyncio") if m in sys.modules],
+                  "dir": [m for m in ("aio", "django", "testing") if m in dir(dargah)]}}))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd="/")
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    assert seen["before"] == [], f"import dargah imported {seen['before']}"
+    assert (seen["aio"], seen["testing"]) == ("dargah.aio", "dargah.testing")
+    assert seen["after"] == ["dargah.aio", "dargah.testing", "asyncio"] and seen["dir"] == ["aio", "django", "testing"]
+    with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
+        dargah.nothing_here  # type: ignore[attr-defined]  # noqa: B018
 
 
 def test_installed_wheel_is_abi3_typed() -> None:

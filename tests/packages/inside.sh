@@ -32,10 +32,15 @@ else
 fi
 check "apt pulled Debian's php8.2-cli and php8.2-common for php8.2-dargah" \
     sh -c 'dpkg -s php8.2-cli php8.2-common >/dev/null 2>&1'
-for p in libdargah libdargah-dev dargah php8.2-dargah; do
+for p in libdargah0 libdargah-dev dargah php8.2-dargah; do
     v=$(dpkg-query -W -f '${Version}' "$p")
     check "package $p $v is version $want" test "${v%-*}" = "$want"
 done
+lib_version=$(dpkg-query -W -f '${Version}' libdargah0)
+check "libdargah-dev depends on libdargah0 (= $lib_version), the one it was built with" \
+    sh -c "dpkg-query -W -f '\${Depends}' libdargah-dev | grep -qF 'libdargah0 (= $lib_version)'"
+check "libdargah0's shlibs file: programs linked against libdargah.so.0 depend on libdargah0 (>= $want)" \
+    grep -qx "libdargah 0 libdargah0 (>= $want)" /var/lib/dpkg/info/libdargah0:amd64.shlibs
 
 # ---- the sandbox, served by the installed dargah on a loopback port ----
 dargah sandbox --port 0 >/dev/null 2>"$work/sandbox.log" &
@@ -64,7 +69,7 @@ customer() { # gateway token: pay on the sandbox, then make the browser's callba
 }
 
 # ---- C: libdargah-dev's example, built with pkg-config, run against the sandbox ----
-echo "== C (libdargah, libdargah-dev)"
+echo "== C (libdargah0, libdargah-dev)"
 check "pkg-config --modversion dargah is $want" test "$(pkg-config --modversion dargah)" = "$want"
 check "ldconfig knows libdargah.so.0" sh -c 'ldconfig -p | grep -q "libdargah.so.0 .*=> .*/x86_64-linux-gnu/libdargah.so.0$"'
 example=/usr/share/doc/libdargah-dev/examples/shop.c

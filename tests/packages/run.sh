@@ -5,7 +5,7 @@
 # repository: nothing else of the build tree is visible inside). There, as
 # root in a chroot, tests/packages/inside.sh installs them with
 # `apt install ./…deb` (apt fetching php8.2-cli and the rest from Debian's
-# mirror) and uses each one.
+# mirror) and uses each one. Before that, lintian checks the .deb files.
 #
 #   tests/packages/run.sh PACKAGE_DIR        (make packages-test builds them first)
 #   tests/packages/run.sh PACKAGE_DIR SCRIPT DIR
@@ -36,6 +36,21 @@ include=gcc,libc6-dev,pkg-config,python3-venv,curl,jq,ca-certificates,systemd
 shopt -s nullglob
 debs=("$pkg_dir"/*.deb) wheels=("$pkg_dir"/dargah-*.whl) zips=("$pkg_dir"/*.zip)
 [ ${#debs[@]} -ge 4 ] && [ ${#wheels[@]} = 1 ] || { echo "no packages in $pkg_dir: run make packages" >&2; exit 1; }
+
+# ---- lintian: Debian's policy checks of the .deb files, on the host ----
+# Fails on an error, and on a warning whose tag docs/packages.md does not
+# name (the warnings kept are explained there, under "lintian").
+command -v lintian >/dev/null || { echo "lintian is missing: make deps-packages" >&2; exit 1; }
+echo "lintian: $(cd "$pkg_dir" && ls *.deb | tr '\n' ' ')"
+lintian_status=0
+lintian_report=$(lintian --fail-on error --display-level '>=warning' "${debs[@]}" 2>&1) || lintian_status=$?
+lintian_report=$(grep -v '^running with root privileges' <<<"$lintian_report" || true)
+[ -z "$lintian_report" ] || echo "$lintian_report"
+[ "$lintian_status" = 0 ] || { echo "lintian found an error (exit $lintian_status)" >&2; exit 1; }
+unexplained=$(sed -n 's/^W: [^:]*: \([a-z0-9-]*\).*/\1/p' <<<"$lintian_report" | sort -u \
+    | while read -r tag; do grep -q "\`$tag\`" "$repo/docs/packages.md" || echo "$tag"; done)
+[ -z "$unexplained" ] || { echo "lintian warnings docs/packages.md does not explain: $unexplained" >&2; exit 1; }
+echo "lintian: no errors; every warning is explained in docs/packages.md"
 
 # Debian's mirror, as this machine's apt uses it (deb822 sources or sources.list).
 mirror_of() { # suffix: "debian" or "debian-security"

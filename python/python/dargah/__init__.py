@@ -12,6 +12,10 @@ reporting) with verify-once callback handling, on a Rust core.
     check = dargah.check_amount(outcome.payment, order_total, "IRT")   # or "IRR"
 
 Importing this package starts nothing: no thread, runtime or connection.
+Nor does it import what most programs never touch: ``dargah.aio``
+(asyncio), ``dargah.django`` (Django) and ``dargah.testing`` (the sandbox)
+load on first use, as ``import dargah.aio`` or as the attribute
+``dargah.aio``.
 """
 
 from . import _log  # noqa: F401  (the `dargah` logger and its NullHandler)
@@ -90,6 +94,24 @@ __all__ = [
     "check_config",
     "to_rial",
 ]
+
+# The submodules loaded on first use (PEP 562): `dargah.aio` after a bare
+# `import dargah` imports it then, so `import dargah` pays for none of them
+# (python/tests/test_api.py, test_import_dargah_leaves_the_optional_parts_unloaded).
+_ON_FIRST_USE = ("aio", "django", "testing")
+
+
+def __getattr__(name: str) -> object:
+    if name in _ON_FIRST_USE:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_ON_FIRST_USE))
+
 
 # Public classes show (and pickle) as dargah.X rather than dargah._errors.X.
 for _name in __all__:
