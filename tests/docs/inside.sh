@@ -45,7 +45,6 @@ done
 # The plugin zip from the packages, installed as woocommerce.md's third way
 # says (unzipped into wp-content/plugins) with the PHP the packages brought:
 # every file parses, and its header asks for no newer PHP than Debian 12's.
-# (WordPress itself is not here: make woocommerce-test runs the plugin in it.)
 echo "== the WooCommerce plugin zip"
 plugins=/var/www/html/wp-content/plugins
 zip=$(ls /tmp/dargah/packages/dargah-woocommerce-*.zip 2>/dev/null)
@@ -61,6 +60,43 @@ else
         echo "FAIL the plugin requires PHP $requires, the packages' PHP is $(php -r 'echo PHP_VERSION;')" | tee -a /tmp/docs/failures
     else
         echo "ok   ${zip##*/} unpacked into $plugins: $files PHP files parse with PHP $(php -r 'echo PHP_VERSION;') (the plugin requires $requires)"
+    fi
+fi
+
+# Then in WordPress itself (Debian's `wordpress`, from the mirror), on the test
+# MariaDB of the machine (the root shares its loopback; tables under a prefix
+# of their own): the site installed, the plugin activated, the packaged
+# extension loaded beside it.
+echo "== the plugin zip in WordPress"
+wp=/tmp/docs/wordpress
+if ! apt-get install -y -q --no-install-recommends wordpress php8.2-mysql >/tmp/docs/apt-wordpress.log 2>&1; then
+    echo "FAIL apt install wordpress" | tee -a /tmp/docs/failures; tail -n 20 /tmp/docs/apt-wordpress.log
+else
+    cp -a /usr/share/wordpress "$wp" && rm -f "$wp/wp-config.php"
+    rm -rf "$wp/wp-content" && mkdir -p "$wp/wp-content/plugins"
+    python3 -m zipfile -e "$zip" "$wp/wp-content/plugins"
+    prefix="docs$(date +%s%N | tail -c 9)_"
+    cat >"$wp/wp-config.php" <<CONF
+<?php
+define( 'DB_NAME', 'dargah' );
+define( 'DB_USER', 'dargah' );
+define( 'DB_PASSWORD', 'dargah' );
+define( 'DB_HOST', '127.0.0.1:$(cat /tmp/dargah/docs/mysql-port)' );
+define( 'DB_CHARSET', 'utf8mb4' );
+define( 'DB_COLLATE', '' );
+define( 'WP_CONTENT_DIR', '$wp/wp-content' );
+define( 'WP_HOME', 'http://localhost' );
+define( 'WP_SITEURL', 'http://localhost' );
+define( 'DISABLE_WP_CRON', true );
+define( 'WP_HTTP_BLOCK_EXTERNAL', true );
+\$table_prefix = '$prefix';
+defined( 'ABSPATH' ) || define( 'ABSPATH', __DIR__ . '/' );
+require_once ABSPATH . 'wp-settings.php';
+CONF
+    if line=$(php /tmp/dargah/docs/wordpress.php "$wp" 2>&1); then
+        echo "ok   $line"
+    else
+        echo "FAIL the plugin in WordPress: $line" | tee -a /tmp/docs/failures
     fi
 fi
 
