@@ -159,7 +159,7 @@ fn run_sandbox(host: &str, port: u16, refund_window_secs: u64) -> Result<ExitCod
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         let base = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
         eprintln!("dargah sandbox listening on {base}  (Ctrl-C to stop)");
-        eprintln!("client configuration for it:\n{}", serde_json::to_string_pretty(&demo::sandbox_client_config(&base, "sqlite://dargah-sandbox.db")).unwrap_or_default());
+        eprintln!("client configuration for it:\n{}", serde_json::to_string_pretty(&demo::sandbox_client_config(&base, dargah_sandbox::SANDBOX_STORE)).unwrap_or_default());
         dargah_sandbox::serve(listener, config).await.map_err(|e| e.to_string())
     })?;
     Ok(ExitCode::SUCCESS)

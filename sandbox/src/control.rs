@@ -47,7 +47,7 @@ async fn client_config(headers: HeaderMap, Query(query): Query<ClientConfigQuery
     let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
         return control_error(StatusCode::BAD_REQUEST, "no Host header");
     };
-    let store = query.store.as_deref().unwrap_or("sqlite://dargah-sandbox.db");
+    let store = query.store.as_deref().unwrap_or(crate::client_config::SANDBOX_STORE);
     Json(crate::client_config::client_config(&format!("http://{host}"), store)).into_response()
 }
 

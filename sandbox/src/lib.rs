@@ -33,7 +33,7 @@ use axum::{Json, Router};
 use serde_json::json;
 use tokio::sync::oneshot;
 
-pub use client_config::{client_config, client_config_with_accounts};
+pub use client_config::{client_config, client_config_with_accounts, SANDBOX_STORE};
 pub use config::SandboxConfig;
 use state::{GatewayHooks, Payment};
 use wire::{ApiError, Callback, Gw};
