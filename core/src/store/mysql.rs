@@ -81,9 +81,9 @@ impl<Q: Queryable> MyConn<'_, Q> {
             mysql::Error::MySqlError(m) => Some(m.code),
             _ => None,
         };
-        // 1213 deadlock, 1205 lock wait timeout: the transaction may be run again.
-        self.retryable |= matches!(code, Some(1213) | Some(1205));
-        SqlError { unique: code == Some(1062), error: Error::store(format!("mysql: {e}")) }
+        // A deadlock or lock wait timeout: the transaction may be run again.
+        self.retryable |= matches!(code, Some(ER_LOCK_DEADLOCK | ER_LOCK_WAIT_TIMEOUT));
+        SqlError { unique: code == Some(ER_DUP_ENTRY), error: Error::store(format!("mysql: {e}")) }
     }
 }
 
@@ -121,8 +121,13 @@ impl<Q: Queryable> Conn for MyConn<'_, Q> {
 }
 
 const DEADLOCK_RETRIES: usize = 3;
-/// "Server shutdown in progress": a restart has begun.
+/// The server's error codes the store tells apart: a restart has begun ("Server
+/// shutdown in progress"); a deadlock and a lock wait timeout (the transaction was
+/// rolled back and may be run again); a duplicate key.
 const ER_SERVER_SHUTDOWN: u16 = 1053;
+const ER_LOCK_DEADLOCK: u16 = 1213;
+const ER_LOCK_WAIT_TIMEOUT: u16 = 1205;
+const ER_DUP_ENTRY: u16 = 1062;
 
 impl Backend for MySql {
     fn dialect(&self) -> Dialect {
@@ -144,7 +149,7 @@ impl Backend for MySql {
                             tx.commit().map_err(|e| {
                                 // Only a refusal that rolled the transaction back is known not to have
                                 // landed (deadlock, lock wait, duplicate key); anything else may have.
-                                let rolled_back = matches!(&e, mysql::Error::MySqlError(m) if [1213, 1205, 1062].contains(&m.code));
+                                let rolled_back = matches!(&e, mysql::Error::MySqlError(m) if [ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT, ER_DUP_ENTRY].contains(&m.code));
                                 if !rolled_back {
                                     pool::commit_unanswered();
                                 }
