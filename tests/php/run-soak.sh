@@ -57,10 +57,15 @@ rss_of_workers() { for w in $(pgrep -P "$FPM_MASTER" | sort -n); do echo "$(ps -
 soak_store() { # NAME (postgres|mysql) URL
     local name=$1 url=$2 dir=$root/$1
     # The PHP that loads the extension outside php-fpm (seeding, the long-lived client, checks).
-    local cli=(php)
-    # Under ASan: the shim that keeps PHP's RTLD_DEEPBIND from the ASan runtime (see
-    # no_deepbind.c) comes first, so ASan is told not to insist on being first.
-    [ "$mode" = asan ] && cli=(env "LD_PRELOAD=$ASAN_SHIM:$(gcc -print-file-name=libasan.so)" "ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0:log_path=$dir/asan" php)
+    # Under ASan, every PHP (php-fpm and the CLI) runs in this environment: the shim that
+    # keeps PHP's RTLD_DEEPBIND from the ASan runtime (see no_deepbind.c) comes first, so
+    # ASan is told not to insist on being first. Leaks are PHP's own at exit (its
+    # allocator is off); every other report counts.
+    local asan_env=() cli=(php)
+    if [ "$mode" = asan ]; then
+        asan_env=(env "LD_PRELOAD=$ASAN_SHIM:$(gcc -print-file-name=libasan.so)" "ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0:log_path=$dir/asan")
+        cli=("${asan_env[@]}" php)
+    fi
     local www=$dir/www
     mkdir -p "$www"
     echo "== $name: $CALLBACKS payments, $WORKERS php-fpm workers, $CLIENTS clients at once, a restart in the middle"
@@ -92,8 +97,7 @@ soak_store() { # NAME (postgres|mysql) URL
         extra=(-d opcache.protect_memory=1)
     elif [ "$mode" = asan ]; then
         export USE_ZEND_ALLOC=0
-        # Leaks are PHP's own at exit (its allocator is off); every other report counts.
-        FPM_WRAPPER="${cli[*]:0:3}"
+        FPM_WRAPPER="${asan_env[*]}"
         extra=(-d opcache.protect_memory=1)
     fi
     FPM_PHP_INI="" FPM_WRAPPER=${FPM_WRAPPER:-} FPM_START_TRIES=${FPM_START_TRIES:-100} \
