@@ -169,7 +169,6 @@ final class Dargah_WC_Callback {
 		self::checking_page( $slug, $order );
 	}
 
-	/** in_progress: another request is verifying this payment right now. */
 	/**
 	 * Credit the order; when WooCommerce cannot complete it yet (another
 	 * plugin's hook failing), the customer reads the "checking again" page
@@ -191,6 +190,7 @@ final class Dargah_WC_Callback {
 		}
 	}
 
+	/** in_progress: another request is verifying this payment right now. */
 	private static function checking_page( string $slug, WC_Order $order ): void {
 		$again = add_query_arg(
 			array(
