@@ -7,8 +7,8 @@
 mod chaos;
 mod support;
 
-use chaos::run::{run, Settings};
-use std::collections::BTreeMap;
+use chaos::run::Hosts;
+use chaos::seeds::check_seeds;
 use support::databases;
 
 #[test]
@@ -22,43 +22,6 @@ fn chaos_worker_entry() {
 /// KNOWN_BROKEN). `make chaos` draws every reading.
 const SEEDS: &[u64] = &[1, 2, 16];
 
-/// Run every seed, print each one's figures and violations as it ends, and
-/// fail at the end naming the seeds that broke an invariant.
-/// `known_broken`: draw the readings of `readings::KNOWN_BROKEN` too.
-fn check_seeds(label: &str, store: impl Fn(u64) -> String, restart: Option<&'static str>, seeds: &[u64], payments: usize, workers: usize, known_broken: bool) {
-    let (mut operations, mut faults, mut reviews) = (0, BTreeMap::<String, usize>::new(), BTreeMap::<String, usize>::new());
-    let mut by_reading = BTreeMap::<String, usize>::new();
-    let mut failed = Vec::new();
-    for &seed in seeds {
-        let settings = Settings { seed, payments, workers, store: store(seed), restart, known_broken };
-        let (history, verdict) = run(&settings);
-        println!(
-            "chaos {label} seed {seed}: readings {}; {} payments ({} paid, {} unpaid at the gateway), {} operations, faults {:?}, needs_review by cause {:?}, violations {}",
-            history.readings.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", "),
-            history.payments.len(),
-            verdict.paid,
-            verdict.unpaid,
-            history.operations,
-            history.faults,
-            verdict.undecidable,
-            verdict.violations.len()
-        );
-        if !verdict.violations.is_empty() {
-            println!("chaos {label} seed {seed}:\n{}", verdict.violations.join("\n"));
-            failed.push(seed);
-        }
-        operations += history.operations;
-        history.operations_by_reading().into_iter().for_each(|(reading, n)| *by_reading.entry(reading).or_default() += n);
-        history.faults.iter().for_each(|(kind, n)| *faults.entry(kind.clone()).or_default() += n);
-        verdict.undecidable.iter().for_each(|(cause, n)| *reviews.entry(cause.clone()).or_default() += n);
-    }
-    println!("chaos {label}: {} seeds, {operations} operations, faults {faults:?}, needs_review by cause {reviews:?}", seeds.len());
-    // A silence's readings split the operations on its gateways' payments (and recover and reconcile, which touch all).
-    println!("chaos {label}: operations under each reading {by_reading:?}");
-    assert!(failed.is_empty(), "chaos {label}: invariants broken in seeds {failed:?} (histories above)");
-    println!("chaos {label}: every invariant held");
-}
-
 fn sqlite_file(seed: u64) -> String {
     let dir = std::env::temp_dir().join(databases::unique_prefix("chaos"));
     std::fs::create_dir_all(&dir).unwrap();
@@ -67,20 +30,20 @@ fn sqlite_file(seed: u64) -> String {
 
 #[test]
 fn chaos_sqlite() {
-    check_seeds("sqlite", sqlite_file, None, SEEDS, 24, 4, false);
+    check_seeds("sqlite", sqlite_file, Hosts::default(), SEEDS, 24, 4, false);
 }
 
 #[test]
 fn chaos_postgres() {
     if let Some(url) = databases::url("DARGAH_TEST_POSTGRES_URL") {
-        check_seeds("postgres", |_| url.clone(), Some("postgres"), SEEDS, 24, 4, false);
+        check_seeds("postgres", |_| url.clone(), Hosts::restarting("postgres"), SEEDS, 24, 4, false);
     }
 }
 
 #[test]
 fn chaos_mysql() {
     if let Some(url) = databases::url("DARGAH_TEST_MYSQL_URL") {
-        check_seeds("mysql", |_| url.clone(), Some("mysql"), SEEDS, 24, 4, false);
+        check_seeds("mysql", |_| url.clone(), Hosts::restarting("mysql"), SEEDS, 24, 4, false);
     }
 }
 
@@ -96,12 +59,12 @@ fn chaos_long() {
     match std::env::var("CHAOS_STORE").as_deref().unwrap_or("sqlite") {
         "postgres" => {
             let url = databases::url("DARGAH_TEST_POSTGRES_URL").expect("DARGAH_TEST_POSTGRES_URL");
-            check_seeds("postgres", |_| url.clone(), Some("postgres"), &seeds, payments, workers, true)
+            check_seeds("postgres", |_| url.clone(), Hosts::restarting("postgres"), &seeds, payments, workers, true)
         }
         "mysql" => {
             let url = databases::url("DARGAH_TEST_MYSQL_URL").expect("DARGAH_TEST_MYSQL_URL");
-            check_seeds("mysql", |_| url.clone(), Some("mysql"), &seeds, payments, workers, true)
+            check_seeds("mysql", |_| url.clone(), Hosts::restarting("mysql"), &seeds, payments, workers, true)
         }
-        _ => check_seeds("sqlite", sqlite_file, None, &seeds, payments, workers, true),
+        _ => check_seeds("sqlite", sqlite_file, Hosts::default(), &seeds, payments, workers, true),
     }
 }

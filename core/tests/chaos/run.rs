@@ -18,14 +18,46 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// Changes the configuration one worker gets (by index): its own database node, or the
+/// gateway's and the database's addresses as seen from its network.
+pub type WorkerConfig = Arc<dyn Fn(usize, &mut Value) + Send + Sync>;
+/// The command a worker is started under (`ip netns exec <name>`), before the test binary.
+pub type Wrap = Arc<dyn Fn(usize) -> Vec<String> + Send + Sync>;
+/// Something done to the hosts while the genuine callbacks arrive (a database restarted, a node
+/// killed and rejoined, a standby promoted, a partition): given the seed, it returns what it did, a
+/// fault name per event, for the run's fault counts.
+pub type Disturbance = Arc<dyn Fn(u64) -> Vec<String> + Send + Sync>;
+
+/// How the shop's hosts reach the store and the gateway, and what happens to them mid-run.
+/// The default: every worker on the machine's loopback, the store's URL as given, nothing done.
+#[derive(Clone, Default)]
+pub struct Hosts {
+    pub worker_config: Option<WorkerConfig>,
+    pub wrap: Option<Wrap>,
+    pub disturb: Option<Disturbance>,
+}
+
+impl Hosts {
+    /// Restart one of `scripts/db.sh`'s servers (`postgres` or `mysql`) in place, 700 ms in.
+    pub fn restarting(database: &'static str) -> Hosts {
+        let disturb: Disturbance = Arc::new(move |_seed| {
+            std::thread::sleep(Duration::from_millis(700));
+            let status = std::process::Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/db.sh")).args(["restart", database]).status().unwrap();
+            assert!(status.success(), "restarting {database}");
+            vec!["database restart".to_string()]
+        });
+        Hosts { disturb: Some(disturb), ..Hosts::default() }
+    }
+}
+
 pub struct Settings {
     pub seed: u64,
     pub payments: usize,
     pub workers: usize,
     /// The shared store's URL (a table prefix is added per run).
     pub store: String,
-    /// `postgres` or `mysql`: restart that server mid-run.
-    pub restart: Option<&'static str>,
+    /// Where the workers run and what happens to their hosts.
+    pub hosts: Hosts,
     /// Draw the readings known to break an invariant too (`readings::KNOWN_BROKEN`).
     pub known_broken: bool,
 }
@@ -50,7 +82,7 @@ pub fn run(settings: &Settings) -> (History, Verdict) {
 
     // Round 0: every payment is created by some worker.
     let creates = plan.creates();
-    let lines = round(&world, &config, &creates, &mut rng, &mut history, false, None);
+    let lines = round(&world, &config, &settings.hosts, &creates, &mut rng, &mut history, false, false);
     let mut slot_ids = BTreeMap::new();
     for line in &lines {
         if line["result"] == "created" {
@@ -82,7 +114,7 @@ pub fn run(settings: &Settings) -> (History, Verdict) {
         }
     }
     let dealt = plan.deal(early);
-    for line in round(&world, &config, &dealt, &mut rng, &mut history, true, None) {
+    for line in round(&world, &config, &settings.hosts, &dealt, &mut rng, &mut history, true, false) {
         history.add(line, &slot_ids);
     }
 
@@ -132,7 +164,7 @@ pub fn run(settings: &Settings) -> (History, Verdict) {
         }
     }
     let dealt = plan.deal(late);
-    for line in round(&world, &config, &dealt, &mut rng, &mut history, true, settings.restart) {
+    for line in round(&world, &config, &settings.hosts, &dealt, &mut rng, &mut history, true, true) {
         history.add(line, &slot_ids);
     }
 
@@ -172,8 +204,9 @@ fn config(world: &World, settings: &Settings) -> String {
     config.to_string()
 }
 
-/// Run one round: each worker its ops, all at once; faults and crashes as asked.
-fn round(world: &World, config: &str, dealt: &[Vec<Op>], rng: &mut StdRng, history: &mut History, chaos: bool, restart: Option<&str>) -> Vec<Value> {
+/// Run one round: each worker its ops, all at once; faults, crashes and the hosts' disturbance as asked.
+#[allow(clippy::too_many_arguments)]
+fn round(world: &World, config: &str, hosts: &Hosts, dealt: &[Vec<Op>], rng: &mut StdRng, history: &mut History, chaos: bool, disturb: bool) -> Vec<Value> {
     let children: Vec<_> = dealt
         .iter()
         .enumerate()
@@ -188,7 +221,16 @@ fn round(world: &World, config: &str, dealt: &[Vec<Op>], rng: &mut StdRng, histo
             }
             let failpoints = (chaos && rng.gen_bool(0.3)).then(|| format!("{}=8%return", CRASH_STEPS.choose(rng).unwrap()));
             let skew_ms = rng.gen_range(-300_000..=300_000);
-            worker::spawn(Spawn { index, config, ops, skew_ms, failpoints })
+            let config = match &hosts.worker_config {
+                Some(change) => {
+                    let mut own: Value = serde_json::from_str(config).unwrap();
+                    change(index, &mut own);
+                    own.to_string()
+                }
+                None => config.to_string(),
+            };
+            let wrap = hosts.wrap.as_ref().map(|wrap| wrap(index)).unwrap_or_default();
+            worker::spawn(Spawn { index, config: &config, ops, skew_ms, failpoints, wrap })
         })
         .collect();
     let done = Arc::new(AtomicBool::new(false));
@@ -197,13 +239,9 @@ fn round(world: &World, config: &str, dealt: &[Vec<Op>], rng: &mut StdRng, histo
         let (base, done, faults, seed) = (world.sandbox.base_url(), done.clone(), faults.clone(), rng.gen::<u64>());
         std::thread::spawn(move || inject_faults(&base, &done, &faults, seed))
     });
-    let restarter = restart.map(|database| {
-        let database = database.to_string();
-        std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(700));
-            let status = std::process::Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/db.sh")).args(["restart", &database]).status().unwrap();
-            assert!(status.success(), "restarting {database}");
-        })
+    let disturber = hosts.disturb.clone().filter(|_| disturb).map(|disturb| {
+        let seed = rng.gen::<u64>();
+        std::thread::spawn(move || disturb(seed))
     });
     let mut lines = Vec::new();
     for child in children {
@@ -218,9 +256,10 @@ fn round(world: &World, config: &str, dealt: &[Vec<Op>], rng: &mut StdRng, histo
     if let Some(injector) = injector {
         injector.join().unwrap();
     }
-    if let Some(restarter) = restarter {
-        restarter.join().unwrap();
-        *history.faults.entry("database restart".into()).or_default() += 1;
+    if let Some(disturber) = disturber {
+        for event in disturber.join().expect("the hosts' disturbance failed") {
+            *history.faults.entry(event).or_default() += 1;
+        }
     }
     for (kind, n) in faults.lock().unwrap().iter() {
         *history.faults.entry(kind.clone()).or_default() += n;

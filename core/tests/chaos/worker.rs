@@ -19,10 +19,20 @@ pub struct Spawn<'a> {
     pub skew_ms: i64,
     /// `FAILPOINTS` for a worker that may die (`<step>=<n>%return`).
     pub failpoints: Option<String>,
+    /// A command the worker runs under (`ip netns exec <name>`); empty: none.
+    pub wrap: Vec<String>,
 }
 
 pub fn spawn(s: Spawn<'_>) -> Child {
-    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    let exe = std::env::current_exe().unwrap();
+    let mut cmd = match s.wrap.split_first() {
+        Some((program, args)) => {
+            let mut cmd = Command::new(program);
+            cmd.args(args).arg(exe);
+            cmd
+        }
+        None => Command::new(exe),
+    };
     cmd.args(["--exact", ENTRY, "--nocapture", "--test-threads=1"])
         .env("CHAOS_WORKER", s.index.to_string())
         .env("CHAOS_CONFIG", s.config)
