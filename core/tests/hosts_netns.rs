@@ -11,9 +11,11 @@
 //!
 //! The database and the gateway are reached through relays of this test, in
 //! the root namespace, on the two service addresses netns.sh puts there (a
-//! partition is a filter by destination address). Where the kernel has no
-//! `tc netem` (sch_netem), the relays also delay every chunk they pass on,
-//! each way, with jitter, in order: the delay a slow link adds, in user space.
+//! partition is a filter by destination address; loss is nftables dropping
+//! packets on the worker's veth). The relays delay every chunk they pass on,
+//! each way, with jitter, in order: little to the database (a LAN), more to
+//! the gateway (the internet). `tc netem` would delay a whole link alike, and
+//! this machine's kernel has none (no sch_netem).
 
 mod chaos;
 mod support;
@@ -43,15 +45,21 @@ const GATEWAY_ADDR: &str = "10.231.255.2";
 /// Dargah speaks plain http only to loopback: inside a worker's namespace, 127.0.0.1 on these
 /// ports is forwarded to the gateway's address (netns.sh, DNAT), so the relays listen on them.
 const GATEWAY_PORTS: std::ops::RangeInclusive<u16> = 57010..=57099;
-/// The link every worker has: a one-way delay with jitter, and packet loss, both ways.
-const DELAY_MS: u64 = 8;
-const JITTER_MS: u64 = 6;
+/// The one-way delay (with jitter) each way to the database (a LAN) and to the gateway (across the
+/// internet), and the packet loss on every worker's link, both ways.
+const DB_DELAY: Delay = Delay { ms: 1, jitter_ms: 1 };
+const GATEWAY_DELAY: Delay = Delay { ms: 5, jitter_ms: 3 };
 const LOSS_PERCENT: &str = "1";
+/// Every step is slower across these links, and the customers must still reach the payment page
+/// before it closes: the workers' refund windows are this much longer than the chaos runs' own.
+const WINDOW_SLACK_SECS: u64 = 15;
 /// How long a partition holds: past the lease (2 s) and the gateway timeout (900 ms) of the chaos runs.
 const PARTITION_MS: std::ops::Range<u64> = 2500..4000;
 
-/// Fixed seeds for `make hosts-netns-test`; `make hosts-netns-chaos` runs long ones.
-const SEEDS: &[u64] = &[1, 2];
+/// Fixed seeds for `make hosts-netns-test` (a seed takes about 50 s: its payments' windows must
+/// pass); `make hosts-netns-chaos` runs long ones.
+const POSTGRES_SEEDS: &[u64] = &[1, 2];
+const MYSQL_SEEDS: &[u64] = &[16];
 const PAYMENTS: usize = 24;
 const WORKERS: usize = 4;
 
@@ -85,14 +93,18 @@ fn netns_hosts(workers: usize, namespaces: usize) -> Hosts {
         must(&["heal", w]);
         must(&["loss", w, LOSS_PERCENT]);
     }
-    // tc netem where the kernel has it (exit 3: it has not); else the relays delay.
-    let netem = worker_names.iter().all(|w| netns(&["delay", w, &DELAY_MS.to_string(), &JITTER_MS.to_string()]).success());
-    let relay_delay = if netem { None } else { Some((Duration::from_millis(DELAY_MS), Duration::from_millis(JITTER_MS))) };
-    let relays = Arc::new(Relays { delay: relay_delay, by_upstream: Mutex::new(BTreeMap::new()) });
-    let delay_fault = format!("delay {DELAY_MS}±{JITTER_MS} ms each way on every link, whole run ({})", if netem { "tc netem" } else { "user-space relay: no sch_netem" });
+    let relays = Arc::new(Relays { by_upstream: Mutex::new(BTreeMap::new()) });
+    let delay_fault = format!("delay {}±{} ms to the database, {}±{} ms to the gateway, each way, whole run (relays)", DB_DELAY.ms, DB_DELAY.jitter_ms, GATEWAY_DELAY.ms, GATEWAY_DELAY.jitter_ms);
     let loss_fault = format!("loss {LOSS_PERCENT} % each way on every link, whole run (nftables)");
 
-    let worker_config: WorkerConfig = Arc::new(move |_worker, config: &mut Value| relays.rewrite(config));
+    let worker_config: WorkerConfig = Arc::new(move |_worker, config: &mut Value| {
+        relays.rewrite(config);
+        // The payment pages stay open as long as the workers' slower links need (the window the shop configures).
+        for gateway in dargah_core::Gateway::ALL {
+            let window = config[gateway.name()]["refund_window_secs"].as_u64().unwrap_or(0);
+            config[gateway.name()]["refund_window_secs"] = (window + WINDOW_SLACK_SECS).into();
+        }
+    });
     let wrap: Wrap = Arc::new(|worker| ["ip", "netns", "exec"].into_iter().map(String::from).chain([format!("dg-w{worker}")]).collect());
     let disturb: Disturbance = Arc::new(move |seed| {
         let mut rng = StdRng::seed_from_u64(seed);
@@ -111,9 +123,15 @@ fn netns_hosts(workers: usize, namespaces: usize) -> Hosts {
     Hosts { worker_config: Some(worker_config), wrap: Some(wrap), disturb: Some(disturb) }
 }
 
+/// A one-way delay and its jitter (the delay is drawn from delay ± jitter).
+#[derive(Clone, Copy)]
+struct Delay {
+    ms: u64,
+    jitter_ms: u64,
+}
+
 /// The relays the workers reach the services through, one per upstream (the database, each run's sandbox).
 struct Relays {
-    delay: Option<(Duration, Duration)>,
     by_upstream: Mutex<BTreeMap<String, SocketAddr>>,
 }
 
@@ -122,16 +140,16 @@ impl Relays {
     /// database's address, and for the gateway its own loopback (forwarded across its link).
     fn rewrite(&self, config: &mut Value) {
         let store = config["store"].as_str().unwrap().to_string();
-        config["store"] = Value::String(self.through(&store, DB_ADDR, 0..=0, DB_ADDR));
-        rewrite_strings(config, &mut |s| s.starts_with("http://127.0.0.1:").then(|| self.through(s, GATEWAY_ADDR, GATEWAY_PORTS, "127.0.0.1")));
+        config["store"] = Value::String(self.through(&store, DB_ADDR, 0..=0, DB_ADDR, DB_DELAY));
+        rewrite_strings(config, &mut |s| s.starts_with("http://127.0.0.1:").then(|| self.through(s, GATEWAY_ADDR, GATEWAY_PORTS, "127.0.0.1", GATEWAY_DELAY)));
     }
 
     /// `url` pointing at `seen_as` and the port of a relay on `addr` (a port in `ports`, 0: any)
-    /// to the original host and port.
-    fn through(&self, url: &str, addr: &str, ports: std::ops::RangeInclusive<u16>, seen_as: &str) -> String {
+    /// to the original host and port, delaying each way.
+    fn through(&self, url: &str, addr: &str, ports: std::ops::RangeInclusive<u16>, seen_as: &str, delay: Delay) -> String {
         let mut url = url::Url::parse(url).unwrap();
         let upstream = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
-        let relay = *self.by_upstream.lock().unwrap().entry(upstream.clone()).or_insert_with(|| relay(addr, ports, upstream.parse().unwrap(), self.delay));
+        let relay = *self.by_upstream.lock().unwrap().entry(upstream.clone()).or_insert_with(|| relay(addr, ports, upstream.parse().unwrap(), delay));
         url.set_host(Some(seen_as)).unwrap();
         url.set_port(Some(relay.port())).unwrap();
         url.to_string()
@@ -152,8 +170,8 @@ fn rewrite_strings(value: &mut Value, change: &mut impl FnMut(&str) -> Option<St
 }
 
 /// A TCP relay on `addr` (the first free port in `ports`) to `upstream`, passing each chunk on
-/// after `delay` (one-way delay, jitter) if given, in order. It lives as long as the test process.
-fn relay(addr: &str, ports: std::ops::RangeInclusive<u16>, upstream: SocketAddr, delay: Option<(Duration, Duration)>) -> SocketAddr {
+/// after `delay`, in order. It lives as long as the test process.
+fn relay(addr: &str, ports: std::ops::RangeInclusive<u16>, upstream: SocketAddr, delay: Delay) -> SocketAddr {
     let listener = ports.clone().find_map(|port| TcpListener::bind((addr, port)).ok()).unwrap_or_else(|| panic!("no free port {ports:?} on {addr}: is netns.sh up?"));
     let local = listener.local_addr().unwrap();
     std::thread::spawn(move || {
@@ -171,17 +189,14 @@ fn relay(addr: &str, ports: std::ops::RangeInclusive<u16>, upstream: SocketAddr,
 
 /// One direction of a relayed connection: a reader stamping each chunk with when it may go on,
 /// a writer passing it on then. A reader at the end shuts the other side's writing half.
-fn pump(mut from: TcpStream, mut to: TcpStream, delay: Option<(Duration, Duration)>, seed: u64) {
+fn pump(mut from: TcpStream, mut to: TcpStream, delay: Delay, seed: u64) {
     let (chunks, due) = mpsc::channel::<(Instant, Vec<u8>)>();
     std::thread::spawn(move || {
         let mut rng = StdRng::seed_from_u64(seed);
         let mut last = Instant::now();
         let mut buf = vec![0u8; 64 * 1024];
         while let Ok(n @ 1..) = from.read(&mut buf) {
-            let at = match delay {
-                Some((delay, jitter)) => Instant::now() + delay - jitter + jitter.mul_f64(rng.gen_range(0.0..2.0)),
-                None => Instant::now(),
-            };
+            let at = Instant::now() + Duration::from_millis(delay.ms - delay.jitter_ms) + Duration::from_millis(delay.jitter_ms).mul_f64(rng.gen_range(0.0..2.0));
             // Jitter reorders nothing: a chunk never overtakes the one before it.
             last = last.max(at);
             if chunks.send((last, buf[..n].to_vec())).is_err() {
@@ -201,20 +216,20 @@ fn pump(mut from: TcpStream, mut to: TcpStream, delay: Option<(Duration, Duratio
     });
 }
 
-fn seeds_and_sizes() -> (Vec<u64>, usize, usize) {
+fn seeds_and_sizes(fixed: &[u64]) -> (Vec<u64>, usize, usize) {
     let var = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<u64>().ok());
     match var("CHAOS_SEED") {
         // make hosts-netns-chaos: a long run.
         Some(first) => ((first..first + var("CHAOS_ROUNDS").unwrap_or(5)).collect(), var("CHAOS_PAYMENTS").unwrap_or(200) as usize, var("CHAOS_WORKERS").unwrap_or(6) as usize),
-        None => (SEEDS.to_vec(), PAYMENTS, WORKERS),
+        None => (fixed.to_vec(), PAYMENTS, WORKERS),
     }
 }
 
-fn run_on(url_var: &str) {
+fn run_on(url_var: &str, fixed_seeds: &[u64]) {
     let Some(namespaces) = namespaces() else { return };
     let url = databases::url(url_var).unwrap_or_else(|| panic!("{url_var} must be set with DARGAH_HOSTS_NETNS"));
     let _one_at_a_time = NAMESPACES.lock().unwrap_or_else(|e| e.into_inner());
-    let (seeds, payments, workers) = seeds_and_sizes();
+    let (seeds, payments, workers) = seeds_and_sizes(fixed_seeds);
     let known_broken = std::env::var("CHAOS_SEED").is_ok();
     println!("netns: {workers} workers in namespaces of their own, the store {url_var}");
     check_seeds("netns", |_| url.clone(), netns_hosts(workers, namespaces), &seeds, payments, workers, known_broken);
@@ -222,10 +237,10 @@ fn run_on(url_var: &str) {
 
 #[test]
 fn netns_postgres() {
-    run_on("DARGAH_TEST_POSTGRES_URL");
+    run_on("DARGAH_TEST_POSTGRES_URL", POSTGRES_SEEDS);
 }
 
 #[test]
 fn netns_mysql() {
-    run_on("DARGAH_TEST_MYSQL_URL");
+    run_on("DARGAH_TEST_MYSQL_URL", MYSQL_SEEDS);
 }
