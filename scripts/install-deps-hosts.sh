@@ -4,8 +4,9 @@
 #   pgbouncer           the PostgreSQL store behind a pooler (Debian 12: 1.18)
 #   galera-4, rsync     a 3-node MariaDB Galera cluster (rsync: its state transfer)
 #   iproute2            network namespaces, veth pairs and `tc netem` for the hosts' network faults
+#   nftables            packet loss and partitions on those links (scripts/hosts/netns.sh)
 #   postgresql, mariadb-server   already installed by install-deps.sh
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-apt_install_missing pgbouncer galera-4 rsync iproute2 postgresql mariadb-server
+apt_install_missing pgbouncer galera-4 rsync iproute2 nftables postgresql mariadb-server
