@@ -6,7 +6,7 @@
 #   make hosts-netns-test    fixed seeds, PostgreSQL and MariaDB (core/tests/hosts_netns.rs)
 #   make hosts-netns-chaos   long runs: HOSTS_SEED, HOSTS_ROUNDS, HOSTS_PAYMENTS, HOSTS_WORKERS (mk/hosts.mk)
 NETNS_WORKERS ?= $(HOSTS_WORKERS)
-NETNS_RUN = trap './scripts/hosts/netns.sh down' EXIT; \
+NETNS_RUN = trap './scripts/hosts/netns.sh down' EXIT; trap 'exit 130' INT TERM; \
 	./scripts/hosts/netns.sh up $(NETNS_WORKERS) && \
 	$(DB_ENV) DARGAH_HOSTS_NETNS=$(NETNS_WORKERS)
 

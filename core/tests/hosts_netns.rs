@@ -45,6 +45,8 @@ const GATEWAY_ADDR: &str = "10.231.255.2";
 /// Dargah speaks plain http only to loopback: inside a worker's namespace, 127.0.0.1 on these
 /// ports is forwarded to the gateway's address (netns.sh, DNAT), so the relays listen on them.
 const GATEWAY_PORTS: std::ops::RangeInclusive<u16> = 57010..=57099;
+/// The database's relays (one per server) listen on these ports of its address.
+const DB_PORTS: std::ops::RangeInclusive<u16> = 57000..=57009;
 /// The one-way delay (with jitter) each way to the database (a LAN) and to the gateway (across the
 /// internet), and the packet loss on every worker's link, both ways.
 const DB_DELAY: Delay = Delay { ms: 1, jitter_ms: 1 };
@@ -140,11 +142,11 @@ impl Relays {
     /// database's address, and for the gateway its own loopback (forwarded across its link).
     fn rewrite(&self, config: &mut Value) {
         let store = config["store"].as_str().unwrap().to_string();
-        config["store"] = Value::String(self.through(&store, DB_ADDR, 0..=0, DB_ADDR, DB_DELAY));
+        config["store"] = Value::String(self.through(&store, DB_ADDR, DB_PORTS, DB_ADDR, DB_DELAY));
         rewrite_strings(config, &mut |s| s.starts_with("http://127.0.0.1:").then(|| self.through(s, GATEWAY_ADDR, GATEWAY_PORTS, "127.0.0.1", GATEWAY_DELAY)));
     }
 
-    /// `url` pointing at `seen_as` and the port of a relay on `addr` (a port in `ports`, 0: any)
+    /// `url` pointing at `seen_as` and the port of a relay on `addr` (a port in `ports`)
     /// to the original host and port, delaying each way.
     fn through(&self, url: &str, addr: &str, ports: std::ops::RangeInclusive<u16>, seen_as: &str, delay: Delay) -> String {
         let mut url = url::Url::parse(url).unwrap();
