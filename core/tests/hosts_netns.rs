@@ -89,7 +89,7 @@ fn namespaces() -> Option<usize> {
 
 /// The hosts of one run: `workers` namespaces with lossy, slow links, and the two partitions mid-callback.
 fn netns_hosts(workers: usize, namespaces: usize) -> Hosts {
-    assert!(workers <= namespaces, "{workers} workers but {namespaces} namespaces");
+    assert!((2..=namespaces).contains(&workers), "{workers} workers for {namespaces} namespaces: two at least (one cut from the database, another from the gateway)");
     let worker_names: Vec<String> = (0..workers).map(|w| w.to_string()).collect();
     for w in &worker_names {
         must(&["heal", w]);
