@@ -297,3 +297,18 @@ impl Backend for Postgres {
         self.with(|Connection { client, statements }| f(&mut PgConn { client, statements, retryable: false }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_place_names_every_host_and_never_the_password() {
+        let url_form: postgres::Config = "postgres://dargah:s3cret@127.0.0.1:55532,db2.example:55533/dargah?target_session_attrs=read-write".parse().unwrap();
+        assert_eq!(place(&url_form), "127.0.0.1:55532, db2.example:55533");
+        assert_eq!(url_form.get_target_session_attrs(), TargetSessionAttrs::ReadWrite);
+        let key_value: postgres::Config = "host=db1,db2 port=6432 user=dargah password=s3cret dbname=dargah".parse().unwrap();
+        assert_eq!(place(&key_value), "db1:6432, db2:6432", "one port for every host");
+        assert!(!place(&key_value).contains("s3cret"));
+    }
+}
