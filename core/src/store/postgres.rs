@@ -134,10 +134,12 @@ thread_local! {
 /// transaction"). Such a connection counts as lost, so the work runs again on
 /// a fresh one, to the host that is the primary now, and never stays a store
 /// error for as long as the pool keeps it. Asked only when the URL wants a
-/// writable host (`target_session_attrs=read-write`): one round trip, on failures only.
+/// writable host (`target_session_attrs=read-write`): two round trips, on failures only.
 fn left_read_only(config: &postgres::Config, client: &mut Client) -> bool {
     config.get_target_session_attrs() == TargetSessionAttrs::ReadWrite
         && !client.is_closed()
+        // First a round trip bounded in time: a host that stopped answering must not hold the caller.
+        && client.is_valid(Duration::from_secs(5)).is_ok()
         && client.simple_query("SHOW transaction_read_only").is_ok_and(|rows| rows.iter().any(|m| matches!(m, SimpleQueryMessage::Row(row) if row.get(0) == Some("on"))))
 }
 
