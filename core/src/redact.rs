@@ -283,9 +283,46 @@ pub fn url_password(url: &str) -> String {
             }
             parsed.to_string()
         }
-        Err(_) if !url.contains("://") && !url.contains('@') => url.to_string(),
+        Err(_) if !url.contains("://") && !url.contains('@') => key_value_password(url),
         Err(_) => format!("{}://***", url.split("://").next().unwrap_or("?")),
     }
+}
+
+/// libpq's key-value form, which the PostgreSQL store takes too
+/// (`host=db1,db2 password=… dbname=…`): each password's value hidden, quoted
+/// (`'a \' b'`) or not; any other text (a file path) as it is.
+fn key_value_password(text: &str) -> String {
+    const KEY: &str = "password";
+    let Some(start) = text.find(KEY) else { return text.to_string() };
+    let after_key = &text[start + KEY.len()..];
+    // `password=x` or `password = x`; "password" elsewhere (a path) is no key.
+    let Some(after_equals) = after_key.trim_start().strip_prefix('=') else {
+        return format!("{}{}", &text[..start + KEY.len()], key_value_password(after_key));
+    };
+    let rest = after_equals.trim_start();
+    let value_at = text.len() - rest.len();
+    let end = match rest.strip_prefix('\'') {
+        // Up to the closing quote, stepping over backslash escapes.
+        Some(quoted) => {
+            let mut chars = quoted.char_indices();
+            let mut end = rest.len();
+            while let Some((i, c)) = chars.next() {
+                match c {
+                    '\\' => {
+                        chars.next();
+                    }
+                    '\'' => {
+                        end = i + 2;
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            end
+        }
+        None => rest.find(char::is_whitespace).unwrap_or(rest.len()),
+    };
+    format!("{}***{}", &text[..value_at], key_value_password(&rest[end..]))
 }
 
 /// serde quotes the value it could not read (`invalid type: string "0912…"`,
@@ -388,6 +425,11 @@ mod tests {
         assert_eq!(url_password("sqlite:///var/x.db"), "sqlite:///var/x.db");
         assert_eq!(url_password("/var/x.db"), "/var/x.db");
         assert_eq!(url_password("postgres://u:p w@[bad"), "postgres://***");
+        let several_hosts = url_password("postgres://shop:s3cr3t@db1:5432,db2:5432/d?target_session_attrs=read-write");
+        assert!(!several_hosts.contains("s3cr3t"), "{several_hosts}");
+        assert_eq!(url_password("host=db1,db2 user=shop password=s3cr3t dbname=d"), "host=db1,db2 user=shop password=*** dbname=d");
+        assert_eq!(url_password("host=db password = 's3 \\' cr3t' dbname=d"), "host=db password = *** dbname=d");
+        assert_eq!(url_password("/var/password/x.db"), "/var/password/x.db");
         let m = hide_values("invalid type: string \"SECRET\", expected u64 at line 1; invalid value: integer `42`, expected x");
         assert_eq!(m, "invalid type: string (value hidden), expected u64 at line 1; invalid value: integer (value hidden), expected x");
         assert_eq!(hide_values("invalid type: sequence, expected a map"), "invalid type: sequence, expected a map");

@@ -5,12 +5,13 @@
 use super::pool::{self, ProcessPool, Pooled};
 use super::sql::{Backend, Conn, Dialect, SqlError, SqlStore, Val};
 use super::tls::{self, Mode};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use bytes::BytesMut;
 use postgres::error::SqlState;
 use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
-use postgres::config::SslMode;
-use postgres::{Client, GenericClient, NoTls, Statement};
+use postgres::config::{Host, SslMode, TargetSessionAttrs};
+use postgres::{Client, GenericClient, NoTls, SimpleQueryMessage, Statement};
+use std::cell::Cell;
 use std::collections::HashMap;
 use tokio_postgres_rustls::MakeRustlsConnect;
 use std::time::Duration;
@@ -36,7 +37,7 @@ struct Connection {
 
 impl Pooled for Connection {
     fn alive(&mut self) -> bool {
-        !self.client.is_closed() && self.client.is_valid(Duration::from_secs(5)).is_ok()
+        !LEFT_READ_ONLY.with(|r| r.replace(false)) && !self.client.is_closed() && self.client.is_valid(Duration::from_secs(5)).is_ok()
     }
 }
 
@@ -46,10 +47,14 @@ const STATEMENTS_KEPT: usize = 256;
 pub type PostgresStore = SqlStore<Postgres>;
 
 /// Connect to `postgres://user:password@host:port/database` (TLS options:
-/// see `store::tls`) and bring the schema up to date.
+/// see `store::tls`) and bring the schema up to date. A primary with standbys:
+/// `postgres://user:password@primary:5432,standby:5432/database?target_session_attrs=read-write`
+/// (or `host=primary,standby port=5432,5432 …`); the hosts are tried in
+/// order and the first that takes writes is used, and after a failover the
+/// lost or now read-only connections are made again (see `left_read_only`).
 pub fn open(url: &str, prefix: &str) -> Result<PostgresStore> {
     let (plain_url, options) = tls::take_options(url)?;
-    let mut config: postgres::Config = plain_url.parse().map_err(|_| Error::config("the postgres store URL is not valid (postgres://user:password@host:port/database)"))?;
+    let mut config: postgres::Config = plain_url.parse().map_err(|_| Error::config("the postgres store URL is not valid (postgres://user:password@host:port/database, or host1:port1,host2:port2 for a primary and its standbys)"))?;
     config.connect_timeout(Duration::from_secs(5)).keepalives(true).application_name("dargah");
     let tls = match options.mode {
         Mode::Disable => None,
@@ -58,8 +63,26 @@ pub fn open(url: &str, prefix: &str) -> Result<PostgresStore> {
             Some(MakeRustlsConnect::new(tls::client_config(&options)?))
         }
     };
-    let place = url::Url::parse(url).map(|u| format!("{}:{}", u.host_str().unwrap_or("?"), u.port().unwrap_or(5432))).unwrap_or_default();
+    let place = place(&config);
     SqlStore::open(Postgres { config, tls, place, pool: ProcessPool::new(16) }, prefix)
+}
+
+/// Every host the store may use, with its port, and never the password:
+/// `127.0.0.1:55532, 127.0.0.1:55533`.
+fn place(config: &postgres::Config) -> String {
+    let hosts: Vec<String> = match config.get_hosts() {
+        [] => config.get_hostaddrs().iter().map(|a| a.to_string()).collect(),
+        hosts => hosts
+            .iter()
+            .map(|h| match h {
+                Host::Tcp(name) => name.clone(),
+                Host::Unix(path) => path.display().to_string(),
+            })
+            .collect(),
+    };
+    let ports = config.get_ports();
+    let port = |i: usize| ports.get(i).or(ports.first()).copied().unwrap_or(5432);
+    hosts.iter().enumerate().map(|(i, host)| format!("{host}:{}", port(i))).collect::<Vec<_>>().join(", ")
 }
 
 /// The server's own message when there is one ("db error" alone says
@@ -81,7 +104,9 @@ fn describe(e: &postgres::Error) -> String {
 }
 
 /// Whether a connect failed for a reason that passes: refused or cut (a
-/// restart), the server starting up or shutting down, never credentials or TLS.
+/// restart), the server starting up or shutting down, or (with
+/// `target_session_attrs=read-write`) every host that answered a standby, as
+/// during a failover before the promotion; never credentials or TLS.
 fn passing(e: &postgres::Error) -> bool {
     if let Some(db) = e.as_db_error() {
         return [SqlState::CANNOT_CONNECT_NOW, SqlState::ADMIN_SHUTDOWN].contains(db.code());
@@ -89,11 +114,33 @@ fn passing(e: &postgres::Error) -> bool {
     let mut cause = std::error::Error::source(e);
     while let Some(c) = cause {
         if let Some(io) = c.downcast_ref::<std::io::Error>() {
-            return pool::passing_io_error(io.kind());
+            // The driver's "database does not allow writes": a read-only host.
+            return pool::passing_io_error(io.kind()) || io.kind() == std::io::ErrorKind::PermissionDenied;
         }
         cause = c.source();
     }
     false
+}
+
+thread_local! {
+    /// Set when this thread's last failed work ran on a connection whose
+    /// server no longer takes writes; `Connection::alive` reads it next.
+    static LEFT_READ_ONLY: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the server behind a connection on which work just failed no longer
+/// takes writes: the old primary turned standby after a failover, or a hot
+/// standby answering (SQLSTATE 25006, "cannot execute … in a read-only
+/// transaction"). Such a connection counts as lost, so the work runs again on
+/// a fresh one, to the host that is the primary now, and never stays a store
+/// error for as long as the pool keeps it. Asked only when the URL wants a
+/// writable host (`target_session_attrs=read-write`): two round trips, on failures only.
+fn left_read_only(config: &postgres::Config, client: &mut Client) -> bool {
+    config.get_target_session_attrs() == TargetSessionAttrs::ReadWrite
+        && !client.is_closed()
+        // First a round trip bounded in time: a host that stopped answering must not hold the caller.
+        && client.is_valid(Duration::from_secs(5)).is_ok()
+        && client.simple_query("SHOW transaction_read_only").is_ok_and(|rows| rows.iter().any(|m| matches!(m, SimpleQueryMessage::Row(row) if row.get(0) == Some("on"))))
 }
 
 impl Postgres {
@@ -118,7 +165,11 @@ impl Postgres {
                 if conn.client.is_closed() {
                     *conn = self.connect()?;
                 }
-                f(conn)
+                let result = f(conn);
+                if matches!(&result, Err(e) if e.kind() == ErrorKind::Store) && left_read_only(&self.config, &mut conn.client) {
+                    LEFT_READ_ONLY.with(|r| r.set(true));
+                }
+                result
             },
         )
     }
@@ -246,5 +297,20 @@ impl Backend for Postgres {
 
     fn read<T>(&self, f: &mut dyn FnMut(&mut dyn Conn) -> Result<T>) -> Result<T> {
         self.with(|Connection { client, statements }| f(&mut PgConn { client, statements, retryable: false }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_place_names_every_host_and_never_the_password() {
+        let url_form: postgres::Config = "postgres://dargah:s3cret@127.0.0.1:55532,db2.example:55533/dargah?target_session_attrs=read-write".parse().unwrap();
+        assert_eq!(place(&url_form), "127.0.0.1:55532, db2.example:55533");
+        assert_eq!(url_form.get_target_session_attrs(), TargetSessionAttrs::ReadWrite);
+        let key_value: postgres::Config = "host=db1,db2 port=6432 user=dargah password=s3cret dbname=dargah".parse().unwrap();
+        assert_eq!(place(&key_value), "db1:6432, db2:6432", "one port for every host");
+        assert!(!place(&key_value).contains("s3cret"));
     }
 }
