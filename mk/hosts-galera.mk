@@ -13,16 +13,16 @@ GALERA_ENV := DARGAH_TEST_GALERA_URLS='$(GALERA_URLS)'
 .PHONY: hosts-galera-test hosts-galera-chaos
 
 hosts-galera-test: deps-hosts
-	$(CARGO) build -p dargah-core --tests
-	./scripts/hosts/galera.sh start
+	$(CARGO) build -p dargah-core --test store_conformance --test hosts_galera
 	@echo "== galera =="
 	@trap './scripts/hosts/galera.sh stop' EXIT; set -e; \
+		./scripts/hosts/galera.sh start; \
 		DARGAH_TEST_MYSQL_URL=$(firstword $(GALERA_URLS)) $(CARGO) test -p dargah-core --test store_conformance; \
 		$(GALERA_ENV) $(CARGO) test -p dargah-core --test hosts_galera -- --test-threads=1 --nocapture
 
 hosts-galera-chaos: deps-hosts
-	$(CARGO) build -p dargah-core --tests
-	./scripts/hosts/galera.sh start
+	$(CARGO) build -p dargah-core --test hosts_galera
 	@echo "== galera =="
-	@trap './scripts/hosts/galera.sh stop' EXIT; \
+	@trap './scripts/hosts/galera.sh stop' EXIT; set -e; \
+		./scripts/hosts/galera.sh start; \
 		$(GALERA_ENV) $(HOSTS_CHAOS_ENV) $(CARGO) test -p dargah-core --test hosts_galera chaos_galera_long -- --ignored --nocapture

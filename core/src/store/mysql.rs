@@ -22,9 +22,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 pub struct MySql {
+    /// The servers to connect to, in order: one, or a Galera cluster's nodes.
+    servers: Vec<Server>,
+    pool: ProcessPool<mysql::Conn>,
+}
+
+struct Server {
     opts: Opts,
     place: String,
-    pool: ProcessPool<mysql::Conn>,
 }
 
 pub type MySqlStore = SqlStore<MySql>;
@@ -36,11 +41,13 @@ impl Pooled for mysql::Conn {
 }
 
 /// Connect to `mysql://user:password@host:port/database` (TLS options: see
-/// `store::tls`) and bring the schema up to date.
+/// `store::tls`) and bring the schema up to date. Several hosts
+/// (`mysql://user:password@node1:3306,node2:3306/database`, a Galera cluster's
+/// nodes) are tried in turn for each new connection: the first that answers
+/// and is ready is used.
 pub fn open(url: &str, prefix: &str) -> Result<MySqlStore> {
     let url = url.strip_prefix("mariadb://").map(|rest| format!("mysql://{rest}")).unwrap_or_else(|| url.to_string());
     let (url, tls) = tls::take_options(&url)?;
-    let base = Opts::from_url(&url).map_err(|_| Error::config("the mysql store URL is not valid (mysql://user:password@host:port/database)"))?;
     let ssl = match tls.mode {
         Mode::Disable => None,
         Mode::Prefer => return Err(Error::config("mysql has no ssl-mode=PREFERRED here: use REQUIRED, VERIFY_CA or VERIFY_IDENTITY (or DISABLED)")),
@@ -49,20 +56,54 @@ pub fn open(url: &str, prefix: &str) -> Result<MySqlStore> {
             Some(SslOpts::default().with_root_cert_path(tls.ca_file.clone()).with_danger_skip_domain_validation(mode == Mode::VerifyCa))
         }
     };
-    let place = format!("{}:{}", base.get_ip_or_hostname(), base.get_tcp_port());
-    let opts: Opts = OptsBuilder::from_opts(base)
-        .tcp_connect_timeout(Some(Duration::from_secs(5)))
-        .read_timeout(Some(Duration::from_secs(60)))
-        .write_timeout(Some(Duration::from_secs(60)))
-        // UPDATE counts matched rows, as SQLite and PostgreSQL do.
-        .additional_capabilities(mysql::consts::CapabilityFlags::CLIENT_FOUND_ROWS)
-        .init(vec!["SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"])
-        .ssl_opts(ssl)
-        .into();
-    SqlStore::open(MySql { opts, place, pool: ProcessPool::new(16) }, prefix)
+    let servers = each_host(&url)
+        .iter()
+        .map(|url| {
+            let base = Opts::from_url(url).map_err(|_| Error::config("the mysql store URL is not valid (mysql://user:password@host:port[,host:port…]/database)"))?;
+            let place = format!("{}:{}", base.get_ip_or_hostname(), base.get_tcp_port());
+            let opts: Opts = OptsBuilder::from_opts(base)
+                .tcp_connect_timeout(Some(Duration::from_secs(5)))
+                .read_timeout(Some(Duration::from_secs(60)))
+                .write_timeout(Some(Duration::from_secs(60)))
+                // UPDATE counts matched rows, as SQLite and PostgreSQL do.
+                .additional_capabilities(mysql::consts::CapabilityFlags::CLIENT_FOUND_ROWS)
+                .init(vec!["SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"])
+                .ssl_opts(ssl.clone())
+                .into();
+            Ok(Server { opts, place })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    SqlStore::open(MySql { servers, pool: ProcessPool::new(16) }, prefix)
+}
+
+/// `mysql://u:p@a:1,b:2/db` → `mysql://u:p@a:1/db`, `mysql://u:p@b:2/db`; a URL with one host, itself.
+fn each_host(url: &str) -> Vec<String> {
+    let Some((scheme, rest)) = url.split_once("://") else { return vec![url.to_string()] };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let (user, hosts) = match authority.rfind('@') {
+        Some(at) => (&authority[..=at], &authority[at + 1..]),
+        None => ("", authority),
+    };
+    hosts.split(',').map(|host| format!("{scheme}://{user}{host}{tail}")).collect()
 }
 
 impl MySql {
+    /// A new connection: to the first server that answers and is ready (the others
+    /// tried in turn when one is down, joining or cut off from its cluster).
+    fn connect(&self) -> Result<mysql::Conn> {
+        let mut failed = None;
+        for server in &self.servers {
+            match server.connect() {
+                Ok(conn) => return Ok(conn),
+                Err(e) => failed = Some(e),
+            }
+        }
+        Err(failed.unwrap_or_else(|| Error::config("the mysql store URL names no host")))
+    }
+}
+
+impl Server {
     fn connect(&self) -> Result<mysql::Conn> {
         let mut conn = self.connect_server()?;
         if galera_node(&mut conn) {
@@ -264,6 +305,13 @@ mod tests {
                 None
             }
         }
+    }
+
+    #[test]
+    fn a_url_with_several_hosts_is_one_url_per_host() {
+        assert_eq!(each_host("mysql://u:p@a:1,b:2/db?x=1"), ["mysql://u:p@a:1/db?x=1", "mysql://u:p@b:2/db?x=1"]);
+        assert_eq!(each_host("mysql://u:p@a:1/db"), ["mysql://u:p@a:1/db"]);
+        assert_eq!(each_host("mysql://a,b"), ["mysql://a", "mysql://b"]);
     }
 
     /// Issue 24 item 6: `GET_LOCK` answering 0 (another process held the lock
