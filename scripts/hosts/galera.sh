@@ -99,9 +99,10 @@ launch() {
     shift
     # shellcheck disable=SC2046
     mariadbd $(node_options "$n") "$@" >/dev/null 2>&1 &
-    local i
-    for i in $(seq 1 120); do
+    local pid=$! i
+    for i in $(seq 1 240); do
         [ -f "$(pidfile "$n")" ] && return 0
+        kill -0 "$pid" 2>/dev/null || break # aborted (a failed state transfer)
         sleep 0.25
     done
     echo "galera: node $n did not start; its log:" >&2
@@ -116,18 +117,32 @@ start() {
     own "$DIR" "$DIR/run"
     mariadb-install-db --no-defaults --datadir="$DIR/node1" --user="$RUN_AS" --auth-root-authentication-method=normal >/dev/null
     launch 1 --wsrep-new-cluster
-    for n in $(seq 2 $NODES); do
-        mkdir -p "$DIR/node$n" # empty: filled by a state transfer from a node already in
-        own "$DIR/node$n"
-        launch "$n"
-        wait_joined "$n"
-    done
+    for n in $(seq 2 $NODES); do join_fresh "$n"; done
     for n in $(seq 1 $NODES); do wait_synced "$n" 120; done
     client 1 -e "
         CREATE DATABASE IF NOT EXISTS dargah CHARACTER SET utf8mb4;
         CREATE USER IF NOT EXISTS 'dargah'@'127.0.0.1' IDENTIFIED BY 'dargah';
         GRANT ALL ON dargah.* TO 'dargah'@'127.0.0.1';"
     status
+}
+
+# Node $1 joins with an empty datadir, filled by a state transfer from a node already
+# in. A state transfer's rsync daemon now and then dies as it starts (right after the
+# previous cluster's stop): the node aborts, and is started afresh, up to 3 times.
+join_fresh() {
+    local n=$1 attempt
+    for attempt in 1 2 3; do
+        rm -rf "${DIR:?}/node$n"
+        mkdir -p "$DIR/node$n"
+        own "$DIR/node$n"
+        if launch "$n" && wait_joined "$n"; then
+            return 0
+        fi
+        echo "galera: node $n failed to join (attempt $attempt), starting it again" >&2
+        stop_node "$n"
+        sleep 2
+    done
+    return 1
 }
 
 # Wait until node $1 answers (it has joined and taken its state transfer), up to 120 s.
@@ -142,15 +157,18 @@ wait_joined() {
 }
 
 stop() {
-    local n pid
-    for n in $(seq $NODES -1 1); do
-        alive "$n" || continue
-        pid=$(cat "$(pidfile "$n")")
-        kill "$pid" 2>/dev/null || true
-        for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-        kill -9 "$pid" 2>/dev/null || true
-        rm -f "$(pidfile "$n")"
-    done
+    local n
+    for n in $(seq $NODES -1 1); do stop_node "$n"; done
+}
+
+stop_node() {
+    local n=$1 pid
+    [ -f "$(pidfile "$n")" ] || return 0
+    pid=$(cat "$(pidfile "$n")")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -9 "$pid" 2>/dev/null || true
+    rm -f "$(pidfile "$n")"
 }
 
 kill_node() {
