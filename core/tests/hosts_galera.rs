@@ -95,7 +95,7 @@ fn chaos_galera() {
     let before = conflicts_on(&nodes);
     let hosts = Hosts { worker_config: Some(spread_over(&nodes)), disturb: Some(killing_a_node()), ..Hosts::default() };
     check_seeds("galera", |_| nodes[0].clone(), hosts, SEEDS, 24, 6, false);
-    println!("galera: {} conflicts between nodes (certification failures and aborts by another node's write), each run again", conflicts_since(&nodes, &before));
+    println!("galera: {} conflicts between nodes (certification failures and aborts by another node's write, counted by the nodes)", conflicts_since(&nodes, &before));
 }
 
 /// `make hosts-galera-chaos`: long runs, from the environment.
@@ -110,7 +110,7 @@ fn chaos_galera_long() {
     let before = conflicts_on(&nodes);
     let hosts = Hosts { worker_config: Some(spread_over(&nodes)), disturb: Some(killing_a_node()), ..Hosts::default() };
     check_seeds("galera", |_| nodes[0].clone(), hosts, &seeds, var("CHAOS_PAYMENTS", 60) as usize, var("CHAOS_WORKERS", 6) as usize, true);
-    println!("galera: {} conflicts between nodes (certification failures and aborts by another node's write), each run again", conflicts_since(&nodes, &before));
+    println!("galera: {} conflicts between nodes (certification failures and aborts by another node's write, counted by the nodes)", conflicts_since(&nodes, &before));
 }
 
 fn awaiting(s: &dyn store::Store, id: &str) {
