@@ -51,11 +51,11 @@ node_options() {
     local n=$1
     echo --no-defaults --datadir="$DIR/node$n" --user="$RUN_AS" --port="$(sql_port "$n")" --bind-address=127.0.0.1 \
         --socket="$(sock "$n")" --pid-file="$(pidfile "$n")" --log-error="$DIR/run/node$n.log" \
-        --max-connections=300 --innodb-buffer-pool-size=64M --innodb-log-file-size=48M \
+        --max-connections=300 --innodb-buffer-pool-size=64M --innodb-log-file-size=16M \
         --binlog-format=ROW --default-storage-engine=InnoDB --innodb-autoinc-lock-mode=2 \
         --wsrep-on=ON --wsrep-provider=/usr/lib/galera/libgalera_smm.so --wsrep-cluster-name=dargah \
         --wsrep-cluster-address="$(cluster_address)" --wsrep-node-name="node$n" --wsrep-node-address="127.0.0.1:$(gcomm_port "$n")" \
-        --wsrep-provider-options="gmcast.listen_addr=tcp://127.0.0.1:$(gcomm_port "$n");ist.recv_addr=127.0.0.1:$(ist_port "$n");gcache.size=64M;evs.suspect_timeout=PT2S;evs.inactive_timeout=PT3S;evs.install_timeout=PT3S;evs.keepalive_period=PT0.5S" \
+        --wsrep-provider-options="gmcast.listen_addr=tcp://127.0.0.1:$(gcomm_port "$n");ist.recv_addr=127.0.0.1:$(ist_port "$n");gcache.size=32M;evs.suspect_timeout=PT2S;evs.inactive_timeout=PT3S;evs.install_timeout=PT3S;evs.keepalive_period=PT0.5S" \
         --wsrep-sst-method=rsync --wsrep-sst-receive-address="127.0.0.1:$(sst_port "$n")"
 }
 
