@@ -223,14 +223,21 @@ const ER_LOCK_WAIT_TIMEOUT: u16 = 1205;
 const ER_DUP_ENTRY: u16 = 1062;
 const ER_NODE_NOT_READY: u16 = 1047;
 
-/// Transactions of this process run again after a conflict (statement or COMMIT).
+/// Transactions of this process run again after a conflict (statement or COMMIT), and
+/// those of them whose conflict came at COMMIT.
 static CONFLICTS_RETRIED: AtomicU64 = AtomicU64::new(0);
+static CONFLICTS_AT_COMMIT: AtomicU64 = AtomicU64::new(0);
 
 /// How many transactions this process ran again after a deadlock, a lock wait
 /// timeout or (on Galera) a conflict with another node's commit: for tests and
 /// for a shop's metrics.
 pub fn conflicts_retried() -> u64 {
     CONFLICTS_RETRIED.load(Ordering::Relaxed)
+}
+
+/// How many of `conflicts_retried()` were refused at their COMMIT (Galera's certification).
+pub fn conflicts_retried_at_commit() -> u64 {
+    CONFLICTS_AT_COMMIT.load(Ordering::Relaxed)
 }
 
 fn pause_before_run(again: u32) {
@@ -269,6 +276,9 @@ impl Backend for MySql {
                                 // A deadlock at COMMIT is Galera's word for "another node committed
                                 // a conflicting write first": rolled back, so safe to run again.
                                 let conflict = matches!(code, Some(ER_LOCK_DEADLOCK | ER_LOCK_WAIT_TIMEOUT));
+                                if conflict && again < CONFLICT_RETRIES {
+                                    CONFLICTS_AT_COMMIT.fetch_add(1, Ordering::Relaxed);
+                                }
                                 (conflict, Error::store(format!("mysql: {e}")))
                             }
                         },
