@@ -1,6 +1,16 @@
 //! The MariaDB/MySQL backend: WooCommerce shops already run one, and can keep
 //! Dargah's tables in it (with `table_prefix`). Claims are row locks
 //! (`SELECT … FOR UPDATE`) inside InnoDB transactions.
+//!
+//! On a MariaDB Galera cluster (detected per connection: `@@wsrep_on`) a row
+//! lock holds on one node only: two nodes' transactions on the same row both
+//! run, and the one certified second is rolled back with a deadlock (1213) at
+//! its COMMIT or its next statement. Every store transaction is a few
+//! statements on the database (none waits on a gateway), so it is run again,
+//! a few times, after a short random pause: the run again reads what the
+//! winner committed. Reads wait for every write the cluster committed before
+//! them (`wsrep_sync_wait`), and a node that is not ready (joining, or cut off
+//! from the primary component) is treated as a server still starting.
 
 use super::pool::{self, ProcessPool, Pooled};
 use super::sql::{Backend, Conn, Dialect, SqlError, SqlStore, Val};
@@ -8,12 +18,18 @@ use super::tls::{self, Mode};
 use crate::error::{Error, Result};
 use mysql::prelude::Queryable;
 use mysql::{DriverError, Opts, OptsBuilder, SslOpts, TxOpts, Value};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 pub struct MySql {
+    /// The servers to connect to, in order: one, or a Galera cluster's nodes.
+    servers: Vec<Server>,
+    pool: ProcessPool<mysql::Conn>,
+}
+
+struct Server {
     opts: Opts,
     place: String,
-    pool: ProcessPool<mysql::Conn>,
 }
 
 pub type MySqlStore = SqlStore<MySql>;
@@ -25,11 +41,13 @@ impl Pooled for mysql::Conn {
 }
 
 /// Connect to `mysql://user:password@host:port/database` (TLS options: see
-/// `store::tls`) and bring the schema up to date.
+/// `store::tls`) and bring the schema up to date. Several hosts
+/// (`mysql://user:password@node1:3306,node2:3306/database`, a Galera cluster's
+/// nodes) are tried in turn for each new connection: the first that answers
+/// and is ready is used.
 pub fn open(url: &str, prefix: &str) -> Result<MySqlStore> {
     let url = url.strip_prefix("mariadb://").map(|rest| format!("mysql://{rest}")).unwrap_or_else(|| url.to_string());
     let (url, tls) = tls::take_options(&url)?;
-    let base = Opts::from_url(&url).map_err(|_| Error::config("the mysql store URL is not valid (mysql://user:password@host:port/database)"))?;
     let ssl = match tls.mode {
         Mode::Disable => None,
         Mode::Prefer => return Err(Error::config("mysql has no ssl-mode=PREFERRED here: use REQUIRED, VERIFY_CA or VERIFY_IDENTITY (or DISABLED)")),
@@ -38,25 +56,82 @@ pub fn open(url: &str, prefix: &str) -> Result<MySqlStore> {
             Some(SslOpts::default().with_root_cert_path(tls.ca_file.clone()).with_danger_skip_domain_validation(mode == Mode::VerifyCa))
         }
     };
-    let place = format!("{}:{}", base.get_ip_or_hostname(), base.get_tcp_port());
-    let opts: Opts = OptsBuilder::from_opts(base)
-        .tcp_connect_timeout(Some(Duration::from_secs(5)))
-        .read_timeout(Some(Duration::from_secs(60)))
-        .write_timeout(Some(Duration::from_secs(60)))
-        // UPDATE counts matched rows, as SQLite and PostgreSQL do.
-        .additional_capabilities(mysql::consts::CapabilityFlags::CLIENT_FOUND_ROWS)
-        .init(vec!["SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"])
-        .ssl_opts(ssl)
-        .into();
-    SqlStore::open(MySql { opts, place, pool: ProcessPool::new(16) }, prefix)
+    let servers = each_host(&url)
+        .iter()
+        .map(|url| {
+            let base = Opts::from_url(url).map_err(|_| Error::config("the mysql store URL is not valid (mysql://user:password@host:port[,host:port…]/database)"))?;
+            let place = format!("{}:{}", base.get_ip_or_hostname(), base.get_tcp_port());
+            let opts: Opts = OptsBuilder::from_opts(base)
+                .tcp_connect_timeout(Some(Duration::from_secs(5)))
+                .read_timeout(Some(Duration::from_secs(60)))
+                .write_timeout(Some(Duration::from_secs(60)))
+                // UPDATE counts matched rows, as SQLite and PostgreSQL do.
+                .additional_capabilities(mysql::consts::CapabilityFlags::CLIENT_FOUND_ROWS)
+                .init(vec!["SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"])
+                .ssl_opts(ssl.clone())
+                .into();
+            Ok(Server { opts, place })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    SqlStore::open(MySql { servers, pool: ProcessPool::new(16) }, prefix)
+}
+
+/// `mysql://u:p@a:1,b:2/db` → `mysql://u:p@a:1/db`, `mysql://u:p@b:2/db`; a URL with one host, itself.
+fn each_host(url: &str) -> Vec<String> {
+    let Some((scheme, rest)) = url.split_once("://") else { return vec![url.to_string()] };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let (user, hosts) = match authority.rfind('@') {
+        Some(at) => (&authority[..=at], &authority[at + 1..]),
+        None => ("", authority),
+    };
+    hosts.split(',').map(|host| format!("{scheme}://{user}{host}{tail}")).collect()
 }
 
 impl MySql {
+    /// A new connection: to the first server that answers and is ready (the others
+    /// tried in turn when one is down, joining or cut off from its cluster).
     fn connect(&self) -> Result<mysql::Conn> {
+        let mut failed = None;
+        for server in &self.servers {
+            match server.connect() {
+                Ok(conn) => return Ok(conn),
+                Err(e) => failed = Some(e),
+            }
+        }
+        Err(failed.unwrap_or_else(|| Error::config("the mysql store URL names no host")))
+    }
+}
+
+impl Server {
+    fn connect(&self) -> Result<mysql::Conn> {
+        let mut conn = self.connect_server()?;
+        if galera_node(&mut conn) {
+            self.galera_session(&mut conn)?;
+        }
+        Ok(conn)
+    }
+
+    /// A session on a Galera node: refused (for now) while the node is not ready, and
+    /// with causal reads, so a claim, a fence check or the outbox read on this node sees
+    /// every commit made on any node before it (the shop's own `wsrep_sync_wait` bits kept).
+    fn galera_session(&self, conn: &mut mysql::Conn) -> Result<()> {
+        let ready: Option<(String, String)> = conn.query_first("SHOW STATUS LIKE 'wsrep_ready'").unwrap_or(None);
+        if !ready.is_some_and(|(_, on)| on.eq_ignore_ascii_case("ON")) {
+            // Joining (a state transfer) or outside the primary component: it comes back.
+            pool::connect_may_succeed_later();
+            return Err(Error::store(format!("cannot use mysql at {}: the Galera node is not ready (joining, or cut off from the cluster)", self.place)));
+        }
+        conn.query_drop("SET SESSION wsrep_sync_wait = @@wsrep_sync_wait | 1").map_err(|e| Error::store(format!("mysql at {}: cannot ask for causal reads (wsrep_sync_wait): {e}", self.place)))
+    }
+
+    fn connect_server(&self) -> Result<mysql::Conn> {
         mysql::Conn::new(self.opts.clone()).map_err(|e| {
             // Refused or cut (a restart), or the server shutting down: worth waiting for.
             let passing = match &e {
                 mysql::Error::IoError(io) => pool::passing_io_error(io.kind()),
+                // Reset during the handshake (a node killed that instant): its I/O error is the source.
+                mysql::Error::CodecError(codec) => std::error::Error::source(codec).and_then(|s| s.downcast_ref::<std::io::Error>()).is_some_and(|io| pool::passing_io_error(io.kind())),
                 mysql::Error::DriverError(DriverError::CouldNotConnect(Some((_, _, kind)))) => pool::passing_io_error(*kind),
                 mysql::Error::DriverError(DriverError::ConnectTimeout) => true,
                 mysql::Error::MySqlError(m) => m.code == ER_SERVER_SHUTDOWN,
@@ -70,6 +145,11 @@ impl MySql {
     }
 }
 
+/// Whether the server is a Galera node replicating (MySQL has no `@@wsrep_on`: not one).
+fn galera_node(conn: &mut mysql::Conn) -> bool {
+    matches!(conn.query_first::<i64, _>("SELECT @@wsrep_on"), Ok(Some(1)))
+}
+
 struct MyConn<'a, Q: Queryable> {
     conn: &'a mut Q,
     retryable: bool,
@@ -81,8 +161,13 @@ impl<Q: Queryable> MyConn<'_, Q> {
             mysql::Error::MySqlError(m) => Some(m.code),
             _ => None,
         };
-        // A deadlock or lock wait timeout: the transaction may be run again.
+        // A deadlock or lock wait timeout (on Galera also another node's conflicting
+        // commit): the transaction was rolled back and may be run again.
         self.retryable |= matches!(code, Some(ER_LOCK_DEADLOCK | ER_LOCK_WAIT_TIMEOUT));
+        if code == Some(ER_NODE_NOT_READY) {
+            // A Galera node that left the primary component: this connection is no use now.
+            pool::connection_unusable();
+        }
         SqlError { unique: code == Some(ER_DUP_ENTRY), error: Error::store(format!("mysql: {e}")) }
     }
 }
@@ -120,14 +205,45 @@ impl<Q: Queryable> Conn for MyConn<'_, Q> {
     }
 }
 
-const DEADLOCK_RETRIES: usize = 3;
+/// How many times a transaction rolled back by a conflict runs again before the
+/// conflict is reported: on a Galera cluster a busy payment's row can lose a few
+/// certifications in a row to other nodes' commits.
+const CONFLICT_RETRIES: u32 = 8;
+/// The pause before the n-th run again: random in [1, CONFLICT_PAUSE_MS · 2ⁿ⁻¹] ms, at most
+/// CONFLICT_PAUSE_MAX_MS, so two nodes' losers do not collide again in step.
+const CONFLICT_PAUSE_MS: u64 = 5;
+const CONFLICT_PAUSE_MAX_MS: u64 = 200;
 /// The server's error codes the store tells apart: a restart has begun ("Server
 /// shutdown in progress"); a deadlock and a lock wait timeout (the transaction was
-/// rolled back and may be run again); a duplicate key.
+/// rolled back and may be run again); a duplicate key; a Galera node not ready
+/// ("WSREP has not yet prepared node for application use").
 const ER_SERVER_SHUTDOWN: u16 = 1053;
 const ER_LOCK_DEADLOCK: u16 = 1213;
 const ER_LOCK_WAIT_TIMEOUT: u16 = 1205;
 const ER_DUP_ENTRY: u16 = 1062;
+const ER_NODE_NOT_READY: u16 = 1047;
+
+/// Transactions of this process run again after a conflict (statement or COMMIT), and
+/// those of them whose conflict came at COMMIT.
+static CONFLICTS_RETRIED: AtomicU64 = AtomicU64::new(0);
+static CONFLICTS_AT_COMMIT: AtomicU64 = AtomicU64::new(0);
+
+/// How many transactions this process ran again after a deadlock, a lock wait
+/// timeout or (on Galera) a conflict with another node's commit: for tests and
+/// for a shop's metrics.
+pub fn conflicts_retried() -> u64 {
+    CONFLICTS_RETRIED.load(Ordering::Relaxed)
+}
+
+/// How many of `conflicts_retried()` were refused at their COMMIT (Galera's certification).
+pub fn conflicts_retried_at_commit() -> u64 {
+    CONFLICTS_AT_COMMIT.load(Ordering::Relaxed)
+}
+
+fn pause_before_run(again: u32) {
+    let most = (CONFLICT_PAUSE_MS << again.saturating_sub(1).min(10)).min(CONFLICT_PAUSE_MAX_MS);
+    std::thread::sleep(Duration::from_millis(1 + rand::random::<u64>() % most));
+}
 
 impl Backend for MySql {
     fn dialect(&self) -> Dialect {
@@ -138,27 +254,43 @@ impl Backend for MySql {
         self.pool.with(
             || self.connect(),
             |conn| {
-                let mut attempt = 0;
+                let mut again = 0;
                 loop {
                     let mut tx = conn.start_transaction(TxOpts::default()).map_err(|e| Error::store(format!("mysql: {e}")))?;
                     let mut c = MyConn { conn: &mut tx, retryable: false };
                     let result = f(&mut c);
                     let retryable = c.retryable;
-                    match result {
-                        Ok(value) => {
-                            tx.commit().map_err(|e| {
+                    let conflict = match result {
+                        Ok(value) => match tx.commit() {
+                            Ok(()) => return Ok(value),
+                            Err(e) => {
+                                let code = match &e {
+                                    mysql::Error::MySqlError(m) => Some(m.code),
+                                    _ => None,
+                                };
                                 // Only a refusal that rolled the transaction back is known not to have
                                 // landed (deadlock, lock wait, duplicate key); anything else may have.
-                                let rolled_back = matches!(&e, mysql::Error::MySqlError(m) if [ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT, ER_DUP_ENTRY].contains(&m.code));
-                                if !rolled_back {
+                                if !matches!(code, Some(ER_LOCK_DEADLOCK | ER_LOCK_WAIT_TIMEOUT | ER_DUP_ENTRY)) {
                                     pool::commit_unanswered();
                                 }
-                                Error::store(format!("mysql: {e}"))
-                            })?;
-                            return Ok(value);
+                                // A deadlock at COMMIT is Galera's word for "another node committed
+                                // a conflicting write first": rolled back, so safe to run again.
+                                let conflict = matches!(code, Some(ER_LOCK_DEADLOCK | ER_LOCK_WAIT_TIMEOUT));
+                                if conflict && again < CONFLICT_RETRIES {
+                                    CONFLICTS_AT_COMMIT.fetch_add(1, Ordering::Relaxed);
+                                }
+                                (conflict, Error::store(format!("mysql: {e}")))
+                            }
+                        },
+                        Err(e) => (retryable, e), // dropping `tx` rolls back
+                    };
+                    match conflict {
+                        (true, _) if again < CONFLICT_RETRIES => {
+                            again += 1;
+                            CONFLICTS_RETRIED.fetch_add(1, Ordering::Relaxed);
+                            pause_before_run(again);
                         }
-                        Err(_) if retryable && attempt < DEADLOCK_RETRIES => attempt += 1,
-                        Err(e) => return Err(e), // dropping `tx` rolls back
+                        (_, e) => return Err(e),
                     }
                 }
             },
@@ -183,6 +315,13 @@ mod tests {
                 None
             }
         }
+    }
+
+    #[test]
+    fn a_url_with_several_hosts_is_one_url_per_host() {
+        assert_eq!(each_host("mysql://u:p@a:1,b:2/db?x=1"), ["mysql://u:p@a:1/db?x=1", "mysql://u:p@b:2/db?x=1"]);
+        assert_eq!(each_host("mysql://u:p@a:1/db"), ["mysql://u:p@a:1/db"]);
+        assert_eq!(each_host("mysql://a,b"), ["mysql://a", "mysql://b"]);
     }
 
     /// Issue 24 item 6: `GET_LOCK` answering 0 (another process held the lock

@@ -94,6 +94,14 @@ thread_local! {
     static CONNECT_MAY_SUCCEED_LATER: Cell<bool> = const { Cell::new(false) };
     /// Set by a backend when a COMMIT was sent and no answer came: it may have landed.
     static COMMIT_UNANSWERED: Cell<bool> = const { Cell::new(false) };
+    /// Set by a backend when its server answers but will not do work for now (a
+    /// Galera node outside the primary component): lost, though a ping succeeds.
+    static UNUSABLE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// A backend's connection answers but its server refuses work for a passing reason.
+pub(crate) fn connection_unusable() {
+    UNUSABLE.with(|u| u.set(true));
 }
 
 /// A backend's connect failed for a reason that passes (see `CONNECT_MAY_SUCCEED_LATER`).
@@ -178,6 +186,7 @@ impl<C: Pooled> ProcessPool<C> {
     /// Run `f` on an idle connection (checked first if it idled a while), or a new one from `connect`.
     pub(crate) fn with<T>(&self, connect: impl Fn() -> Result<C>, f: impl FnOnce(&mut C) -> Result<T>) -> Result<T> {
         let slots = self.slots()?;
+        UNUSABLE.with(|u| u.set(false));
         let mut conn = match self.take(&slots) {
             Some(conn) => conn,
             None => match connect_noting_why(&connect) {
@@ -202,7 +211,7 @@ impl<C: Pooled> ProcessPool<C> {
         // dead (a database restart), every idle one is too: drop them all, so
         // the next call connects afresh instead of failing again.
         if matches!(&result, Err(e) if e.kind() == ErrorKind::Store) {
-            let lost = !conn.alive();
+            let lost = UNUSABLE.with(|u| u.replace(false)) || !conn.alive();
             LOST.with(|l| l.set(lost));
             let dead = if lost { std::mem::take(&mut slots.lock().idle) } else { Vec::new() };
             self.give_back(&slots, None);
