@@ -33,6 +33,9 @@ pub struct Verdict {
     pub unpaid: usize,
 }
 
+/// From this many payments on, a seed deals at least one customer who pays in time.
+const MIN_PAYMENTS_FOR_A_PAYER: usize = 8;
+
 pub fn check(history: &History) -> Verdict {
     let mut verdict = Verdict::default();
     for p in history.payments.values() {
@@ -108,6 +111,16 @@ pub fn check(history: &History) -> Verdict {
         if p.stored_text.iter().any(|t| t.contains(CARD)) {
             fail("invariant 5: a stored row holds the full card number");
         }
+    }
+    // A run is only evidence if it ran what it planned: every payment made (creates meet no
+    // fault, so one the store kept refusing is a failure the per-payment checks cannot see),
+    // and some customer's payment paid, so that crediting was exercised at all.
+    if history.payments.len() < history.planned {
+        let errors: Vec<String> = history.other.iter().filter(|l| l["op"] == "create").map(|l| l["result"].to_string()).collect();
+        verdict.violations.push(format!("{} of {} payments were never created: {}", history.planned - history.payments.len(), history.planned, errors.join(", ")));
+    }
+    if verdict.paid == 0 && history.planned >= MIN_PAYMENTS_FOR_A_PAYER {
+        verdict.violations.push(format!("no payment of {} was paid at the gateway: the run exercised no credit", history.planned));
     }
     verdict
 }

@@ -68,6 +68,8 @@ impl PaymentHistory {
 #[derive(Debug, Default)]
 pub struct History {
     pub seed: u64,
+    /// Payments the plan creates (each should exist in `payments`).
+    pub planned: usize,
     /// The gateway model's reading of AtiPay's and Mupra's silence on repeated verifies.
     pub refuse_repeat_verify: bool,
     /// The reading of every silence this run was under (the sandbox's modes).

@@ -78,7 +78,7 @@ pub fn run(settings: &Settings) -> (History, Verdict) {
     plan.readings.iter().for_each(|r| r.apply(&world));
     let config = config(&world, settings);
     let refuse_repeat_verify = plan.readings.iter().any(|r| r.silence == "repeat_verify" && r.name == "refused");
-    let mut history = History { seed: settings.seed, refuse_repeat_verify, readings: plan.readings.clone(), ..Default::default() };
+    let mut history = History { seed: settings.seed, planned: plan.slots.len(), refuse_repeat_verify, readings: plan.readings.clone(), ..Default::default() };
 
     // Round 0: every payment is created by some worker.
     let creates = plan.creates();
