@@ -103,7 +103,8 @@ def _recursive_repr(repr_fn: Callable[[Any], str]) -> Callable[[Any], str]:
 
 def _repr(names: Tuple[str, ...]) -> Callable[[Any], str]:
     def show(self: Any) -> str:
-        return self.__class__.__qualname__ + "(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in names) + ")"
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in names)
+        return f"{self.__class__.__qualname__}({shown})"
 
     return _recursive_repr(show)
 
@@ -124,19 +125,19 @@ def _hash(names: Tuple[str, ...]) -> Callable[[Any], int]:
     return __hash__
 
 
-def _setattr(cls: type, names: Tuple[str, ...]) -> Callable[[Any, str, Any], None]:
-    def __setattr__(self: Any, name: str, value: Any) -> None:
-        if type(self) is cls or name in names:
+def _setattr(owner: type, names: Tuple[str, ...]) -> Callable[[Any, str, Any], None]:
+    def __setattr__(self: object, name: str, value: Any) -> None:
+        if type(self) is owner or name in names:
             raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
-        super(cls, self).__setattr__(name, value)
+        super(owner, self).__setattr__(name, value)  # type: ignore[arg-type]  # mypy reads owner, a closure variable, as an instance
 
     return __setattr__
 
 
-def _delattr(cls: type, names: Tuple[str, ...]) -> Callable[[Any, str], None]:
-    def __delattr__(self: Any, name: str) -> None:
-        if type(self) is cls or name in names:
+def _delattr(owner: type, names: Tuple[str, ...]) -> Callable[[Any, str], None]:
+    def __delattr__(self: object, name: str) -> None:
+        if type(self) is owner or name in names:
             raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
-        super(cls, self).__delattr__(name)
+        super(owner, self).__delattr__(name)  # type: ignore[arg-type]
 
     return __delattr__
