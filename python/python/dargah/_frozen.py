@@ -49,6 +49,13 @@ def _frozen_dataclass(cls: Type[_T]) -> Type[_T]:
             params.frozen = False
     dataclasses.dataclass(init=False, repr=False, eq=False)(cls)
     fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    # What the value classes use and the methods below write: required fields, no field() options, no __post_init__.
+    for f in fields:
+        plain = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING and f.init and f.repr and f.compare and f.hash is None
+        if not plain or getattr(f, "kw_only", False) is True:
+            raise TypeError(f"{cls.__name__}.{f.name}: dargah._frozen.dataclass takes fields without a default or field() options")
+    if hasattr(cls, "__post_init__") or len(fields) != len(cls.__dataclass_fields__):  # type: ignore[attr-defined]
+        raise TypeError(f"{cls.__name__}: dargah._frozen.dataclass takes no __post_init__ and no InitVar")
     names = tuple(f.name for f in fields)
     methods: Dict[str, Any] = {
         "__init__": _init(names, {f.name: f.type for f in fields}),
