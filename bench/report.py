@@ -111,8 +111,10 @@ def figures(rows):
         notes["B5 import"] = f"import dargah {imp['dargah_ms']:.1f} ms (min {imp['dargah_min_ms']:.1f}), import requests, sqlite3 {imp['plain_ms']:.1f} ms (min {imp['plain_min_ms']:.1f})"
     if above := one(rows, "b5stdlib"):
         v = above["above_stdlib_ms"]
-        out["B5 `import dargah` above its standard-library modules, ms"] = (v, v, v, "lower", "≤ 10")
-        notes["B5 stdlib"] = f"import dargah {v:.1f} ms above the standard-library modules its Python layer imports ({above['stdlib_ms']:.1f} ms)"
+        # Since issue 29's second pass: the median of 60 interpreters timing `import dargah` after those modules, with its range.
+        low, high = above.get("above_stdlib_min_ms", v), above.get("above_stdlib_max_ms", v)
+        out["B5 `import dargah` above its standard-library modules, ms"] = (v, low, high, "lower", "≤ 10")
+        notes["B5 stdlib"] = f"import dargah {v:.1f} ms above the standard-library modules its Python layer imports ({above['stdlib_ms']:.1f} ms)" + (f", median of {above['runs']} interpreters" if "runs" in above else "")
     if size := one(rows, "b5size"):
         mb = lambda b: f"{b / 1e6:.2f} MB"
         if "libdargah_so_shipped" in size:

@@ -3,8 +3,11 @@ and the wheel itself."""
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import json
 import os
+import pickle
 import subprocess
 import sys
 import zipfile
@@ -112,6 +115,47 @@ print("ok")
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "ok", done.stderr
+
+
+VALUE_CLASSES = [
+    dargah.Redirect, dargah.Payment, dargah.PaymentEvent, dargah.CreatedPayment, dargah.Outcome,
+    dargah.RecoverReport, dargah.Capabilities, dargah.SepalPaymentState, dargah.AmountCheck,
+]
+
+
+def _failure(action: Any) -> str:
+    try:
+        action()
+    except Exception as e:  # noqa: BLE001 (the type and text are what is compared)
+        return f"{type(e).__name__}: {e}"
+    return "no error"
+
+
+@pytest.mark.parametrize("cls", VALUE_CLASSES, ids=lambda cls: cls.__name__)
+def test_value_classes_behave_as_standard_frozen_dataclasses(cls: Any) -> None:
+    """The value classes come from dargah._frozen.dataclass, which spares
+    `import dargah` compiling six methods per class: each must be what
+    `@dataclass(frozen=True)` makes of the same fields, on this Python."""
+    fields = dataclasses.fields(cls)
+    standard: Any = dataclasses.make_dataclass(cls.__name__, [(f.name, f.type) for f in fields], frozen=True)
+    assert dataclasses.is_dataclass(cls) and repr(cls.__dataclass_params__) == repr(standard.__dataclass_params__)
+    assert inspect.signature(cls) == inspect.signature(standard)
+    assert getattr(cls, "__match_args__", None) == getattr(standard, "__match_args__", None)  # Python 3.10 and later
+    values = [f"value of {f.name}" for f in fields]
+    ours, theirs = cls(*values), standard(*values)
+    assert repr(ours) == repr(theirs) and hash(ours) == hash(theirs)
+    assert ours == cls(*values) and ours != cls(*values[:-1], "another") and ours.__eq__(theirs) is NotImplemented
+    assert dataclasses.asdict(ours) == dataclasses.asdict(theirs) and dataclasses.astuple(ours) == dataclasses.astuple(theirs)
+    first = fields[0].name
+    assert dataclasses.replace(ours, **{first: "new"}) == cls("new", *values[1:])
+    assert pickle.loads(pickle.dumps(ours)) == ours
+    for one in (ours, theirs):
+        assert _failure(lambda: setattr(one, first, "x")) == "FrozenInstanceError: cannot assign to field " + repr(first)
+    for action in (lambda c: setattr(c, first, "x"), lambda c: setattr(c, "other", "x"), lambda c: delattr(c, first)):
+        assert _failure(lambda: action(ours)) == _failure(lambda: action(theirs))
+    for args in ((), values[:-1], [*values, "one too many"]):
+        assert _failure(lambda: cls(*args)) == _failure(lambda: standard(*args)).replace(standard.__qualname__, cls.__qualname__)
+    assert _failure(lambda: cls(*values, unknown=1)) == _failure(lambda: standard(*values, unknown=1))
 
 
 def test_import_dargah_leaves_the_optional_parts_unloaded() -> None:

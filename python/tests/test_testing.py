@@ -169,5 +169,5 @@ def test_import_dargah_does_not_load_the_kit() -> None:
     )
     out = subprocess.run([sys.executable, "-c", "import json; " + probe], capture_output=True, text=True, check=True).stdout
     loaded: Dict[str, Any] = json.loads(out)
-    assert loaded["modules"] == ["dargah", "dargah._amount", "dargah._client", "dargah._errors", "dargah._log", "dargah._model", "dargah._native"]
+    assert loaded["modules"] == ["dargah", "dargah._amount", "dargah._client", "dargah._errors", "dargah._frozen", "dargah._log", "dargah._model", "dargah._native"]
     assert loaded["threads"] == 1, "importing dargah starts no thread"

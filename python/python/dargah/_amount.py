@@ -9,12 +9,16 @@ lock, with ``check_amount``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 from ._errors import InvalidInputError
 from ._model import Payment, PaymentState, _StrEnum
+
+if TYPE_CHECKING:
+    from dataclasses import dataclass
+else:  # the same frozen dataclasses, without compiling six methods per class at import (_frozen.py)
+    from ._frozen import dataclass
 
 #: Rial per toman (the core's RIAL_PER_TOMAN).
 RIAL_PER_TOMAN = 10

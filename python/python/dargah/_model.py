@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import Enum
-from typing import Any, Dict, List, Literal, Mapping, Optional, Tuple, Type, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, Dict, List, Literal, Mapping, Optional, Tuple, Type, TypedDict, TypeVar
 
 from ._errors import DargahError, _from_core
+
+if TYPE_CHECKING:
+    from dataclasses import dataclass
+else:  # the same frozen dataclasses, without compiling six methods per class at import (_frozen.py)
+    from ._frozen import dataclass
 
 
 class _StrEnum(str, Enum):
