@@ -96,6 +96,10 @@ fn passing(e: &postgres::Error) -> bool {
     if let Some(db) = e.as_db_error() {
         return passing_refusal(db.code(), db.message());
     }
+    // Cut before a word: PgBouncer does so to a client whose login waited on a server connection that died.
+    if e.is_closed() {
+        return true;
+    }
     let mut cause = std::error::Error::source(e);
     while let Some(c) = cause {
         if let Some(io) = c.downcast_ref::<std::io::Error>() {
