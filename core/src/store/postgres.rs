@@ -251,7 +251,11 @@ impl<C: GenericClient> Conn for PgConn<'_, C> {
     }
 
     fn query(&mut self, sql: &str, args: &[Val]) -> Result<Vec<Vec<Val>>> {
-        let rows = self.rows(sql, args).map_err(|e| self.error(e).error)?;
+        self.query_writing(sql, args).map_err(|e| e.error)
+    }
+
+    fn query_writing(&mut self, sql: &str, args: &[Val]) -> std::result::Result<Vec<Vec<Val>>, SqlError> {
+        let rows = self.rows(sql, args).map_err(|e| self.error(e))?;
         rows.iter()
             .map(|row| {
                 (0..row.len())
@@ -265,7 +269,7 @@ impl<C: GenericClient> Conn for PgConn<'_, C> {
                         value.map(|v| v.map(Val::Int).unwrap_or(Val::Null))
                     })
                     .collect::<std::result::Result<Vec<_>, _>>()
-                    .map_err(|e| Error::store(format!("postgres: {e}")))
+                    .map_err(|e| SqlError::other(Error::store(format!("postgres: {e}"))))
             })
             .collect()
     }
