@@ -8,7 +8,7 @@ use super::tls::{self, Mode};
 use crate::error::{Error, ErrorKind, Result};
 use bytes::BytesMut;
 use postgres::error::SqlState;
-use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
+use postgres::types::{to_sql_checked, Format, IsNull, Kind, ToSql, Type};
 use postgres::config::{Host, SslMode, TargetSessionAttrs};
 use postgres::{Client, GenericClient, NoTls, SimpleQueryMessage, Statement};
 use std::cell::Cell;
@@ -22,14 +22,23 @@ pub struct Postgres {
     tls: Option<MakeRustlsConnect>,
     /// Where, without the password, for error messages.
     place: String,
+    /// Keep statements prepared per connection (`prepare=true`, the default);
+    /// false behind PgBouncer in transaction pooling (see `Unprepared`).
+    prepare: bool,
     pool: ProcessPool<Connection>,
 }
 
 /// A kept connection and the statements prepared on it: each statement is
 /// parsed and planned once per connection, and then costs one round trip
-/// (unprepared, every query is two: parse, then bind and execute).
-/// Behind PgBouncer, transaction pooling needs `max_prepared_statements`
-/// (PgBouncer 1.21 and later).
+/// (prepared anew each time, every query is two: parse, then bind and execute).
+///
+/// Behind PgBouncer in transaction pooling (1.18, Debian 12's; before 1.21's
+/// `max_prepared_statements`) a statement prepared in one transaction may be
+/// executed on another server connection in the next: "prepared statement
+/// s12 does not exist", or worse, another client's `s12` there with the same
+/// parameters. `prepare=false` in the URL keeps nothing: each statement goes
+/// as the unnamed one, parse, bind and execute in one message, still one
+/// round trip (the server parses and plans it each time).
 struct Connection {
     client: Client,
     statements: HashMap<String, Statement>,
@@ -64,7 +73,7 @@ pub fn open(url: &str, prefix: &str) -> Result<PostgresStore> {
         }
     };
     let place = place(&config);
-    SqlStore::open(Postgres { config, tls, place, pool: ProcessPool::new(16) }, prefix)
+    SqlStore::open(Postgres { config, tls, place, prepare: options.prepare, pool: ProcessPool::new(16) }, prefix)
 }
 
 /// Every host the store may use, with its port, and never the password:
@@ -104,12 +113,17 @@ fn describe(e: &postgres::Error) -> String {
 }
 
 /// Whether a connect failed for a reason that passes: refused or cut (a
-/// restart), the server starting up or shutting down, or (with
-/// `target_session_attrs=read-write`) every host that answered a standby, as
-/// during a failover before the promotion; never credentials or TLS.
+/// restart), the server starting up or shutting down (or PgBouncer saying
+/// the server behind it is away), or (with `target_session_attrs=read-write`)
+/// every host that answered a standby, as during a failover before the
+/// promotion; never credentials or TLS.
 fn passing(e: &postgres::Error) -> bool {
     if let Some(db) = e.as_db_error() {
-        return [SqlState::CANNOT_CONNECT_NOW, SqlState::ADMIN_SHUTDOWN].contains(db.code());
+        return passing_refusal(db.code(), db.message());
+    }
+    // Cut before a word: PgBouncer does so to a client whose login waited on a server connection that died.
+    if e.is_closed() {
+        return true;
     }
     let mut cause = std::error::Error::source(e);
     while let Some(c) = cause {
@@ -141,6 +155,23 @@ fn left_read_only(config: &postgres::Config, client: &mut Client) -> bool {
         // First a round trip bounded in time: a host that stopped answering must not hold the caller.
         && client.is_valid(Duration::from_secs(5)).is_ok()
         && client.simple_query("SHOW transaction_read_only").is_ok_and(|rows| rows.iter().any(|m| matches!(m, SimpleQueryMessage::Row(row) if row.get(0) == Some("on"))))
+}
+
+/// What PgBouncer (1.18) answers, as a FATAL error with SQLSTATE 08P01
+/// (protocol_violation, its code for nearly everything), while the server
+/// behind it is restarting or away: a client that was linked to the server
+/// connection that died, one whose login or query waited for a server
+/// connection that could not be made, and everyone until the next login try.
+/// PostgreSQL's own 08P01 (a real protocol violation) never passes.
+const PGBOUNCER_SERVER_AWAY: &[&str] = &["server conn crashed?", "server login has been failing", "query_wait_timeout", "client_login_timeout (server down)"];
+
+/// `passing` for an error the server, or a pooler in front of it, answered.
+fn passing_refusal(code: &SqlState, message: &str) -> bool {
+    match *code {
+        SqlState::CANNOT_CONNECT_NOW | SqlState::ADMIN_SHUTDOWN => true,
+        SqlState::PROTOCOL_VIOLATION => PGBOUNCER_SERVER_AWAY.iter().any(|m| message.starts_with(m)),
+        _ => false,
+    }
 }
 
 impl Postgres {
@@ -196,28 +227,54 @@ impl ToSql for Val {
         true
     }
 
+    /// Unprepared, the server picks each parameter's type (`UNSPECIFIED`):
+    /// sent as text, which it parses into whatever type that is.
+    fn encode_format(&self, ty: &Type) -> Format {
+        if ty.oid() == UNSPECIFIED_OID {
+            Format::Text
+        } else {
+            Format::Binary
+        }
+    }
+
     to_sql_checked!();
+}
+
+/// A parameter's type left to the server to infer from the statement, as
+/// `prepare` does (the protocol's type OID 0).
+const UNSPECIFIED_OID: u32 = 0;
+
+fn unspecified() -> Type {
+    Type::new("unspecified".into(), UNSPECIFIED_OID, Kind::Pseudo, "pg_catalog".into())
 }
 
 struct PgConn<'a, C: GenericClient> {
     client: &'a mut C,
-    statements: &'a mut HashMap<String, Statement>,
+    /// None: `prepare=false`, nothing kept from one statement to the next.
+    statements: Option<&'a mut HashMap<String, Statement>>,
     /// A deadlock or serialization failure: the whole transaction may be retried.
     retryable: bool,
 }
 
 impl<C: GenericClient> PgConn<'_, C> {
-    /// `sql` prepared on this connection, once.
-    fn statement(&mut self, sql: &str) -> std::result::Result<Statement, postgres::Error> {
-        if let Some(statement) = self.statements.get(sql) {
+    /// `sql` prepared on this connection, once (`statements` is Some).
+    fn statement(statements: &mut HashMap<String, Statement>, client: &mut C, sql: &str) -> std::result::Result<Statement, postgres::Error> {
+        if let Some(statement) = statements.get(sql) {
             return Ok(statement.clone());
         }
-        let statement = self.client.prepare(sql)?;
-        if self.statements.len() >= STATEMENTS_KEPT {
-            self.statements.clear();
+        let statement = client.prepare(sql)?;
+        if statements.len() >= STATEMENTS_KEPT {
+            statements.clear();
         }
-        self.statements.insert(sql.to_string(), statement.clone());
+        statements.insert(sql.to_string(), statement.clone());
         Ok(statement)
+    }
+
+    fn rows(&mut self, sql: &str, args: &[Val]) -> std::result::Result<Vec<postgres::Row>, postgres::Error> {
+        match self.statements.as_deref_mut() {
+            Some(statements) => Self::statement(statements, self.client, sql).and_then(|statement| self.client.query(&statement, &params(args))),
+            None => self.client.query_typed(sql, &unprepared(args)),
+        }
     }
 
     fn error(&mut self, e: postgres::Error) -> SqlError {
@@ -231,15 +288,25 @@ fn params(args: &[Val]) -> Vec<&(dyn ToSql + Sync)> {
     args.iter().map(|a| a as &(dyn ToSql + Sync)).collect()
 }
 
+fn unprepared(args: &[Val]) -> Vec<(&(dyn ToSql + Sync), Type)> {
+    args.iter().map(|a| (a as &(dyn ToSql + Sync), unspecified())).collect()
+}
+
 impl<C: GenericClient> Conn for PgConn<'_, C> {
     fn exec(&mut self, sql: &str, args: &[Val]) -> std::result::Result<u64, SqlError> {
-        let result = self.statement(sql).and_then(|statement| self.client.execute(&statement, &params(args)));
+        let result = match self.statements.as_deref_mut() {
+            Some(statements) => Self::statement(statements, self.client, sql).and_then(|statement| self.client.execute(&statement, &params(args))),
+            None => self.client.execute_typed(sql, &unprepared(args)),
+        };
         result.map_err(|e| self.error(e))
     }
 
     fn query(&mut self, sql: &str, args: &[Val]) -> Result<Vec<Vec<Val>>> {
-        let result = self.statement(sql).and_then(|statement| self.client.query(&statement, &params(args)));
-        let rows = result.map_err(|e| self.error(e).error)?;
+        self.query_writing(sql, args).map_err(|e| e.error)
+    }
+
+    fn query_writing(&mut self, sql: &str, args: &[Val]) -> std::result::Result<Vec<Vec<Val>>, SqlError> {
+        let rows = self.rows(sql, args).map_err(|e| self.error(e))?;
         rows.iter()
             .map(|row| {
                 (0..row.len())
@@ -253,7 +320,7 @@ impl<C: GenericClient> Conn for PgConn<'_, C> {
                         value.map(|v| v.map(Val::Int).unwrap_or(Val::Null))
                     })
                     .collect::<std::result::Result<Vec<_>, _>>()
-                    .map_err(|e| Error::store(format!("postgres: {e}")))
+                    .map_err(|e| SqlError::other(Error::store(format!("postgres: {e}"))))
             })
             .collect()
     }
@@ -272,7 +339,7 @@ impl Backend for Postgres {
             let mut attempt = 0;
             loop {
                 let mut tx = client.transaction().map_err(|e| Error::store(describe(&e)))?;
-                let mut conn = PgConn { client: &mut tx, statements: &mut *statements, retryable: false };
+                let mut conn = PgConn { client: &mut tx, statements: self.prepare.then_some(&mut *statements), retryable: false };
                 let result = f(&mut conn);
                 let retryable = conn.retryable;
                 match result {
@@ -296,13 +363,28 @@ impl Backend for Postgres {
     }
 
     fn read<T>(&self, f: &mut dyn FnMut(&mut dyn Conn) -> Result<T>) -> Result<T> {
-        self.with(|Connection { client, statements }| f(&mut PgConn { client, statements, retryable: false }))
+        self.with(|Connection { client, statements }| f(&mut PgConn { client, statements: self.prepare.then_some(statements), retryable: false }))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The refusals scripts/hosts/pgbouncer.sh's PgBouncer 1.18 gave while the server behind it restarted
+    /// (psql, VERBOSITY verbose), and what the server gives itself; never a refusal that stays.
+    #[test]
+    fn pgbouncer_saying_the_server_is_away_passes() {
+        for message in ["server conn crashed?", "server login has been failing, try again later (server_login_retry)", "query_wait_timeout", "client_login_timeout (server down)"] {
+            assert!(passing_refusal(&SqlState::PROTOCOL_VIOLATION, message), "{message}");
+        }
+        assert!(passing_refusal(&SqlState::ADMIN_SHUTDOWN, "terminating connection due to administrator command"));
+        assert!(passing_refusal(&SqlState::CANNOT_CONNECT_NOW, "the database system is starting up"));
+        assert!(!passing_refusal(&SqlState::PROTOCOL_VIOLATION, "invalid startup packet layout: expected terminator as last byte"));
+        assert!(!passing_refusal(&SqlState::PROTOCOL_VIOLATION, "no more connections allowed (max_client_conn)"));
+        assert!(!passing_refusal(&SqlState::INVALID_PASSWORD, "password authentication failed for user \"dargah\""));
+        assert!(!passing_refusal(&SqlState::PROTOCOL_VIOLATION, "password authentication failed"));
+    }
 
     #[test]
     fn the_place_names_every_host_and_never_the_password() {

@@ -74,6 +74,13 @@ pub struct SqlError {
     pub error: Error,
 }
 
+impl SqlError {
+    /// An error that is not a statement's refusal by a unique key.
+    pub(crate) fn other(error: Error) -> SqlError {
+        SqlError { unique: false, error }
+    }
+}
+
 impl From<SqlError> for Error {
     fn from(e: SqlError) -> Self {
         e.error
@@ -84,6 +91,10 @@ impl From<SqlError> for Error {
 pub trait Conn {
     fn exec(&mut self, sql: &str, args: &[Val]) -> std::result::Result<u64, SqlError>;
     fn query(&mut self, sql: &str, args: &[Val]) -> Result<Vec<Vec<Val>>>;
+    /// `query` for a statement that writes (`UPDATE … RETURNING`), telling a unique key's refusal apart.
+    fn query_writing(&mut self, sql: &str, args: &[Val]) -> std::result::Result<Vec<Vec<Val>>, SqlError> {
+        self.query(sql, args).map_err(|error| SqlError { unique: false, error })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -518,6 +529,22 @@ impl<B: Backend> SqlStore<B> {
         Ok(c.exec(&self.sql(sql), args)?)
     }
 
+    /// Run `update` (of payment `id`, whose row this transaction holds locked) and read
+    /// the row it left: in the same statement on PostgreSQL (`RETURNING`, one round trip
+    /// less per claim and per finish), after it elsewhere (MariaDB has no `UPDATE …
+    /// RETURNING`).
+    fn update_then_get(&self, c: &mut dyn Conn, update: &str, args: &[Val], id: &str) -> std::result::Result<Payment, SqlError> {
+        if self.backend.dialect() == Dialect::Postgres {
+            let returning = self.sql(&format!("{update} RETURNING {COLUMNS}"));
+            if let Some(row) = c.query_writing(&returning, args)?.first() {
+                return row_to_payment(row).map(|r| r.payment).map_err(SqlError::other);
+            }
+        } else {
+            c.exec(&self.sql(update), args)?;
+        }
+        self.must_get(c, id, false).map(|r| r.payment).map_err(SqlError::other)
+    }
+
     fn query(&self, c: &mut dyn Conn, sql: &str, args: &[Val]) -> Result<Vec<Vec<Val>>> {
         c.query(&self.sql(sql), args)
     }
@@ -713,7 +740,7 @@ impl<B: Backend> Store for SqlStore<B> {
                 receipts.push(key.clone());
             }
             let hint = trace_hint(input.trace_number.as_deref());
-            self.exec(
+            let claimed = self.update_then_get(
                 c,
                 "UPDATE {p}payments SET state = 'verifying', fence = fence + 1, lease_until = ?, verify_key = ?,
                         trace_hint = COALESCE(?, trace_hint), maybe_verified = ?, callback_verifies = callback_verifies + ?, updated_at = ?
@@ -728,8 +755,8 @@ impl<B: Backend> Store for SqlStore<B> {
                     id.into(),
                     payment.fence.into(),
                 ],
+                id,
             )?;
-            let claimed = self.must_get(c, id, false)?.payment;
             crate::audit::audit!(debug, claimed.gateway.name(), "claim", payment_id = id, fence = claimed.fence, maybe_verified, verify_refused);
             Ok(Claim::Claimed { payment: claimed, maybe_verified, verify_refused, receipts })
         };
@@ -1091,14 +1118,12 @@ impl<B: Backend> SqlStore<B> {
                 None => (0, None),
                 Some(list) => (1, join_receipts(list)),
             };
-            let update = self.sql(
-                "UPDATE {p}payments SET state = ?, lease_until = NULL, reference = COALESCE(?, reference),
+            let update = "UPDATE {p}payments SET state = ?, lease_until = NULL, reference = COALESCE(?, reference),
                         trace_number = COALESCE(?, trace_number), masked_card = COALESCE(?, masked_card),
                         verified_amount = COALESCE(?, verified_amount), note = ?, paid_at = COALESCE(?, paid_at),
                         paid_receipt = ?, verify_key = CASE WHEN ? = 1 THEN ? ELSE verify_key END,
                         maybe_verified = CASE WHEN ? > maybe_verified THEN ? ELSE maybe_verified END, next_verify_at = ?, refused_receipts = ?, updated_at = ?
-                 WHERE id = ? AND fence = ?",
-            );
+                 WHERE id = ? AND fence = ?";
             let args = [
                 state.name().into(),
                 if reused_by.is_some() { Val::Null } else { r.reference.clone().into() },
@@ -1118,14 +1143,14 @@ impl<B: Backend> SqlStore<B> {
                 id.into(),
                 current.fence.into(),
             ];
-            match c.exec(&update, &args) {
-                Ok(_) => {}
+            // The event below leaves the payment's row as this update does.
+            let stored = match self.update_then_get(c, update, &args, id) {
+                Ok(stored) => stored,
                 Err(e) if e.unique && paid => return Err(Error::internal(REUSED_RECEIPT)),
                 Err(e) => return Err(e.error),
-            }
+            };
             // Under the fence of the worker that got the answer: its own, or a late proof of payment.
             self.insert_event(c, id, now, fence, if fresh { state.name() } else { LATE_PAID }, &r.raw)?;
-            let stored = self.must_get(c, id, false)?.payment;
             Ok(if reused_by.is_some() && r.receipt_from_callback { Finish::ReceiptReused(stored) } else { Finish::Applied(stored) })
         })
     }

@@ -9,6 +9,12 @@
 //! | `sslrootcert` / `ssl-ca` | a PEM file of the CA certificates to trust; without it, the Mozilla roots (webpki-roots) |
 //!
 //! Unlike libpq, `require` never accepts an unverified certificate.
+//!
+//! One more option, not TLS, is taken here too so that a store URL's query is
+//! read in one place: `prepare` (PostgreSQL only; `true`, the default, or
+//! `false`). `prepare=false` keeps no prepared statement from one transaction
+//! to the next, as PgBouncer's transaction pooling needs (see `store::postgres`).
+//! On a `mysql://` URL it is left in the query, where the driver refuses it.
 
 use crate::error::{Error, Result};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -32,13 +38,16 @@ pub(crate) enum Mode {
 pub(crate) struct Tls {
     pub mode: Mode,
     pub ca_file: Option<PathBuf>,
+    /// PostgreSQL: keep statements prepared on a connection (`prepare`, default true).
+    pub prepare: bool,
 }
 
 /// Take the TLS options out of a store URL: the URL without them (for the
 /// driver's own parser), and what they ask for. Unknown values are
 /// configuration errors that never quote the URL (it holds a password).
 pub(crate) fn take_options(url: &str) -> Result<(String, Tls)> {
-    let mut tls = Tls { mode: Mode::Disable, ca_file: None };
+    let mut tls = Tls { mode: Mode::Disable, ca_file: None, prepare: true };
+    let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
     let Some((base, query)) = url.split_once('?') else {
         return Ok((url.to_string(), tls));
     };
@@ -57,6 +66,13 @@ pub(crate) fn take_options(url: &str) -> Result<(String, Tls)> {
                 }
             }
             "sslrootcert" | "sslca" => tls.ca_file = Some(PathBuf::from(value)),
+            "prepare" if postgres => {
+                tls.prepare = match value.to_ascii_lowercase().as_str() {
+                    "true" | "on" | "1" => true,
+                    "false" | "off" | "0" => false,
+                    _ => return Err(Error::config("the store URL's prepare must be true or false (false: behind PgBouncer in transaction pooling)")),
+                }
+            }
             _ => kept.push(pair),
         }
     }
@@ -167,6 +183,18 @@ mod tests {
         assert!(!e.message().contains("SECRET") && e.message().contains("verify-full"), "{}", e.message());
     }
 
+    #[test]
+    fn prepare_is_a_postgres_option() {
+        assert!(take_options("postgres://u:p@h/d").unwrap().1.prepare);
+        let (url, tls) = take_options("postgresql://u:p@h/d?prepare=false&sslmode=disable").unwrap();
+        assert_eq!((url.as_str(), tls.prepare), ("postgresql://u:p@h/d", false));
+        assert!(take_options("postgres://u:p@h/d?prepare=true").unwrap().1.prepare);
+        let e = take_options("postgres://u:SECRET@h/d?prepare=maybe").unwrap_err();
+        assert!(!e.message().contains("SECRET") && e.message().contains("PgBouncer"), "{}", e.message());
+        // MySQL's driver is left to refuse it: it prepares nothing across transactions to turn off.
+        assert_eq!(take_options("mysql://u:p@h/d?prepare=false").unwrap().0, "mysql://u:p@h/d?prepare=false");
+    }
+
     /// On scripts/db.sh's certificates (when it made them): verify-full
     /// checks the chain and the name, verify-ca the chain only.
     #[test]
@@ -175,7 +203,7 @@ mod tests {
         let dir = std::path::Path::new(&wrong).parent().unwrap();
         let server = CertificateDer::from_pem_file(dir.join("server.pem")).unwrap();
         let verify = |mode, ca: &str, name: &'static str| {
-            let verifier = verifier(&Tls { mode, ca_file: Some(dir.join(ca)) }).unwrap();
+            let verifier = verifier(&Tls { mode, ca_file: Some(dir.join(ca)), prepare: true }).unwrap();
             let name = ServerName::try_from(name).unwrap();
             verifier.verify_server_cert(&server, &[], &name, &[], UnixTime::now()).map(|_| ())
         };
@@ -189,10 +217,10 @@ mod tests {
 
     #[test]
     fn a_missing_ca_file_is_a_config_error() {
-        let tls = Tls { mode: Mode::VerifyFull, ca_file: Some("/nonexistent/ca.pem".into()) };
+        let tls = Tls { mode: Mode::VerifyFull, ca_file: Some("/nonexistent/ca.pem".into()), prepare: true };
         let e = client_config(&tls).unwrap_err();
         assert_eq!(e.kind(), crate::ErrorKind::Config);
         assert!(e.message().contains("/nonexistent/ca.pem"), "{}", e.message());
-        client_config(&Tls { mode: Mode::VerifyCa, ca_file: None }).unwrap();
+        client_config(&Tls { mode: Mode::VerifyCa, ca_file: None, prepare: true }).unwrap();
     }
 }
