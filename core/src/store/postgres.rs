@@ -64,7 +64,19 @@ pub type PostgresStore = SqlStore<Postgres>;
 pub fn open(url: &str, prefix: &str) -> Result<PostgresStore> {
     let (plain_url, options) = tls::take_options(url)?;
     let mut config: postgres::Config = plain_url.parse().map_err(|_| Error::config("the postgres store URL is not valid (postgres://user:password@host:port/database, or host1:port1,host2:port2 for a primary and its standbys)"))?;
-    config.connect_timeout(Duration::from_secs(5)).keepalives(true).application_name("dargah");
+    // A host cut off mid-statement: without a limit the kernel retransmits for about 15 minutes
+    // (tcp_retries2) while the request hangs. Data unacknowledged for 60 s, or a silent peer
+    // (keepalives), closes the connection instead, as MariaDB's 60 s read timeout does; the work
+    // then runs again or is reported like any lost connection. A long lock wait is not cut: the
+    // server's kernel acknowledges the statement and answers the keepalives.
+    config
+        .connect_timeout(Duration::from_secs(5))
+        .keepalives(true)
+        .keepalives_idle(Duration::from_secs(30))
+        .keepalives_interval(Duration::from_secs(5))
+        .keepalives_retries(6)
+        .tcp_user_timeout(Duration::from_secs(60))
+        .application_name("dargah");
     let tls = match options.mode {
         Mode::Disable => None,
         mode => {
