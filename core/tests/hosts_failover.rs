@@ -232,24 +232,14 @@ fn a_kept_connection_to_a_host_turned_read_only_moves_to_the_writable_one() {
     failover(&["start", "async"]);
     let prefix = databases::unique_prefix("ro");
     let store = dargah_core::store::open(&url, &prefix).unwrap();
-    let new = |id: &str| dargah_core::store::NewPayment {
-        id: id.into(),
-        gateway: Gateway::Vandar,
-        account: "default".into(),
-        invoice_id: format!("inv-{id}"),
-        amount: 10_000,
-        callback_url: "https://shop.example/cb".into(),
-        request_json: "{}".into(),
-        refund_window_ms: 900_000,
-    };
-    store.insert(&new("ro1"), 30_000).unwrap();
+    store.insert(&databases::vandar_payment("ro1"), 30_000).unwrap();
     // The standby promoted while the old primary still runs, then the old one stops taking writes.
     superuser(&url, 1).simple_query("SELECT pg_promote()").unwrap();
     let mut old = superuser(&url, 0);
     old.simple_query("ALTER SYSTEM SET default_transaction_read_only = on").unwrap();
     old.simple_query("SELECT pg_reload_conf()").unwrap();
     std::thread::sleep(Duration::from_millis(300));
-    store.insert(&new("ro2"), 30_000).unwrap_or_else(|e| panic!("the write must move to the promoted host: {e}"));
+    store.insert(&databases::vandar_payment("ro2"), 30_000).unwrap_or_else(|e| panic!("the write must move to the promoted host: {e}"));
     let on_new = superuser(&url, 1).query(&format!("SELECT count(*) FROM {prefix}payments WHERE id = 'ro2'"), &[]).unwrap()[0].get::<_, i64>(0);
     assert_eq!(on_new, 1, "the second payment is on the promoted host");
     let on_old = old.query(&format!("SELECT count(*) FROM {prefix}payments WHERE id = 'ro2'"), &[]).unwrap()[0].get::<_, i64>(0);

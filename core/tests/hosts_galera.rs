@@ -10,8 +10,7 @@ mod support;
 
 use chaos::run::{Disturbance, Hosts, WorkerConfig};
 use chaos::seeds::check_seeds;
-use dargah_core::store::{self, mysql::conflicts_retried, mysql::conflicts_retried_at_commit, Claim, ClaimInput, NewPayment};
-use dargah_core::Gateway;
+use dargah_core::store::{self, mysql::conflicts_retried, mysql::conflicts_retried_at_commit, Claim, ClaimInput};
 use mysql::prelude::Queryable;
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
@@ -114,17 +113,7 @@ fn chaos_galera_long() {
 }
 
 fn awaiting(s: &dyn store::Store, id: &str) {
-    let p = NewPayment {
-        id: id.into(),
-        gateway: Gateway::Vandar,
-        account: "default".into(),
-        invoice_id: format!("inv-{id}"),
-        amount: 10_000,
-        callback_url: "https://shop.example/cb".into(),
-        request_json: "{}".into(),
-        refund_window_ms: 900_000,
-    };
-    s.insert(&p, 30_000).unwrap();
+    s.insert(&support::databases::vandar_payment(id), 30_000).unwrap();
     s.attach_token(id, &format!("tok-{id}"), "{\"method\":\"GET\",\"url\":\"https://x\"}").unwrap();
 }
 

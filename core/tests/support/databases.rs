@@ -33,3 +33,17 @@ pub fn every_store(dir: &std::path::Path, tag: &str) -> Vec<(&'static str, Strin
     }
     all
 }
+
+/// A Vandar payment of 10,000 rials for a store test, with a 15-minute refund window.
+pub fn vandar_payment(id: &str) -> dargah_core::store::NewPayment {
+    dargah_core::store::NewPayment {
+        id: id.into(),
+        gateway: dargah_core::Gateway::Vandar,
+        account: "default".into(),
+        invoice_id: format!("inv-{id}"),
+        amount: 10_000,
+        callback_url: "https://shop.example/cb".into(),
+        request_json: "{}".into(),
+        refund_window_ms: 900_000,
+    }
+}
