@@ -283,17 +283,20 @@ pub fn url_password(url: &str) -> String {
             }
             parsed.to_string()
         }
-        Err(_) if !url.contains("://") && !url.contains('@') => key_value_password(url),
+        // No scheme before a `://`: a file path, or libpq's key-value form (whose values may hold `@` or `://`).
+        Err(_) if !url.split_once("://").is_some_and(|(scheme, _)| !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))) => key_value_password(url),
         Err(_) => format!("{}://***", url.split("://").next().unwrap_or("?")),
     }
 }
 
-/// libpq's key-value form, which the PostgreSQL store takes too
-/// (`host=db1,db2 password=… dbname=…`): each password's value hidden, quoted
-/// (`'a \' b'`) or not; any other text (a file path) as it is.
+/// libpq's key-value form (`host=db1,db2 password=… dbname=…`), which the
+/// store refuses but a configuration may still hold when it is printed: each
+/// password's value hidden, quoted (`'a \' b'`) or not (`a\ b`), whatever the
+/// key's case; any other text (a file path) as it is.
 fn key_value_password(text: &str) -> String {
     const KEY: &str = "password";
-    let Some(start) = text.find(KEY) else { return text.to_string() };
+    // ASCII lowercasing keeps every byte offset.
+    let Some(start) = text.to_ascii_lowercase().find(KEY) else { return text.to_string() };
     let after_key = &text[start + KEY.len()..];
     // `password=x` or `password = x`; "password" elsewhere (a path) is no key.
     let Some(after_equals) = after_key.trim_start().strip_prefix('=') else {
@@ -301,27 +304,29 @@ fn key_value_password(text: &str) -> String {
     };
     let rest = after_equals.trim_start();
     let value_at = text.len() - rest.len();
-    let end = match rest.strip_prefix('\'') {
-        // Up to the closing quote, stepping over backslash escapes.
-        Some(quoted) => {
-            let mut chars = quoted.char_indices();
-            let mut end = rest.len();
-            while let Some((i, c)) = chars.next() {
-                match c {
-                    '\\' => {
-                        chars.next();
-                    }
-                    '\'' => {
-                        end = i + 2;
-                        break;
-                    }
-                    _ => {}
-                }
-            }
-            end
-        }
-        None => rest.find(char::is_whitespace).unwrap_or(rest.len()),
+    // Quoted: up to the closing quote; unquoted: up to whitespace. Both step over backslash escapes.
+    let (quoted, skip) = match rest.strip_prefix('\'') {
+        Some(inside) => (true, rest.len() - inside.len()),
+        None => (false, 0),
     };
+    let mut chars = rest[skip..].char_indices();
+    let mut end = rest.len();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '\'' if quoted => {
+                end = skip + i + 1;
+                break;
+            }
+            c if !quoted && c.is_whitespace() => {
+                end = i;
+                break;
+            }
+            _ => {}
+        }
+    }
     format!("{}***{}", &text[..value_at], key_value_password(&rest[end..]))
 }
 
@@ -430,6 +435,11 @@ mod tests {
         assert_eq!(url_password("host=db1,db2 user=shop password=s3cr3t dbname=d"), "host=db1,db2 user=shop password=*** dbname=d");
         assert_eq!(url_password("host=db password = 's3 \\' cr3t' dbname=d"), "host=db password = *** dbname=d");
         assert_eq!(url_password("/var/password/x.db"), "/var/password/x.db");
+        // A value with `@` or `://` in it, an escaped space, the key in capitals: still hidden.
+        assert_eq!(url_password("host=x user=shop@x password=S3cr3t dbname=d"), "host=x user=shop@x password=*** dbname=d");
+        assert_eq!(url_password("host=x password=ab://cd dbname=d"), "host=x password=*** dbname=d");
+        assert_eq!(url_password("host=x password=ab\\ cd dbname=d"), "host=x password=*** dbname=d");
+        assert_eq!(url_password("host=x PASSWORD=s3cr3t"), "host=x PASSWORD=***");
         let m = hide_values("invalid type: string \"SECRET\", expected u64 at line 1; invalid value: integer `42`, expected x");
         assert_eq!(m, "invalid type: string (value hidden), expected u64 at line 1; invalid value: integer (value hidden), expected x");
         assert_eq!(hide_values("invalid type: sequence, expected a map"), "invalid type: sequence, expected a map");

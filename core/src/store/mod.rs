@@ -353,6 +353,12 @@ pub trait Store: Send + Sync {
     fn events(&self, id: &str) -> Result<Vec<(i64, i64, String, String)>>;
 }
 
+/// Whether a scheme-less store string is libpq's `key=value …` form rather than a file path.
+fn is_libpq_key_value(text: &str) -> bool {
+    const KEYS: &[&str] = &["host=", "hostaddr=", "port=", "dbname=", "user=", "password=", "sslmode="];
+    text.split_whitespace().any(|word| KEYS.iter().any(|key| word.to_ascii_lowercase().starts_with(key)))
+}
+
 /// Open the store named by a config's `store` URL: `sqlite:///path`,
 /// `postgres://…` or `mysql://…` (MariaDB too); a bare path is SQLite.
 /// Tables are named with `prefix` first, for databases shared with a shop.
@@ -360,10 +366,31 @@ pub fn open(url: &str, prefix: &str) -> Result<std::sync::Arc<dyn Store>> {
     let scheme = url.split_once("://").map(|(s, _)| s);
     Ok(match scheme {
         Some("sqlite") => std::sync::Arc::new(sqlite::open(&url["sqlite://".len()..], prefix)?),
+        // Without a scheme a string is a SQLite path: a libpq key-value string would become a
+        // local file named after the password, each web server with its own. Refused instead
+        // (without echoing it: it holds the password).
+        None if is_libpq_key_value(url) => {
+            return Err(crate::Error::config("the store is libpq's key-value form (host=… dbname=…), which is not taken: write it as a URL, postgres://user:password@host1:5432,host2:5432/db?target_session_attrs=read-write"))
+        }
         None => std::sync::Arc::new(sqlite::open(url, prefix)?),
         Some("postgres") | Some("postgresql") => std::sync::Arc::new(postgres::open(url, prefix)?),
         Some("mysql") | Some("mariadb") => std::sync::Arc::new(mysql::open(url, prefix)?),
         // The URL may hold a password: name only its scheme.
         Some(other) => return Err(crate::Error::config(format!("unsupported store URL scheme {}; use sqlite://, postgres:// or mysql://", crate::error::quoted(other)))),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_libpq_key_value_string_is_refused_not_opened_as_a_sqlite_file() {
+        let key_value = "host=db1,db2 user=shop password=S3cr3t dbname=d target_session_attrs=read-write";
+        let e = super::open(key_value, "").err().expect("refused");
+        assert_eq!(e.kind(), crate::ErrorKind::Config);
+        assert!(!e.to_string().contains("S3cr3t"), "{e}");
+        assert!(!std::path::Path::new(key_value).exists(), "no SQLite file was made");
+        assert!(super::is_libpq_key_value("dbname=d"));
+        assert!(!super::is_libpq_key_value("/var/lib/shop/dargah.db"));
+        assert!(!super::is_libpq_key_value("/var/lib/my shop/dargah.db"));
+    }
 }
