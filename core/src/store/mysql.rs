@@ -153,6 +153,8 @@ fn galera_node(conn: &mut mysql::Conn) -> bool {
 struct MyConn<'a, Q: Queryable> {
     conn: &'a mut Q,
     retryable: bool,
+    /// Of those, a lock wait (or Galera's causal-read wait) that timed out.
+    waited: bool,
 }
 
 impl<Q: Queryable> MyConn<'_, Q> {
@@ -164,6 +166,7 @@ impl<Q: Queryable> MyConn<'_, Q> {
         // A deadlock or lock wait timeout (on Galera also another node's conflicting
         // commit): the transaction was rolled back and may be run again.
         self.retryable |= matches!(code, Some(ER_LOCK_DEADLOCK | ER_LOCK_WAIT_TIMEOUT));
+        self.waited |= code == Some(ER_LOCK_WAIT_TIMEOUT);
         if code == Some(ER_NODE_NOT_READY) {
             // A Galera node that left the primary component: this connection is no use now.
             pool::connection_unusable();
@@ -209,6 +212,9 @@ impl<Q: Queryable> Conn for MyConn<'_, Q> {
 /// conflict is reported: on a Galera cluster a busy payment's row can lose a few
 /// certifications in a row to other nodes' commits.
 const CONFLICT_RETRIES: u32 = 8;
+/// Of those, how many may follow a wait that timed out (`innodb_lock_wait_timeout`, or on Galera
+/// a node too far behind for `wsrep_sync_wait`): each cost a long wait already.
+const LOCK_WAIT_RETRIES: u32 = 1;
 /// The pause before the n-th run again: random in [1, CONFLICT_PAUSE_MS · 2ⁿ⁻¹] ms, at most
 /// CONFLICT_PAUSE_MAX_MS, so two nodes' losers do not collide again in step.
 const CONFLICT_PAUSE_MS: u64 = 5;
@@ -254,12 +260,12 @@ impl Backend for MySql {
         self.pool.with(
             || self.connect(),
             |conn| {
-                let mut again = 0;
+                let (mut again, mut lock_waits) = (0, 0);
                 loop {
                     let mut tx = conn.start_transaction(TxOpts::default()).map_err(|e| Error::store(format!("mysql: {e}")))?;
-                    let mut c = MyConn { conn: &mut tx, retryable: false };
+                    let mut c = MyConn { conn: &mut tx, retryable: false, waited: false };
                     let result = f(&mut c);
-                    let retryable = c.retryable;
+                    let (retryable, mut waited) = (c.retryable, c.waited);
                     let conflict = match result {
                         Ok(value) => match tx.commit() {
                             Ok(()) => return Ok(value),
@@ -276,6 +282,7 @@ impl Backend for MySql {
                                 // A deadlock at COMMIT is Galera's word for "another node committed
                                 // a conflicting write first": rolled back, so safe to run again.
                                 let conflict = matches!(code, Some(ER_LOCK_DEADLOCK | ER_LOCK_WAIT_TIMEOUT));
+                                waited = code == Some(ER_LOCK_WAIT_TIMEOUT);
                                 if conflict && again < CONFLICT_RETRIES {
                                     CONFLICTS_AT_COMMIT.fetch_add(1, Ordering::Relaxed);
                                 }
@@ -284,8 +291,9 @@ impl Backend for MySql {
                         },
                         Err(e) => (retryable, e), // dropping `tx` rolls back
                     };
+                    lock_waits += u32::from(waited);
                     match conflict {
-                        (true, _) if again < CONFLICT_RETRIES => {
+                        (true, _) if again < CONFLICT_RETRIES && lock_waits <= LOCK_WAIT_RETRIES => {
                             again += 1;
                             CONFLICTS_RETRIED.fetch_add(1, Ordering::Relaxed);
                             pause_before_run(again);
@@ -298,7 +306,7 @@ impl Backend for MySql {
     }
 
     fn read<T>(&self, f: &mut dyn FnMut(&mut dyn Conn) -> Result<T>) -> Result<T> {
-        self.pool.with(|| self.connect(), |conn| f(&mut MyConn { conn, retryable: false }))
+        self.pool.with(|| self.connect(), |conn| f(&mut MyConn { conn, retryable: false, waited: false }))
     }
 }
 
