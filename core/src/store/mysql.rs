@@ -106,14 +106,14 @@ impl MySql {
 impl Server {
     fn connect(&self) -> Result<mysql::Conn> {
         let mut conn = self.connect_server()?;
-        if galera_node(&mut conn) {
+        if self.galera_node(&mut conn)? {
             self.galera_session(&mut conn)?;
         }
         Ok(conn)
     }
 
     /// A session on a Galera node: refused (for now) while the node is not ready, and
-    /// with causal reads, so a claim, a fence check or the outbox read on this node sees
+    /// with causal reads (and never a dirty read the shop may have allowed), so a claim, a fence check or the outbox read on this node sees
     /// every commit made on any node before it (the shop's own `wsrep_sync_wait` bits kept).
     fn galera_session(&self, conn: &mut mysql::Conn) -> Result<()> {
         let ready: Option<(String, String)> = conn.query_first("SHOW STATUS LIKE 'wsrep_ready'").unwrap_or(None);
@@ -122,7 +122,18 @@ impl Server {
             pool::connect_may_succeed_later();
             return Err(Error::store(format!("cannot use mysql at {}: the Galera node is not ready (joining, or cut off from the cluster)", self.place)));
         }
-        conn.query_drop("SET SESSION wsrep_sync_wait = @@wsrep_sync_wait | 1").map_err(|e| Error::store(format!("mysql at {}: cannot ask for causal reads (wsrep_sync_wait): {e}", self.place)))
+        conn.query_drop("SET SESSION wsrep_sync_wait = @@wsrep_sync_wait | 1, wsrep_dirty_reads = OFF").map_err(|e| Error::store(format!("mysql at {}: cannot ask for causal reads (wsrep_sync_wait): {e}", self.place)))
+    }
+
+    /// Whether the server is a Galera node replicating (MySQL has no `@@wsrep_on`: not one).
+    /// Any other failure to ask fails the connect: a node taken for a plain server would be
+    /// used without causal reads.
+    fn galera_node(&self, conn: &mut mysql::Conn) -> Result<bool> {
+        match conn.query_first::<i64, _>("SELECT @@wsrep_on") {
+            Ok(on) => Ok(on == Some(1)),
+            Err(mysql::Error::MySqlError(m)) if m.code == ER_UNKNOWN_SYSTEM_VARIABLE => Ok(false),
+            Err(e) => Err(Error::store(format!("mysql at {}: cannot tell whether it is a Galera node: {e}", self.place))),
+        }
     }
 
     fn connect_server(&self) -> Result<mysql::Conn> {
@@ -145,10 +156,6 @@ impl Server {
     }
 }
 
-/// Whether the server is a Galera node replicating (MySQL has no `@@wsrep_on`: not one).
-fn galera_node(conn: &mut mysql::Conn) -> bool {
-    matches!(conn.query_first::<i64, _>("SELECT @@wsrep_on"), Ok(Some(1)))
-}
 
 struct MyConn<'a, Q: Queryable> {
     conn: &'a mut Q,
@@ -228,6 +235,8 @@ const ER_LOCK_DEADLOCK: u16 = 1213;
 const ER_LOCK_WAIT_TIMEOUT: u16 = 1205;
 const ER_DUP_ENTRY: u16 = 1062;
 const ER_NODE_NOT_READY: u16 = 1047;
+/// "Unknown system variable": a server without Galera (MySQL) asked for `@@wsrep_on`.
+const ER_UNKNOWN_SYSTEM_VARIABLE: u16 = 1193;
 
 /// Transactions of this process run again after a conflict (statement or COMMIT), and
 /// those of them whose conflict came at COMMIT.
