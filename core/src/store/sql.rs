@@ -698,18 +698,16 @@ impl<B: Backend> Store for SqlStore<B> {
             let StoredRow { payment, lease_until, verify_key: stored_key, verify_mark, next_verify_at, callback_verifies, refused_receipts } = self.must_get(c, id, true)?;
             let now = self.clock(c)?;
             if payment.state.is_terminal() {
-                return Ok(Claim::Settled(payment));
+                return Ok((Claim::Settled(payment), false));
             }
             let lease_live = lease_until.is_some_and(|l| l > now);
             match payment.state {
-                PaymentState::Created if lease_live => return Ok(Claim::Busy(payment)),
-                PaymentState::Created => return Ok(Claim::NotStarted(payment)),
-                PaymentState::Verifying if lease_live => return Ok(Claim::Busy(payment)),
+                PaymentState::Created if lease_live => return Ok((Claim::Busy(payment), false)),
+                PaymentState::Created => return Ok((Claim::NotStarted(payment), false)),
+                PaymentState::Verifying if lease_live => return Ok((Claim::Busy(payment), false)),
                 _ => {}
             }
-            if payment.state == PaymentState::Verifying {
-                crate::audit::audit!(warn, payment.gateway.name(), "lease_takeover", payment_id = id, fence = payment.fence + 1, from = "verifying");
-            }
+            let took_over_verifying = payment.state == PaymentState::Verifying;
             // Taking over an expired lease, or an answer that never came: that verify may have gone through.
             let taken_over = matches!(payment.state, PaymentState::InDoubt | PaymentState::Verifying);
             let verify_mark = if taken_over { verify_mark.max(VerifyMark::MAYBE_OUT) } else { verify_mark };
@@ -722,7 +720,7 @@ impl<B: Backend> Store for SqlStore<B> {
             let mut receipts = split_receipts(stored_key.as_deref());
             let own_is_new = input.verify_key.as_ref().filter(|k| !receipts.contains(k));
             if own_is_new.is_some() && receipts.len() >= super::MAX_KEPT_RECEIPTS {
-                return Ok(Claim::ReceiptsFull(payment));
+                return Ok((Claim::ReceiptsFull(payment), false));
             }
             // A callback while the payment is in its back-off after "not paid yet", or past
             // its cap of callback verifies, is answered from the store — unless it brings a
@@ -734,7 +732,7 @@ impl<B: Backend> Store for SqlStore<B> {
             let throttled = input.from_callback && open_before_deadline && (next_verify_at.is_some_and(|at| at > now) || callback_verifies >= input.callback_verify_cap);
             let never_asked = own_is_new.filter(|k| !split_receipts(refused_receipts.as_deref()).contains(k));
             if throttled && never_asked.is_none() {
-                return Ok(Claim::Throttled(payment));
+                return Ok((Claim::Throttled(payment), false));
             }
             if let Some(key) = own_is_new {
                 receipts.push(key.clone());
@@ -757,13 +755,21 @@ impl<B: Backend> Store for SqlStore<B> {
                 ],
                 id,
             )?;
-            crate::audit::audit!(debug, claimed.gateway.name(), "claim", payment_id = id, fence = claimed.fence, maybe_verified, verify_refused);
-            Ok(Claim::Claimed { payment: claimed, maybe_verified, verify_refused, receipts })
+            Ok((Claim::Claimed { payment: claimed, maybe_verified, verify_refused, receipts }, took_over_verifying))
         };
         // Safe to run again after an unanswered COMMIT: a claim that landed is found holding its
         // lease (Busy) and is finished by recover() when the lease runs out, as any lost claim is.
         let synced = !(input.unsynced && input.verify_key.is_none() && input.trace_number.is_none());
-        self.commit_when_unanswered(UnansweredCommit::RunAgain, synced, claim)
+        let (claimed, took_over_verifying) = self.commit_when_unanswered(UnansweredCommit::RunAgain, synced, claim)?;
+        // Told only of what committed: a run rolled back by a conflict and run again must not show
+        // a claim (or a takeover) that never happened.
+        if let Claim::Claimed { payment, maybe_verified, verify_refused, .. } = &claimed {
+            if took_over_verifying {
+                crate::audit::audit!(warn, payment.gateway.name(), "lease_takeover", payment_id = id, fence = payment.fence, from = "verifying");
+            }
+            crate::audit::audit!(debug, payment.gateway.name(), "claim", payment_id = id, fence = payment.fence, maybe_verified = *maybe_verified, verify_refused = *verify_refused);
+        }
+        Ok(claimed)
     }
 
     fn finish(&self, id: &str, fence: i64, r: &Resolution) -> Result<Finish> {
