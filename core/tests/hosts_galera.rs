@@ -223,7 +223,13 @@ fn a_killed_node_is_waited_for_or_passed_over() {
     });
     awaiting(cluster.as_ref(), "k2");
     let passed_over = killed.elapsed();
-    let seen = alone.get("k2");
+    // Each call waits up to 15 s for its node (the pool's wait for a restarted database); a rejoin
+    // slower than that on a loaded machine fails the call with a store error, and the caller (a
+    // customer's refresh, the next callback, cron) asks again.
+    let seen = (0..4)
+        .map(|_| alone.get("k2"))
+        .find(|r| !matches!(r, Err(e) if e.kind() == dargah_core::ErrorKind::Store))
+        .unwrap_or_else(|| alone.get("k2"));
     let waited = killed.elapsed();
     rejoin.join().unwrap();
     println!("galera: node 3 killed: a store on every node went on after {:.1} s; one on node 3 alone waited {:.1} s for it to rejoin", passed_over.as_secs_f64(), waited.as_secs_f64());

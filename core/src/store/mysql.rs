@@ -174,12 +174,19 @@ impl<Q: Queryable> MyConn<'_, Q> {
         // commit): the transaction was rolled back and may be run again.
         self.retryable |= matches!(code, Some(ER_LOCK_DEADLOCK | ER_LOCK_WAIT_TIMEOUT));
         self.waited |= code == Some(ER_LOCK_WAIT_TIMEOUT);
-        if code == Some(ER_NODE_NOT_READY) {
+        if code == Some(ER_NODE_NOT_READY) || left_primary_component(&e) {
             // A Galera node that left the primary component: this connection is no use now.
             pool::connection_unusable();
         }
         SqlError { unique: code == Some(ER_DUP_ENTRY), error: Error::store(format!("mysql: {e}")) }
     }
+}
+
+/// A Galera node refused a write because it is outside the primary component for now (during the
+/// view change after another node died, or cut off): nothing was applied, and another node, or this
+/// one once it rejoins, takes the work.
+fn left_primary_component(e: &mysql::Error) -> bool {
+    matches!(e, mysql::Error::MySqlError(m) if m.code == ER_ERROR_DURING_COMMIT && m.message.contains("Primary Component"))
 }
 
 fn params(args: &[Val]) -> Vec<Value> {
@@ -235,6 +242,9 @@ const ER_LOCK_DEADLOCK: u16 = 1213;
 const ER_LOCK_WAIT_TIMEOUT: u16 = 1205;
 const ER_DUP_ENTRY: u16 = 1062;
 const ER_NODE_NOT_READY: u16 = 1047;
+/// "Got error … during COMMIT": on a Galera node whose provider is not connected to the primary
+/// component, the write set was not replicated and the transaction rolled back.
+const ER_ERROR_DURING_COMMIT: u16 = 1180;
 /// "Unknown system variable": a server without Galera (MySQL) asked for `@@wsrep_on`.
 const ER_UNKNOWN_SYSTEM_VARIABLE: u16 = 1193;
 
@@ -284,8 +294,13 @@ impl Backend for MySql {
                                     _ => None,
                                 };
                                 // Only a refusal that rolled the transaction back is known not to have
-                                // landed (deadlock, lock wait, duplicate key); anything else may have.
-                                if !matches!(code, Some(ER_LOCK_DEADLOCK | ER_LOCK_WAIT_TIMEOUT | ER_DUP_ENTRY)) {
+                                // landed (deadlock, lock wait, duplicate key, a write set the Galera node
+                                // could not replicate); anything else may have.
+                                if left_primary_component(&e) {
+                                    // Rolled back on a node outside the primary component (a view change
+                                    // after another node died): run again on a fresh connection.
+                                    pool::connection_unusable();
+                                } else if !matches!(code, Some(ER_LOCK_DEADLOCK | ER_LOCK_WAIT_TIMEOUT | ER_DUP_ENTRY)) {
                                     pool::commit_unanswered();
                                 }
                                 // A deadlock at COMMIT is Galera's word for "another node committed
