@@ -24,6 +24,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
@@ -89,7 +90,9 @@ def driver() -> Iterator[webdriver.Chrome]:
 
 
 def wait_for(driver: webdriver.Chrome, css: str) -> None:
-    WebDriverWait(driver, 30).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css)))
+    """Wait for an element of the page the browser is going to: a lookup made while it is still
+    navigating there is answered "aborted by navigation" by chromedriver, and asked again."""
+    WebDriverWait(driver, 30, ignored_exceptions=[WebDriverException]).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css)))
 
 
 def buy(driver: webdriver.Chrome, shop: Shop, sandbox: dargah.testing.Sandbox, gateway: str, button: str = "pay") -> str:

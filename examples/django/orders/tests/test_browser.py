@@ -17,6 +17,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import LiveServerTestCase, modify_settings, override_settings, tag
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
@@ -74,7 +75,9 @@ class CustomerInChromium(LiveServerTestCase):
         CALLBACKS.clear()
 
     def wait_for(self, css: str) -> None:
-        WebDriverWait(self.driver, 30).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css)))
+        """Wait for an element of the page the browser is going to (a lookup made while it is still
+        navigating there is answered "aborted by navigation" by chromedriver, and asked again)."""
+        WebDriverWait(self.driver, 30, ignored_exceptions=[WebDriverException]).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css)))
 
     def buy(self, gateway: str) -> Order:
         """Check out, pay on the gateway's page, come back to the order page."""
