@@ -10,6 +10,7 @@
 # nothing (wrong-ca.pem) for the refusal tests. The user dargah_tls may log in
 # over TLS only, so a test connecting as it knows TLS was used.
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DB="$ROOT/build/db"
@@ -39,9 +40,6 @@ keyUsage=critical,keyCertSign,cRLSign"
     chmod 600 "$TLS"/*.key
 }
 
-pg_bin() { ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1; }
-# PostgreSQL refuses to run as root: run it as the postgres system user then.
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
 pg_start() {
     local bin; bin=$(pg_bin)

@@ -1,4 +1,4 @@
-# Shared by the install scripts: `source scripts/lib.sh`.
+# Shared by the install and server scripts: `source scripts/lib.sh`.
 
 # Install the Debian packages among "$@" that are not installed yet
 # (apt-get update only when something is missing). Root or sudo.
@@ -34,3 +34,9 @@ apt_install_missing_services_stopped() {
         fi
     done
 }
+
+# The newest PostgreSQL's programs (Debian's /usr/lib/postgresql/<version>/bin).
+pg_bin() { ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1; }
+
+# PostgreSQL (and PgBouncer) refuse to run as root: run them as the postgres system user then.
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }

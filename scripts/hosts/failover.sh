@@ -19,9 +19,8 @@ PRIMARY_PORT=${DARGAH_FAILOVER_PRIMARY_PORT:-55532}
 STANDBY_PORT=${DARGAH_FAILOVER_STANDBY_PORT:-55533}
 URL="postgres://dargah:dargah@127.0.0.1:$PRIMARY_PORT,127.0.0.1:$STANDBY_PORT/dargah?target_session_attrs=read-write"
 
-bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-# PostgreSQL refuses to run as root: run it as the postgres system user then.
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+source "$ROOT/scripts/lib.sh"
+bin=$(pg_bin)
 psql_at() { "$bin/psql" -h 127.0.0.1 -p "$1" -U postgres -v ON_ERROR_STOP=1 -qtA "${@:2}"; }
 
 # -k: the sockets in the node's own run directory, not /var/run/postgresql.

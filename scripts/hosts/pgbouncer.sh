@@ -20,7 +20,7 @@ SESSION_PORT=${DARGAH_PGBOUNCER_SESSION_PORT:-56433}
 TX_POOL_SIZE=${DARGAH_PGBOUNCER_TX_POOL_SIZE:-4}
 SESSION_POOL_SIZE=${DARGAH_PGBOUNCER_SESSION_POOL_SIZE:-40}
 
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+source "$ROOT/scripts/lib.sh"
 
 # One configuration per pool mode, named after it.
 write_config() {
