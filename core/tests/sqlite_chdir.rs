@@ -5,26 +5,15 @@
 //! made with, whatever the current directory is later, and a `dargah.db-wal`
 //! left in the new directory is never taken for its WAL.
 
-use dargah_core::store::{self, Claim, ClaimInput, Finish, NewPayment, Resolution, Store};
-use dargah_core::{Gateway, PaymentState};
-use std::sync::Arc;
+mod support;
 
-fn new_payment(id: &str) -> NewPayment {
-    NewPayment {
-        id: id.into(),
-        gateway: Gateway::Vandar,
-        account: "default".into(),
-        invoice_id: format!("inv-{id}"),
-        amount: 10_000,
-        callback_url: "https://shop.example/cb".into(),
-        request_json: "{}".into(),
-        refund_window_ms: 900_000,
-    }
-}
+use dargah_core::store::{self, Claim, ClaimInput, Finish, Resolution, Store};
+use dargah_core::PaymentState;
+use std::sync::Arc;
 
 /// Create, claim and store a paid answer: every write a callback makes.
 fn pay(s: &dyn Store, id: &str) -> dargah_core::Result<PaymentState> {
-    s.insert(&new_payment(id), 60_000)?;
+    s.insert(&support::databases::vandar_payment(id), 60_000)?;
     s.attach_token(id, &format!("T-{id}"), "{}")?;
     let Claim::Claimed { payment, .. } = s.claim(id, &ClaimInput::default(), 60_000)? else { panic!("{id}: not claimed") };
     let paid = Resolution { state: Some(PaymentState::Paid), reference: Some(format!("R-{id}")), verified_amount: Some(10_000), raw: "{}".into(), ..Default::default() };
